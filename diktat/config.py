@@ -1,0 +1,97 @@
+"""Settings: defaults < config file (TOML) < environment (DIKTAT_*, nested with "__") < CLI flags.
+
+The config file is `$DIKTAT_CONFIG` if set, else `config.toml` in the user config dir
+(`platformdirs.user_config_dir("diktat")`). Example::
+
+    models_dir = "/srv/diktat/models"
+    [asr]
+    model = "/srv/models/nb-whisper-small-ct2"
+    threads = 4
+    vocabulary = "/srv/diktat/ord.txt"
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+import platformdirs
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+APP_NAME = "diktat"
+
+
+def default_models_dir() -> Path:
+    return Path(platformdirs.user_data_dir(APP_NAME)) / "models"
+
+
+def config_file_path() -> Path:
+    env = os.environ.get("DIKTAT_CONFIG")
+    if env:
+        return Path(env)
+    return Path(platformdirs.user_config_dir(APP_NAME)) / "config.toml"
+
+
+class AsrSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    model: str = Field(
+        default="whisper-base",
+        description="Registry name (see `diktat models list`) or path to a CTranslate2 Whisper dir",
+    )
+    device: Literal["auto", "cpu", "cuda"] = "auto"
+    compute_type: str = Field(default="auto", description="auto, int8, int8_float16, float16, ...")
+    threads: int = Field(default=0, ge=0, description="CPU threads; 0 = number of cores")
+    language: str = Field(default="no", description="Whisper language code: no (bokmål) or nn")
+    beam_size: int = Field(default=5, ge=1, le=10)
+    vad: bool = True
+    batch_size: int = Field(default=8, ge=1, le=64, description="Batched decoding of long files")
+    vocabulary: str = Field(
+        default="default",
+        description="'default' (bundled clinical words), 'none', or a path to a word list",
+    )
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="DIKTAT_", env_nested_delimiter="__", extra="forbid"
+    )
+
+    models_dir: Path = Field(default_factory=default_models_dir)
+    asr: AsrSettings = AsrSettings()
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        toml = TomlConfigSettingsSource(settings_cls, toml_file=config_file_path())
+        return (init_settings, env_settings, toml)
+
+
+def load_settings(**overrides) -> Settings:
+    """Read settings from file and environment; raise ConfigError with the file named on error."""
+    from pydantic import ValidationError
+
+    from diktat.errors import ConfigError
+
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        raise ConfigError(
+            f"Invalid diktat settings (config file {config_file_path()}, DIKTAT_* environment): "
+            f"{exc.error_count()} error(s)\n{exc}"
+        ) from None
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"Cannot read config file {config_file_path()}: {exc}") from None
