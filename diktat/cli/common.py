@@ -25,7 +25,7 @@ def user_errors(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except DiktatError as exc:
-            err_console.print(f"[bold red]Feil:[/] {exc}", highlight=False, soft_wrap=True)
+            err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
             raise typer.Exit(exc.exit_code) from None
 
     return wrapper  # type: ignore[return-value]
