@@ -1,5 +1,7 @@
 """The `diktat` command line: thin typer wrappers over plain functions (one module per group)."""
 
+from diktat.cli import models as _models  # noqa: F401  (registers the group)
+from diktat.cli import transcribe as _transcribe  # noqa: F401  (registers the command)
 from diktat.cli.app import app
 
 __all__ = ["app"]

@@ -1,0 +1,54 @@
+# Two entry points on a fresh Debian/Ubuntu machine:
+#   make demo   install everything, transcribe (and structure) the bundled sample dictation
+#   make test   install everything, run the whole test suite
+# Both create and reuse the project-local virtual environment in .venv.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+VENV ?= .venv
+PYTHON ?= python3
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip --disable-pip-version-check
+STAMP := $(VENV)/.diktat-installed
+# espeak-ng + sox: synthetic Norwegian speech for tests and corpora; libsndfile1: soundfile.
+APT_PACKAGES := espeak-ng sox libsndfile1
+# pip on some mirrors warns about every missing local index path; keep the log readable.
+QUIET_PIP := grep -v "is ignored: it is neither a file nor a directory" || true
+
+.PHONY: demo test install system-deps lint bench clean
+
+demo: install
+	$(VENV)/bin/diktat demo
+
+test: install
+	$(PY) -m pytest
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml Makefile
+	@$(MAKE) --no-print-directory system-deps
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@echo "Installing Python packages into $(VENV) (first run takes a few minutes)..."
+	# torch is pinned to its CPU build; an unpinned torch would pull several GB of CUDA wheels.
+	$(PIP) install -q torch==2.13.0 2>&1 | $(QUIET_PIP)
+	$(PIP) install -q -e '.[all,dev]' 2>&1 | $(QUIET_PIP)
+	@touch $(STAMP)
+
+system-deps:
+	@missing=""; for p in $(APT_PACKAGES); do \
+	  dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing Debian packages:$$missing"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+
+lint: install
+	$(VENV)/bin/ruff check diktat tests bench
+	$(VENV)/bin/lint-imports
+
+bench: install
+	$(PY) bench/bench_transcribe.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache

@@ -1,0 +1,3 @@
+from diktat.cli import app
+
+app(prog_name="diktat")

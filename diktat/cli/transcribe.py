@@ -1,0 +1,181 @@
+"""`diktat transcribe`: files and folders → txt/json/srt/vtt, resumable, with a progress bar."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import typer
+from rich.progress import (
+    BarColumn,
+    Progress,
+    SpinnerColumn,
+    TaskProgressColumn,
+    TextColumn,
+    TimeRemainingColumn,
+)
+from rich.table import Table
+
+from diktat.cli.app import app
+from diktat.cli.common import err_console, out_console, user_errors
+from diktat.config import Settings, load_settings
+from diktat.errors import ConfigError
+from diktat.stt.batch import BatchSummary, plan_jobs, run_batch
+from diktat.stt.factory import decode_options, load_engine
+from diktat.stt.formats import parse_formats
+
+MODEL_OPT = typer.Option(None, "--model", "-m", help="Registry name or CTranslate2 Whisper dir.")
+DEVICE_OPT = typer.Option(None, "--device", help="auto, cpu or cuda.")
+COMPUTE_OPT = typer.Option(None, "--compute-type", help="auto, int8, float16, int8_float16, ...")
+THREADS_OPT = typer.Option(None, "--threads", help="CPU threads (0 = all cores).")
+LANGUAGE_OPT = typer.Option(None, "--language", "-l", help="no (bokmål) or nn (nynorsk).")
+BEAM_OPT = typer.Option(None, "--beam-size", help="Beam width (default 5).")
+VAD_OPT = typer.Option(None, "--vad/--no-vad", help="Silero VAD before decoding (default on).")
+VOCAB_OPT = typer.Option(
+    None, "--vocabulary", help="'default', 'none' or a word-list file replacing the default."
+)
+EXTRA_VOCAB_OPT = typer.Option(
+    None, "--add-vocabulary", help="Extra word-list file, placed before the vocabulary; repeatable."
+)
+MODELS_DIR_OPT = typer.Option(None, "--models-dir", help="Where assembled models are kept.")
+
+
+def settings_from_flags(
+    *, model=None, device=None, compute_type=None, threads=None, language=None, beam_size=None,
+    vad=None, vocabulary=None, models_dir=None,
+) -> Settings:
+    """Settings from file/env with the CLI flags that were given laid on top (then re-validated)."""
+    settings = load_settings()
+    flags = {
+        "model": model, "device": device, "compute_type": compute_type, "threads": threads,
+        "language": language, "beam_size": beam_size, "vad": vad, "vocabulary": vocabulary,
+    }
+    asr = settings.asr.model_dump() | {k: v for k, v in flags.items() if v is not None}
+    top = {"asr": asr}
+    if models_dir is not None:
+        top["models_dir"] = models_dir
+    try:
+        return Settings.model_validate(settings.model_dump() | top)
+    except ValueError as exc:
+        raise ConfigError(f"invalid option: {exc}") from None
+
+
+@app.command()
+@user_errors
+def transcribe(
+    paths: list[Path] = typer.Argument(..., help="Audio files and/or folders."),
+    output_dir: Path = typer.Option(Path("."), "--output-dir", "-o", help="Where outputs go."),
+    formats: str = typer.Option("txt,json", "--format", "-f", help="Any of txt,json,srt,vtt."),
+    recursive: bool = typer.Option(False, "--recursive", "-r", help="Include subfolders."),
+    force: bool = typer.Option(False, "--force", help="Redo files whose outputs are up to date."),
+    show_text: bool = typer.Option(
+        None, "--print/--no-print", help="Print the transcript (default: when one file)."
+    ),
+    model: str = MODEL_OPT,
+    device: str = DEVICE_OPT,
+    compute_type: str = COMPUTE_OPT,
+    threads: int = THREADS_OPT,
+    language: str = LANGUAGE_OPT,
+    beam_size: int = BEAM_OPT,
+    vad: bool = VAD_OPT,
+    vocabulary: str = VOCAB_OPT,
+    add_vocabulary: list[Path] = EXTRA_VOCAB_OPT,
+    models_dir: Path = MODELS_DIR_OPT,
+) -> None:
+    """Transcribe recordings offline. Outputs already up to date are skipped (resumable)."""
+    try:
+        fmts = parse_formats(formats)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
+    settings = settings_from_flags(
+        model=model, device=device, compute_type=compute_type, threads=threads,
+        language=language, beam_size=beam_size, vad=vad, vocabulary=vocabulary,
+        models_dir=models_dir,
+    )
+    opts = decode_options(settings.asr, tuple(add_vocabulary or ()))
+    jobs, problems = plan_jobs(paths, output_dir, recursive=recursive)
+    for p in problems:
+        err_console.print(f"[red]✗[/] {p.error}", highlight=False)
+    if not jobs:
+        raise typer.Exit(1)
+
+    engine = load_engine(settings)
+    err_console.print(
+        f"Model {engine.model_id} on {engine.device}/{engine.compute_type}, "
+        f"{engine.threads} threads; {len(jobs)} file(s)", highlight=False,
+    )
+    started = time.perf_counter()
+    summary = _run_with_progress(jobs, engine, opts, fmts, output_dir, force)
+    summary.results[:0] = problems
+    _print_summary(summary, time.perf_counter() - started)
+
+    done = [r for r in summary.results if r.status == "done"]
+    if show_text or (show_text is None and len(jobs) == 1 and len(done) == 1):
+        for r in done:
+            out_console.print(r.transcript.text if r.transcript else "", highlight=False)
+    if not summary.ok:
+        raise typer.Exit(1)
+
+
+def _run_with_progress(jobs, engine, opts, fmts, output_dir, force) -> BatchSummary:
+    total_audio = sum(j.duration or 0.0 for j in jobs)
+    progress = Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TaskProgressColumn(),
+        TextColumn("{task.fields[files]}/{task.fields[n]} files"),
+        TextColumn("{task.completed:.1f}/{task.total:.1f} min audio"),
+        TimeRemainingColumn(),
+        console=err_console,
+        transient=False,
+    )
+    with progress:
+        task = progress.add_task(
+            "transcribing", total=max(total_audio / 60, 1e-9), files=0, n=len(jobs)
+        )
+
+        def on_start(job):
+            progress.update(task, description=job.source.name)
+
+        def on_finish(job, result):
+            files = progress.tasks[task].fields["files"] + 1
+            progress.update(task, advance=(job.duration or 0.0) / 60, files=files)
+            if result.status == "failed":
+                progress.console.print(f"[red]✗[/] {result.error}", highlight=False)
+            elif result.warning:
+                progress.console.print(f"[yellow]![/] {job.source}: {result.warning}",
+                                       highlight=False)
+
+        try:
+            summary = run_batch(jobs, engine, opts, fmts, output_dir, force=force,
+                                on_start=on_start, on_finish=on_finish)
+        except KeyboardInterrupt:
+            progress.stop()
+            err_console.print(
+                "[yellow]Interrupted.[/] Finished files are kept; run the same command again "
+                "to resume.", highlight=False,
+            )
+            raise typer.Exit(130) from None
+        progress.update(task, description="done")
+    return summary
+
+
+def _print_summary(summary: BatchSummary, wall_s: float) -> None:
+    counts = summary.counts
+    done = [r for r in summary.results if r.status == "done"]
+    audio = sum(r.audio_s for r in done)
+    busy = sum(r.elapsed_s for r in done)
+    rtf = f", real-time factor {busy / audio:.3f}" if audio > 0 else ""
+    err_console.print(
+        f"{counts['done']} transcribed, {counts['skipped']} up to date (skipped), "
+        f"{counts['failed']} failed; {audio / 60:.1f} min audio in {wall_s:.1f} s{rtf}",
+        highlight=False,
+    )
+    if summary.failed:
+        table = Table("file", "error", title="Failed", title_justify="left", show_lines=False)
+        for r in summary.failed:
+            table.add_row(str(r.source), r.error or "")
+        err_console.print(table)
+    if summary.aborted:
+        err_console.print(f"[bold red]Stopped:[/] {summary.aborted}", highlight=False)

@@ -1,0 +1,445 @@
+"""Norwegian spoken forms of numbers, units and times → canonical written forms, with offsets.
+
+``normalize_spoken("metning nittito prosent")`` gives ``NormalizedText(text="metning 92 %")``, and
+``to_source_span`` maps any span of the new text back to the smallest span of the original that
+covers it (a replacement maps as a whole), so journal-note evidence can point at the transcript.
+
+The text is split into tokens that keep their offsets; a left-to-right scan tries, at each token,
+an idiom guard, a clock time and a quantity (number or decimal, then blood pressure, unit, per
+minute, dose noun or nothing). The vocabulary is the tables below and in ``numbers``.
+
+Decisions on ambiguous forms (tested in tests/test_normalize.py):
+- "en/ett/et/ein/eitt/ei" become 1 only inside a number ("en og tjue", "ett hundre"), before a
+  unit or a dose noun ("en tablett" → "1 tablett"), before "komma"/"og en halv", at the start
+  of a range ("en til to ganger" → "1 til 2 ganger"), or as a clock hour ("halv ett"); "en
+  pasient", "et par", "ei stund", "en gang", "en til" (one more) stay as written. "én" is 1.
+- Every other cardinal becomes digits ("fire ganger" → "4 ganger", "fire" as a verb included).
+  Old counting wins over a list: "fem og tjue" → 25, but "to og tre" → "2 og 3".
+- Ordinals ("første", "andre", "tredje", ...) and "halvparten", "annen" are left as words.
+- Clock times drop the "klokka/klokken/kl." word and are written HH:MM ("klokka halv åtte" →
+  "07:30"). The hour is kept as said (no am/pm guess); "halv ett"/"kvart på ett" → 12:30/12:45.
+  "halv H", "kvart over/på H" and "M over/på halv H" are times anywhere; "M over/på H" only after
+  "klokka"; "14.30" is a time unless a unit follows (then it is the decimal 14,30). A dot
+  right after ("17.5.", "12.05.") makes it a date, left alone; so is "1.500" (thousands?).
+- "S over D" and "S/D" are blood pressure when 50 ≤ S ≤ 300, 20 ≤ D ≤ 200 and S > D.
+- "grader" after a number is °C when the number looks like a body temperature (34–43 or has a
+  decimal), otherwise plain degrees ("hevet tretti grader" → "30°"). "grader celsius" is °C.
+- "tusen takk" is an idiom, not 1000.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from diktat.structuring.numbers import (
+    ARTICLES,
+    NumberMatch,
+    Quantity,
+    parse_number_words,
+    parse_quantity,
+    spoken_number_to_int,
+    spoken_number_to_text,
+)
+
+__all__ = [
+    "NormalizedText",
+    "Piece",
+    "Token",
+    "normalize_spoken",
+    "parse_number_words",
+    "parse_quantity",
+    "spoken_number_to_int",
+    "spoken_number_to_text",
+    "tokenize",
+]
+
+# --- tables -----------------------------------------------------------------------------------
+_DEGREES = "<degrees>"  # resolved to "°C" or "°" by the number in front
+UNITS: dict[tuple[str, ...], str] = {
+    **dict.fromkeys([("milligram",), ("milligrammer",), ("mg",)], "mg"),
+    **dict.fromkeys([("mikrogram",), ("mikrogrammer",), ("mikrog",), ("µg",), ("μg",),
+                     ("mcg",)], "mikrog"),
+    **dict.fromkeys([("gram",), ("g",)], "g"),
+    **dict.fromkeys([("kilogram",), ("kilo",), ("kg",)], "kg"),
+    **dict.fromkeys([("milliliter",), ("ml",)], "ml"),
+    **dict.fromkeys([("desiliter",), ("dl",)], "dl"),
+    **dict.fromkeys([("liter",), ("l",)], "l"),
+    **dict.fromkeys([("prosent",), ("%",)], "%"),
+    **dict.fromkeys([("internasjonale", "enheter"), ("internasjonale", "einingar"),
+                     ("enheter",), ("enhet",), ("einingar",), ("eining",), ("ie",)], "IE"),
+    **dict.fromkeys([("grader", "celsius"), ("grad", "celsius"), ("°", "c"), ("celsius",)],
+                    "°C"),
+    **dict.fromkeys([("grader",), ("grad",), ("°",)], _DEGREES),
+    **dict.fromkeys([("millimol", c, d) for c in ("per", "pr", "/") for d in ("liter", "l")]
+                    + [("mmol", c, d) for c in ("per", "pr", "/") for d in ("liter", "l")],
+                    "mmol/l"),
+    **dict.fromkeys([("millimol",), ("mmol",)], "mmol"),
+    **dict.fromkeys([("millimeter", "kvikksølv"), ("mmhg",), ("mm", "hg")], "mmHg"),
+    **dict.fromkeys([("millimeter",), ("mm",)], "mm"),
+    **dict.fromkeys([("centimeter",), ("cm",)], "cm"),
+}  # fmt: skip
+_UNIT_MAX = max(map(len, UNITS))
+# After "per", "pr", "pr." or "/": the denominator of a rate.
+PER: dict[str, str] = {
+    "minutt": "min", "minuttet": "min", "min": "min", "time": "t", "timen": "t", "t": "t",
+    "døgn": "døgn", "døgnet": "døgn", "kilo": "kg", "kg": "kg", "kilogram": "kg",
+    "liter": "l", "l": "l",
+}  # fmt: skip
+# After "i": only the definite forms ("slag i minuttet", "ml i timen", "i døgnet").
+PER_DEFINITE: dict[str, str] = {"minuttet": "min", "timen": "t", "døgnet": "døgn"}
+PER_WORDS = frozenset({"per", "pr", "/"})
+RATE_NOUNS = frozenset({"slag", "pust", "åndedrag", "andedrag", "respirasjoner"})
+# Count nouns that make a lone "en/ei/ett" a quantity; the noun itself is kept as said.
+DOSE_NOUNS = frozenset({
+    "tablett", "tabletter", "tbl", "kapsel", "kapsler", "kapslar", "dose", "doser", "dosar",
+    "ampulle", "ampuller", "ampullar", "stikkpille", "stikkpiller", "dråpe", "dråper",
+    "dropar", "puff", "inhalasjon", "inhalasjoner", "inhalasjonar", "sprøyte", "sprøyter",
+    "plaster", "pose", "poser", "posar", "brusetablett",
+})  # fmt: skip
+RANGE_WORDS = frozenset({"til", "eller", "-", "–"})
+CLOCK_WORDS = frozenset({"klokka", "klokken", "klokke"})
+IDIOMS: tuple[tuple[str, ...], ...] = (("tusen", "takk"),)
+_BODY_TEMPERATURE = (34.0, 43.0)
+_BP_SYSTOLIC, _BP_DIASTOLIC = (50, 300), (20, 200)
+
+# --- tokens -----------------------------------------------------------------------------------
+_TOKEN_RE = re.compile(r"(?P<num>[0-9]+(?:[.,:][0-9]+)*)|(?P<word>[^\W\d_][^\W_]*)|(?P<sym>\S)")
+_DIGITS_RE = re.compile(r"[0-9]+")
+_TIME_RE = re.compile(r"([0-9]{1,2})([:.])([0-9]{2})")
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    text: str
+    start: int
+    end: int
+    kind: str  # "num", "word" or "sym"
+
+    @property
+    def is_int(self) -> bool:
+        return self.kind == "num" and _DIGITS_RE.fullmatch(self.text) is not None
+
+
+def tokenize(text: str) -> list[Token]:
+    """Numbers ("37,5", "14.30"), words ("SpO2", "µg") and single symbols, with offsets."""
+    return [
+        Token(m.group(), m.start(), m.end(), m.lastgroup or "sym") for m in _TOKEN_RE.finditer(text)
+    ]
+
+
+# --- result with offsets ----------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class Piece:
+    """A stretch of the normalised text and the source stretch it came from."""
+
+    start: int
+    end: int
+    source_start: int
+    source_end: int
+    replaced: bool  # False: copied verbatim, maps character for character
+
+
+@dataclass(frozen=True, slots=True)
+class NormalizedText:
+    text: str
+    source: str
+    pieces: tuple[Piece, ...]
+
+    @property
+    def replacements(self) -> tuple[Piece, ...]:
+        return tuple(p for p in self.pieces if p.replaced)
+
+    def to_source_span(self, start: int, end: int) -> tuple[int, int]:
+        """The smallest source span covering normalised ``text[start:end]``."""
+        return self._map(start, end, len(self.text), forward=False)
+
+    def to_normalized_span(self, start: int, end: int) -> tuple[int, int]:
+        """The smallest normalised span covering ``source[start:end]``."""
+        return self._map(start, end, len(self.source), forward=True)
+
+    def _map(self, start: int, end: int, size: int, *, forward: bool) -> tuple[int, int]:
+        if not 0 <= start <= end <= size:
+            raise ValueError(f"span {start}:{end} outside 0:{size}")
+        lo: int | None = None
+        hi: int | None = None
+        for p in self.pieces:
+            a, b, x, y = (
+                (p.source_start, p.source_end, p.start, p.end)
+                if forward
+                else (p.start, p.end, p.source_start, p.source_end)
+            )
+            inside = a <= start < b if start == end else a < end and b > start
+            if not inside:
+                continue
+            if p.replaced:
+                s, e = x, y
+            else:
+                s, e = x + max(start, a) - a, x + min(end, b) - a
+            if start == end and not p.replaced:
+                e = s
+            lo = s if lo is None else min(lo, s)
+            hi = e if hi is None else max(hi, e)
+        if lo is None or hi is None:  # an empty span at the very end
+            other = len(self.source) if not forward else len(self.text)
+            return other, other
+        return lo, hi
+
+
+class _Builder:
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.parts: list[str] = []
+        self.pieces: list[Piece] = []
+        self.src = 0  # source consumed so far
+        self.out = 0  # length of the output so far
+
+    def _emit(self, text: str, src_end: int, replaced: bool) -> None:
+        if text or src_end > self.src:
+            self.pieces.append(Piece(self.out, self.out + len(text), self.src, src_end, replaced))
+            self.parts.append(text)
+            self.out += len(text)
+            self.src = src_end
+
+    def replace(self, start: int, end: int, text: str) -> None:
+        if self.source[start:end] == text:
+            return  # already canonical: stays part of the verbatim stretch
+        self._emit(self.source[self.src : start], start, replaced=False)
+        self._emit(text, end, replaced=True)
+
+    def finish(self) -> NormalizedText:
+        self._emit(self.source[self.src :], len(self.source), replaced=False)
+        return NormalizedText("".join(self.parts), self.source, tuple(self.pieces))
+
+
+# --- matchers ---------------------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class _Match:
+    end: int  # token index after the match
+    text: str | None  # None: keep these tokens as written
+
+
+class _Scanner:
+    def __init__(self, tokens: Sequence[Token]) -> None:
+        self.tokens = tokens
+        self.lows = [t.text.lower() for t in tokens]
+
+    def low(self, i: int) -> str:
+        return self.lows[i] if 0 <= i < len(self.lows) else ""
+
+    def number(self, i: int, max_tokens: int | None = None) -> NumberMatch | None:
+        if i >= len(self.tokens):
+            return None
+        return parse_number_words(self.lows, i, max_tokens=max_tokens)
+
+    def match(self, i: int) -> _Match | None:
+        for idiom in IDIOMS:
+            if tuple(self.lows[i : i + len(idiom)]) == idiom:
+                return _Match(i + len(idiom), None)
+        return self.clock(i) or self.quantity(i)
+
+    # -- units -------------------------------------------------------------------------------
+    def unit(self, i: int) -> tuple[str, int] | None:
+        for size in range(_UNIT_MAX, 0, -1):
+            key = tuple(self.lows[i : i + size])
+            if len(key) == size and key in UNITS:
+                return UNITS[key], i + size
+        return None
+
+    def per(self, i: int) -> tuple[str, int] | None:
+        """A rate denominator: "per minutt", "pr. time", "/min", "i minuttet" → ("min", end)."""
+        word = self.low(i)
+        if word == "i" and self.low(i + 1) in PER_DEFINITE:
+            return PER_DEFINITE[self.low(i + 1)], i + 2
+        if word in PER_WORDS:
+            j = i + 2 if word == "pr" and self.low(i + 1) == "." else i + 1
+            if self.low(j) in PER:
+                return PER[self.low(j)], j + 1
+        return None
+
+    def per_minute(self, i: int) -> int | None:
+        """End of "slag i minuttet", "i minuttet", "per minutt", "/min" at ``i``."""
+        j = i + 1 if self.low(i) in RATE_NOUNS else i
+        rate = self.per(j)
+        return rate[1] if rate is not None and rate[0] == "min" else None
+
+    def unit_follows(self, i: int) -> bool:
+        return (
+            self.unit(i) is not None or self.low(i) in DOSE_NOUNS or self.per_minute(i) is not None
+        )
+
+    # -- numbers -----------------------------------------------------------------------------
+    def parse_quantity(self, i: int) -> tuple[Quantity, int] | None:
+        """A number at ``i`` and the index after it."""
+        q = parse_quantity(self.lows, i)
+        return None if q is None else (q, i + q.length)
+
+    def date_like(self, i: int) -> bool:
+        """ "17.5." or "12.05." (a dot right after "N.N"): a date, neither decimal nor time."""
+        tokens = self.tokens
+        return (
+            "." in tokens[i].text
+            and i + 1 < len(tokens)
+            and tokens[i + 1].text == "."
+            and tokens[i + 1].start == tokens[i].end
+        )
+
+    def quantity(self, i: int) -> _Match | None:
+        found = None if self.date_like(i) else self.parse_quantity(i)
+        if found is None:
+            return None
+        q, j = found
+        if (bp := self.blood_pressure(q, j)) is not None:
+            return bp
+        if (unit := self.unit(j)) is not None:
+            symbol, k = unit
+            if symbol == _DEGREES:
+                low, high = _BODY_TEMPERATURE
+                symbol = "°C" if not q.integer or low <= q.value <= high else "°"
+            if symbol == "°":
+                return _Match(k, f"{q.text}°")
+            if (rate := self.per(k)) is not None and symbol not in ("%", "°C", "mmol/l"):
+                return _Match(rate[1], f"{q.text} {symbol}/{rate[0]}")
+            return _Match(k, f"{q.text} {symbol}")
+        if (k := self.per_minute(j)) is not None:
+            return _Match(k, f"{q.text}/min")
+        if q.article_only and not (self.low(j) in DOSE_NOUNS or self.range_follows(j)):
+            return None  # "en pasient": an article, not a count
+        return _Match(j, q.text)
+
+    def range_follows(self, j: int) -> bool:
+        """ "en til to", "ei eller to", "en-to": the lone article starts a range of numbers."""
+        if self.low(j) not in RANGE_WORDS:
+            return False
+        found = self.parse_quantity(j + 1)
+        return found is not None and not found[0].article_only
+
+    def blood_pressure(self, q: Quantity, j: int) -> _Match | None:
+        if not q.integer or q.article_only or self.low(j) not in ("over", "/"):
+            return None
+        found = self.parse_quantity(j + 1)
+        if found is None or not found[0].integer:
+            return None
+        d, end = found
+        (s_lo, s_hi), (d_lo, d_hi) = _BP_SYSTOLIC, _BP_DIASTOLIC
+        if not (s_lo <= q.value <= s_hi and d_lo <= d.value <= d_hi and q.value > d.value):
+            return None
+        unit = self.unit(end)
+        if unit is not None and unit[0] == "mmHg":
+            return _Match(unit[1], f"{q.text}/{d.text} mmHg")
+        if unit is not None or self.per_minute(end) is not None:
+            return None  # "hundre over åtti prosent" is not a blood pressure
+        return _Match(end, f"{q.text}/{d.text}")
+
+    # -- clock times -------------------------------------------------------------------------
+    def clock(self, i: int) -> _Match | None:
+        j = self.clock_prefix(i)
+        if j is not None:
+            found = self.relative_time(j, prefixed=True) or self.digit_time(j, prefixed=True)
+            return found or self.spoken_time(j)
+        return self.relative_time(i, prefixed=False) or self.digit_time(i, prefixed=False)
+
+    def clock_prefix(self, i: int) -> int | None:
+        """The token after "klokka", "klokken", "kl" or "kl." (a stutter "kl. kl." counts once)."""
+        j = i
+        while True:
+            if self.low(j) in CLOCK_WORDS:
+                j += 1
+            elif self.low(j) == "kl":
+                j += 2 if self.low(j + 1) == "." else 1
+            else:
+                return j if j > i else None
+
+    def hour(self, i: int, lowest: int = 1) -> tuple[int, int] | None:
+        """An hour 1–24 (0–24 with ``lowest=0``) at ``i``: ("fjorten" → 14), not before a unit."""
+        for limit in (None, 1):
+            found = self.number(i, max_tokens=limit)
+            if found is not None and lowest <= found.value <= 24:
+                end = i + found.length
+                return None if self.unit_follows(end) else (found.value, end)
+        return None
+
+    def relative_time(self, i: int, *, prefixed: bool) -> _Match | None:
+        """ "halv åtte", "kvart over tre", "ti på halv fire", and after "klokka" "ti over tre"."""
+        word = self.low(i)
+        if word == "halv":
+            if not prefixed and self.low(i - 1) in ARTICLES | {"og"}:
+                return None  # "en halv ...", "to og en halv"
+            h = self.hour(i + 1)
+            return _time(_before(h[0]), 30, h[1]) if h else None
+        if word == "kvart" and self.low(i + 1) in ("over", "på"):
+            h = self.hour(i + 2)
+            if h is None:
+                return None
+            over = self.low(i + 1) == "over"
+            return _time(h[0] if over else _before(h[0]), 15 if over else 45, h[1])
+        m = self.number(i)
+        if m is None or not 1 <= m.value <= 29 or self.low(i + m.length) not in ("over", "på"):
+            return None
+        over, k = self.low(i + m.length) == "over", i + m.length + 1
+        if self.low(k) == "halv" and (h := self.hour(k + 1)) is not None:
+            return _time(_before(h[0]), 30 + m.value if over else 30 - m.value, h[1])
+        if prefixed and (h := self.hour(k)) is not None:
+            return _time(h[0] if over else _before(h[0]), m.value if over else 60 - m.value, h[1])
+        return None
+
+    def digit_time(self, i: int, *, prefixed: bool) -> _Match | None:
+        """ "14:30", "14.30" ("kl 1430" is left alone: "klokka 1500" may be a spoken 1500)."""
+        if i >= len(self.tokens) or self.tokens[i].kind != "num":
+            return None
+        text = self.tokens[i].text
+        if (m := _TIME_RE.fullmatch(text)) is not None and not self.date_like(i):
+            hour, sep, minute = int(m[1]), m[2], int(m[3])
+            if sep == "." and not prefixed and (hour > 23 or self.unit_follows(i + 1)):
+                return None
+            return _time(hour, minute, i + 1)
+        return None
+
+    def spoken_time(self, i: int) -> _Match | None:
+        """After "klokka": an hour and maybe minutes ("fjorten tretti", "åtte null fem", "8")."""
+        h = self.hour(i, lowest=0)
+        if h is None:
+            return None
+        hour, j = h
+        if self.low(j) == "null":
+            if self.low(j + 1) == "null":
+                return _time(hour, 0, j + 2)
+            m = self.number(j + 1, max_tokens=1)
+            if m is not None and m.value < 10 and not self.unit_follows(j + 2):
+                return _time(hour, m.value, j + 2)
+            return _time(hour, 0, j + 1)
+        m = self.number(j)
+        if m is not None and 1 <= m.value <= 59 and not self.unit_follows(j + m.length):
+            tok = self.tokens[j]
+            if tok.kind != "num" or len(tok.text) == 2:
+                return _time(hour, m.value, j + m.length)
+        return _time(hour, 0, j)
+
+
+def _before(hour: int) -> int:
+    """The hour before ``hour`` as said: "halv åtte" → 7, "halv ett" → 12 (12-hour speech)."""
+    return hour - 1 if hour > 1 else 12
+
+
+def _time(hour: int, minute: int, end: int) -> _Match | None:
+    if not (0 <= hour <= 24 and 0 <= minute <= 59):
+        return None
+    return _Match(end, f"{hour:02d}:{minute:02d}")
+
+
+def normalize_spoken(text: str) -> NormalizedText:
+    """Spoken Norwegian numbers, units and clock times → written forms, with an offset map."""
+    tokens = tokenize(text)
+    scanner = _Scanner(tokens)
+    builder = _Builder(text)
+    i = 0
+    while i < len(tokens):
+        found = scanner.match(i)
+        if found is None:
+            i += 1
+            continue
+        if found.text is not None:
+            builder.replace(tokens[i].start, tokens[found.end - 1].end, found.text)
+        i = found.end
+    return builder.finish()

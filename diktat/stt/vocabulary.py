@@ -1,0 +1,75 @@
+"""Clinical vocabulary: plain-text word lists that bias Whisper towards clinical terms.
+
+Whisper accepts a short prompt prefix ("hotwords"); only about half its 448-token context can
+hold it, so entries are taken in order (user lists first, then the bundled default) until a
+character budget is spent.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+from diktat.errors import InputError
+
+DEFAULT_VOCABULARY = "default"
+NO_VOCABULARY = "none"
+# ~3 characters per token for Norwegian BPE: stays well inside Whisper's 223-token prompt limit.
+HOTWORDS_CHAR_BUDGET = 360
+
+
+def parse_word_list(text: str) -> list[str]:
+    entries = []
+    for line in text.splitlines():
+        entry = line.split("#", 1)[0].strip()
+        if entry:
+            entries.append(entry)
+    return entries
+
+
+def default_entries() -> list[str]:
+    text = resources.files("diktat").joinpath("data/clinical_vocabulary.txt").read_text("utf-8")
+    return parse_word_list(text)
+
+
+def read_word_list(path: Path) -> list[str]:
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError(f"vocabulary file {path}: no such file") from None
+    except UnicodeDecodeError:
+        raise InputError(f"vocabulary file {path}: not UTF-8 text") from None
+    except OSError as exc:
+        raise InputError(f"vocabulary file {path}: cannot read ({exc.strerror})") from None
+    return parse_word_list(text)
+
+
+def load_vocabulary(spec: str, extra_files: tuple[Path, ...] = ()) -> list[str]:
+    """Entries for `spec` ('default', 'none' or a path), with `extra_files` placed first."""
+    entries: list[str] = []
+    for path in extra_files:
+        entries.extend(read_word_list(path))
+    if spec == DEFAULT_VOCABULARY:
+        entries.extend(default_entries())
+    elif spec != NO_VOCABULARY:
+        entries.extend(read_word_list(Path(spec)))
+    seen: set[str] = set()
+    unique = []
+    for e in entries:
+        if e.casefold() not in seen:
+            seen.add(e.casefold())
+            unique.append(e)
+    return unique
+
+
+def hotwords_from(entries: list[str], budget: int = HOTWORDS_CHAR_BUDGET) -> str | None:
+    """Join entries into a decoder prompt prefix within the character budget."""
+    picked: list[str] = []
+    used = 0
+    for e in entries:
+        cost = len(e) + 2
+        if used + cost > budget:
+            break
+        picked.append(e)
+        used += cost
+    return ", ".join(picked) or None
