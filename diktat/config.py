@@ -52,10 +52,14 @@ class AsrSettings(BaseModel):
     language: str = Field(default="no", description="Whisper language code: no (bokmål) or nn")
     beam_size: int = Field(default=5, ge=1, le=10)
     vad: bool = True
-    batch_size: int = Field(default=8, ge=1, le=64, description="Batched decoding of long files")
+    batch_size: int = Field(
+        default=0, ge=0, le=64, description="Batched decoding of long files; 0 = auto by device"
+    )
+    # Off by default: on real Norwegian speech the prompt made Whisper base worse (an NPSC clip
+    # came out in English) and slower (temperature fallbacks); see README "Clinical vocabulary".
     vocabulary: str = Field(
-        default="default",
-        description="'default' (bundled clinical words), 'none', or a path to a word list",
+        default="none",
+        description="Decoder prompt words: 'none', 'default' (bundled clinical words) or a path",
     )
 
 

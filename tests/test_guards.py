@@ -95,3 +95,14 @@ def test_same_segment_looped_three_times_is_kept_once_but_a_single_repeat_stays(
 def test_guard_actions_carry_no_text():
     _, actions = apply_guards([_seg("Teksting av Nicolai Winther")])
     assert "Winther" not in actions[0].model_dump_json()
+
+
+def test_prompt_echo_is_dropped_but_one_drug_in_a_sentence_is_kept():
+    prompt = "Paracet, Pinex, OxyNorm, Furix, Eliquis"
+    echo = _seg("Pasienten fikk Paracet, Furix, OxyNorm, Eliquis.")
+    real = _seg("Hun fikk Paracet 1 g klokka åtte og sov godt etterpå.")
+    kept, actions = apply_guards([echo, real], prompt=prompt)
+    assert [s.text for s in kept] == [real.text]
+    assert actions[0].guard == "prompt_echo"
+    kept, actions = apply_guards([echo], prompt=None)
+    assert kept == [echo] and not actions

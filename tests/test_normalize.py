@@ -424,11 +424,22 @@ def test_random_mixtures_keep_invariants() -> None:
     fragments = [c[0] for c in CASES] + UNCHANGED + [
         "og", "over", "på", "halv", "kvart", "klokka", "kl.", "komma", "en", "ei", "per", "i",
         "minuttet", ",", ".", "/", "%", "grader", "tabletter", "fire", "liter", "14.30", "37,5",
+        "17.5.", "1.500", "til", "eller", "°C", "°", "5mg", "92%", "fem", "åtte", "tjue",
     ]  # fmt: skip
+    glue = [" ", " ", " ", "", ", ", ". ", "/", "."]
     rng = random.Random(20240607)
-    for _ in range(300):
-        text = " ".join(rng.choice(fragments) for _ in range(rng.randint(1, 8)))
+    for _ in range(1000):
+        parts = [rng.choice(fragments) for _ in range(rng.randint(1, 8))]
+        text = "".join(part + rng.choice(glue) for part in parts)
         result = normalize_spoken(text)
         check_offsets(result)
         again = normalize_spoken(result.text)
         assert again.text == result.text, text
+        assert again.replacements == (), text
+
+
+def test_never_fuses_with_neighbours() -> None:
+    # "fem.fire" must not become "5.4" (which a second pass would read as 5,4).
+    assert normalize_spoken("fem.fire").text == "5.fire"
+    assert normalize_spoken("tre, fire").text == "3, 4"
+    assert normalize_spoken("halvannen°CKlokka").text == "halvannen°CKlokka"

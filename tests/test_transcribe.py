@@ -104,7 +104,8 @@ def test_repeated_sentence_after_long_pause_is_not_dropped(engine, npsc_dir, pip
     hits = [s for s in t.segments if "lovlig" in _norm(s.text)]
     assert len(hits) == 2
     assert hits[0].end < 10 and hits[1].start > 60
-    assert [a.guard for a in t.guard_actions] == ["coverage"]
+    if pipeline == "sequential":
+        assert [a.guard for a in t.guard_actions] == ["coverage"]
 
 
 def test_batched_pipeline_keeps_segment_timestamps(engine, npsc_dir):
@@ -113,6 +114,7 @@ def test_batched_pipeline_keeps_segment_timestamps(engine, npsc_dir):
     gap = (np.random.default_rng(4).standard_normal(SAMPLE_RATE * 60) * 0.002).astype(np.float32)
     t = engine.transcribe(np.concatenate([short, gap, medium]), DecodeOptions())
     assert t.options["pipeline"] == "batched"
+    assert t.options["word_timestamps"] is False  # unsafe upstream in batched mode
     assert len(t.segments) == 2
     assert t.segments[0].end < 5 and 62 < t.segments[1].start < 66
     assert "tatt" in _norm(t.segments[1].text) or "permitt" in _norm(t.segments[1].text)

@@ -187,6 +187,14 @@ class NormalizedText:
         return lo, hi
 
 
+def _fuses(left: str, right: str) -> bool:
+    """Would a token run across the seam of ``left + right``?"""
+    if not left or not right:
+        return False
+    seam = len(left)
+    return any(t.start < seam < t.end for t in tokenize(left + right))
+
+
 class _Builder:
     def __init__(self, source: str) -> None:
         self.source = source
@@ -202,11 +210,18 @@ class _Builder:
             self.out += len(text)
             self.src = src_end
 
-    def replace(self, start: int, end: int, text: str) -> None:
+    def replace(self, start: int, end: int, text: str) -> bool:
+        """Replace ``source[start:end]``; False (and nothing done) where it would fuse with its
+        neighbours ("fem.fire" must not become the decimal "5.4")."""
         if self.source[start:end] == text:
-            return  # already canonical: stays part of the verbatim stretch
+            return True  # already canonical: stays part of the verbatim stretch
+        pending = self.source[max(self.src, start - 4) : start]
+        left = ("".join(part[-4:] for part in self.parts[-2:]) + pending)[-4:]
+        if _fuses(left, text) or _fuses(text, self.source[end : end + 4]):
+            return False
         self._emit(self.source[self.src : start], start, replaced=False)
         self._emit(text, end, replaced=True)
+        return True
 
     def finish(self) -> NormalizedText:
         self._emit(self.source[self.src :], len(self.source), replaced=False)
@@ -439,7 +454,10 @@ def normalize_spoken(text: str) -> NormalizedText:
         if found is None:
             i += 1
             continue
-        if found.text is not None:
-            builder.replace(tokens[i].start, tokens[found.end - 1].end, found.text)
-        i = found.end
+        if found.text is None or builder.replace(
+            tokens[i].start, tokens[found.end - 1].end, found.text
+        ):
+            i = found.end
+        else:
+            i += 1
     return builder.finish()

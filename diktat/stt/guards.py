@@ -105,11 +105,24 @@ def _collapse_segment(segment: Segment) -> tuple[Segment, int]:
     return segment.model_copy(update={"text": " " + " ".join(tokens[i] for i in keep)}), removed
 
 
+def is_prompt_echo(text: str, prompt: str | None) -> bool:
+    """True when a segment mostly repeats the decoder prompt (Whisper may write the prompt out
+    when the audio is unclear: a list of drug names that nobody said)."""
+    if not prompt:
+        return False
+    terms = {normalise_for_matching(t) for t in prompt.split(",")} - {""}
+    norm = normalise_for_matching(text)
+    hits = [t for t in terms if re.search(rf"\b{re.escape(t)}\b", norm)]
+    covered = sum(len(t.split()) for t in hits)
+    return len(hits) >= 3 and covered >= 0.5 * len(norm.split())
+
+
 def apply_guards(
     segments: Sequence[Segment],
     *,
     no_speech_threshold: float = 0.6,
     log_prob_threshold: float = -1.0,
+    prompt: str | None = None,
 ) -> tuple[list[Segment], list[GuardAction]]:
     """Return the segments to keep and what was done to the others."""
     kept: list[Segment] = []
@@ -117,6 +130,9 @@ def apply_guards(
     for seg in segments:
         n_words = len(seg.words) or len(seg.text.split())
         if not normalise_for_matching(seg.text):
+            continue
+        if is_prompt_echo(seg.text, prompt):
+            actions.append(_dropped("prompt_echo", seg, n_words))
             continue
         if seg.no_speech_prob > no_speech_threshold and seg.avg_logprob < log_prob_threshold:
             actions.append(_dropped("no_speech", seg, n_words))

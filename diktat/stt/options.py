@@ -39,7 +39,7 @@ class DecodeOptions(_Options):
     )
     # Files at least this long go through the batched pipeline (VAD chunks decoded in batches).
     batched_min_duration_s: float = 60.0
-    batch_size: int = Field(default=8, ge=1, le=64)
+    batch_size: int = Field(default=0, ge=0, le=64, description="0 = auto (by device)")
     # Skip long silent stretches where hallucination is suspected (plain pipeline only).
     hallucination_silence_threshold_s: float | None = 2.0
     # Audio whose peak stays below this is digital silence: no decode at all.

@@ -1,0 +1,288 @@
+"""The grounding validator: every value of a note must be supported by its evidence.
+
+An item whose evidence is not the transcript text at its span (after normalisation: case,
+whitespace, punctuation and spoken numbers) is removed. Within a good span, each value is checked
+against what the span says, read the way the rules read it (``normalize_spoken`` + the cue words
+in ``lexicon`` and ``news2``): numbers must be among the span's numbers (clock times apart), a
+vital sign's label must be there, a drug name must be said there and mean that drug, a route, a
+status, an ACVPU level or "on oxygen" needs its cue words, a statement's text must be a stretch of
+its evidence, and a negation must neither be invented nor lost. A failing required value removes
+its item; a failing optional one (a dose, a time, a route, ...) is cleared. Everything removed is
+listed in ``JournalNote.dropped`` with the reason, so nothing is lost silently.
+
+``locate(quote, text)`` finds the span of a quote, for backends that cite text but not offsets.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Sequence
+from functools import lru_cache
+from typing import Any
+
+from pydantic import BaseModel
+
+from diktat.structuring import lexicon as vocab
+from diktat.structuring import news2
+from diktat.structuring.lexicon import Lexicon
+from diktat.structuring.normalize import normalize_spoken
+from diktat.structuring.note import (
+    DroppedValue,
+    Evidence,
+    IsbarMessage,
+    JournalNote,
+    MedicationAdministration,
+    Observation,
+    OxygenSaturation,
+    Statement,
+    UncertainWord,
+    VitalSigns,
+)
+from diktat.types import Transcript
+
+__all__ = ["canonical_tokens", "ground", "locate"]
+
+_TOKEN = re.compile(r"\d+(?:[.,:/]\d+)*|[^\W\d_]+|%|°C?")
+_NUMBER = re.compile(r"\d+(?:,\d+)?")
+
+
+@lru_cache(maxsize=8192)
+def canonical_tokens(text: str) -> tuple[str, ...]:
+    """Words and numbers of ``text`` after spoken-number normalisation, lower case."""
+    return tuple(_TOKEN.findall(normalize_spoken(text).text.casefold()))
+
+
+@lru_cache(maxsize=8192)
+def _normalised(text: str) -> str:
+    return normalize_spoken(text).text
+
+
+def _contains(haystack: Sequence[str], needle: Sequence[str]) -> bool:
+    n = len(needle)
+    return n > 0 and any(tuple(haystack[i : i + n]) == tuple(needle)
+                         for i in range(len(haystack) - n + 1))
+
+
+def numbers_in(text: str) -> set[float]:
+    """The numbers said in ``text`` (normalised; clock times are not numbers)."""
+    norm = vocab.CLOCK.sub(" ", _normalised(text))
+    return {float(m.group().replace(",", ".")) for m in _NUMBER.finditer(norm)}
+
+
+def times_in(text: str) -> set[str]:
+    return {f"{int(t.split(':')[0]):02d}:{t.split(':')[1]}"
+            for t in vocab.CLOCK.findall(_normalised(text))}
+
+
+def locate(quote: str, text: str, start: int = 0) -> Evidence | None:
+    """The first span of ``text`` from ``start`` whose words equal ``quote``'s, as Evidence
+    ("Puls 72" finds "puls sytti to")."""
+    i = text.find(quote, start)
+    if i >= 0:
+        return Evidence(start=i, end=i + len(quote), quote=quote)
+    target = canonical_tokens(quote)
+    if not target:
+        return None
+    words = list(re.finditer(r"\S+", text[start:]))
+    ends = [start + m.start() + len(m.group().rstrip(".,;:!?")) for m in words]
+    max_words = 6 * len(target) + 4
+    for k, m in enumerate(words):
+        a = start + m.start()
+        if target[0].isalpha() and not m.group().casefold().startswith(target[0][:1]):
+            continue
+        for b in ends[k : k + max_words]:
+            if b > a and canonical_tokens(text[a:b]) == target:
+                return Evidence(start=a, end=b, quote=text[a:b])
+    return None
+
+
+class _Grounder:
+    def __init__(self, text: str, lexicon: Lexicon) -> None:
+        self.text = text
+        self.lexicon = lexicon
+        self.dropped: list[DroppedValue] = []
+
+    def drop(self, path: str, value: Any, reason: str) -> None:
+        if isinstance(value, BaseModel):
+            shown = value.model_dump_json()
+        else:
+            shown = json.dumps(value, ensure_ascii=False, default=str)
+        self.dropped.append(DroppedValue(field=path, value=shown, reason=reason))
+
+    # -- evidence and statements ----------------------------------------------------------------
+    def evidence(self, ev: Evidence) -> tuple[Evidence | None, str]:
+        if not 0 <= ev.start < ev.end <= len(self.text):
+            return None, f"evidence span {ev.start}:{ev.end} is outside the transcript"
+        said = self.text[ev.start : ev.end]
+        if said == ev.quote:
+            return ev, ""
+        if canonical_tokens(said) == canonical_tokens(ev.quote):
+            return ev.model_copy(update={"quote": said}), ""
+        return None, "the quote is not the transcript text at its span"
+
+    def item(self, item, path: str, check: Callable | None = None):
+        """``item`` with its evidence verified (and repaired), then ``check``ed; or None."""
+        ev, reason = self.evidence(item.evidence)
+        if ev is None:
+            self.drop(path, item, reason)
+            return None
+        item = item.model_copy(update={"evidence": ev})
+        if isinstance(item, Statement) and not _contains(
+            canonical_tokens(ev.quote), canonical_tokens(item.text)
+        ):
+            self.drop(path, item, "the text is not what the evidence says")
+            return None
+        return check(item, path) if check else item
+
+    def items(self, items: Sequence, path: str, check: Callable | None = None) -> tuple:
+        out = (self.item(x, f"{path}[{i}]", check) for i, x in enumerate(items))
+        return tuple(x for x in out if x is not None)
+
+    def optional(self, st: Statement | None, path: str) -> Statement | None:
+        return None if st is None else self.item(st, path)
+
+    def observation(self, obs: Observation, path: str) -> Observation | None:
+        said_negated = vocab.is_negated(obs.text, vocab.AREA_KEYWORDS[obs.area])
+        if obs.negated != said_negated:
+            reason = ("negated, but the text says no negation" if obs.negated
+                      else "the text is negated, but the observation is not")
+        elif not obs.negated and _negated_before(obs.text, obs.evidence.quote):
+            reason = "the evidence negates what the text states"
+        else:
+            return obs
+        self.drop(path, obs, reason)
+        return None
+
+    # -- vital signs ----------------------------------------------------------------------------
+    def vitals(self, vs: VitalSigns) -> VitalSigns:
+        out = {}
+        for kind in news2.VITAL_KINDS:
+            out[kind] = self.items(getattr(vs, kind), f"vital_signs.{kind}",
+                                   lambda v, p, kind=kind: self.vital(kind, v, p))
+        return VitalSigns(**out)
+
+    def vital(self, kind: str, v, path: str):
+        quote = v.evidence.quote
+        if kind == "consciousness":
+            if not news2.ACVPU_CUES[v.level].search(_normalised(quote)):
+                self.drop(path, v, f"the evidence does not say ACVPU {v.level}")
+                return None
+        else:
+            if not news2.LABEL_PATTERNS[kind].search(_normalised(quote)):
+                self.drop(path, v, f"the evidence does not name the {kind.replace('_', ' ')}")
+                return None
+            said = numbers_in(quote)
+            values = (v.systolic, v.diastolic) if kind == "blood_pressure" else (v.value,)
+            if not all(float(x) in said for x in values):
+                self.drop(path, v, "the value is not in the evidence")
+                return None
+        v = self.clear_time(v, path)
+        return self.oxygen(v, path) if isinstance(v, OxygenSaturation) else v
+
+    def oxygen(self, v: OxygenSaturation, path: str) -> OxygenSaturation:
+        norm = _normalised(v.evidence.quote)
+        if v.oxygen_l_min is not None and v.oxygen_l_min not in numbers_in(v.evidence.quote):
+            self.drop(f"{path}.oxygen_l_min", v.oxygen_l_min, "the flow is not in the evidence")
+            v = v.model_copy(update={"oxygen_l_min": None})
+        cue = {True: (news2.OXYGEN_FLOW, news2.ON_OXYGEN), False: (news2.ON_AIR,), None: ()}
+        if v.on_oxygen is not None and not any(rx.search(norm) for rx in cue[v.on_oxygen]):
+            self.drop(f"{path}.on_oxygen", v.on_oxygen, "the evidence does not say so")
+            v = v.model_copy(update={"on_oxygen": None, "oxygen_l_min": None})
+        return v
+
+    def clear_time(self, item, path: str):
+        if item.time is not None and item.time not in times_in(item.evidence.quote):
+            self.drop(f"{path}.time", item.time, "the time is not in the evidence")
+            item = item.model_copy(update={"time": None})
+        return item
+
+    # -- medication -----------------------------------------------------------------------------
+    def medication(self, m: MedicationAdministration, path: str):
+        quote = m.evidence.quote
+        if not _contains(canonical_tokens(quote), canonical_tokens(m.drug_as_said)):
+            self.drop(path, m, "the drug name is not in the evidence")
+            return None
+        match = self.lexicon.match(m.drug_as_said)
+        same = canonical_tokens(m.drug) == canonical_tokens(m.drug_as_said)
+        if not same and (match is None or match.name != m.drug):
+            self.drop(path, m, f"'{m.drug_as_said}' is not the drug {m.drug}")
+            return None
+        updates: dict[str, Any] = {}
+        if m.dose is not None and m.dose not in numbers_in(quote):
+            self.drop(f"{path}.dose", m.dose, "the dose is not in the evidence")
+            updates |= {"dose": None, "unit": None}
+        unit = updates.get("unit", m.unit)
+        if unit is not None:
+            forms = vocab.UNIT_FORMS.get(unit, (unit,))
+            if not any(f.casefold() in canonical_tokens(quote) for f in forms):
+                self.drop(f"{path}.unit", unit, "the unit is not in the evidence")
+                updates["unit"] = None
+        if m.route is not None and not vocab.ROUTE_CUES[m.route].search(_normalised(quote)):
+            self.drop(f"{path}.route", m.route, "the route is not in the evidence")
+            updates["route"] = None
+        if m.status is not None and (reason := _status_problem(m.status, _normalised(quote))):
+            self.drop(f"{path}.status", m.status, reason)
+            updates["status"] = None
+        updates["reason"] = self.optional(m.reason, f"{path}.reason")
+        updates["effect"] = self.optional(m.effect, f"{path}.effect")
+        return self.clear_time(m.model_copy(update=updates), path)
+
+    # -- the note -------------------------------------------------------------------------------
+    def note(self, note: JournalNote) -> JournalNote:
+        message = note.message
+        if message is not None:
+            message = message.model_copy(update={
+                part: self.items(getattr(message, part), f"message.{part}")
+                for part in IsbarMessage.PARTS
+            })
+            message = None if message.is_empty else message
+        return note.model_copy(update={
+            "situation": self.items(note.situation, "situation"),
+            "observations": self.items(note.observations, "observations", self.observation),
+            "vital_signs": self.vitals(note.vital_signs),
+            "medications": self.items(note.medications, "medications", self.medication),
+            "measures": self.items(note.measures, "measures"),
+            "evaluation": self.items(note.evaluation, "evaluation"),
+            "plan": self.items(note.plan, "plan"),
+            "message": message,
+            "deviations": self.items(note.deviations, "deviations"),
+            "uncertain_words": self.items(note.uncertain_words, "uncertain_words", self.word),
+            "unclassified": self.items(note.unclassified, "unclassified"),
+            "dropped": (*note.dropped, *self.dropped),
+        })
+
+    def word(self, w: UncertainWord, path: str) -> UncertainWord | None:
+        if w.word.casefold() != w.evidence.quote.casefold():
+            self.drop(path, w, "the word is not the transcript text at its span")
+            return None
+        return w
+
+
+def _negated_before(text: str, quote: str) -> bool:
+    """A negation in ``quote`` right before where ``text`` starts ("Ingen | smerter i natt")."""
+    said, part = _normalised(quote).casefold(), _normalised(text).casefold().strip(" .,;:")
+    at = said.find(part)
+    if at <= 0:
+        return False
+    head = re.split(r"[,;.!?]|(?<!\w)men(?!\w)", said[:at])[-1]
+    return vocab.NEGATION.search(head) is not None
+
+
+def _status_problem(status: str, text: str) -> str | None:
+    cues = vocab.STATUS_CUES
+    if status in ("given", "prn"):
+        if cues["not_given"].search(text) or cues["refused"].search(text):
+            return "the evidence says it was not given"
+        if not cues[status].search(text):
+            return f"the evidence does not say '{status}'"
+    elif not cues[status].search(text):
+        return f"the evidence does not say '{status}'"
+    return None
+
+
+def ground(note: JournalNote, source: Transcript | str, lexicon: Lexicon | None = None
+           ) -> JournalNote:
+    """``note`` without the values ``source`` (its transcript or text) does not support."""
+    text = source.text if isinstance(source, Transcript) else source
+    return _Grounder(text, lexicon or Lexicon.builtin()).note(note)

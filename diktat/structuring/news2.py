@@ -1,0 +1,145 @@
+"""NEWS2 (Royal College of Physicians, 2017) in plain code, and how its parameters are said.
+
+SpO2 is scored on scale 1: scale 2 is only for patients with confirmed hypercapnic respiratory
+failure, which a dictation does not establish. The score is computed only when every parameter
+is known, "air or oxygen" included.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+ACVPU = Literal["A", "C", "V", "P", "U"]
+Risk = Literal["low", "low-medium", "medium", "high"]
+RISK_TITLES: dict[str, str] = {
+    "low": "lav", "low-medium": "lav–middels", "medium": "middels", "high": "høy",
+}
+
+
+def _rx(*alternatives: str) -> re.Pattern[str]:
+    return re.compile(r"(?<!\w)(?:" + "|".join(alternatives) + r")(?!\w)", re.IGNORECASE)
+
+
+# Vital signs: label, a short gap of words, the value ("blodtrykket ble målt til 140/80").
+VITAL_KINDS = ("blood_pressure", "pulse", "temperature", "spo2", "respiratory_rate",
+               "consciousness")
+_LABELS = {
+    "blood_pressure": r"BT|blodtrykk\w*|bltr",
+    "pulse": r"puls\w*|hjertefrekvens\w*|HF",
+    "temperature": r"temp|tempen|temperatur\w*",
+    "spo2": r"SpO2|SpO₂|SaO2|\w*metning\w*|saturasjon\w*",
+    "respiratory_rate": r"RF|resp|respirasjon\w*|pustefrekvens\w*|åndedrett\w*",
+}
+_GAP = r"(?P<gap>(?:[\s:=,]+[^\W\d]+){0,4}?[\s:=,]+)"
+VITAL_PATTERNS = {
+    kind: re.compile(rf"(?<!\w)(?:{label}){_GAP}{value}", re.IGNORECASE)
+    for kind, label, value in (
+        ("blood_pressure", _LABELS["blood_pressure"],
+         r"(?P<v>\d{2,3})/(?P<d>\d{2,3})(?!\d|,\d)(?: mmHg)?"),
+        ("pulse", _LABELS["pulse"], r"(?P<v>\d{2,3})(?!\d|[,:/]\d)(?:/min| slag)?"),
+        ("temperature", _LABELS["temperature"], r"(?P<v>\d{2}(?:,\d{1,2})?)(?!\d|[,:/]\d)(?: °C)?"),
+        ("spo2", _LABELS["spo2"], r"(?P<v>\d{2,3})(?!\d|[,:/]\d)(?: ?%)?"),
+        ("respiratory_rate", _LABELS["respiratory_rate"],
+         r"(?P<v>\d{1,2})(?!\d|[,:/]\d)(?:/min)?"),
+    )
+}
+LABEL_PATTERNS = {kind: _rx(label) for kind, label in _LABELS.items()}
+VITAL_LABEL = re.compile(rf"(?<!\w)(?:{'|'.join(_LABELS.values())})(?!\w)", re.IGNORECASE)
+VITAL_RANGES = {"pulse": (20, 250), "temperature": (30, 45), "spo2": (50, 100),
+                "respiratory_rate": (3, 70)}
+
+
+def plausible_blood_pressure(systolic: int, diastolic: int) -> bool:
+    """The same limits as the spoken-number normaliser's "S over D"."""
+    return 50 <= systolic <= 300 and 20 <= diastolic <= 200 and systolic > diastolic
+
+
+OXYGEN_FLOW = re.compile(
+    r"(?:på|med|får|fikk|fekk) (?P<a>\d+(?:,\d+)?) ?(?:l|liter)(?!\w)(?:/min)?"
+    r"(?: (?:O2|oksygen|surstoff))?|(?P<b>\d+(?:,\d+)?) ?(?:l|liter)(?:/min)? "
+    r"(?:O2|oksygen|surstoff)(?!\w)",
+    re.IGNORECASE,
+)
+ON_AIR = _rx(r"ut[ae]n (?:ekstra |tilført )?(?:oksygen|O2|surstoff)", r"(?:på |i )?romluft")
+ON_OXYGEN = _rx(r"(?:på|med|får|fikk|fekk) (?:oksygen|O2|surstoff)", "oksygenbehandling",
+                "oksygentilførsel")
+ACVPU_CUES = {
+    "A": _rx(r"våken(?:,| og) (?:klar|orientert|adekvat|kontaktbar)", "klar og orientert",
+             r"A?C?VPU:? A"),
+    "C": _rx(r"(?:ny|nyoppstått|nytilkommen|akutt) forvirr\w*", r"A?C?VPU:? C"),
+    "V": _rx(r"(?:reagerer|responderer|svarer) (?:kun |bare )?på (?:tiltale|stemme|tilsnakk)",
+             r"A?C?VPU:? V"),
+    "P": _rx(r"(?:reagerer|responderer) (?:kun |bare )?på smerte\w*", r"A?C?VPU:? P"),
+    "U": _rx(r"reagerer (?:ikke|ikkje) på (?:tiltale|smerte\w*|stimuli)",
+             r"(?:ikke|ikkje) kontaktbar", "ukontaktbar", "bevisstløs", r"A?C?VPU:? U"),
+}
+
+
+class News2(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    total: int = Field(ge=0, le=20, title="NEWS2")
+    parts: dict[str, int] = Field(title="Delpoeng", description="Score per parameter")
+    risk: Risk = Field(title="Klinisk risiko")
+
+
+def _band(value: float, bands: tuple[tuple[float, int], ...], above: int) -> int:
+    """The score of the first band whose upper limit ``value`` does not exceed."""
+    for upper, score in bands:
+        if value <= upper:
+            return score
+    return above
+
+
+def score_respiratory_rate(rate: float) -> int:
+    return _band(rate, ((8, 3), (11, 1), (20, 0), (24, 2)), 3)
+
+
+def score_spo2_scale1(spo2: float) -> int:
+    return _band(spo2, ((91, 3), (93, 2), (95, 1)), 0)
+
+
+def score_systolic(systolic: float) -> int:
+    return _band(systolic, ((90, 3), (100, 2), (110, 1), (219, 0)), 3)
+
+
+def score_pulse(pulse: float) -> int:
+    return _band(pulse, ((40, 3), (50, 1), (90, 0), (110, 1), (130, 2)), 3)
+
+
+def score_temperature(celsius: float) -> int:
+    return _band(celsius, ((35.0, 3), (36.0, 1), (38.0, 0), (39.0, 1)), 2)
+
+
+def news2_score(
+    *,
+    respiratory_rate: float,
+    spo2: float,
+    on_oxygen: bool,
+    systolic: float,
+    pulse: float,
+    consciousness: ACVPU,
+    temperature: float,
+) -> News2:
+    parts = {
+        "respiratory_rate": score_respiratory_rate(respiratory_rate),
+        "spo2": score_spo2_scale1(spo2),
+        "oxygen": 2 if on_oxygen else 0,
+        "systolic": score_systolic(systolic),
+        "pulse": score_pulse(pulse),
+        "consciousness": 0 if consciousness == "A" else 3,
+        "temperature": score_temperature(temperature),
+    }
+    total = sum(parts.values())
+    if total >= 7:
+        risk: Risk = "high"
+    elif total >= 5:
+        risk = "medium"
+    elif 3 in parts.values():
+        risk = "low-medium"
+    else:
+        risk = "low"
+    return News2(total=total, parts=parts, risk=risk)

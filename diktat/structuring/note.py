@@ -1,0 +1,303 @@
+"""The journal note: one pydantic model for CLI output, the LLM's JSON schema, the web form and
+evaluation.
+
+Clinical safety rule: the note holds only what was said. Every item carries ``Evidence`` — a
+character span of ``Transcript.text`` and the exact quote — and ``grounding.ground`` removes any
+value its evidence does not support, listing it in ``dropped``.
+
+Naming: Python names are English; field *titles* (what a nurse sees in a form or a schema) are
+Norwegian bokmål. Free-text values are ``Statement`` objects (verbatim text + evidence). The NEWS2
+score is computed from the vital signs (never supplied from outside): it is serialised with the
+note but is not part of the input schema.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any, ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, computed_field, model_validator
+
+from diktat.structuring.news2 import ACVPU, News2, news2_score
+
+TIME_PATTERN = r"^([01][0-9]|2[0-4]):[0-5][0-9]$"
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Evidence(_Frozen):
+    """Where a value was said: ``Transcript.text[start:end] == quote``."""
+
+    start: int = Field(ge=0, title="Start", description="Character offset in the transcript text")
+    end: int = Field(ge=0, title="Slutt", description="Character offset after the quote")
+    quote: str = Field(title="Sitat", description="The transcript text at start:end, verbatim")
+
+
+class Statement(_Frozen):
+    """A free-text finding as said (verbatim or trimmed from its evidence)."""
+
+    text: str = Field(title="Tekst", description="What was said, taken from the evidence")
+    evidence: Evidence = Field(title="Belegg")
+
+
+class Area(StrEnum):
+    respiration_circulation = "respiration_circulation"
+    nutrition_fluids = "nutrition_fluids"
+    elimination = "elimination"
+    skin_wounds = "skin_wounds"
+    activity_mobility = "activity_mobility"
+    sleep = "sleep"
+    pain = "pain"
+    cognition_mental = "cognition_mental"
+    communication = "communication"
+    social_relatives = "social_relatives"
+
+
+AREA_TITLES: dict[Area, str] = {
+    Area.respiration_circulation: "Respirasjon og sirkulasjon",
+    Area.nutrition_fluids: "Ernæring og væske",
+    Area.elimination: "Eliminasjon",
+    Area.skin_wounds: "Hud og sår",
+    Area.activity_mobility: "Aktivitet, mobilitet og fall",
+    Area.sleep: "Søvn",
+    Area.pain: "Smerte",
+    Area.cognition_mental: "Kognisjon og psykisk tilstand",
+    Area.communication: "Kommunikasjon",
+    Area.social_relatives: "Sosialt og pårørende",
+}
+
+
+class Observation(Statement):
+    area: Area = Field(title="Område")
+    negated: bool = Field(
+        default=False,
+        title="Benektet",
+        description="True when the finding was said to be absent ('ingen smerter', 'ikkje vondt')",
+    )
+
+
+# --- vital signs --------------------------------------------------------------------------------
+class _Measured(_Frozen):
+    time: str | None = Field(
+        default=None, pattern=TIME_PATTERN, title="Klokkeslett", description="HH:MM as said"
+    )
+    evidence: Evidence = Field(title="Belegg")
+
+
+class BloodPressure(_Measured):
+    systolic: int = Field(ge=30, le=300, title="Systolisk")
+    diastolic: int = Field(ge=10, le=250, title="Diastolisk")
+    unit: Literal["mmHg"] = "mmHg"
+
+
+class Pulse(_Measured):
+    value: int = Field(ge=10, le=300, title="Puls")
+    unit: Literal["/min"] = "/min"
+
+
+class Temperature(_Measured):
+    value: float = Field(ge=25, le=45, title="Temperatur")
+    unit: Literal["°C"] = "°C"
+
+
+class OxygenSaturation(_Measured):
+    value: int = Field(ge=40, le=100, title="SpO2")
+    unit: Literal["%"] = "%"
+    on_oxygen: bool | None = Field(
+        default=None,
+        title="På oksygen",
+        description="True on supplemental oxygen, False on room air, None when not said",
+    )
+    oxygen_l_min: float | None = Field(default=None, gt=0, le=60, title="Oksygen (l/min)")
+
+
+class RespiratoryRate(_Measured):
+    value: int = Field(ge=1, le=80, title="Respirasjonsfrekvens")
+    unit: Literal["/min"] = "/min"
+
+
+class Consciousness(_Measured):
+    level: ACVPU = Field(title="ACVPU", description="A, C (new confusion), V, P or U")
+
+
+class VitalSigns(_Frozen):
+    """Measurements in the order said; NEWS2 uses the last one of each parameter."""
+
+    blood_pressure: tuple[BloodPressure, ...] = Field(default=(), title="Blodtrykk")
+    pulse: tuple[Pulse, ...] = Field(default=(), title="Puls")
+    temperature: tuple[Temperature, ...] = Field(default=(), title="Temperatur")
+    spo2: tuple[OxygenSaturation, ...] = Field(default=(), title="Oksygenmetning")
+    respiratory_rate: tuple[RespiratoryRate, ...] = Field(default=(), title="Respirasjonsfrekvens")
+    consciousness: tuple[Consciousness, ...] = Field(default=(), title="Bevissthet (ACVPU)")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _ignore_computed(cls, data: Any) -> Any:
+        if isinstance(data, dict) and "news2" in data:
+            data = {k: v for k, v in data.items() if k != "news2"}
+        return data
+
+    @computed_field(title="NEWS2")  # type: ignore[prop-decorator]
+    @property
+    def news2(self) -> News2 | None:
+        """NEWS2 (RCP 2017, SpO2 scale 1) when every parameter is present, else None."""
+        spo2 = self.spo2[-1] if self.spo2 else None
+        if not (self.respiratory_rate and spo2 and self.blood_pressure and self.pulse
+                and self.consciousness and self.temperature) or spo2.on_oxygen is None:
+            return None
+        return news2_score(
+            respiratory_rate=self.respiratory_rate[-1].value,
+            spo2=spo2.value,
+            on_oxygen=spo2.on_oxygen,
+            systolic=self.blood_pressure[-1].systolic,
+            pulse=self.pulse[-1].value,
+            consciousness=self.consciousness[-1].level,
+            temperature=self.temperature[-1].value,
+        )
+
+    @property
+    def is_empty(self) -> bool:
+        return not any(getattr(self, name) for name in type(self).model_fields)
+
+
+# --- medication ---------------------------------------------------------------------------------
+class MedicationStatus(StrEnum):
+    given = "given"
+    not_given = "not_given"
+    refused = "refused"
+    prn = "prn"  # given as needed ("ved behov")
+
+
+class Route(StrEnum):
+    po = "po"
+    sc = "sc"
+    iv = "iv"
+    im = "im"
+    rectal = "rectal"
+    sublingual = "sublingual"
+    inhaled = "inhaled"
+    transdermal = "transdermal"
+    topical = "topical"
+
+
+class MedicationAdministration(_Frozen):
+    drug: str = Field(title="Legemiddel", description="Canonical name from the drug lexicon")
+    drug_as_said: str = Field(title="Som sagt", description="The drug name as in the transcript")
+    dose: float | None = Field(default=None, gt=0, title="Dose")
+    unit: str | None = Field(
+        default=None, title="Enhet", description="mg, g, mikrog, ml, IE, tablett, kapsel, ..."
+    )
+    route: Route | None = Field(default=None, title="Administrasjonsmåte")
+    time: str | None = Field(default=None, pattern=TIME_PATTERN, title="Klokkeslett")
+    status: MedicationStatus | None = Field(
+        default=None, title="Status", description="None when the dictation does not say"
+    )
+    reason: Statement | None = Field(default=None, title="Indikasjon", description="'for smerter'")
+    effect: Statement | None = Field(default=None, title="Effekt", description="'god effekt'")
+    evidence: Evidence = Field(title="Belegg")
+
+
+# --- message, deviations, uncertain words, bookkeeping --------------------------------------------
+class IsbarMessage(_Frozen):
+    """Message to the doctor or the next shift, in ISBAR order."""
+
+    recipient: str | None = Field(default=None, title="Mottaker", description="'lege', ...")
+    identification: tuple[Statement, ...] = Field(default=(), title="Identifikasjon")
+    situation: tuple[Statement, ...] = Field(default=(), title="Situasjon")
+    background: tuple[Statement, ...] = Field(default=(), title="Bakgrunn")
+    assessment: tuple[Statement, ...] = Field(default=(), title="Aktuell vurdering")
+    recommendation: tuple[Statement, ...] = Field(default=(), title="Råd")
+
+    PARTS: ClassVar[tuple[str, ...]] = (
+        "identification", "situation", "background", "assessment", "recommendation",
+    )
+
+    @property
+    def is_empty(self) -> bool:
+        return not any(getattr(self, part) for part in self.PARTS)
+
+
+class Deviation(Statement):
+    kind: Literal["fall", "medication", "other"] = Field(default="other", title="Type")
+
+
+class UncertainWord(_Frozen):
+    word: str = Field(title="Ord")
+    probability: float = Field(ge=0, le=1, title="Sannsynlighet")
+    drug_like: bool = Field(default=False, title="Ligner legemiddel")
+    suggestion: str | None = Field(default=None, title="Forslag", description="Lexicon name")
+    audio_start: float | None = Field(default=None, title="Tid i lydfil (s)")
+    evidence: Evidence = Field(title="Belegg")
+
+
+class DroppedValue(_Frozen):
+    """A value the grounding validator removed, so that nothing is lost silently."""
+
+    field: str = Field(title="Felt", description="Path in the note, e.g. 'vital_signs.pulse[0]'")
+    value: str = Field(title="Verdi", description="The removed value as JSON")
+    reason: str = Field(title="Årsak")
+
+
+class NoteMetadata(_Frozen):
+    created: datetime = Field(default_factory=lambda: datetime.now(UTC), title="Opprettet")
+    service: str | None = Field(default=None, title="Tjeneste", description="hjemmetjeneste, ...")
+    source_file: str | None = Field(default=None, title="Kildefil")
+    transcript_language: str | None = Field(default=None, title="Språk")
+    asr_model_id: str | None = Field(default=None, title="Talemodell")
+    asr_model_sha256: str | None = None
+    backend: Literal["rules", "llm"] = Field(default="rules", title="Strukturering")
+    structuring_model_id: str | None = Field(default=None, title="Språkmodell")
+
+
+class JournalNote(_Frozen):
+    """A structured nursing note built from one transcript; every value cites its evidence."""
+
+    metadata: NoteMetadata = Field(default_factory=NoteMetadata, title="Metadata")
+    situation: tuple[Statement, ...] = Field(default=(), title="Situasjon / årsak")
+    observations: tuple[Observation, ...] = Field(default=(), title="Observasjoner")
+    vital_signs: VitalSigns = Field(default_factory=VitalSigns, title="Vitale parametere")
+    medications: tuple[MedicationAdministration, ...] = Field(default=(), title="Legemidler")
+    measures: tuple[Statement, ...] = Field(default=(), title="Tiltak")
+    evaluation: tuple[Statement, ...] = Field(default=(), title="Evaluering")
+    plan: tuple[Statement, ...] = Field(default=(), title="Plan / oppfølging")
+    message: IsbarMessage | None = Field(default=None, title="Beskjed til lege/neste vakt")
+    deviations: tuple[Deviation, ...] = Field(default=(), title="Avvik")
+    uncertain_words: tuple[UncertainWord, ...] = Field(default=(), title="Usikre ord")
+    unclassified: tuple[Statement, ...] = Field(
+        default=(), title="Ikke klassifisert", description="Sentences no section claimed"
+    )
+    warnings: tuple[str, ...] = Field(default=(), title="Merknader")
+    dropped: tuple[DroppedValue, ...] = Field(default=(), title="Forkastet")
+
+    # Filled by diktat itself, never by a structuring backend (left out of llm_json_schema).
+    SYSTEM_FIELDS: ClassVar[tuple[str, ...]] = (
+        "metadata", "uncertain_words", "unclassified", "warnings", "dropped",
+    )
+    CONTENT_FIELDS: ClassVar[tuple[str, ...]] = (
+        "situation", "observations", "vital_signs", "medications", "measures", "evaluation",
+        "plan", "message", "deviations",
+    )
+
+    @property
+    def is_empty(self) -> bool:
+        """No clinical content (uncertain words, warnings and bookkeeping do not count)."""
+        return (
+            not (self.situation or self.observations or self.medications or self.measures
+                 or self.evaluation or self.plan or self.deviations)
+            and self.vital_signs.is_empty
+            and (self.message is None or self.message.is_empty)
+        )
+
+    @classmethod
+    def llm_json_schema(cls) -> dict[str, Any]:
+        """The input JSON schema with only what a structuring backend may fill in."""
+        schema = cls.model_json_schema()
+        for name in cls.SYSTEM_FIELDS:
+            schema["properties"].pop(name, None)
+        schema["$defs"].pop("NoteMetadata", None)
+        schema["$defs"].pop("DroppedValue", None)
+        schema["$defs"].pop("UncertainWord", None)
+        return schema
