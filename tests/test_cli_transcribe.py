@@ -147,3 +147,16 @@ def test_interrupted_batch_resumes(clips, tmp_path):
     assert not [p for p in out.iterdir() if p.name.endswith(".tmp")]
     log_lines = (out / DONE_LOG_NAME).read_text().splitlines()
     assert len(log_lines) >= 5
+
+
+def test_file_that_killed_the_process_twice_is_skipped_until_forced(clips, tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    started = json.dumps({"output": str(out / "a_short"), "started": "2026-01-01T00:00:00"})
+    (out / DONE_LOG_NAME).write_text(f"{started}\n{started}\n")
+    res = _cli("transcribe", clips / "a_short.wav", "-o", out, "-f", "txt")
+    assert res.exit_code == 1
+    assert "died on this file 2 times" in " ".join(res.output.split())
+    assert not (out / "a_short.txt").exists()
+    res = _cli("transcribe", clips / "a_short.wav", "-o", out, "-f", "txt", "--force")
+    assert res.exit_code == 0 and (out / "a_short.txt").exists()

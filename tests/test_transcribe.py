@@ -118,3 +118,12 @@ def test_batched_pipeline_keeps_segment_timestamps(engine, npsc_dir):
     assert len(t.segments) == 2
     assert t.segments[0].end < 5 and 62 < t.segments[1].start < 66
     assert "tatt" in _norm(t.segments[1].text) or "permitt" in _norm(t.segments[1].text)
+
+
+def test_public_api_transcribe_then_structure(npsc_dir):
+    import diktat
+
+    transcript = diktat.transcribe(npsc_dir / "norwegian-short-3s.16k.wav", threads=1)
+    assert "lovlig" in _norm(transcript.text)
+    note = diktat.structure(transcript)
+    assert note.is_empty  # parliament, not a nursing note: nothing may be invented

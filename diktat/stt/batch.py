@@ -1,8 +1,10 @@
 """Batch transcription of files and folders: resumable, atomic, one bad file never stops it.
 
-Each finished file is appended to `<output dir>/.diktat-done.jsonl` (source size, mtime and the
-decode fingerprint). A later run skips files whose outputs are recorded there and still exist, so
-an interrupted batch resumes where it stopped; changing the model or settings redoes the work.
+Each file's start and outcome are appended to `<output dir>/.diktat-done.jsonl` (source size,
+mtime and decode fingerprint when finished). A later run skips files whose outputs are recorded
+there and still exist, so an interrupted batch resumes where it stopped; changing the model or
+settings redoes the work. A file that killed the process twice (starts with no outcome) is
+skipped with an error, so one poisonous recording cannot block a batch for ever.
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ from diktat.stt.options import DecodeOptions
 from diktat.types import Timings, Transcript
 
 DONE_LOG_NAME = ".diktat-done.jsonl"
+# A file that killed the process this many times (native crash, out of memory) is skipped.
+MAX_CRASHES = 2
 
 
 @dataclass(frozen=True)
@@ -114,18 +118,29 @@ def fingerprint(engine: SttEngine, opts: DecodeOptions) -> str:
 
 
 class DoneLog:
-    """Append-only record of finished files; a torn last line (crash) is ignored."""
+    """Append-only record of started and finished files; a torn last line (crash) is ignored."""
 
     def __init__(self, output_dir: Path) -> None:
         self.path = output_dir / DONE_LOG_NAME
         self._entries: dict[str, dict] = {}
+        # Starts not followed by an outcome: the process died on that file (e.g. a native crash).
+        self._unfinished: Counter[str] = Counter()
         if self.path.exists():
             for line in self.path.read_text(encoding="utf-8", errors="replace").splitlines():
                 try:
                     entry = json.loads(line)
-                    self._entries[entry["output"]] = entry
+                    key = entry["output"]
                 except (json.JSONDecodeError, KeyError, TypeError):
                     continue
+                if "started" in entry:
+                    self._unfinished[key] += 1
+                    continue
+                self._unfinished[key] = 0
+                if "finished" in entry:
+                    self._entries[key] = entry
+
+    def crashes(self, job: BatchJob) -> int:
+        return self._unfinished[str(job.output_stem)]
 
     def is_current(self, job: BatchJob, fp: str, formats: Sequence[str]) -> bool:
         entry = self._entries.get(str(job.output_stem))
@@ -144,6 +159,12 @@ class DoneLog:
             and all(job.output(f).exists() for f in formats)
         )
 
+    def record_start(self, job: BatchJob) -> None:
+        self._append({"output": str(job.output_stem), "started": _now()})
+
+    def record_failure(self, job: BatchJob) -> None:
+        self._append({"output": str(job.output_stem), "failed": _now()})
+
     def record(self, job: BatchJob, fp: str, formats: Sequence[str]) -> None:
         st = job.source.stat()
         entry = {
@@ -153,9 +174,12 @@ class DoneLog:
             "mtime_ns": st.st_mtime_ns,
             "fingerprint": fp,
             "formats": list(formats),
-            "finished": datetime.now(UTC).isoformat(timespec="seconds"),
+            "finished": _now(),
         }
         self._entries[entry["output"]] = entry
+        self._append(entry)
+
+    def _append(self, entry: dict) -> None:
         line = json.dumps(entry, ensure_ascii=False) + "\n"
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -165,6 +189,10 @@ class DoneLog:
                 os.fsync(fh.fileno())
         except OSError as exc:
             raise OutputError(f"cannot write {self.path}: {exc.strerror}") from None
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def write_atomic(path: Path, text: str) -> None:
@@ -241,9 +269,19 @@ def run_batch(
                 audio_s=job.duration or 0.0,
                 outputs=tuple(job.output(f) for f in formats),
             )
+        elif not force and done.crashes(job) >= MAX_CRASHES:
+            result = FileResult(
+                job.source,
+                "failed",
+                error=f"{job.source}: the transcriber died on this file {done.crashes(job)} "
+                "times before; skipped so the batch can finish (use --force to try again)",
+            )
         else:
             try:
+                done.record_start(job)
                 result = _process(job, engine, opts, formats, done, fp)
+                if result.status == "failed":
+                    done.record_failure(job)
             except OutputError as exc:
                 summary.results.append(FileResult(job.source, "failed", error=str(exc)))
                 summary.aborted = str(exc)
