@@ -160,3 +160,11 @@ def test_file_that_killed_the_process_twice_is_skipped_until_forced(clips, tmp_p
     assert not (out / "a_short.txt").exists()
     res = _cli("transcribe", clips / "a_short.wav", "-o", out, "-f", "txt", "--force")
     assert res.exit_code == 0 and (out / "a_short.txt").exists()
+
+
+def test_demo_transcribes_and_structures_the_bundled_sample():
+    res = _cli("demo")
+    assert res.exit_code == 0, res.output
+    flat = " ".join(res.output.split()).lower()
+    assert "tabletter" in flat and "i morgen" in flat  # words whisper base gets on this clip
+    assert "strukturert notat" in flat

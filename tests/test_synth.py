@@ -104,6 +104,14 @@ def test_creates_parent_folders_and_leaves_no_temp_files(tmp_path: Path) -> None
 
 
 @needs_espeak
+def test_output_has_the_usual_file_mode(tmp_path: Path) -> None:
+    plain = tmp_path / "plain.txt"
+    plain.write_text("x")
+    res = synthesize("Hei.", tmp_path / "clip.wav")
+    assert res.path.stat().st_mode == plain.stat().st_mode  # umask applies, not a 0600 temp mode
+
+
+@needs_espeak
 def test_text_is_not_interpreted_by_a_shell_or_as_options(tmp_path: Path) -> None:
     canary = tmp_path / "canary"
     text = f"--version; touch {canary} $(touch {canary}) `touch {canary}` | æøå"

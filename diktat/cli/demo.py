@@ -1,4 +1,4 @@
-"""`diktat demo`: transcribe the bundled sample dictation with the bundled model."""
+"""`diktat demo`: transcribe the bundled sample dictation and structure it into a note."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ from rich.panel import Panel
 from diktat.cli.app import app
 from diktat.cli.common import err_console, out_console, user_errors
 from diktat.cli.transcribe import settings_from_flags
+from diktat.structuring.pipeline import structure
+from diktat.structuring.render import render
 from diktat.stt.batch import transcribe_file
 from diktat.stt.factory import decode_options, load_engine
 
@@ -26,7 +28,7 @@ def sample_path() -> Path:
 def demo(
     audio: Path = typer.Option(None, "--audio", help="Use this recording instead of the sample."),
 ) -> None:
-    """Transcribe the bundled (synthetic) Norwegian sample dictation, fully offline."""
+    """Transcribe the bundled (synthetic) Norwegian sample dictation and structure it, offline."""
     path = audio or sample_path()
     settings = settings_from_flags()
     err_console.print(f"Loading model {settings.asr.model} (assembled on first use) ...")
@@ -37,6 +39,10 @@ def demo(
     out_console.print(
         Panel(transcript.text or "(ingen tale funnet)", title=f"Transkripsjon – {path.name}",
               title_align="left")
+    )
+    note = structure(transcript, backend="rules", source_file=str(path))
+    out_console.print(
+        Panel(render(note, "text"), title="Strukturert notat (regelbasert)", title_align="left")
     )
     t = transcript.timings
     err_console.print(
