@@ -168,3 +168,20 @@ def test_demo_transcribes_and_structures_the_bundled_sample():
     flat = " ".join(res.output.split()).lower()
     assert "tabletter" in flat and "i morgen" in flat  # words whisper base gets on this clip
     assert "strukturert notat" in flat
+
+
+def test_transcribe_with_structure_writes_a_grounded_note(tmp_path):
+    from diktat.cli.demo import sample_path
+    from diktat.structuring.note import JournalNote
+
+    res = _cli("transcribe", sample_path(), "-o", tmp_path, "-f", "txt", "--structure")
+    assert res.exit_code == 0, res.output
+    note = JournalNote.model_validate_json((tmp_path / "demo_nb.note.json").read_text())
+    text = (tmp_path / "demo_nb.txt").read_text()
+    for obs in note.observations:
+        assert obs.evidence.quote in text.replace("\n", " ")
+    assert (tmp_path / "demo_nb.note.txt").read_text().strip()
+    res = _cli("transcribe", sample_path(), "-o", tmp_path, "-f", "txt", "--structure")
+    assert "1 up to date" in res.output
+    res = _cli("transcribe", sample_path(), "-o", tmp_path, "-f", "txt")
+    assert "1 up to date" in res.output  # the note is extra; the transcript is still current

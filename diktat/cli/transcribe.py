@@ -20,7 +20,7 @@ from diktat.cli.app import app
 from diktat.cli.common import err_console, out_console, user_errors
 from diktat.config import Settings, load_settings
 from diktat.errors import ConfigError
-from diktat.stt.batch import BatchSummary, plan_jobs, run_batch
+from diktat.stt.batch import BatchSummary, DerivedOutputs, plan_jobs, run_batch
 from diktat.stt.factory import decode_options, load_engine
 from diktat.stt.formats import parse_formats
 
@@ -41,14 +41,28 @@ MODELS_DIR_OPT = typer.Option(None, "--models-dir", help="Where assembled models
 
 
 def settings_from_flags(
-    *, model=None, device=None, compute_type=None, threads=None, language=None, beam_size=None,
-    vad=None, vocabulary=None, models_dir=None,
+    *,
+    model=None,
+    device=None,
+    compute_type=None,
+    threads=None,
+    language=None,
+    beam_size=None,
+    vad=None,
+    vocabulary=None,
+    models_dir=None,
 ) -> Settings:
     """Settings from file/env with the CLI flags that were given laid on top (then re-validated)."""
     settings = load_settings()
     flags = {
-        "model": model, "device": device, "compute_type": compute_type, "threads": threads,
-        "language": language, "beam_size": beam_size, "vad": vad, "vocabulary": vocabulary,
+        "model": model,
+        "device": device,
+        "compute_type": compute_type,
+        "threads": threads,
+        "language": language,
+        "beam_size": beam_size,
+        "vad": vad,
+        "vocabulary": vocabulary,
     }
     asr = settings.asr.model_dump() | {k: v for k, v in flags.items() if v is not None}
     top = {"asr": asr}
@@ -68,6 +82,10 @@ def transcribe(
     formats: str = typer.Option("txt,json", "--format", "-f", help="Any of txt,json,srt,vtt."),
     recursive: bool = typer.Option(False, "--recursive", "-r", help="Include subfolders."),
     force: bool = typer.Option(False, "--force", help="Redo files whose outputs are up to date."),
+    structure_notes: bool = typer.Option(
+        False, "--structure", help="Also write a structured note: NAME.note.txt and NAME.note.json."
+    ),
+    backend: str = typer.Option("rules", "--backend", help="Structuring backend: rules|llm|auto."),
     show_text: bool = typer.Option(
         None, "--print/--no-print", help="Print the transcript (default: when one file)."
     ),
@@ -88,8 +106,14 @@ def transcribe(
     except ValueError as exc:
         raise ConfigError(str(exc)) from None
     settings = settings_from_flags(
-        model=model, device=device, compute_type=compute_type, threads=threads,
-        language=language, beam_size=beam_size, vad=vad, vocabulary=vocabulary,
+        model=model,
+        device=device,
+        compute_type=compute_type,
+        threads=threads,
+        language=language,
+        beam_size=beam_size,
+        vad=vad,
+        vocabulary=vocabulary,
         models_dir=models_dir,
     )
     opts = decode_options(settings.asr, tuple(add_vocabulary or ()))
@@ -102,10 +126,12 @@ def transcribe(
     engine = load_engine(settings)
     err_console.print(
         f"Model {engine.model_id} on {engine.device}/{engine.compute_type}, "
-        f"{engine.threads} threads; {len(jobs)} file(s)", highlight=False,
+        f"{engine.threads} threads; {len(jobs)} file(s)",
+        highlight=False,
     )
     started = time.perf_counter()
-    summary = _run_with_progress(jobs, engine, opts, fmts, output_dir, force)
+    derived = note_outputs(backend) if structure_notes else None
+    summary = _run_with_progress(jobs, engine, opts, fmts, output_dir, force, derived)
     summary.results[:0] = problems
     _print_summary(summary, time.perf_counter() - started)
 
@@ -117,7 +143,22 @@ def transcribe(
         raise typer.Exit(1)
 
 
-def _run_with_progress(jobs, engine, opts, fmts, output_dir, force) -> BatchSummary:
+def note_outputs(backend: str) -> DerivedOutputs:
+    """Structured note files made from each transcript (issue: structured journal notes)."""
+    from diktat.structuring.pipeline import BACKENDS, structure
+    from diktat.structuring.render import render
+
+    if backend not in BACKENDS:
+        raise ConfigError(f"unknown backend {backend!r}; choose from {', '.join(BACKENDS)}")
+
+    def make(transcript):
+        note = structure(transcript, backend=backend)
+        return {"note.txt": render(note, "text") + "\n", "note.json": render(note, "json")}
+
+    return DerivedOutputs(("note.txt", "note.json"), make, f"note-{backend}")
+
+
+def _run_with_progress(jobs, engine, opts, fmts, output_dir, force, derived) -> BatchSummary:
     total_audio = sum(j.duration or 0.0 for j in jobs)
     progress = Progress(
         SpinnerColumn(),
@@ -144,17 +185,28 @@ def _run_with_progress(jobs, engine, opts, fmts, output_dir, force) -> BatchSumm
             if result.status == "failed":
                 progress.console.print(f"[red]✗[/] {result.error}", highlight=False)
             elif result.warning:
-                progress.console.print(f"[yellow]![/] {job.source}: {result.warning}",
-                                       highlight=False)
+                progress.console.print(
+                    f"[yellow]![/] {job.source}: {result.warning}", highlight=False
+                )
 
         try:
-            summary = run_batch(jobs, engine, opts, fmts, output_dir, force=force,
-                                on_start=on_start, on_finish=on_finish)
+            summary = run_batch(
+                jobs,
+                engine,
+                opts,
+                fmts,
+                output_dir,
+                force=force,
+                derived=derived,
+                on_start=on_start,
+                on_finish=on_finish,
+            )
         except KeyboardInterrupt:
             progress.stop()
             err_console.print(
                 "[yellow]Interrupted.[/] Finished files are kept; run the same command again "
-                "to resume.", highlight=False,
+                "to resume.",
+                highlight=False,
             )
             raise typer.Exit(130) from None
         progress.update(task, description="done")

@@ -54,6 +54,19 @@ class FileResult:
     transcript: Transcript | None = None
 
 
+@dataclass(frozen=True)
+class DerivedOutputs:
+    """Extra outputs made from each transcript (e.g. a structured note), written beside it.
+
+    `make` returns {suffix: text} for exactly `suffixes`; `fingerprint` names what makes them
+    (backend, model) so that changing it redoes the files.
+    """
+
+    suffixes: tuple[str, ...]
+    make: Callable[[Transcript], dict[str, str]]
+    fingerprint: str
+
+
 @dataclass
 class BatchSummary:
     results: list[FileResult] = field(default_factory=list)
@@ -154,7 +167,7 @@ class DoneLog:
             entry.get("source") == str(job.source.resolve())
             and entry.get("size") == st.st_size
             and entry.get("mtime_ns") == st.st_mtime_ns
-            and entry.get("fingerprint") == fp
+            and _covers(entry.get("fingerprint", ""), fp)
             and set(formats) <= set(entry.get("formats", ()))
             and all(job.output(f).exists() for f in formats)
         )
@@ -189,6 +202,11 @@ class DoneLog:
                 os.fsync(fh.fileno())
         except OSError as exc:
             raise OutputError(f"cannot write {self.path}: {exc.strerror}") from None
+
+
+def _covers(recorded: str, wanted: str) -> bool:
+    """A run that also made derived outputs ("<fp>+note-rules") covers a plain run."""
+    return recorded == wanted or ("+" not in wanted and recorded.split("+", 1)[0] == wanted)
 
 
 def _now() -> str:
@@ -253,21 +271,23 @@ def run_batch(
     output_dir: Path,
     *,
     force: bool = False,
+    derived: DerivedOutputs | None = None,
     on_start: OnStart | None = None,
     on_finish: OnFinish | None = None,
 ) -> BatchSummary:
     summary = BatchSummary()
     done = DoneLog(output_dir)
-    fp = fingerprint(engine, opts)
+    fp = fingerprint(engine, opts) + (f"+{derived.fingerprint}" if derived else "")
+    outputs = (*formats, *(derived.suffixes if derived else ()))
     for job in jobs:
         if on_start:
             on_start(job)
-        if not force and done.is_current(job, fp, formats):
+        if not force and done.is_current(job, fp, outputs):
             result = FileResult(
                 job.source,
                 "skipped",
                 audio_s=job.duration or 0.0,
-                outputs=tuple(job.output(f) for f in formats),
+                outputs=tuple(job.output(f) for f in outputs),
             )
         elif not force and done.crashes(job) >= MAX_CRASHES:
             result = FileResult(
@@ -279,7 +299,7 @@ def run_batch(
         else:
             try:
                 done.record_start(job)
-                result = _process(job, engine, opts, formats, done, fp)
+                result = _process(job, engine, opts, formats, derived, done, fp)
                 if result.status == "failed":
                     done.record_failure(job)
             except OutputError as exc:
@@ -292,7 +312,7 @@ def run_batch(
     return summary
 
 
-def _process(job, engine, opts, formats, done: DoneLog, fp: str) -> FileResult:
+def _process(job, engine, opts, formats, derived, done: DoneLog, fp: str) -> FileResult:
     started = time.perf_counter()
     try:
         transcript, warning = transcribe_file(engine, job.source, opts)
@@ -303,15 +323,18 @@ def _process(job, engine, opts, formats, done: DoneLog, fp: str) -> FileResult:
     except (RuntimeError, MemoryError) as exc:  # engine failure on this file only
         return FileResult(job.source, "failed", error=f"{job.source}: transcription failed ({exc})")
     source = source_info(job.source)
-    for fmt in formats:
-        write_atomic(job.output(fmt), render(transcript, fmt, source))
-    done.record(job, fp, formats)
+    written = {fmt: render(transcript, fmt, source) for fmt in formats}
+    if derived:
+        written |= derived.make(transcript)
+    for suffix, text in written.items():
+        write_atomic(job.output(suffix), text)
+    done.record(job, fp, tuple(written))
     return FileResult(
         job.source,
         "done",
         warning=warning,
         audio_s=transcript.duration,
         elapsed_s=time.perf_counter() - started,
-        outputs=tuple(job.output(f) for f in formats),
+        outputs=tuple(job.output(f) for f in written),
         transcript=transcript,
     )
