@@ -1,8 +1,12 @@
-"""Time the rules backend (structure + grounding) on 20 dictation-style notes.
+"""Time the rules backend (structure + grounding) and the local-LLM backend on 20
+dictation-style notes.
 
-Target: ≤ 50 ms per note on the 2-core dev machine. Usage:
+Targets on the 2-core dev machine: rules ≤ 50 ms per note; LLM ≤ 15 s per 100-word note.
+The LLM backend only asks the model about sentences the rules left unclassified, so it also
+times the worst case: the model labelling every sentence of each note. Usage:
 
-    .venv/bin/python bench/bench_structure.py [--repeat 20]
+    .venv/bin/python bench/bench_structure.py [--repeat 20] [--llm-model NAME|PATH]
+        [--llm-notes N]   (0: rules only)
 """
 
 from __future__ import annotations
@@ -12,8 +16,11 @@ import statistics
 import time
 from pathlib import Path
 
+from diktat.models.registry import default_model
 from diktat.structuring.lexicon import Lexicon
+from diktat.structuring.note import Evidence, Statement
 from diktat.structuring.pipeline import structure
+from diktat.structuring.rules import sentences
 
 DICTATIONS = Path(__file__).resolve().parents[1] / "tests" / "data" / "dictations"
 MORE = [
@@ -44,9 +51,60 @@ MORE = [
 ]
 
 
+def _summary(ms: list[float]) -> str:
+    ms = sorted(ms)
+    p95 = ms[int(0.95 * (len(ms) - 1))]
+    return f"median {statistics.median(ms):.0f} ms   p95 {p95:.0f} ms   max {ms[-1]:.0f} ms"
+
+
+def bench_llm(texts: list[str], model: str, lexicon: Lexicon) -> None:
+    from diktat.structuring.llm import load_structurer
+
+    started = time.perf_counter()
+    llm = load_structurer(model, lexicon=lexicon)
+    print(f"llm backend, {llm.model_id}: loaded in {time.perf_counter() - started:.1f} s")
+    usage: list[tuple[float, int, int]] = []  # (seconds, prompt tokens, completion tokens)
+    ask = llm.llm.create_chat_completion
+
+    def timed(**kwargs):
+        t0 = time.perf_counter()
+        reply = ask(**kwargs)
+        u = reply["usage"]
+        usage.append((time.perf_counter() - t0, u["prompt_tokens"], u["completion_tokens"]))
+        return reply
+
+    llm.llm.create_chat_completion = timed
+    per_note, labelled = [], 0
+    for text in texts:
+        started = time.perf_counter()
+        note = structure(text, structurer=llm, lexicon=lexicon)
+        per_note.append((time.perf_counter() - started) * 1000)
+        labelled += len(structure(text, lexicon=lexicon).unclassified) - len(note.unclassified)
+    words = sum(len(t.split()) for t in texts) / len(texts)
+    print(f"  {len(texts)} notes (mean {words:.0f} words/note): {_summary(per_note)}; "
+          f"{len(usage)} model calls, {labelled} sentences moved out of unclassified")
+    usage.clear()
+    per_note = []
+    for text in texts:  # worst case: every sentence labelled by the model
+        said = [Statement(text=text[a:b], evidence=Evidence(start=a, end=b, quote=text[a:b]))
+                for a, b in sentences(text)]
+        started = time.perf_counter()
+        llm.label(text, said)
+        per_note.append((time.perf_counter() - started) * 1000)
+    per_100 = sorted(ms * 100 / len(t.split()) for ms, t in zip(per_note, texts, strict=True))
+    seconds, prompt, completion = (sum(x) for x in zip(*usage, strict=True))
+    print(f"  every sentence labelled: {_summary(per_note)}; per 100 words median "
+          f"{statistics.median(per_100) / 1000:.1f} s (target ≤ 15 s)")
+    print(f"  {len(usage)} calls, {prompt} prompt + {completion} completion tokens in "
+          f"{seconds:.1f} s ({completion / seconds:.1f} completion tokens/s overall)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--repeat", type=int, default=20)
+    parser.add_argument("--llm-model", default=default_model("llm").name,
+                        help="registry name or .gguf path (qwen2.5-coder-0.5b-instruct: faster)")
+    parser.add_argument("--llm-notes", type=int, default=20, help="notes for the LLM; 0: none")
     args = parser.parse_args()
     texts = [p.read_text(encoding="utf-8") for p in sorted(DICTATIONS.glob("*.txt"))] + MORE
     lexicon = Lexicon.builtin()
@@ -69,6 +127,8 @@ def main() -> None:
     structure(long_text, lexicon=lexicon)
     print(f"  one transcript of {len(long_text.split()):,} words: "
           f"{time.perf_counter() - started:.2f} s")
+    if args.llm_notes > 0:
+        bench_llm(texts[: args.llm_notes], args.llm_model, lexicon)
 
 
 if __name__ == "__main__":

@@ -88,13 +88,17 @@ def test_bad_arguments(tmp_path):
     assert res.exit_code == 2 and "UTF-8" in res.output
 
 
-def test_llm_backend_falls_back_with_a_warning(tmp_path):
+def test_auto_backend_falls_back_with_a_warning_and_llm_says_what_is_missing(tmp_path):
     txt = tmp_path / "a.txt"
     txt.write_text("Puls 72.", encoding="utf-8")
-    res = _cli("structure", txt, "--backend", "llm", "-f", "json")
+    missing = tmp_path / "nope.gguf"
+    res = _cli("structure", txt, "--backend", "auto", "--llm-model", missing, "-f", "json")
     assert res.exit_code == 0, res.output
     assert "regelbasert" in res.stderr
     assert json.loads(res.stdout)["metadata"]["backend"] == "rules"
+    res = _cli("structure", txt, "--backend", "llm", "--llm-model", missing)
+    assert res.exit_code == 3, res.output
+    assert "nope.gguf" in " ".join(res.output.split())
 
 
 def test_lexicon_import_list_and_use(tmp_path):

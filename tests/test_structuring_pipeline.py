@@ -51,11 +51,15 @@ def test_plain_text_becomes_a_transcript_without_timings():
     assert note.metadata.asr_model_id is None and note.metadata.backend == "rules"
 
 
-@pytest.mark.parametrize("backend", ["llm", "auto"])
-def test_llm_backends_fall_back_to_rules_for_now(backend):
-    note = structure("Puls 72.", backend)
+def test_auto_falls_back_to_rules_without_an_llm_and_llm_refuses(tmp_path):
+    from diktat.errors import ModelMissing
+
+    missing = str(tmp_path / "nope.gguf")
+    note = structure("Puls 72.", "auto", llm_model=missing)
     assert note.warnings == (LLM_MISSING,)
     assert note.metadata.backend == "rules" and [p.value for p in note.vital_signs.pulse] == [72]
+    with pytest.raises(ModelMissing):
+        structure("Puls 72.", "llm", llm_model=missing)
     with pytest.raises(ValueError, match="unknown backend"):
         structure("Puls 72.", "gpt")  # type: ignore[arg-type]
 

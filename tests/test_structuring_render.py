@@ -61,8 +61,8 @@ def test_empty_note_and_hidden_unclassified():
     assert render(JournalNote()) == EMPTY_NOTE + "\n"
 
 
-def test_uncertain_words_and_warnings_are_listed():
-    note = structure("Puls 72.", "auto")
+def test_uncertain_words_and_warnings_are_listed(tmp_path):
+    note = structure("Puls 72.", "auto", llm_model=str(tmp_path / "missing.gguf"))
     assert render(note).splitlines()[-1].startswith("Merknad: Språkmodell-strukturering")
 
 

@@ -48,6 +48,9 @@ def _write(path: Path, text: str) -> None:
 def structure_command(
     transcript: Path = typer.Argument(..., help="Transcript: .txt, or .json from `transcribe`."),
     backend: str = typer.Option("rules", "--backend", "-b", help="rules, llm or auto."),
+    llm_model: str = typer.Option(
+        None, "--llm-model", help="LLM registry name or .gguf path (default: the bundled one)."
+    ),
     fmt: str = typer.Option("text", "--format", "-f", help="text (for the EPJ) or json."),
     output: Path = typer.Option(None, "--output", "-o", help="Write here instead of stdout."),
     service: str = typer.Option(None, "--service", help="hjemmetjeneste, sykehjem, ..."),
@@ -65,6 +68,7 @@ def structure_command(
     note = structure(
         load_transcript(transcript), backend,  # type: ignore[arg-type]
         lexicon=load_lexicon(), service=service, source_file=transcript.name,
+        llm_model=llm_model,
     )
     text = render(note, fmt, unclassified=show_unclassified)  # type: ignore[arg-type]
     if output is None:

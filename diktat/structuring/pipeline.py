@@ -9,6 +9,7 @@ chunks at sentence ends (heading state carries across), so time and memory grow 
 from __future__ import annotations
 
 import json
+import logging
 import unicodedata
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,7 +17,7 @@ from typing import Literal, Protocol, runtime_checkable
 
 from pydantic import ValidationError
 
-from diktat.errors import InputError
+from diktat.errors import DiktatError, InputError
 from diktat.structuring import lexicon as vocab
 from diktat.structuring.grounding import ground
 from diktat.structuring.lexicon import Lexicon
@@ -34,12 +35,14 @@ __all__ = [
     "uncertain_words",
 ]
 
+log = logging.getLogger(__name__)
+
 Backend = Literal["rules", "llm", "auto"]
 BACKENDS: tuple[str, ...] = ("rules", "llm", "auto")
 CHUNK_CHARS = 4000
 UNCERTAIN_BELOW = 0.5
 NORWEGIAN_LANGUAGES = frozenset({"no", "nb", "nn", "und"})
-LLM_MISSING = ("Språkmodell-strukturering (llm) er ikke tilgjengelig ennå; notatet er laget "
+LLM_MISSING = ("Språkmodell-strukturering (llm) er ikke tilgjengelig her; notatet er laget "
                "med regelbasert strukturering.")
 NOT_NORWEGIAN = ("Teksten ser ikke ut til å være norsk; ingenting er lagt til som ikke står i "
                  "teksten, men kontroller notatet.")
@@ -183,6 +186,22 @@ def _language_warning(transcript: Transcript) -> str | None:
     return None
 
 
+def _backend(backend: Backend, lexicon: Lexicon, llm_model: str | None, warnings: list[str]
+             ) -> Structurer:
+    if backend == "rules":
+        return RulesStructurer(lexicon)
+    from diktat.structuring.llm import load_structurer
+
+    try:
+        return load_structurer(llm_model, lexicon=lexicon)
+    except DiktatError as exc:
+        if backend == "llm":
+            raise
+        log.warning("llm backend unavailable, using the rules: %s", exc)
+        warnings.append(LLM_MISSING)
+        return RulesStructurer(lexicon)
+
+
 def structure(
     source: Transcript | str,
     backend: Backend = "rules",
@@ -191,12 +210,15 @@ def structure(
     service: str | None = None,
     source_file: str | None = None,
     structurer: Structurer | None = None,
+    llm_model: str | None = None,
 ) -> JournalNote:
     """A grounded journal note from a transcript (or plain text).
 
-    ``backend`` "llm" and "auto" fall back to the rules for now (with a warning in the note).
-    ``structurer`` overrides the backend choice (any object with ``structure(transcript)``).
-    An empty transcript gives an empty note; nothing here raises on content.
+    ``backend`` "llm" uses the local LLM (``llm_model``: a registry name or .gguf path, default
+    the registry's default LLM) and raises ``ModelMissing`` / ``InputError`` when it cannot;
+    "auto" uses it when it can, else the rules with a warning in the note. ``structurer``
+    overrides the backend choice (any object with ``structure(transcript)``). An empty
+    transcript gives an empty note; nothing here raises on content.
     """
     if backend not in BACKENDS:
         raise ValueError(f"unknown backend {backend!r}; choose from {', '.join(BACKENDS)}")
@@ -204,9 +226,7 @@ def structure(
     lexicon = lexicon or Lexicon.builtin()
     warnings: list[str] = []
     if structurer is None:
-        if backend in ("llm", "auto"):
-            warnings.append(LLM_MISSING)
-        structurer = RulesStructurer(lexicon)
+        structurer = _backend(backend, lexicon, llm_model, warnings)
     note = structurer.structure(transcript) if transcript.text else JournalNote()
     if transcript.text and (lang := _language_warning(transcript)):
         warnings.append(lang)
