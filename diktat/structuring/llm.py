@@ -15,8 +15,10 @@ Measured (2 cores, 1.5B Q4_K_M): see ``bench/bench_structure.py``.
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -119,12 +121,26 @@ def _llama(model_path: Path, n_threads: int, n_ctx: int) -> Any:
     if not model_path.is_file():
         raise ModelMissing(f"LLM model file {model_path} does not exist")
     try:
-        return llama_cpp.Llama(
+        llama = llama_cpp.Llama(
             model_path=str(model_path), n_ctx=n_ctx, n_threads=n_threads or os.cpu_count(),
             seed=SEED, verbose=False,
         )
     except ValueError as exc:  # llama_cpp's "Failed to load model from file"
         raise ModelMissing(f"Cannot load the LLM {model_path}: {exc}") from None
+    _OPEN_MODELS.add(llama)
+    return llama
+
+
+# Models still loaded at exit are closed first: left to interpreter shutdown, llama_cpp's
+# destructor runs after its library handles are gone and prints a TypeError traceback.
+_OPEN_MODELS: weakref.WeakSet = weakref.WeakSet()
+
+
+@atexit.register
+def _close_open_models() -> None:
+    _llama.cache_clear()
+    for llama in list(_OPEN_MODELS):
+        llama.close()
 
 
 class LlmStructurer:
