@@ -129,7 +129,7 @@ class WhisperEngine:
             segments, info = self._decode_sequential(samples, vad, opts, common)
         recovered: list[GuardAction] = []
         if regions:
-            segments, recovered = self._recover_skipped_speech(samples, segments, regions, opts)
+            segments, recovered = self._recover_skipped_speech(samples, segments, regions, common)
         elapsed = time.perf_counter() - started
         kept, actions = apply_guards(
             segments,
@@ -182,20 +182,13 @@ class WhisperEngine:
         )
         return [_segment(s) for s in raw], info
 
-    def _recover_skipped_speech(self, samples, segments, regions, opts):
+    def _recover_skipped_speech(self, samples, segments, regions, common):
         """Decode on its own any VAD speech region the main decode left without text."""
         actions = []
         for start, end in uncovered_speech(regions, segments):
             clip = samples[int(start * SAMPLE_RATE) : int(end * SAMPLE_RATE)]
             raw, _ = self._model.transcribe(
-                clip,
-                language=opts.language,
-                beam_size=opts.beam_size,
-                temperature=list(opts.temperatures),
-                condition_on_previous_text=False,
-                word_timestamps=opts.word_timestamps,
-                hotwords=opts.hotwords,
-                vad_filter=False,
+                clip, vad_filter=False, **(common | {"condition_on_previous_text": False})
             )
             found = [_segment(s, offset=start) for s in raw]
             if found:
