@@ -23,8 +23,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from diktat.structuring import lexicon as vocab
-from diktat.structuring import news2
+from diktat.structuring import cues, news2
 from diktat.structuring.lexicon import Lexicon
 from diktat.structuring.normalize import normalize_spoken
 from diktat.structuring.note import (
@@ -66,13 +65,13 @@ def _contains(haystack: Sequence[str], needle: Sequence[str]) -> bool:
 
 def numbers_in(text: str) -> set[float]:
     """The numbers said in ``text`` (normalised; clock times are not numbers)."""
-    norm = vocab.CLOCK.sub(" ", _normalised(text))
+    norm = cues.CLOCK.sub(" ", _normalised(text))
     return {float(m.group().replace(",", ".")) for m in _NUMBER.finditer(norm)}
 
 
 def times_in(text: str) -> set[str]:
     return {f"{int(t.split(':')[0]):02d}:{t.split(':')[1]}"
-            for t in vocab.CLOCK.findall(_normalised(text))}
+            for t in cues.CLOCK.findall(_normalised(text))}
 
 
 def locate(quote: str, text: str, start: int = 0) -> Evidence | None:
@@ -143,7 +142,7 @@ class _Grounder:
         return None if st is None else self.item(st, path)
 
     def observation(self, obs: Observation, path: str) -> Observation | None:
-        said_negated = vocab.is_negated(obs.text, vocab.AREA_KEYWORDS[obs.area])
+        said_negated = cues.is_negated(obs.text, cues.AREA_KEYWORDS[obs.area])
         if obs.negated != said_negated:
             reason = ("negated, but the text says no negation" if obs.negated
                       else "the text is negated, but the observation is not")
@@ -214,11 +213,11 @@ class _Grounder:
             updates |= {"dose": None, "unit": None}
         unit = updates.get("unit", m.unit)
         if unit is not None:
-            forms = vocab.UNIT_FORMS.get(unit, (unit,))
+            forms = cues.UNIT_FORMS.get(unit, (unit,))
             if not any(f.casefold() in canonical_tokens(quote) for f in forms):
                 self.drop(f"{path}.unit", unit, "the unit is not in the evidence")
                 updates["unit"] = None
-        if m.route is not None and not vocab.ROUTE_CUES[m.route].search(_normalised(quote)):
+        if m.route is not None and not cues.ROUTE_CUES[m.route].search(_normalised(quote)):
             self.drop(f"{path}.route", m.route, "the route is not in the evidence")
             updates["route"] = None
         if m.status is not None and (reason := _status_problem(m.status, _normalised(quote))):
@@ -266,17 +265,17 @@ def _negated_before(text: str, quote: str) -> bool:
     if at <= 0:
         return False
     head = re.split(r"[,;.!?]|(?<!\w)men(?!\w)", said[:at])[-1]
-    return vocab.NEGATION.search(head) is not None
+    return cues.NEGATION.search(head) is not None
 
 
 def _status_problem(status: str, text: str) -> str | None:
-    cues = vocab.STATUS_CUES
+    status_cues = cues.STATUS_CUES
     if status in ("given", "prn"):
-        if cues["not_given"].search(text) or cues["refused"].search(text):
+        if status_cues["not_given"].search(text) or status_cues["refused"].search(text):
             return "the evidence says it was not given"
-        if not cues[status].search(text):
+        if not status_cues[status].search(text):
             return f"the evidence does not say '{status}'"
-    elif not cues[status].search(text):
+    elif not status_cues[status].search(text):
         return f"the evidence does not say '{status}'"
     return None
 

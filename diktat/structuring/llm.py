@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from diktat.errors import ModelMissing
-from diktat.structuring import lexicon as vocab
+from diktat.structuring import cues
 from diktat.structuring.lexicon import Lexicon
 from diktat.structuring.note import (
     Area,
@@ -256,11 +256,11 @@ def apply(note: JournalNote, labellings: Sequence[Labelling], model_id: str) -> 
                 continue
             placed.add((st.evidence.start, st.evidence.end))
             if isinstance(target, Area):
-                negated = vocab.is_negated(st.text, vocab.AREA_KEYWORDS[target])
+                negated = cues.is_negated(st.text, cues.AREA_KEYWORDS[target])
                 item = Observation(**st.model_dump(), area=target, negated=negated)
                 moved.setdefault("observations", []).append(item)
             elif target == "deviations":
-                kind = vocab.deviation_kind(st.text)
+                kind = cues.deviation_kind(st.text)
                 moved.setdefault(target, []).append(Deviation(**st.model_dump(), kind=kind))
             else:
                 moved.setdefault(target, []).append(st)
@@ -288,7 +288,7 @@ def _to_message(message: IsbarMessage | None, statements: Sequence[Statement]) -
     message = message or IsbarMessage()
     parts: dict[str, list[Statement]] = {}
     for st in statements:
-        part = next((p for p, rx in vocab.ISBAR_CUES.items() if rx.search(st.text)), "situation")
+        part = next((p for p, rx in cues.ISBAR_CUES.items() if rx.search(st.text)), "situation")
         parts.setdefault(part, []).append(st)
     return message.model_copy(update={
         part: _in_order(getattr(message, part), items) for part, items in parts.items()

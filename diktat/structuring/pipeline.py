@@ -18,7 +18,7 @@ from typing import Literal, Protocol, runtime_checkable
 from pydantic import ValidationError
 
 from diktat.errors import DiktatError, InputError
-from diktat.structuring import lexicon as vocab
+from diktat.structuring import cues
 from diktat.structuring.grounding import ground
 from diktat.structuring.lexicon import Lexicon
 from diktat.structuring.note import Evidence, JournalNote, NoteMetadata, UncertainWord
@@ -47,7 +47,7 @@ LLM_MISSING = ("Språkmodell-strukturering (llm) er ikke tilgjengelig her; notat
 NOT_NORWEGIAN = ("Teksten ser ikke ut til å være norsk; ingenting er lagt til som ikke står i "
                  "teksten, men kontroller notatet.")
 # Frequent words that are Norwegian (bokmål or nynorsk) and not English, Swedish or German.
-_NORWEGIAN_WORDS = vocab.wordset("""
+_NORWEGIAN_WORDS = cues.wordset("""
 og er det har hun han ho ikke ikkje som av en ei ble blei vart fikk fekk seg etter da så jeg eg
 vi hadde litt noe noko godt bra skal må kan også ved fra frå eller nå dag natt kveld klokka
 pasienten hennes hans denne dette ingen spiste drakk sov hjelp fått gitt hatt være vært
@@ -180,7 +180,7 @@ def _language_warning(transcript: Transcript) -> str | None:
     lang = (transcript.language or "").lower()
     if lang not in NORWEGIAN_LANGUAGES:
         return NOT_NORWEGIAN
-    words = [w.casefold() for w in vocab.WORD.findall(transcript.text)]
+    words = [w.casefold() for w in cues.WORD.findall(transcript.text)]
     if len(words) >= 6 and sum(w in _NORWEGIAN_WORDS for w in words) / len(words) < 0.08:
         return NOT_NORWEGIAN
     return None

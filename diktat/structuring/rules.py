@@ -18,8 +18,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from diktat.structuring import lexicon as vocab
-from diktat.structuring import news2
+from diktat.structuring import cues, news2
 from diktat.structuring.lexicon import Lexicon
 from diktat.structuring.normalize import normalize_spoken
 from diktat.structuring.note import (
@@ -41,7 +40,7 @@ from diktat.structuring.note import (
 
 _TRIM = " \t\r\n.,;:!?-–"
 _TRIM_END = " \t\r\n.,;:-–"  # a question or exclamation mark stays
-_FILLER = vocab.wordset(
+_FILLER = cues.wordset(
     "og var er ble blei vart målt måling målte til kl klokka med på ved i dag morges kveld "
     "natt ca cirka rundt vitale parametere parametre målinger hun han ho pasienten pas"
 )
@@ -115,8 +114,8 @@ class Chunk:
 def sentences(text: str) -> list[tuple[int, int]]:
     """Sentence spans: at . ! ? ; and line breaks, and the spoken "punktum" / "ny linje"."""
     spans, start = [], 0
-    for m in vocab.SENTENCE_END.finditer(text):
-        if m.group("dot") and vocab.ABBREVIATION.search(text, max(0, m.start() - 8), m.start() + 1):
+    for m in cues.SENTENCE_END.finditer(text):
+        if m.group("dot") and cues.ABBREVIATION.search(text, max(0, m.start() - 8), m.start() + 1):
             continue
         if text[start : m.start()].strip(_TRIM):
             spans.append((start, m.start() + (1 if m.group("dot") else 0)))
@@ -158,7 +157,7 @@ class _Sentence:
         hits = self._vitals() + self._medications()
         areas = self._area_hits()
         f = self.f
-        deviation = vocab.DEVIATION.search(self.c.text, self.start, self.end) is not None
+        deviation = cues.DEVIATION.search(self.c.text, self.start, self.end) is not None
         if f.in_message:
             self._to_message()
         elif f.section and (self.heading_here or not (areas or deviation)):
@@ -186,10 +185,10 @@ class _Sentence:
 
     # -- headings ----------------------------------------------------------------------------
     def _heading(self) -> None:
-        m = vocab.HEADING.match(self.c.text, self.start, self.end)
+        m = cues.HEADING.match(self.c.text, self.start, self.end)
         if m is None:
             return
-        h = vocab.HEADINGS[" ".join(m.group("h").casefold().split())]
+        h = cues.HEADINGS[" ".join(m.group("h").casefold().split())]
         f = self.f
         self.heading_here = True
         if h.message is not None and not (f.in_message and h.part):
@@ -200,14 +199,14 @@ class _Sentence:
         else:
             f.in_message, f.part, f.section = False, None, h.section
             f.area = Area(h.area) if h.area else None
-            if f.area and len(vocab.WORD.findall(self.c.text, m.end(), self.end)) < 2:
+            if f.area and len(cues.WORD.findall(self.c.text, m.end(), self.end)) < 2:
                 return  # "Smerter: ingen." keeps its heading as part of the statement
         self.start = m.end()
 
     # -- vital signs --------------------------------------------------------------------------
     def _vitals(self) -> list[_Hit]:
         text, hits = self.c.text, []
-        clocks = list(vocab.CLOCK.finditer(text, self.start, self.end))
+        clocks = list(cues.CLOCK.finditer(text, self.start, self.end))
 
         def clock_at(pos: int) -> re.Match[str] | None:
             """The last time said before ``pos`` in the sentence, else the first after it."""
@@ -217,7 +216,7 @@ class _Sentence:
         for kind, pattern in news2.VITAL_PATTERNS.items():
             for m in pattern.finditer(text, self.start, self.end):
                 gap = m.group("gap") or ""
-                if news2.VITAL_LABEL.search(gap) or vocab.NEGATION.search(gap):
+                if news2.VITAL_LABEL.search(gap) or cues.NEGATION.search(gap):
                     continue
                 end, extra = m.end(), {}
                 if kind == "blood_pressure":
@@ -274,23 +273,23 @@ class _Sentence:
     def _medications(self) -> list[_Hit]:
         text, start, end = self.c.text, self.start, self.end
         drugs = [(start + d.start, start + d.end, d) for d in self.lex.find(text[start:end])]
-        in_sentence = vocab.find_status(text, start, end)
+        in_sentence = cues.find_status(text, start, end)
         hits = []
         for i, (d0, d1, drug) in enumerate(drugs):
             w0 = drugs[i - 1][1] if i else start
             w1 = drugs[i + 1][0] if i + 1 < len(drugs) else end
-            status = vocab.find_status(text, w0, w1)
-            dose = _nearest(vocab.DOSE, text, w0, w1, d0, d1)
+            status = cues.find_status(text, w0, w1)
+            dose = _nearest(cues.DOSE, text, w0, w1, d0, d1)
             if dose and float(dose.group("n").replace(",", ".")) <= 0:
                 dose = None
-            route = vocab.find_route(text, w0, w1)
-            clock = vocab.CLOCK.search(text, w0, w1)
-            effect = vocab.EFFECT.search(text, w0, w1)
-            reason = vocab.REASON.search(text, w0, w1)
+            route = cues.find_route(text, w0, w1)
+            clock = cues.CLOCK.search(text, w0, w1)
+            effect = cues.EFFECT.search(text, w0, w1)
+            reason = cues.REASON.search(text, w0, w1)
             if effect and status is None and self._add_effect(drug.name, *effect.span()):
                 hits.append(_Hit(d0, effect.end(), "med"))
                 continue
-            if status is None and (vocab.NOT_ADMINISTERED.search(text, w0, w1)
+            if status is None and (cues.NOT_ADMINISTERED.search(text, w0, w1)
                                    or not (dose or effect or (route and clock))):
                 continue  # a mention ("står på Eliquis"), a plan or an order: not a dose given
             if status is None and in_sentence is not None:
@@ -304,7 +303,7 @@ class _Sentence:
             item = MedicationAdministration(
                 drug=drug.name, drug_as_said=drug.text,
                 dose=float(dose.group("n").replace(",", ".")) if dose else None,
-                unit=vocab.unit_of(dose.group("u")) if dose else None,
+                unit=cues.unit_of(dose.group("u")) if dose else None,
                 route=route[0] if route else None, time=clock.group() if clock else None,
                 status=status[0] if status else None,
                 reason=reason and self.c.statement(*reason.span("r")),
@@ -330,7 +329,7 @@ class _Sentence:
     def _area_hits(self) -> list[_Hit]:
         return [
             _Hit(m.start(), m.end(), area)
-            for area, pattern in vocab.AREA_KEYWORDS.items()
+            for area, pattern in cues.AREA_KEYWORDS.items()
             for m in pattern.finditer(self.c.text, self.start, self.end)
         ]
 
@@ -339,7 +338,7 @@ class _Sentence:
         text = list(self.c.text[self.start : self.end])
         for h in hits:
             text[h.start - self.start : h.end - self.start] = " " * (h.end - h.start)
-        words = [w for w in vocab.WORD.findall("".join(text)) if w.casefold() not in _FILLER]
+        words = [w for w in cues.WORD.findall("".join(text)) if w.casefold() not in _FILLER]
         return bool(hits) and len(words) <= 2
 
     def _parts(self, hits: list[_Hit]) -> None:
@@ -351,7 +350,7 @@ class _Sentence:
                 prev.append(h)
                 continue
             cut = None
-            for m in vocab.CLAUSE_SEP.finditer(self.c.text, prev[-1].end, h.start):
+            for m in cues.CLAUSE_SEP.finditer(self.c.text, prev[-1].end, h.start):
                 cut = m
             if cut is None or (h.label not in ("med", "vital") and self._one_word(cut.end())):
                 prev.append(h)  # "Ingen smerter og kvalme": one clause, one negation
@@ -360,7 +359,7 @@ class _Sentence:
         spans, lead = [], self.start
         for g in groups[1:]:
             sep = None
-            for m in vocab.CLAUSE_SEP.finditer(self.c.text, lead, g[0].start):
+            for m in cues.CLAUSE_SEP.finditer(self.c.text, lead, g[0].start):
                 sep = m
             spans.append((lead, sep.start() if sep else g[0].start))
             lead = sep.end() if sep else g[0].start
@@ -377,17 +376,17 @@ class _Sentence:
 
     def _one_word(self, pos: int) -> bool:
         """Only one word from ``pos`` to the next clause or the end of the sentence."""
-        nxt = vocab.CLAUSE_SEP.search(self.c.text, pos, self.end)
-        return len(vocab.WORD.findall(self.c.text, pos, nxt.start() if nxt else self.end)) <= 1
+        nxt = cues.CLAUSE_SEP.search(self.c.text, pos, self.end)
+        return len(cues.WORD.findall(self.c.text, pos, nxt.start() if nxt else self.end)) <= 1
 
     def _observation(self, start: int, end: int, area: Area) -> None:
         """One observation per run of clauses that are all negated or all not."""
-        text, keywords = self.c.text, vocab.AREA_KEYWORDS[area]
+        text, keywords = self.c.text, cues.AREA_KEYWORDS[area]
         pieces: list[list[int]] = []  # clauses with a keyword, keyword-less ones joined on
         lead = first = start
-        for m in [*vocab.CLAUSE_SEP.finditer(text, start, end), None]:
+        for m in [*cues.CLAUSE_SEP.finditer(text, start, end), None]:
             stop = m.start() if m else end
-            if keywords.search(text, lead, stop) and len(vocab.WORD.findall(text, lead, stop)) > 1:
+            if keywords.search(text, lead, stop) and len(cues.WORD.findall(text, lead, stop)) > 1:
                 pieces.append([first if not pieces else lead, stop])
             elif pieces:
                 pieces[-1][1] = stop
@@ -398,7 +397,7 @@ class _Sentence:
             pieces[-1][1] = end
         runs: list[tuple[int, int, bool]] = []
         for a, b in pieces:
-            negated = vocab.is_negated(text[a:b], keywords)
+            negated = cues.is_negated(text[a:b], keywords)
             if runs and runs[-1][2] == negated:
                 runs[-1] = (runs[-1][0], b, negated)
             else:
@@ -411,19 +410,19 @@ class _Sentence:
 
     def _section_cue(self, start: int | None = None, end: int | None = None) -> str | None:
         text = self.c.text[start or self.start : end or self.end]
-        return next((s for s, p in vocab.SECTION_CUES.items() if p.search(text)), None)
+        return next((s for s, p in cues.SECTION_CUES.items() if p.search(text)), None)
 
     def _to_message(self) -> None:
         f, text = self.f, self.c.text[self.start : self.end]
         if not self.heading_here or f.part is None:
-            cue = next((p for p, rx in vocab.ISBAR_CUES.items() if rx.search(text)), None)
+            cue = next((p for p, rx in cues.ISBAR_CUES.items() if rx.search(text)), None)
             f.part = cue or f.part or "situation"
         self._add(f.message[f.part])
 
     def _deviation(self) -> None:
         st = self.c.statement(self.start, self.end)
         if st is not None:
-            self.f.deviations.append(Deviation(**st.model_dump(), kind=vocab.deviation_kind(
+            self.f.deviations.append(Deviation(**st.model_dump(), kind=cues.deviation_kind(
                 self.c.text[self.start : self.end])))
 
     def _add(self, target: list[Statement], start: int | None = None,

@@ -1,0 +1,289 @@
+"""Clinical cue words and patterns (bokmål and nynorsk) for reading dictated notes.
+
+The rules backend reads notes with these, the LLM backend uses them for negation, ISBAR parts
+and deviations, and grounding checks every backend's values against the same words.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import NamedTuple
+
+
+def wordset(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+def _rx(*alternatives: str) -> re.Pattern[str]:
+    return re.compile(r"(?<!\w)(?:" + "|".join(alternatives) + r")(?!\w)", re.IGNORECASE)
+
+
+WORD = re.compile(r"[^\W\d_]+")
+CLOCK = re.compile(r"(?<!\d)(?<!\d:)(?:[01]?\d|2[0-4]):[0-5]\d(?!\d|:\d)")
+SENTENCE_END = re.compile(
+    r"(?P<dot>[.!?])(?=\s|$)\s*|[;\n]\s*|\s*(?<!\w)(?:punktum|ny linje|nytt avsnitt)(?!\w)[.,]?\s*",
+    re.IGNORECASE,
+)
+ABBREVIATION = re.compile(
+    r"(?:^|[^\w.])(?:kl|ca|evt|bl\.a|f\.eks|dvs|osv|pr|nr|jf|stk|tbl|ev|[^\W\d_])\.$",
+    re.IGNORECASE,
+)
+CLAUSE_SEP = re.compile(r",?\s+(?:og|men|mens|samt)\s+|,\s+", re.IGNORECASE)
+_SUBCLAUSE = re.compile(r"[,;]|(?<!\w)(?:men|mens)(?!\w)", re.IGNORECASE)
+NEGATION = _rx("ikke", "ikkje", "ingen", "inga", "intet", "ingenting", "inkje", "aldri",
+               "verken", "benekter", "avkrefter")
+
+# Medication: dose, route, status, reason, effect.
+_UNITS = {
+    "mg": "mg", "g": "g", "mikrog": "mikrog", "ml": "ml", "ie": "IE", "mmol": "mmol",
+    **dict.fromkeys(["tablett", "tabletter", "tbl", "tablettar"], "tablett"),
+    **dict.fromkeys(["brusetablett", "brusetabletter"], "brusetablett"),
+    **dict.fromkeys(["kapsel", "kapsler", "kapslar"], "kapsel"),
+    **dict.fromkeys(["dråpe", "dråper", "dropar"], "dråpe"),
+    **dict.fromkeys(["stikkpille", "stikkpiller"], "stikkpille"),
+    **dict.fromkeys(["ampulle", "ampuller", "ampullar"], "ampulle"),
+    **dict.fromkeys(["pose", "poser", "posar"], "pose"),
+    **dict.fromkeys(["dose", "doser", "dosar"], "dose"),
+    "puff": "puff", "plaster": "plaster",
+}  # fmt: skip
+UNIT_FORMS: dict[str, tuple[str, ...]] = {}
+for _form, _unit in _UNITS.items():
+    UNIT_FORMS.setdefault(_unit, ())
+    UNIT_FORMS[_unit] += (_form,)
+DOSE = re.compile(
+    r"(?<![\w,])(?P<n>\d+(?:,\d+)?) ?(?P<u>" + "|".join(sorted(_UNITS, key=len, reverse=True))
+    + r")(?!\w)",
+    re.IGNORECASE,
+)
+
+
+def unit_of(said: str) -> str:
+    return _UNITS[said.casefold()]
+
+
+ROUTE_CUES = {
+    "po": _rx("peroralt", "per os", r"p\.o\.?", "po", "oralt", "i munnen", "via munnen"),
+    "sc": _rx("subkutant", "subcutant", r"s\.c\.?", "sc", "under huden"),
+    "iv": _rx("intravenøst", r"i\.v\.?", "iv", "i venen", "i blodåra"),
+    "im": _rx("intramuskulært", r"i\.m\.?", "im", "i muskelen"),
+    "rectal": _rx("rektalt", "stikkpiller?", "i endetarmen", "klyster"),
+    "sublingual": _rx("sublingualt", "under tunga", "under tungen", "resoriblett\\w*"),
+    "inhaled": _rx("inhalert", r"inhalasjon\w*", "forstøver\\w*", "puff"),
+    "transdermal": _rx("transdermalt", "plaster", "depotplaster"),
+    "topical": _rx("på huden", "utvortes", "smurt", "påført"),
+}
+
+
+def _first_cue(cues: dict[str, re.Pattern[str]], text: str, start: int, end: int | None
+               ) -> tuple[str, re.Match[str]] | None:
+    for name, rx in cues.items():
+        if (m := rx.search(text, start, len(text) if end is None else end)) is not None:
+            return name, m
+    return None
+
+
+def find_route(text: str, start: int = 0, end: int | None = None
+               ) -> tuple[str, re.Match[str]] | None:
+    return _first_cue(ROUTE_CUES, text, start, end)
+
+
+# "ga god effekt" and "fikk resept på" say nothing about a dose being given.
+_EFFECT_WORDS = (r"(?! (?:god|bra|ingen|noe|lite|litt|dårlig|effekt|lindring|bedring|resept)"
+                 r"(?!\w))")
+STATUS_CUES = {  # checked in this order: a refusal or omission outranks "gitt" nearby
+    "not_given": _rx(r"(?:ikke|ikkje) (?:blitt |vorte )?(?:gitt|gjeve|tatt|fått|gi)",
+                     r"(?:ble|vart|blei) (?:ikke|ikkje) gitt", r"(?:fikk|fekk|ga|gav|tok) "
+                     r"(?:ikke|ikkje)", "utelatt", "utelate", "holdt tilbake", "glemt"),
+    "refused": _rx(r"nekt(?:et|a|er|ar)", r"ville (?:ikke|ikkje) ta", r"ønsket (?:ikke|ikkje)",
+                   r"spytt(?:et|a) ut", "avslo", "avslått"),
+    "prn": _rx("ved behov", r"v\.b\.?", "vb", "etter behov", r"behovsmedisin\w*",
+               r"behovsdose\w*", "prn"),
+    "given": _rx(rf"(?:gitt|gjeve|ga|gav|fikk|fekk|har fått|fått|tatt|tok){_EFFECT_WORDS}",
+                 "inntatt", "administrert", r"satt(?= \w)", "injisert", r"påført",
+                 r"lagt på", "svelget", r"delt ut", "utdelt"),
+}
+
+
+def find_status(text: str, start: int = 0, end: int | None = None
+                ) -> tuple[str, re.Match[str]] | None:
+    """The administration status said in ``text[start:end]`` and where, or None."""
+    return _first_cue(STATUS_CUES, text, start, end)
+
+
+NOT_ADMINISTERED = _rx("står på", "bruker", "brukar", r"fast(?:e)? medisin\w*", "ordinert",
+                       "forordnet", r"resept\w*", r"seponer\w*", r"skal (?:ha|få|gis|starte|ta)",
+                       r"kan (?:gis|få|ha)", "økes", "reduseres", r"trappes\w*", "planlagt")
+REASON = re.compile(
+    r"(?<!\w)(?:for|mot|pga\.?|på grunn av|grunna|grunnet) (?P<r>(?:sterke |kraftige |mye |"
+    r"litt )?(?:smert\w*|vondt|uro|urolig\w*|angst\w*|kvalme|oppkast|søvnløshet|søvnvansker|"
+    r"innsovning\w*|feber|tungpust\w*|dyspn\w*|obstipasjon|forstoppelse|diar\w*|kløe|hoste|"
+    r"slim\w*|surkl\w*|anfall|kramper|hodepine|brystsmert\w*|magesmert\w*|ryggsmert\w*|"
+    r"allergi\w*|pustebesvær|forvirring|agitasjon|infeksjon\w*|urinveisinfeksjon\w*|ødem\w*|"
+    r"løs\w* (?:mage|avføring))"
+    r"(?: i \w+)?)(?!\w)",
+    re.IGNORECASE,
+)
+EFFECT = _rx(r"(?:god|bra|noe|litt|lite|ingen|dårlig|tilfredsstillende|delvis|full|fin) effekt"
+             r"(?: etter [^,.;]{1,30}?(?=[,.;]|$))?", r"ut[ae]n effekt",
+             r"effekt(?:en)? (?:var|er) \w+", r"hjalp (?:godt|bra|litt|noe|ikke|ikkje)",
+             r"virket (?:godt|bra|ikke|ikkje)", r"smertelindr\w*")
+
+
+# Areas: keyword stems per area (a sentence goes where its keywords are).
+AREA_KEYWORDS = {area: _rx(*words) for area, words in {
+    "respiration_circulation": (
+        r"\w*pust\w*", r"dyspn\w*", r"host\w*", r"slim\w*", r"surkl\w*", r"pipe\w*", r"ødem\w*",
+        "hoven", "hovne", "hovent", r"hevelse\w*", r"cyano\w*", "blek", r"klam\w*",
+        r"kaldsvett\w*", r"hjertebank\w*", r"sirkulasjon\w*", "kalde hender", "kalde føtter",
+        r"oksygen\w*", "kols"),
+    "nutrition_fluids": (
+        r"spis\w*", "åt", r"måltid\w*", r"frokost\w*", r"frukost\w*", r"middag\w*", r"lunsj\w*",
+        r"kveldsmat\w*", "mat", "maten", r"matlyst\w*", r"appetitt\w*", r"drikk\w*", "drakk",
+        r"drukke\w*", r"væske\w*", "vann", "kaffe", "saft", "juice", r"glass\w*",
+        r"næring\w*", r"ernæring\w*", r"vekt\w*", "veid", r"kvalm\w*", r"oppkast\w*",
+        r"kast(?:et|a) opp", r"svelg\w*", r"sonde\w*", r"brødskive\w*", "grøt", "suppe",
+        r"tørst\w*", r"drakk\w*"),
+    "elimination": (
+        r"avføring\w*", r"urin\w*", r"vannlat\w*", r"tiss\w*", r"kateter\w*", r"bleie\w*",
+        r"inkontinen\w*", r"obstip\w*", r"forstopp\w*", r"diar\w*", r"stomi\w*",
+        r"toalett\w*", r"dobesøk\w*", "på do", "bekken", r"tarm\w*", r"blære\w*",
+        "luft i magen", "løs mage"),
+    "skin_wounds": (
+        r"\w*sår(?:et|a|ene|ene|stell)?", r"hud\w*", r"rødme\w*", "rødhet", "rødt", "rød",
+        r"bandasje\w*", r"forbinding\w*", r"kompress?\w*", r"eksem\w*", "kløe", "klør",
+        r"utslett\w*", r"blåmerke\w*", r"hematom\w*", r"trykkpunkt\w*"),
+    "activity_mobility": (
+        r"mobilis\w*", r"rullator\w*", r"rullestol\w*", "gåstol", r"krykke\w*",
+        r"gangfunksjon\w*", r"(?:går|gikk|gjekk|gått) (?:med|selv|sjølv|ute|rundt|tur|alene|"
+        r"bort|til|fint|greit|dårlig|ustøtt)", "gange", r"forflytt?\w*", r"reis(?:e|te) seg",
+        "oppegående", r"sengeliggende", r"fysioterap\w*", r"trening\w*", r"balanse\w*",
+        r"personløfter\w*", "ustø", "ustødig", "støtte"),
+    "sleep": (
+        "sov", "sovet", r"sove\w*", r"søvn\w*", r"sovn(?:et|a)", r"innsovn\w*", "urolig natt",
+        "lå våken", r"våken (?:i natt|om natta|om natten|store deler)", r"døgnrytme\w*",
+        r"hvil(?:te|er|e)", r"kvil(?:te|er|e)"),
+    "pain": (
+        r"smert\w*", "vondt", r"vond\w*", r"verk(?:er|te|ing)?", r"øm\w*", "NRS", "VAS",
+        "ubehag"),
+    "cognition_mental": (
+        r"forvirr\w*", r"desorient\w*", "orientert", "uro", r"urolig\w*", r"engstel\w*",
+        r"angst\w*", "redd", r"trist\w*", "lei seg", r"humør\w*", "glad", "fornøyd",
+        r"demen\w*", r"hukommelse\w*", r"glemsk\w*", "rolig", r"aggress\w*", r"utager\w*",
+        r"vrangforestill\w*", r"hallusin\w*", r"delir\w*", r"rastløs\w*", "apatisk",
+        "nedstemt", "deprimert", "sint", "irritabel", "klar og orientert", "roleg", r"uroleg\w*"),
+    "communication": (
+        "uttale", "forstår", r"hørsel\w*", r"høreapparat\w*", "hører dårlig", "briller",
+        r"språk\w*", r"tolk\w*", r"kommunis\w*", r"afasi\w*", "utydelig tale",
+        "gjør seg forstått", r"ordleting\w*"),
+    "social_relatives": (
+        r"datter\w*", r"dotter\w*", "dottera", "døtre", r"sønn\w*", "kona", "kone", "konen",
+        r"ektemann\w*",
+        "mannen hennes", r"ektefelle\w*", "pårørende", r"familie\w*", r"barnebarn\w*",
+        r"venn\w*", r"venninne\w*", r"nabo\w*", r"søster\w*", r"bror\w*", "brødre",
+        "besøk av", r"(?:fikk|fekk|hadde) besøk"),
+}.items()}  # fmt: skip
+
+
+def is_negated(clause: str, keywords: re.Pattern[str]) -> bool:
+    """A negation before the area's first keyword, or right after it ("Smerter: ingen"), in the
+    same part of the clause ("Ingen skader, men smerter i hofta" is not negated pain)."""
+    first = keywords.search(clause)
+    if first is None:
+        return NEGATION.search(clause) is not None
+    cuts = [m.end() for m in _SUBCLAUSE.finditer(clause, 0, first.start())]
+    start = cuts[-1] if cuts else 0
+    nxt = _SUBCLAUSE.search(clause, first.end())
+    end = nxt.start() if nxt else len(clause)
+    return any(m.start() < first.start() or m.start() - first.end() <= 12
+               for m in NEGATION.finditer(clause, start, end))
+
+
+# Sections: spoken headings, then cue words for sentences no area claims.
+class Heading(NamedTuple):
+    section: str | None = None  # outside a message
+    part: str | None = None  # inside a message (ISBAR)
+    area: str | None = None
+    message: str | None = None  # starts a message to this recipient ("" = not named)
+
+
+_MESSAGE_TO = ("lege", "legen", "fastlege", "fastlegen", "sykehjemslege", "sykehjemslegen",
+               "tilsynslege", "tilsynslegen", "legevakt", "legevakten", "neste vakt",
+               "kveldsvakt", "kveldsvakten", "nattevakt", "nattevakten", "dagvakt", "dagvakten")
+def _indefinite(noun: str) -> str:
+    """ "fastlegen" → "fastlege", "kveldsvakten" → "kveldsvakt"."""
+    return noun[:-1] if noun.endswith("legen") else noun.removesuffix("en")
+
+
+HEADINGS: dict[str, Heading] = {
+    "tiltak": Heading("measures"), "utførte tiltak": Heading("measures"),
+    "evaluering": Heading("evaluation"), "plan": Heading("plan"),
+    "videre plan": Heading("plan"), "plan videre": Heading("plan"),
+    "oppfølging": Heading("plan"), "avvik": Heading("deviation"),
+    "hendelse": Heading("deviation"), "uønsket hendelse": Heading("deviation"),
+    "situasjon": Heading("situation", "situation"), "årsak": Heading("situation"),
+    "bakgrunn": Heading("situation", "background"),
+    "vurdering": Heading("evaluation", "assessment"),
+    "aktuell vurdering": Heading("evaluation", "assessment"),
+    "råd": Heading("plan", "recommendation"), "anbefaling": Heading("plan", "recommendation"),
+    "identifikasjon": Heading(part="identification", message=""),
+    "identitet": Heading(part="identification", message=""),
+    "isbar": Heading(message=""),
+    **{f"{w} til {to}": Heading(message=_indefinite(to))
+       for w in ("beskjed", "melding", "rapport") for to in _MESSAGE_TO},
+    "vitale parametere": Heading(), "vitalia": Heading(), "målinger": Heading(),
+    **{w: Heading(area=a) for a, ws in {
+        "respiration_circulation": ("respirasjon", "sirkulasjon", "respirasjon og sirkulasjon"),
+        "nutrition_fluids": ("ernæring", "væske", "ernæring og væske", "mat og drikke"),
+        "elimination": ("eliminasjon",), "skin_wounds": ("hud", "sår", "hud og sår"),
+        "activity_mobility": ("aktivitet", "mobilitet", "mobilisering"),
+        "sleep": ("søvn", "søvn og hvile"), "pain": ("smerte", "smerter"),
+        "cognition_mental": ("kognisjon", "psykisk", "psykisk helse"),
+        "communication": ("kommunikasjon",), "social_relatives": ("sosialt", "pårørende"),
+    }.items() for w in ws},
+}  # fmt: skip
+HEADING = re.compile(
+    r"\s*(?P<h>" + "|".join(re.escape(h).replace(r"\ ", r"\s+")
+                            for h in sorted(HEADINGS, key=len, reverse=True))
+    + r")\s*(?:[:\-–,.]\s*|$)",
+    re.IGNORECASE,
+)
+SECTION_CUES = {  # in this order
+    "plan": _rx("skal", r"følg(?:es|e)? opp", r"oppfølging\w*", "plan", "videre", "neste vakt",
+                r"i morgo?n", r"observeres", r"kontrolleres", r"ny (?:måling|kontroll|vurdering)",
+                r"revurder\w*", "avtalt", "bestilt"),
+    "evaluation": _rx(r"evaluer\w*", r"\w*effekt\w*", "bedring", "bedre", r"forverr\w*",
+                      "uendret", "stabil", "som før", "virket", "lindret", "lindring"),
+    "measures": _rx(r"hjalp\w*", "hjulpet", "hjelp til", "assistert", "assistanse", "stelt",
+                    r"\w*stell\w*", r"dusj\w*", "vasket", "snudd", r"leir(?:et|a)",
+                    "lagt om", "skiftet", "byttet", "tilkalt", "kontaktet", "ringte", "varslet",
+                    "tilbudt", "smurt", "sjekket", "tømt", "dokumentert", "sendt"),
+    "situation": _rx(r"\w*besøk", "tilsyn", "årsak", "grunnen", "henvendelse",
+                     r"trygghetsalarm\w*", "alarm", "innkomst", "innlagt", "kom inn"),
+}
+ISBAR_CUES = {  # in this order
+    "recommendation": _rx("ønsker", "ber om", "ber deg", "trenger", "foreslår", "forslag",
+                          "kan du", "kan lege", "bør", "råd", r"anbefal\w*", "vil gjerne",
+                          r"ordiner\w*", "skal vi", "kommer på tilsyn"),
+    "assessment": _rx(r"vurder\w*", r"mistenk\w*", "tror", r"bekymr\w*", "virker", "inntrykk",
+                      "usikker", "redd for", "kan være", "tyder på"),
+    "background": _rx("bakgrunn", r"kjent med", r"diagnose\w*", "tidligere",
+                      "bruker", "står på", r"operert", "historikk", "kjent"),
+    "identification": _rx(r"ringer (?:fra|angående|om)", "heter", "født", "fødd",
+                          r"fødselsdato", r"personnummer", r"rom \d+", "beboer",
+                          r"jeg er sykepleier", "mitt navn", "gjelder"),
+    "situation": _rx("ringer fordi", r"i dag", "i natt", "i kveld", "nå", "akutt", "plutselig",
+                     "siden"),
+}
+DEVIATION = _rx("falt", "fallet", r"(?<!så )(?<!alle )(?<!hvert )fall", r"funnet på gulvet",
+                r"lå på gulvet", "sklei", "skled", r"snubl(?:et|a)", r"veltet",
+                r"feilmedisin\w*", "feil medisin", "feil dose", "feil legemiddel",
+                r"glemt å gi", "dobbeltdose", "avvik", "avviksmelding", "uønsket hendelse")
+
+
+def deviation_kind(text: str) -> str:
+    if _rx("falt", "fallet", "fall", "gulvet", "sklei", "skled", r"snubl\w*").search(text):
+        return "fall"
+    if _rx(r"feilmedisin\w*", "feil medisin", "feil dose", "feil legemiddel", r"glemt å gi",
+           "dobbeltdose", r"dosett\w*").search(text):
+        return "medication"
+    return "other"
