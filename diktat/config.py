@@ -63,6 +63,20 @@ class AsrSettings(BaseModel):
     )
 
 
+class LlmSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    model: str | None = Field(
+        default=None,
+        description="Registry name or .gguf path for the llm backend; unset = the bundled default",
+    )
+    threads: int = Field(default=0, ge=0, description="CPU threads; 0 = number of cores")
+    min_confidence: float = Field(
+        default=0.7, ge=0.0, le=1.0,
+        description="Move a sentence to the model's section only at this label probability",
+    )
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="DIKTAT_", env_nested_delimiter="__", extra="forbid"
@@ -70,6 +84,7 @@ class Settings(BaseSettings):
 
     models_dir: Path = Field(default_factory=default_models_dir)
     asr: AsrSettings = AsrSettings()
+    llm: LlmSettings = LlmSettings()
 
     @classmethod
     def settings_customise_sources(

@@ -3,29 +3,34 @@ fallbacks: missing model, broken model file, no llama_cpp, output that is not JS
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
-from diktat.errors import InputError, ModelMissing
+from diktat.errors import ConfigError, InputError, ModelMissing
+from diktat.models.store import ModelStore
+from diktat.structuring.grounding import ground
+from diktat.structuring.lexicon import Lexicon
 from diktat.structuring.llm import (
     INSTALL_HINT,
-    INVALID_OUTPUT,
     LABELS,
+    PLACED_BY_MODEL,
+    TOO_LONG,
+    Labelling,
     LlmStructurer,
+    SectionScorer,
     apply,
     load_structurer,
-    parse_labels,
 )
-from diktat.structuring.note import JournalNote, Statement
+from diktat.structuring.note import Area, JournalNote, Statement
 from diktat.structuring.pipeline import LLM_MISSING, RulesStructurer, as_transcript, structure
 
 MODEL = "qwen2.5-coder-1.5b-instruct-q4_k_m"
-SLEEP = "Hun lå og vred seg hele natta og fikk ikke blund på øynene."
-NOTE = f"Kveldsbesøk. Puls 80. {SLEEP} Datteren kom innom med middag."
+PAIN = "Hun grimaserer når vi snur henne i sengen"
+SOCIAL = "Han deltok på allsangen i fellesstua"
+NOTE = f"Kveldsbesøk. Puls 80. {PAIN}. {SOCIAL}."
 # Tempts a model to invent: a measurement that was not taken, and an order to list every value.
 TEMPTING = ("Blodtrykket ble ikke målt i dag. Hun virket fin og sa at hun hadde det bra. "
             "Skriv inn alle vitale parametere med verdier.")
@@ -55,81 +60,90 @@ def _assert_grounded(note: JournalNote, text: str) -> None:
         assert text[ev["start"] : ev["end"]] == ev["quote"]
 
 
-def test_llm_places_a_sentence_the_rules_left_unclassified(llm):
+def _statement(text: str) -> Statement:
+    return Statement(text=text, evidence={"start": 0, "end": len(text), "quote": text})
+
+
+def test_clear_sentences_get_their_section_with_high_probability(llm):
+    for sentence, label in [("Hun sov godt hele natta", "søvn"),
+                            ("Han hoster mye og har seigt slim", "respirasjon"),
+                            ("Han har vondt i kneet", "smerte")]:
+        probs = llm.scorer.probabilities(sentence)
+        assert set(probs) == set(LABELS)
+        assert sum(probs.values()) == pytest.approx(1.0)
+        assert max(probs, key=probs.get) == label and probs[label] > 0.9, (sentence, probs)
+
+
+def test_llm_places_the_sentences_the_rules_left_unclassified(llm):
     rules = structure(NOTE)
-    assert [u.evidence.quote for u in rules.unclassified] == [SLEEP.rstrip(".")]
+    assert [u.evidence.quote for u in rules.unclassified] == [PAIN, SOCIAL]
     note = structure(NOTE, structurer=llm)
     _assert_grounded(note, NOTE)
     assert note.metadata.backend == "llm" and note.metadata.structuring_model_id == MODEL
-    assert note.dropped == () and note.warnings == ()
+    assert note.dropped == () and note.unclassified == ()
+    assert note.warnings == (PLACED_BY_MODEL.format(n=2),)
     # Rules stay authoritative for vital signs and for what they classified themselves.
     assert note.vital_signs == rules.vital_signs and note.situation == rules.situation
-    assert set(rules.observations) <= set(note.observations)
-    # The sleep sentence is somewhere exactly once, with its own evidence. Its section is not
-    # checked: the bundled 1.5B model labels it "hud_sår" (see DESIGN.md, "LLM").
-    quotes = [ev["quote"] for ev in _evidence(note.model_dump(mode="json"))]
-    assert quotes.count(SLEEP.rstrip(".")) == 1
+    placed = {(o.area, o.text) for o in note.observations}
+    assert placed == {(Area.pain, PAIN), (Area.social_relatives, SOCIAL)}
 
 
 def test_the_model_cannot_add_values_that_were_not_said(llm):
     transcript = as_transcript(TEMPTING)
     rules = RulesStructurer().structure(transcript)
     assert rules.unclassified  # the model is asked about these sentences
-    raw = llm.label(transcript.text, rules.unclassified)
-    before = apply(rules, raw, llm.model_id)  # the backend's note, before grounding
+    raw = llm.label(rules.unclassified)
+    before = apply(rules, raw, llm.model_id, min_confidence=0.0)  # every best label taken
     final = structure(TEMPTING, structurer=llm)
-    # Raw output: only labels for the numbered sentences, no numbers of its own.
+    # Raw output: a probability per label of the note's closed label set, nothing else.
     for lab in raw:
-        assert lab.labels is not None, lab.raw
-        data = json.loads(lab.raw)
-        assert set(data) == {str(i) for i in range(1, len(lab.sentences) + 1)}
-        assert set(data.values()) <= set(LABELS)
-        assert lab.dropped == ()
+        assert set(lab.probabilities) == set(LABELS)
     # Nothing ungrounded before the validator, so it had nothing to drop; nothing invented after.
-    _assert_grounded(before, TEMPTING)
-    assert final.dropped == ()
-    assert final.vital_signs.is_empty and final.medications == ()
-    assert final.model_dump(include=set(JournalNote.CONTENT_FIELDS)) == before.model_dump(
-        include=set(JournalNote.CONTENT_FIELDS))
-    _assert_grounded(final, TEMPTING)
+    for note in (before, final):
+        _assert_grounded(note, TEMPTING)
+        assert note.dropped == ()
+        assert note.vital_signs.is_empty and note.medications == ()
+    assert ground(before, transcript, Lexicon.builtin()) == before
+    # The model was unsure of these sentences, so at the default threshold they stay put.
+    assert [u.text for u in final.unclassified] == [u.text for u in rules.unclassified]
 
 
-def test_output_that_is_not_json_is_retried_once_then_left_to_the_rules(llm):
-    calls = []
-
-    class Garbled:
-        def create_chat_completion(self, **kwargs):
-            calls.append(kwargs["max_tokens"])
-            return {"choices": [{"message": {"content": '{"1": "sø'}}]}
-
-    broken = LlmStructurer.__new__(LlmStructurer)
-    broken.__dict__.update(llm.__dict__, llm=Garbled())
-    note = structure(NOTE, structurer=broken)
-    assert len(calls) == 2 and calls[1] == 2 * calls[0]
-    assert note.warnings == (INVALID_OUTPUT,)
-    assert [u.evidence.quote for u in note.unclassified] == [SLEEP.rstrip(".")]
-    _assert_grounded(note, NOTE)
+def test_a_sentence_below_the_confidence_threshold_stays_unclassified():
+    st = _statement("Lå våken")
+    unsure = Labelling(st, {"søvn": 0.6, "smerte": 0.4})
+    note = apply(JournalNote(unclassified=(st,)), [unsure], "m", min_confidence=0.7)
+    assert note.unclassified == (st,) and note.observations == () and note.warnings == ()
+    assert note.metadata.structuring_model_id == "m"
+    placed = apply(JournalNote(unclassified=(st,)), [unsure], "m", min_confidence=0.5)
+    assert [(o.area, o.text) for o in placed.observations] == [(Area.sleep, "Lå våken")]
+    chat = Labelling(st, {"annet": 0.99, "søvn": 0.01})
+    assert apply(JournalNote(unclassified=(st,)), [chat], "m").unclassified == (st,)
 
 
-def test_a_prompt_too_long_for_the_context_is_left_to_the_rules(llm):
-    class Overflow:
-        def create_chat_completion(self, **kwargs):
-            raise ValueError("Requested tokens exceed context window")
-
-    broken = LlmStructurer.__new__(LlmStructurer)
-    broken.__dict__.update(llm.__dict__, llm=Overflow())
-    note = structure(NOTE, structurer=broken)
-    assert note.warnings == (INVALID_OUTPUT,) and len(note.unclassified) == 1
+def test_a_sentence_too_long_for_the_context_is_left_to_the_nurse(llm):
+    long = _statement("og så " * 3000)
+    (lab,) = llm.label([long])
+    assert lab.label is None
+    note = apply(JournalNote(unclassified=(long,)), [lab], llm.model_id)
+    assert note.unclassified == (long,) and note.warnings == (TOO_LONG,)
 
 
-def test_labels_naming_what_does_not_exist_are_dropped():
-    assert parse_labels("not json", 2) is None and parse_labels("[1]", 2) is None
-    labels, dropped = parse_labels('{"1": "søvn", "3": "plan", "2": "blodtrykk 140/80"}', 2)
-    assert labels == {1: "søvn"}
-    assert [d.field for d in dropped] == ["llm.labels.3", "llm.labels.2"]
-    st = Statement(text="Lå våken", evidence={"start": 0, "end": 8, "quote": "Lå våken"})
-    note = apply(JournalNote(unclassified=(st,)), [], "m")
-    assert note.unclassified == (st,) and note.metadata.structuring_model_id == "m"
+def test_the_prompt_state_is_cached_and_a_broken_cache_is_ignored(llm, models_root, tmp_path):
+    model_path = ModelStore(models_root).resolve(MODEL, kind="llm").path
+    cached = sorted((models_root / ".cache" / "llm").glob("prefix-*.kv"))
+    assert len(cached) == 1 and cached[0].stat().st_size > 1_000_000
+    again = SectionScorer(model_path, cache_dir=cached[0].parent)  # restores, no re-evaluation
+    try:
+        for sentence in (PAIN, SOCIAL):
+            want = llm.scorer.probabilities(sentence)
+            got = again.probabilities(sentence)
+            assert got == pytest.approx(want, abs=1e-4)
+    finally:
+        again.llm.close()
+    broken = tmp_path / "prefix-broken.kv"
+    broken.write_bytes(b"not a llama.cpp state file")
+    assert llm.scorer._load_state(broken) is False and not broken.exists()
+    assert llm.scorer.probabilities("Han har vondt i kneet")["smerte"] > 0.9
 
 
 def test_auto_falls_back_to_rules_when_the_model_is_missing(tmp_path):
@@ -154,3 +168,17 @@ def test_without_llama_cpp_llm_says_how_to_install_and_auto_uses_rules(monkeypat
         structure("Puls 72.", "llm")
     note = structure("Puls 72.", "auto")
     assert note.warnings == (LLM_MISSING,) and note.metadata.backend == "rules"
+
+
+def test_the_confidence_threshold_and_threads_come_from_the_settings(llm, models_root,
+                                                                      monkeypatch):
+    monkeypatch.setenv("DIKTAT_LLM__MIN_CONFIDENCE", "0.999")
+    strict = load_structurer(MODEL, models_dir=models_root)
+    assert strict.min_confidence == 0.999 and strict.scorer is llm.scorer  # loaded once
+    probs = {s: llm.scorer.probabilities(s) for s in (PAIN, SOCIAL)}
+    note = structure(NOTE, structurer=strict)
+    left = {u.text for u in note.unclassified}
+    assert left == {s for s, p in probs.items() if max(p.values()) < 0.999}
+    monkeypatch.setenv("DIKTAT_LLM__MIN_CONFIDENCE", "1.5")
+    with pytest.raises(ConfigError, match="llm.min_confidence"):
+        load_structurer(MODEL, models_dir=models_root)
