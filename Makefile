@@ -10,7 +10,7 @@ PY := $(VENV)/bin/python
 PIP := $(PY) -m pip --disable-pip-version-check
 STAMP := $(VENV)/.diktat-installed
 # espeak-ng + sox: synthetic Norwegian speech for tests and corpora; libsndfile1: soundfile.
-APT_PACKAGES := espeak-ng sox libsndfile1
+APT_PACKAGES := espeak-ng sox libsndfile1 libportaudio2 pulseaudio pulseaudio-utils libasound2-plugins
 # pip on some mirrors warns about every missing local index path; keep the log readable
 # (the braces keep pip's own exit status as the pipeline's under pipefail).
 QUIET_PIP := { grep -v "is ignored: it is neither a file nor a directory" || true; }
