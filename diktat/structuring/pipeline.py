@@ -23,6 +23,7 @@ from diktat.structuring.grounding import ground
 from diktat.structuring.lexicon import Lexicon
 from diktat.structuring.note import Evidence, JournalNote, NoteMetadata, UncertainWord
 from diktat.structuring.rules import Chunk, Found, extract
+from diktat.textfile import read_utf8
 from diktat.types import Segment, Transcript
 
 __all__ = [
@@ -120,14 +121,7 @@ def as_transcript(source: Transcript | str) -> Transcript:
 
 def load_transcript(path: Path) -> Transcript:
     """A diktat transcript JSON file, or any other file read as UTF-8 plain text."""
-    try:
-        raw = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such file") from None
-    except UnicodeDecodeError:
-        raise InputError(f"{path}: not UTF-8 text; save the transcript as UTF-8") from None
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read ({exc.strerror})") from None
+    raw = read_utf8(path, hint="; save the transcript as UTF-8")
     if path.suffix.lower() != ".json":
         return as_transcript(raw)
     if not raw.strip():

@@ -10,7 +10,7 @@ from __future__ import annotations
 from importlib import resources
 from pathlib import Path
 
-from diktat.errors import InputError
+from diktat.textfile import read_utf8
 
 DEFAULT_VOCABULARY = "default"
 NO_VOCABULARY = "none"
@@ -36,15 +36,7 @@ def default_entries() -> list[str]:
 
 
 def read_word_list(path: Path) -> list[str]:
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(f"vocabulary file {path}: no such file") from None
-    except UnicodeDecodeError:
-        raise InputError(f"vocabulary file {path}: not UTF-8 text") from None
-    except OSError as exc:
-        raise InputError(f"vocabulary file {path}: cannot read ({exc.strerror})") from None
-    return parse_word_list(text)
+    return parse_word_list(read_utf8(path, what="vocabulary file"))
 
 
 def load_vocabulary(spec: str, extra_files: tuple[Path, ...] = ()) -> list[str]:
