@@ -8,6 +8,9 @@ The config file is `$DIKTAT_CONFIG` if set, else `config.toml` in the user confi
     model = "/srv/models/nb-whisper-small-ct2"
     threads = 4
     vocabulary = "/srv/diktat/ord.txt"
+    [dictate]
+    device = "pulse"
+    mode = "push-to-talk"
 """
 
 from __future__ import annotations
@@ -77,14 +80,49 @@ class LlmSettings(BaseModel):
     )
 
 
+class DictateSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    device: str | None = Field(
+        default=None, description="Input device: index or (part of) its name; unset = default"
+    )
+    mode: Literal["toggle", "push-to-talk"] = Field(
+        default="toggle",
+        description="toggle: space starts/pauses; push-to-talk: listens while space is held",
+    )
+    pause_s: float = Field(
+        default=0.6, gt=0, le=10, description="Silence that ends an utterance (VAD auto-pause)"
+    )
+    commands: Path | None = Field(
+        default=None, description="Voice command file (phrase = action lines); unset = built-in"
+    )
+    backend: Literal["rules", "llm", "auto"] = Field(
+        default="rules", description="Structuring backend for the note written at the end"
+    )
+    low_confidence: float = Field(
+        default=0.5, ge=0.0, le=1.0, description="Words below this probability are marked"
+    )
+    clipboard: bool = Field(default=False, description="Copy the note text to the clipboard")
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="DIKTAT_", env_nested_delimiter="__", extra="forbid"
     )
 
     models_dir: Path = Field(default_factory=default_models_dir)
+    sessions_dir: Path | None = Field(
+        default=None,
+        description="Session store: dictation audio, transcripts, drafts (journal material); "
+        "unset = 'sessions' beside models_dir",
+    )
     asr: AsrSettings = AsrSettings()
     llm: LlmSettings = LlmSettings()
+    dictate: DictateSettings = DictateSettings()
+
+    @property
+    def session_store_dir(self) -> Path:
+        return self.sessions_dir or self.models_dir.parent / "sessions"
 
     @classmethod
     def settings_customise_sources(

@@ -16,7 +16,7 @@ from pathlib import Path
 import ctranslate2
 import numpy as np
 from faster_whisper import BatchedInferencePipeline, WhisperModel
-from faster_whisper.vad import VadOptions, get_speech_timestamps
+from faster_whisper.vad import VadOptions, get_speech_timestamps, get_vad_model
 
 from diktat.errors import ModelCorrupt
 from diktat.stt.audio import SAMPLE_RATE
@@ -29,6 +29,18 @@ log = logging.getLogger(__name__)
 
 # Longest stretch of audio given to the decoder at once (Whisper's window is 30 s).
 MAX_CLIP_S = 29.0
+# Silero VAD scores audio in frames of this many samples (32 ms at 16 kHz).
+VAD_FRAME_SAMPLES = 512
+
+
+def speech_probabilities(samples: np.ndarray) -> np.ndarray:
+    """Silero VAD speech probability of each whole 512-sample frame of `samples` (a trailing
+    partial frame is not scored). The model starts from a fresh state on every call."""
+    whole = len(samples) - len(samples) % VAD_FRAME_SAMPLES
+    if whole == 0:
+        return np.zeros(0, dtype=np.float32)
+    frames = np.ascontiguousarray(samples[:whole], dtype=np.float32)
+    return np.asarray(get_vad_model()(frames), dtype=np.float32).reshape(-1)
 
 
 def pick_device(requested: str) -> str:
@@ -149,6 +161,35 @@ class WhisperEngine:
             batched=batched,
             lang_prob=info.language_probability,
         )
+
+    def decode_window(
+        self,
+        samples: np.ndarray,
+        opts: DecodeOptions,
+        *,
+        max_new_tokens: int | None = None,
+    ) -> list[Segment]:
+        """Decode one short window as it is, for streaming: no VAD, no guards, no silence
+        skipping; segments with word timestamps relative to the window's start."""
+        try:
+            raw, _ = self._model.transcribe(
+                samples,
+                language=opts.language,
+                beam_size=opts.beam_size,
+                temperature=list(opts.temperatures),
+                compression_ratio_threshold=opts.compression_ratio_threshold,
+                log_prob_threshold=opts.log_prob_threshold,
+                no_speech_threshold=opts.no_speech_threshold,
+                condition_on_previous_text=False,
+                word_timestamps=True,
+                hotwords=opts.hotwords,
+                max_new_tokens=max_new_tokens,
+                vad_filter=False,
+            )
+            return [_segment(s) for s in raw]
+        except IndexError:
+            log.warning("word alignment failed on a streaming window; it yields no words")
+            return []
 
     def _decode_batched(self, samples, regions, opts, common):
         # Word timestamps in faster-whisper 1.2's batched path are unsafe: on this project's

@@ -1,0 +1,425 @@
+"""The dictation loop: audio source → session store + VadGate(StreamingProcessor) → voice commands.
+
+Two threads. The capture thread takes each chunk from the source and, while listening, appends
+it to the session's audio on disk before anything else happens to it, so a slow decode or a
+crash never loses captured audio. The calling thread decodes, applies the voice commands,
+autosaves the committed words and reports a `DictationView` after every step.
+
+Listening is switched by `Controls` (the keyboard, or a test): in toggle mode a key starts and
+pauses; in push-to-talk mode the dictation listens while key events keep arriving (a held key
+repeats). Audio heard while paused is neither stored nor transcribed. While listening, the VAD
+pauses recognition on silence by itself (no decode, the utterance ends after `pause_s`).
+
+`recover` finishes a session a dead process left behind: it replays the autosaved words and
+transcribes the audio after them with the batch engine.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import queue
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal, Protocol
+
+from diktat.stt.audio import SAMPLE_RATE
+from diktat.stt.engine import SttEngine
+from diktat.stt.formats import to_json
+from diktat.stt.options import DecodeOptions
+from diktat.stt.streaming.commands import DEFAULT_COMMANDS, CommandApplier, Piece, VoiceCommand
+from diktat.stt.streaming.events import StreamEvent
+from diktat.stt.streaming.journal import ActiveSession, Autosave, SessionStore
+from diktat.stt.streaming.processor import (
+    StreamingOptions,
+    StreamingProcessor,
+    WindowDecoder,
+    streaming_decode_options,
+)
+from diktat.stt.streaming.sources import AudioSource, level_dbfs
+from diktat.stt.streaming.vadgate import VadGate
+from diktat.types import Segment, Timings, Transcript, Word
+
+Mode = Literal["toggle", "push-to-talk"]
+Status = Literal["speech", "silence", "paused", "finishing", "done"]
+NoteMaker = Callable[[Transcript], dict[str, str]]  # transcript → {file name: text}
+# Key repeat starts after up to ~0.6 s; a gap longer than this means the key was released.
+PUSH_TO_TALK_HOLD_S = 0.75
+# Audio from a live source handed to recognition per step at most.
+_MAX_STEP_S = 3.0
+_CAPTURE_JOIN_S = 2.0
+_END = object()
+
+
+@dataclass(frozen=True)
+class DictationOptions:
+    mode: Mode = "toggle"
+    pause_s: float = 0.6  # silence that ends an utterance
+    streaming: StreamingOptions = field(default_factory=StreamingOptions)
+
+
+class Controls:
+    """Thread-safe switches for a running dictation: listen, pause, stop."""
+
+    def __init__(self, mode: Mode = "toggle") -> None:
+        self.mode = mode
+        self._on = mode == "toggle"  # toggle starts listening; push-to-talk waits for the key
+        self._last_key = float("-inf")
+        self._stop = threading.Event()
+
+    @property
+    def listening(self) -> bool:
+        if self.mode == "push-to-talk":
+            return self._on or time.monotonic() - self._last_key < PUSH_TO_TALK_HOLD_S
+        return self._on
+
+    @property
+    def stopped(self) -> bool:
+        return self._stop.is_set()
+
+    def talk_key(self) -> None:
+        """The talk key was pressed (toggle: start/pause; push-to-talk: still held)."""
+        if self.mode == "push-to-talk":
+            self._last_key = time.monotonic()
+        else:
+            self._on = not self._on
+
+    def stop(self) -> None:
+        self._stop.set()
+
+
+@dataclass(frozen=True)
+class DictationView:
+    """What the screen shows; times in seconds of recorded audio."""
+
+    status: Status
+    mode: Mode
+    session_id: str
+    input: str
+    level_dbfs: float
+    pieces: tuple[Piece, ...]  # the dictated text, commands applied
+    pending: str  # committed words that may still turn out to be a command
+    tentative: str  # the unstable tail, not yet committed
+    recorded_s: float
+    recognised_s: float  # how far recognition has decoded
+    elapsed_s: float  # wall-clock time since the start
+    last_command: str | None = None
+
+
+@dataclass(frozen=True)
+class DictationResult:
+    session_id: str
+    folder: Path
+    files: dict[str, Path]
+    text: str
+    transcript: Transcript
+    state: Literal["finished", "recovered"]
+    stopped_by: Literal["voice", "user", "end-of-input", "recovery"]
+
+
+class _Recording:
+    """Committed words by utterance, for autosave and for the final transcript."""
+
+    def __init__(self, applier: CommandApplier) -> None:
+        self.applier = applier
+        self.utterances: list[list[Word]] = [[]]
+        self.transcribed_until = 0.0
+        self.tentative = ""
+        self.in_utterance = False  # between the first words of an utterance and its final
+        self.last_command: str | None = None
+
+    def apply(self, events: list[StreamEvent]) -> bool:
+        """Apply events; True when the committed words changed."""
+        changed = False
+        for ev in events:
+            if ev.words:
+                self.in_utterance = ev.kind != "final"
+            if ev.kind == "tentative":
+                self.tentative = ev.text
+            elif ev.kind == "committed":
+                self.utterances[-1].extend(ev.words)
+                self._note(self.applier.feed(ev.words))
+                changed = True
+            elif ev.kind == "final":
+                self.close_utterance(ev.end)
+                changed = True
+        return changed
+
+    def close_utterance(self, until: float) -> None:
+        self._note(self.applier.flush())
+        self.tentative = ""
+        if self.utterances[-1]:
+            self.utterances.append([])
+        self.transcribed_until = max(self.transcribed_until, until)
+
+    def autosave(self) -> Autosave:
+        closed = [tuple(u) for u in self.utterances[:-1]]
+        return Autosave(
+            utterances=(*closed, tuple(self.utterances[-1])),
+            closed_utterances=len(closed),
+            transcribed_until=self.transcribed_until,
+            text=self.applier.text,
+            saved_at=time.time(),
+        )
+
+    def _note(self, applied: list[VoiceCommand]) -> None:
+        if applied:
+            self.last_command = applied[-1].phrase
+
+
+class StreamingEngine(WindowDecoder, Protocol):
+    model_id: str
+    model_sha256: str | None
+
+
+def dictate(
+    source: AudioSource,
+    engine: StreamingEngine,
+    store: SessionStore,
+    *,
+    decode: DecodeOptions,
+    options: DictationOptions | None = None,
+    commands: tuple[VoiceCommand, ...] = DEFAULT_COMMANDS,
+    controls: Controls | None = None,
+    make_note: NoteMaker | None = None,
+    on_view: Callable[[DictationView], None] | None = None,
+) -> DictationResult:
+    """Dictate from `source` into a new session of `store` until the input ends, the user stops
+    (`controls.stop()`, Ctrl-C) or a stop command is said; then write the session's outputs.
+    `engine` needs `decode_window` (streaming) and `model_id`; `decode` (the batch options)
+    gives the language, vocabulary and thresholds, `streaming_decode_options` the rest."""
+    options = options or DictationOptions()
+    controls = controls or Controls(options.mode)
+    session = store.create(input_description=source.description, model_id=engine.model_id)
+    streaming = dataclasses.replace(options.streaming, decode=streaming_decode_options(decode))
+    gate = VadGate(StreamingProcessor(engine, streaming), pause_s=options.pause_s)
+    recording = _Recording(CommandApplier(commands))
+    chunks: queue.Queue = queue.Queue()
+    started = time.monotonic()
+    session.save_meta(capture_started=time.time())
+    capture = threading.Thread(
+        target=_capture, args=(source, session, controls, chunks), name="diktat-capture",
+        daemon=True,
+    )
+    capture.start()
+    stopped_by: Literal["voice", "user", "end-of-input"] = "end-of-input"
+    level = -90.0
+    listening = controls.listening
+    decode_s = 0.0
+
+    def view(status: Status) -> None:
+        if on_view is not None:
+            on_view(DictationView(
+                status=status, mode=options.mode, session_id=session.id,
+                input=source.description, level_dbfs=level,
+                pieces=recording.applier.pieces, pending=recording.applier.pending_text,
+                tentative=recording.tentative,
+                recorded_s=session.samples_written / SAMPLE_RATE,
+                recognised_s=gate.processor.decoded_until,
+                elapsed_s=time.monotonic() - started,
+                last_command=recording.last_command,
+            ))
+
+    try:
+        ended = False
+        while not ended:
+            batch, ended = _take(chunks, _MAX_STEP_S if source.live else 0.0)
+            events: list[StreamEvent] = []
+            for chunk, heard in batch:
+                level = level_dbfs(chunk)
+                if heard:
+                    gate.insert_audio_chunk(chunk)
+                elif listening:  # just paused: the utterance ends here
+                    events += gate.finish()
+                listening = heard
+            tick = time.perf_counter()
+            events += gate.process_iter()
+            decode_s += time.perf_counter() - tick
+            if recording.apply(events):
+                session.autosave(recording.autosave())
+            if recording.applier.stopped:
+                stopped_by = "voice"
+                break
+            if controls.stopped:
+                stopped_by = "user"
+                break
+            status: Status = "paused" if not listening else (
+                "speech" if recording.in_utterance else "silence")
+            view(status)
+    except KeyboardInterrupt:
+        stopped_by = "user"
+    controls.stop()
+    view("finishing")
+    capture.join(timeout=_CAPTURE_JOIN_S)  # a pipe may block in read(); the thread is a daemon
+    _raise_capture_error(chunks, session, store)
+    if not recording.applier.stopped:
+        tick = time.perf_counter()
+        recording.apply(gate.finish())
+        decode_s += time.perf_counter() - tick
+    recording.close_utterance(gate.processor.audio_seconds)
+    result = _finish(
+        session, recording.applier, engine, decode, make_note, state="finished",
+        stopped_by=stopped_by, transcribe_s=decode_s,
+        options={**streaming.decode.model_dump(mode="json"), "pipeline": "streaming",
+                 "mode": options.mode, "pause_s": options.pause_s},
+    )
+    view("done")
+    return result
+
+
+def recover(
+    session: ActiveSession,
+    engine: SttEngine,
+    *,
+    decode: DecodeOptions,
+    commands: tuple[VoiceCommand, ...] = DEFAULT_COMMANDS,
+    make_note: NoteMaker | None = None,
+) -> DictationResult:
+    """Finish a session a dead process left: replay its autosaved words, transcribe the audio
+    after the last finished utterance with the batch engine (keeping only words after the last
+    autosaved one), and write the outputs as `recovered`."""
+    saved = session.load_autosave()
+    applier = CommandApplier(commands)
+    for i, utterance in enumerate(saved.utterances):
+        applier.feed(utterance)
+        if i < saved.closed_utterances:
+            applier.flush()
+    committed_end = max((w.end for u in saved.utterances for w in u), default=0.0)
+    audio = session.read_audio(saved.transcribed_until)
+    # Word timestamps are needed here, and the plain pipeline keeps them for long audio too.
+    whole = decode.model_copy(update={"batched_min_duration_s": 24 * 3600.0})
+    tick = time.perf_counter()
+    transcript = engine.transcribe(audio, whole) if len(audio) else None
+    transcribe_s = time.perf_counter() - tick
+    if transcript is not None:
+        offset = saved.transcribed_until
+        new = [
+            w.model_copy(update={"start": w.start + offset, "end": w.end + offset})
+            for w in _words(transcript.segments)
+        ]
+        applier.feed([w for w in new if (w.start + w.end) / 2 > committed_end])
+    applier.flush()
+    return _finish(
+        session, applier, engine, decode, make_note, state="recovered", stopped_by="recovery",
+        transcribe_s=transcribe_s,
+        options={**whole.model_dump(mode="json"), "pipeline": "recovery",
+                 "recovered_from_s": saved.transcribed_until},
+    )
+
+
+def recover_all(
+    store: SessionStore,
+    engine: SttEngine,
+    *,
+    decode: DecodeOptions,
+    commands: tuple[VoiceCommand, ...] = DEFAULT_COMMANDS,
+    make_note: NoteMaker | None = None,
+) -> list[DictationResult]:
+    results = []
+    for meta in store.recoverable():
+        session = store.resume(meta.id)
+        try:
+            results.append(
+                recover(session, engine, decode=decode, commands=commands, make_note=make_note)
+            )
+        finally:
+            session.close()
+    return results
+
+
+def _capture(source: AudioSource, session: ActiveSession, controls: Controls, out: queue.Queue):
+    chunks = source.chunks()
+    try:
+        for chunk in chunks:
+            if controls.stopped:
+                break
+            heard = controls.listening
+            if heard:
+                session.append_audio(chunk)
+            out.put((chunk, heard))
+    except BaseException as exc:  # noqa: BLE001 - handed to the main thread
+        out.put(exc)
+    finally:
+        chunks.close()
+        out.put(_END)
+
+
+def _take(chunks: queue.Queue, max_s: float) -> tuple[list[tuple], bool]:
+    """The chunks waiting, up to `max_s` of audio (at least one), after waiting briefly for the
+    first. A file read at decoding speed goes one chunk at a time, so its replay is
+    deterministic; a live source may have piled up audio while a decode ran."""
+    batch: list[tuple] = []
+    taken = 0
+    try:
+        item = chunks.get(timeout=0.1)
+        while True:
+            if item is _END:
+                return batch, True
+            if isinstance(item, BaseException):
+                chunks.put(item)  # raised after the capture thread has ended
+                chunks.put(_END)
+                return batch, True
+            batch.append(item)
+            taken += len(item[0])
+            if taken >= max_s * SAMPLE_RATE:
+                return batch, False
+            item = chunks.get_nowait()
+    except queue.Empty:
+        return batch, False
+
+
+def _raise_capture_error(chunks: queue.Queue, session: ActiveSession, store: SessionStore):
+    while True:
+        try:
+            item = chunks.get_nowait()
+        except queue.Empty:
+            return
+        if isinstance(item, BaseException):
+            if session.samples_written == 0:  # nothing recorded: leave no empty session
+                session.close()
+                store.delete(session.id)
+            else:
+                session.close()  # what was captured stays recoverable
+            raise item
+
+
+def _words(segments: tuple[Segment, ...]) -> list[Word]:
+    """The transcript's words; a segment decoded without word timestamps is spread evenly."""
+    words: list[Word] = []
+    for s in segments:
+        if s.words:
+            words.extend(s.words)
+            continue
+        parts = s.text.split()
+        step = (s.end - s.start) / max(1, len(parts))
+        words.extend(
+            Word(start=s.start + i * step, end=s.start + (i + 1) * step, text=" " + p,
+                 probability=0.0)
+            for i, p in enumerate(parts)
+        )
+    return words
+
+
+def _finish(session, applier, engine, decode, make_note, *, state, stopped_by, transcribe_s,
+            options) -> DictationResult:
+    transcript = Transcript(
+        segments=applier.segments(),
+        language=decode.language,
+        duration=session.samples_written / SAMPLE_RATE,
+        model_id=engine.model_id,
+        model_sha256=engine.model_sha256,
+        options=options,
+        timings=Timings(transcribe_s=transcribe_s),
+    )
+    text = applier.text.strip()
+    source = {"session": session.id, "input": session.meta.input, "state": state}
+    files = {"transcript.json": to_json(transcript, source), "text.txt": text + "\n"}
+    if make_note is not None:
+        files |= make_note(transcript)
+    written = session.finish(files, state=state)
+    return DictationResult(
+        session_id=session.id, folder=session.path, files=written, text=text,
+        transcript=transcript, state=state, stopped_by=stopped_by,
+    )

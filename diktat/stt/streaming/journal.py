@@ -1,0 +1,333 @@
+"""The session store: the one place diktat keeps dictation audio, transcripts and drafts.
+
+Under the pasientjournalforskrift these are journal material while diktat holds them, so they
+live in one store whose every read and write goes through this module (the place to add
+retention, deletion logging and encryption at rest). One folder per session (0700, files 0600):
+
+    <root>/<session id>/
+      session.json     SessionMeta: state active | finished | recovered, pid, times, input, model
+      .lock            flock'ed by the process recording the session (released when it dies)
+      audio.pcm        while active: 16 kHz mono s16le, appended as captured (fsync'ed each second)
+      autosave.json    while active: the committed words so far (atomic replace)
+      audio.wav, transcript.json, text.txt, note.txt, note.json   written by `finish`
+
+Audio is written with unbuffered appends the moment a chunk is captured, so killing the process
+(even SIGKILL) loses nothing already captured; fsync bounds what a power cut can lose. A session
+left `active` whose lock is free belongs to a dead process: `recoverable()` lists it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import secrets
+import shutil
+import threading
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+import soundfile as sf
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from diktat.errors import InputError, OutputError
+from diktat.stt.audio import SAMPLE_RATE
+from diktat.types import Word
+
+SessionState = Literal["active", "finished", "recovered"]
+SESSION_FILE = "session.json"
+LOCK_FILE = ".lock"
+AUDIO_PCM = "audio.pcm"
+AUTOSAVE_FILE = "autosave.json"
+AUDIO_WAV = "audio.wav"
+FSYNC_INTERVAL_S = 1.0
+_BYTES_PER_SAMPLE = 2
+
+
+class SessionMeta(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: str
+    state: SessionState = "active"
+    created: str  # ISO 8601, UTC
+    finished: str | None = None
+    pid: int
+    sample_rate: int = SAMPLE_RATE
+    input: str = ""  # what recorded it ("mikrofon: pulse"), never content
+    model_id: str | None = None
+    capture_started: float | None = None  # Unix time the first audio was expected
+
+
+class Autosave(BaseModel):
+    """The committed words so far, grouped by utterance (commands are re-applied from these)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    utterances: tuple[tuple[Word, ...], ...] = ()
+    closed_utterances: int = 0  # utterances[:closed] ended (a pause); the rest is in progress
+    transcribed_until: float = 0.0  # seconds of audio fully done (the last utterance end)
+    text: str = ""  # the dictated text with commands applied, as shown
+    saved_at: float = 0.0
+
+
+class SessionStore:
+    """Sessions under `root`: create, list, find the ones a dead process left, resume, delete."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+
+    def create(self, *, input_description: str, model_id: str | None = None) -> ActiveSession:
+        _private_dir(self.root)
+        session_id = f"{datetime.now():%Y%m%d-%H%M%S}-{secrets.token_hex(3)}"
+        path = self.root / session_id
+        try:
+            path.mkdir(mode=0o700)
+        except OSError as exc:
+            raise OutputError(f"cannot create session folder {path}: {exc.strerror}") from None
+        meta = SessionMeta(
+            id=session_id,
+            created=_now(),
+            pid=os.getpid(),
+            input=input_description,
+            model_id=model_id,
+        )
+        session = ActiveSession(path, meta)
+        session.save_meta()
+        return session
+
+    def sessions(self) -> list[SessionMeta]:
+        """Every readable session, oldest first."""
+        if not self.root.is_dir():
+            return []
+        found = []
+        for path in sorted(self.root.iterdir()):
+            if (meta := _read_meta(path)) is not None:
+                found.append(meta)
+        return found
+
+    def recoverable(self) -> list[SessionMeta]:
+        """Sessions still marked active whose recording process is gone."""
+        return [m for m in self.sessions() if m.state == "active" and not self._in_use(m.id)]
+
+    def autosaved(self, session_id: str) -> Autosave:
+        """What an unfinished session had saved (read without taking it over)."""
+        return _read_autosave(self.root / session_id / AUTOSAVE_FILE)
+
+    def resume(self, session_id: str) -> ActiveSession:
+        """Take over an unfinished session (after a crash) to recover it."""
+        path = self.root / session_id
+        meta = _read_meta(path)
+        if meta is None:
+            raise InputError(f"no dictation session {session_id!r} in {self.root}")
+        if meta.state != "active":
+            raise InputError(f"session {session_id} is already {meta.state}; nothing to recover")
+        return ActiveSession(path, meta)
+
+    def delete(self, session_id: str) -> None:
+        """Remove a session and everything in it."""
+        path = self.root / session_id
+        if _read_meta(path) is None:
+            raise InputError(f"no dictation session {session_id!r} in {self.root}")
+        if self._in_use(session_id):
+            raise InputError(f"session {session_id} is being recorded by another process")
+        shutil.rmtree(path)
+
+    def _in_use(self, session_id: str) -> bool:
+        try:
+            with _locked(self.root / session_id / LOCK_FILE):
+                return False
+        except BlockingIOError:
+            return True
+
+
+class ActiveSession:
+    """A session this process holds (its lock is taken for as long as the object is open)."""
+
+    def __init__(self, path: Path, meta: SessionMeta) -> None:
+        self.path = path
+        self.meta = meta
+        self._lock_fd = os.open(path / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(self._lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(self._lock_fd)
+            raise InputError(f"session {meta.id} is in use by another diktat process") from None
+        self._audio_fd: int | None = None
+        self._io = threading.Lock()  # the capture thread appends while the main thread finishes
+        self._accepting = True  # audio may be appended (until finish or close)
+        self._last_fsync = time.monotonic()
+        self.samples_written = self._existing_samples()
+
+    @property
+    def id(self) -> str:
+        return self.meta.id
+
+    def save_meta(self, **changes) -> None:
+        self.meta = self.meta.model_copy(update=changes)
+        self._write_atomic(SESSION_FILE, self.meta.model_dump_json(indent=2) + "\n")
+
+    def append_audio(self, samples: np.ndarray) -> int:
+        """Append float32 16 kHz mono samples to disk now; returns the total on disk."""
+        # x 32768 and back (as stt.audio decodes) returns 16-bit input bit for bit.
+        pcm = np.clip(np.round(samples * 32768.0), -32768, 32767).astype("<i2").tobytes()
+        with self._io:
+            if not self._accepting:
+                raise OutputError(f"session {self.id} is closed; no more audio can be added")
+            try:
+                if self._audio_fd is None:
+                    self._audio_fd = os.open(
+                        self.path / AUDIO_PCM, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600
+                    )
+                view = memoryview(pcm)
+                while view:
+                    view = view[os.write(self._audio_fd, view) :]
+                if time.monotonic() - self._last_fsync >= FSYNC_INTERVAL_S:
+                    os.fsync(self._audio_fd)
+                    self._last_fsync = time.monotonic()
+            except OSError as exc:
+                raise OutputError(
+                    f"cannot save dictation audio in {self.path}: {exc.strerror}"
+                ) from None
+            self.samples_written += len(samples)
+            return self.samples_written
+
+    def read_audio(self, start_s: float = 0.0) -> np.ndarray:
+        """The session's audio from `start_s` on, float32 16 kHz mono."""
+        start = max(0, round(start_s * SAMPLE_RATE))
+        pcm_path = self.path / AUDIO_PCM
+        if pcm_path.exists():
+            with open(pcm_path, "rb") as f:
+                f.seek(start * _BYTES_PER_SAMPLE)
+                data = f.read(max(0, self.samples_written - start) * _BYTES_PER_SAMPLE)
+            return np.frombuffer(data, dtype="<i2").astype(np.float32) / 32768.0
+        if (self.path / AUDIO_WAV).exists():
+            samples, _ = sf.read(self.path / AUDIO_WAV, dtype="float32", start=start)
+            return samples
+        return np.zeros(0, dtype=np.float32)
+
+    def autosave(self, state: Autosave) -> None:
+        self._write_atomic(AUTOSAVE_FILE, state.model_dump_json() + "\n")
+
+    def load_autosave(self) -> Autosave:
+        return _read_autosave(self.path / AUTOSAVE_FILE)
+
+    def finish(self, files: dict[str, str], *, state: SessionState = "finished") -> dict[str, Path]:
+        """Write the final outputs (name → text) and audio.wav, drop the working files, and mark
+        the session `state`. Returns the paths written."""
+        with self._io:
+            self._accepting = False
+            self._sync_audio()
+        written = {name: self._write_atomic(name, text) for name, text in files.items()}
+        written[AUDIO_WAV] = self._write_wav()
+        for working in (AUDIO_PCM, AUTOSAVE_FILE):
+            with contextlib.suppress(FileNotFoundError):
+                (self.path / working).unlink()
+        self.save_meta(state=state, finished=_now())
+        self.close()
+        return written
+
+    def close(self) -> None:
+        """Release the files and the lock (the session stays as it is on disk)."""
+        with self._io:
+            self._accepting = False
+            self._sync_audio()
+            if self._audio_fd is not None:
+                os.close(self._audio_fd)
+                self._audio_fd = None
+            if self._lock_fd >= 0:
+                os.close(self._lock_fd)
+                self._lock_fd = -1
+
+    def _sync_audio(self) -> None:
+        if self._audio_fd is not None:
+            os.fsync(self._audio_fd)
+
+    def _existing_samples(self) -> int:
+        pcm_path = self.path / AUDIO_PCM
+        if not pcm_path.exists():
+            return 0
+        size = pcm_path.stat().st_size
+        if size % _BYTES_PER_SAMPLE:  # a write cut short by the crash: drop the half sample
+            os.truncate(pcm_path, size - size % _BYTES_PER_SAMPLE)
+        return size // _BYTES_PER_SAMPLE
+
+    def _write_wav(self) -> Path:
+        target = self.path / AUDIO_WAV
+        if not (self.path / AUDIO_PCM).exists() and target.exists():
+            return target  # an earlier finish got this far
+        tmp = self.path / f".{AUDIO_WAV}.tmp"
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "wb") as f:
+                sf.write(f, self.read_audio(), SAMPLE_RATE, subtype="PCM_16", format="WAV")
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, target)
+        except OSError as exc:
+            raise OutputError(f"cannot write {target}: {exc.strerror}") from None
+        return target
+
+    def _write_atomic(self, name: str, text: str) -> Path:
+        target = self.path / name
+        tmp = self.path / f".{name}.tmp"
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                f.write(text)
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, target)
+            _fsync_dir(self.path)
+        except OSError as exc:
+            raise OutputError(f"cannot write {target}: {exc.strerror}") from None
+        return target
+
+
+def _read_meta(path: Path) -> SessionMeta | None:
+    try:
+        return SessionMeta.model_validate_json((path / SESSION_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError, ValidationError):
+        return None
+
+
+def _read_autosave(path: Path) -> Autosave:
+    try:
+        return Autosave.model_validate_json(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError, ValidationError):
+        # Missing or damaged costs only time: the audio is transcribed again from the start.
+        return Autosave()
+
+
+@contextlib.contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        yield
+    finally:
+        os.close(fd)
+
+
+def _private_dir(path: Path) -> None:
+    try:
+        path.mkdir(parents=True, exist_ok=True, mode=0o700)
+        if path.stat().st_mode & 0o077:
+            os.chmod(path, 0o700)
+    except OSError as exc:
+        raise OutputError(f"cannot create the session store {path}: {exc.strerror}") from None
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")

@@ -1,0 +1,414 @@
+"""`diktat dictate`: the dictation loop from real audio files through the audio-source interface
+with the real model; voice commands, the session folder, SIGKILL + recovery, pause and stop."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import stat
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+from typer.testing import CliRunner
+
+from diktat.cli import app
+from diktat.stt.audio import load_audio
+from diktat.stt.formats import read_transcript_json
+from diktat.stt.options import DecodeOptions
+from diktat.stt.streaming.dictation import PUSH_TO_TALK_HOLD_S, Controls, dictate
+from diktat.stt.streaming.journal import SessionStore
+from diktat.stt.streaming.sources import FileSource
+from tests.conftest import write_wav
+
+DIKTAT = [sys.executable, "-m", "diktat"]
+# Whisper base hears espeak's commands reliably only in flowing speech; measured on this text
+# it commits "Hun har feber\n\nPassehenden er ugolig\n\nHun fikk. Mat," and stops on
+# "stopp diktat" (the isolated forms came out as "Kommer", "I linja", "Big tatt").
+COMMAND_TEXT = (
+    "Hun har feber nytt avsnitt pasienten er urolig nytt avsnitt hun fikk mat "
+    "stopp diktat hun sover"
+)
+LONG_TEXT = (
+    "Pasienten har hatt en rolig natt og sov godt. Hun fikk frokost klokka åtte og spiste "
+    "alt. Blodtrykket var hundre og tretti over åtti og pulsen sytti. Hun klaget over smerter "
+    "i venstre kne og fikk paracetamol. Sårstell er utført og bandasjen er skiftet. "
+    "Datteren kommer på besøk i ettermiddag."
+)
+
+
+@pytest.fixture(scope="module")
+def command_clip(espeak, synth_dir) -> Path:
+    from diktat.eval.synth import synthesize
+
+    return synthesize(COMMAND_TEXT, synth_dir / "dictate_commands.wav").path
+
+
+@pytest.fixture(scope="module")
+def long_clip(espeak, synth_dir) -> Path:
+    from diktat.eval.synth import synthesize
+
+    return synthesize(LONG_TEXT, synth_dir / "dictate_long.wav").path
+
+
+def only_session(root: Path) -> Path:
+    [folder] = [p for p in root.iterdir() if p.is_dir()]
+    return folder
+
+
+@pytest.mark.slow
+def test_dictate_from_a_file_applies_voice_commands_and_writes_the_session(
+    whisper_model, command_clip, tmp_path
+):
+    root = tmp_path / "sessions"
+    run = subprocess.run(
+        [*DIKTAT, "dictate", "--input", str(command_clip), "--sessions-dir", str(root)],
+        capture_output=True, text=True, timeout=600,
+    )
+    assert run.returncode == 0, run.stderr
+    folder = only_session(root)
+    assert sorted(p.name for p in folder.iterdir()) == [
+        ".lock", "audio.wav", "note.json", "note.txt", "session.json", "text.txt",
+        "transcript.json",
+    ]
+    text = (folder / "text.txt").read_text(encoding="utf-8")
+    paragraphs = text.strip().split("\n\n")
+    assert len(paragraphs) == 3, text  # two «nytt avsnitt»
+    assert paragraphs[0] == "Hun har feber"
+    lowered = text.lower()
+    for spoken in ("avsnitt", "stopp", "diktat", "sover"):  # commands, and what followed stop
+        assert spoken not in lowered, text
+    assert run.stdout.strip() == text.strip()
+
+    doc = json.loads((folder / "transcript.json").read_text(encoding="utf-8"))
+    transcript = read_transcript_json(json.dumps(doc))
+    assert doc["source"]["state"] == "finished"
+    assert transcript.options["pipeline"] == "streaming"
+    assert transcript.model_id == "whisper-base"
+    assert "avsnitt" not in transcript.text.lower()
+    assert all(0 <= w.probability <= 1 for w in transcript.words)
+    clip = load_audio(command_clip).samples
+    audio, rate = sf.read(folder / "audio.wav", dtype="float32")
+    assert rate == 16_000
+    np.testing.assert_array_equal(audio, clip[: len(audio)])
+    assert len(audio) >= len(clip) - 16_000  # stop may end capture just before the file does
+    note = json.loads((folder / "note.json").read_text(encoding="utf-8"))
+    assert note["metadata"]["asr_model_id"] == "whisper-base"
+    assert (folder / "note.txt").read_text(encoding="utf-8").strip()
+    meta = json.loads((folder / "session.json").read_text(encoding="utf-8"))
+    assert meta["state"] == "finished"
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    assert stat.S_IMODE((folder / "note.txt").stat().st_mode) == 0o600
+
+
+@pytest.mark.slow
+def test_sigkill_mid_dictation_loses_no_audio_and_recover_completes_the_transcript(
+    whisper_model, long_clip, tmp_path
+):
+    root = tmp_path / "sessions"
+    proc = subprocess.Popen(
+        [*DIKTAT, "dictate", "--input", str(long_clip), "--realtime", "--sessions-dir",
+         str(root)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    try:
+        folder = _wait_for_words_and_audio(root, min_audio_s=8.0, timeout_s=240)
+    finally:
+        killed_at = time.time()
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+    assert proc.returncode == -signal.SIGKILL
+
+    meta = json.loads((folder / "session.json").read_text(encoding="utf-8"))
+    assert meta["state"] == "active"
+    captured = (folder / "audio.pcm").stat().st_size // 2
+    clip = load_audio(long_clip).samples
+    # Everything the process had captured is on disk: capture kept pace with the clock ...
+    assert captured / 16_000 == pytest.approx(killed_at - meta["capture_started"], abs=0.6)
+    # ... and the file holds exactly the clip up to there, sample for sample.
+    on_disk = np.fromfile(folder / "audio.pcm", dtype="<i2").astype(np.float32) / 32768
+    np.testing.assert_array_equal(on_disk, clip[:captured])
+    autosaved = [  # words as committed (Whisper's bare "..." is dropped from the text)
+        w for u in json.loads((folder / "autosave.json").read_text())["utterances"] for w in u
+        if any(ch.isalnum() for ch in w["text"])
+    ]
+    assert autosaved
+
+    assert [m.id for m in SessionStore(root).recoverable()] == [folder.name]
+    run = subprocess.run(
+        [*DIKTAT, "dictate", "--recover", "--sessions-dir", str(root)],
+        capture_output=True, text=True, timeout=600,
+    )
+    assert run.returncode == 0, run.stderr
+    assert "Gjenopprettet" in run.stderr
+    assert SessionStore(root).recoverable() == []
+    meta = json.loads((folder / "session.json").read_text(encoding="utf-8"))
+    assert meta["state"] == "recovered"
+    audio, _ = sf.read(folder / "audio.wav", dtype="float32")
+    np.testing.assert_array_equal(audio, clip[:captured])
+    transcript = read_transcript_json((folder / "transcript.json").read_text(encoding="utf-8"))
+    words = transcript.words
+    # The autosaved words come first, unchanged in time; the audio after them is transcribed.
+    assert [w.start for w in words[: len(autosaved)]] == [w["start"] for w in autosaved]
+    assert len(words) > len(autosaved)
+    assert words[-1].end > autosaved[-1]["end"] + 1.0
+    assert words[-1].end <= captured / 16_000 + 0.5
+    assert (folder / "note.txt").exists() and (folder / "text.txt").read_text().strip()
+
+
+def _wait_for_words_and_audio(root: Path, *, min_audio_s: float, timeout_s: float) -> Path:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        time.sleep(0.2)
+        folders = [p for p in root.iterdir() if p.is_dir()] if root.is_dir() else []
+        if not folders:
+            continue
+        folder = folders[0]
+        try:
+            saved = json.loads((folder / "autosave.json").read_text(encoding="utf-8"))
+            audio_s = (folder / "audio.pcm").stat().st_size / 32_000
+        except (OSError, ValueError):
+            continue
+        if any(saved["utterances"]) and audio_s >= min_audio_s:
+            return folder
+    raise AssertionError("the dictation saved no words within the time limit")
+
+
+@pytest.mark.slow
+def test_ctrl_c_finishes_and_saves_the_session(whisper_model, long_clip, tmp_path):
+    root = tmp_path / "sessions"
+    proc = subprocess.Popen(
+        [*DIKTAT, "dictate", "--input", str(long_clip), "--realtime", "--sessions-dir",
+         str(root)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    folder = _wait_for_words_and_audio(root, min_audio_s=4.0, timeout_s=240)
+    proc.send_signal(signal.SIGINT)
+    _, stderr = proc.communicate(timeout=300)
+    assert proc.returncode == 0, stderr
+    assert "Lagret økt" in stderr
+    meta = json.loads((folder / "session.json").read_text(encoding="utf-8"))
+    assert meta["state"] == "finished"
+    assert (folder / "text.txt").read_text(encoding="utf-8").strip()
+    audio, _ = sf.read(folder / "audio.wav", dtype="float32")
+    assert 4.0 <= len(audio) / 16_000 < load_audio(long_clip).duration
+
+
+class SilentDecoder:
+    """A decoder that hears nothing: the pause/stop logic needs no words."""
+
+    model_id = "silent"
+    model_sha256 = None
+
+    def decode_window(self, samples, opts, *, prompt=None, max_new_tokens=None):
+        return []
+
+
+def test_audio_heard_while_paused_is_neither_stored_nor_transcribed(tmp_path):
+    clip = np.random.default_rng(0).uniform(-0.5, 0.5, 16_000 * 6).astype(np.float32)
+    clip = np.round(clip * 32768) / 32768
+    path = write_wav(tmp_path / "noise.wav", clip)
+    controls = Controls("toggle")
+    timers = [threading.Timer(1.0, controls.talk_key), threading.Timer(2.0, controls.talk_key),
+              threading.Timer(3.0, controls.stop)]
+    for t in timers:
+        t.start()
+    views = []
+    result = dictate(FileSource(path, realtime=True), SilentDecoder(), SessionStore(tmp_path / "s"),
+                     decode=DecodeOptions(), controls=controls, on_view=views.append)
+    assert result.stopped_by == "user" and result.state == "finished"
+    audio, _ = sf.read(result.files["audio.wav"], dtype="float32")
+    assert len(audio) / 16_000 == pytest.approx(2.0, abs=0.3)  # 0–1 s and 2–3 s
+    # What was stored is the clip with the paused stretch cut out, chunk for chunk.
+    cut = next(i for i in range(0, len(audio), 1600) if audio[i] != clip[i])
+    resumed = next(j for j in range(cut, len(clip), 1600) if clip[j] == audio[cut])
+    np.testing.assert_array_equal(audio[:cut], clip[:cut])
+    np.testing.assert_array_equal(audio[cut:], clip[resumed : resumed + len(audio) - cut])
+    assert (resumed - cut) / 16_000 == pytest.approx(1.0, abs=0.3)
+    statuses = [v.status for v in views]
+    assert "paused" in statuses and statuses[-2:] == ["finishing", "done"]
+
+
+def test_push_to_talk_listens_while_key_events_keep_coming(monkeypatch):
+    now = [1000.0]
+    monkeypatch.setattr(time, "monotonic", lambda: now[0])
+    controls = Controls("push-to-talk")
+    assert not controls.listening
+    controls.talk_key()
+    assert controls.listening
+    now[0] += PUSH_TO_TALK_HOLD_S / 2
+    controls.talk_key()  # the key repeats while held
+    now[0] += PUSH_TO_TALK_HOLD_S * 0.9
+    assert controls.listening
+    now[0] += PUSH_TO_TALK_HOLD_S
+    assert not controls.listening  # released
+
+
+def test_toggle_starts_listening_and_the_talk_key_pauses():
+    controls = Controls("toggle")
+    assert controls.listening
+    controls.talk_key()
+    assert not controls.listening
+    controls.talk_key()
+    assert controls.listening
+
+
+runner = CliRunner()
+
+
+def test_list_commands_prints_the_command_file_format():
+    result = runner.invoke(app, ["dictate", "--list-commands"])
+    assert result.exit_code == 0
+    assert "punktum = .\n" in result.stdout and "stopp diktat = stop\n" in result.stdout
+
+
+def test_a_bad_command_file_is_exit_2(tmp_path):
+    bad = tmp_path / "kommandoer.txt"
+    bad.write_text("punktum = hopp\n", encoding="utf-8")
+    result = runner.invoke(app, ["dictate", "--commands", str(bad), "--list-commands"])
+    assert result.exit_code == 2
+    assert "unknown action 'hopp'" in result.stderr
+
+
+def test_a_missing_input_file_is_exit_2_and_leaves_no_session(tmp_path):
+    root = tmp_path / "sessions"
+    result = runner.invoke(
+        app, ["dictate", "--input", str(tmp_path / "borte.wav"), "--sessions-dir", str(root)]
+    )
+    assert result.exit_code == 2
+    assert "no such file" in result.stderr
+    assert not root.exists() or not any(root.iterdir())
+
+
+def test_discard_deletes_a_session_and_recover_with_nothing_to_do(tmp_path, whisper_model):
+    store = SessionStore(tmp_path)
+    session = store.create(input_description="test")
+    session.close()
+    result = runner.invoke(app, ["dictate", "--discard", session.id, "--sessions-dir",
+                                 str(tmp_path)])
+    assert result.exit_code == 0, result.stderr
+    assert store.sessions() == []
+    result = runner.invoke(app, ["dictate", "--recover", "--sessions-dir", str(tmp_path)])
+    assert result.exit_code == 0, result.stderr
+    assert "Ingen uavsluttede diktater" in result.stderr
+
+
+@pytest.mark.slow
+def test_an_unfinished_session_is_pointed_out_at_the_next_start(tmp_path, whisper_model):
+    store = SessionStore(tmp_path)
+    left = store.create(input_description="test")
+    left.append_audio(np.zeros(1600, np.float32))
+    left.close()  # as a crash leaves it
+    clip = write_wav(tmp_path / "stille.wav", np.zeros(8000, np.float32))
+    result = runner.invoke(app, ["dictate", "--input", str(clip), "--sessions-dir",
+                                 str(tmp_path)])
+    assert result.exit_code == 0, result.stderr
+    assert "uavsluttet diktat" in result.stderr and "--recover" in result.stderr
+    assert [m.id for m in store.recoverable()] == [left.id]
+
+
+@pytest.mark.slow
+def test_the_terminal_view_shows_state_and_obeys_the_keys(whisper_model, long_clip, tmp_path):
+    """The full-screen view in a real pseudo-terminal: listening, space pauses, q saves."""
+    import pty
+    import select
+
+    root = tmp_path / "sessions"
+    pid, fd = pty.fork()
+    if pid == 0:  # the child: diktat on the terminal
+        os.execvpe(sys.executable, [*DIKTAT, "dictate", "--input", str(long_clip), "--realtime",
+                                    "--sessions-dir", str(root)],
+                   {**os.environ, "COLUMNS": "100", "LINES": "30", "TERM": "xterm"})
+    screen = b""
+
+    def read_until(marker: bytes, timeout_s: float) -> None:
+        nonlocal screen
+        deadline = time.monotonic() + timeout_s
+        while marker not in screen:
+            assert time.monotonic() < deadline, f"{marker!r} never shown"
+            if select.select([fd], [], [], 0.2)[0]:
+                try:
+                    screen += os.read(fd, 65536)
+                except OSError:  # the child closed the terminal
+                    break
+
+    try:
+        read_until("● LYTTER".encode(), 120)
+        os.write(fd, b" ")
+        read_until("‖ PAUSE".encode(), 30)
+        os.write(fd, b" ")
+        time.sleep(1.0)
+        os.write(fd, b"q")
+        read_until("Lagret økt".encode(), 300)
+    finally:
+        _, status = os.waitpid(pid, 0)
+        os.close(fd)
+    assert os.waitstatus_to_exitcode(status) == 0
+    text = screen.decode(errors="replace")
+    for label in ("nivå", "dBFS", "opptak", "gjenkjent", "mellomrom: pause/fortsett"):
+        assert label in text
+    folder = only_session(root)
+    assert json.loads((folder / "session.json").read_text())["state"] == "finished"
+
+
+def test_low_confidence_words_are_marked_and_tentative_text_dimmed():
+    from diktat.cli.dictate_view import dictated_text
+    from diktat.stt.streaming.commands import Piece
+    from diktat.stt.streaming.dictation import DictationView
+    from diktat.types import Word
+
+    def piece(text, p):
+        return Piece("word", text, Word(start=0, end=1, text=" " + text, probability=p))
+
+    view = DictationView(
+        status="speech", mode="toggle", session_id="x", input="fil", level_dbfs=-20,
+        pieces=(piece("Hun", 0.9), piece("fikk", 0.9), piece("Paracet", 0.2), Piece("mark", "."),
+                Piece("break", "\n"), piece("Hun", 0.9)),
+        pending="ny", tentative="sover godt", recorded_s=3, recognised_s=2, elapsed_s=4,
+    )
+    text = dictated_text(view, low_confidence=0.5)
+    assert text.plain == "Hun fikk Paracet.\nHun ny sover godt"
+    styles = {text.plain[s.start : s.end]: str(s.style) for s in text.spans}
+    assert "underline" in styles["Paracet"]
+    assert "Hun" not in styles and "fikk" not in styles
+    assert styles["ny"] == "dim" and "italic" in styles["sover godt"]
+
+
+def test_clipboard_copy_uses_xclip_and_says_so_when_there_is_none(tmp_path, monkeypatch):
+    from diktat.cli.dictate_view import copy_to_clipboard
+
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    monkeypatch.delenv("DISPLAY", raising=False)
+    assert "Kunne ikke kopiere" in copy_to_clipboard("Notat")
+    # A stand-in xclip that keeps what it is given, to see what diktat hands over.
+    fake = tmp_path / "xclip"
+    fake.write_text(f"#!/bin/sh\ncat > {tmp_path / 'utklipp.txt'}\n", encoding="utf-8")
+    fake.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{tmp_path}:{os.environ['PATH']}")
+    monkeypatch.setenv("DISPLAY", ":0")
+    assert "kopiert" in copy_to_clipboard("Hun har feber.\n")
+    assert (tmp_path / "utklipp.txt").read_text(encoding="utf-8") == "Hun har feber.\n"
+
+
+def test_dictate_settings_from_environment_and_the_session_store_default(monkeypatch, tmp_path):
+    from diktat.config import load_settings
+
+    monkeypatch.setenv("DIKTAT_MODELS_DIR", str(tmp_path / "data" / "models"))
+    assert load_settings().session_store_dir == tmp_path / "data" / "sessions"
+    monkeypatch.setenv("DIKTAT_SESSIONS_DIR", str(tmp_path / "økter"))
+    monkeypatch.setenv("DIKTAT_DICTATE__MODE", "push-to-talk")
+    settings = load_settings()
+    assert settings.session_store_dir == tmp_path / "økter"
+    assert settings.dictate.mode == "push-to-talk" and settings.dictate.pause_s == 0.6
+
+
+def test_an_unknown_mode_is_exit_2():
+    result = runner.invoke(app, ["dictate", "--mode", "hviske", "--list-commands"])
+    assert result.exit_code == 2
+    assert "mode" in result.stderr

@@ -1,0 +1,262 @@
+"""Streaming recognition through the real model on real audio, fed as fast as it decodes.
+
+The processor and the VAD gate get audio in 0.5 s chunks with `process_iter` after each one,
+as a live stream would deliver it (without waiting for the wall clock; bench/bench_streaming.py
+measures latency in real time).
+"""
+
+from __future__ import annotations
+
+import json
+
+import jiwer
+import numpy as np
+import pytest
+
+from diktat.eval.textnorm import NORWEGIAN
+from diktat.stt.audio import SAMPLE_RATE, load_audio
+from diktat.stt.options import DecodeOptions
+from diktat.stt.streaming import StreamEvent, StreamingOptions, StreamingProcessor, VadGate
+from diktat.types import Segment, Word
+from tests.conftest import SHARED
+
+KING = SHARED / "data" / "speech" / "king" / "king.mp3"
+CHUNK_S = 0.5
+
+
+def stream(streamer, samples: np.ndarray) -> list[StreamEvent]:
+    chunk = round(CHUNK_S * SAMPLE_RATE)
+    events: list[StreamEvent] = []
+    for at in range(0, len(samples), chunk):
+        streamer.insert_audio_chunk(samples[at : at + chunk])
+        events += streamer.process_iter()
+    return events + streamer.finish()
+
+
+def assert_append_only(events: list[StreamEvent]) -> None:
+    """Committed words only ever extend the text, and each final is exactly what was committed
+    for its utterance since the previous final."""
+    utterance: list = []
+    last_end = 0.0
+    for e in events:
+        if e.kind == "committed":
+            assert e.words, "a committed event carries words"
+            for w in e.words:
+                assert w.start >= last_end - 1e-6 and w.end >= w.start
+                last_end = w.end
+            utterance += e.words
+        elif e.kind == "final":
+            assert list(e.words) == utterance
+            utterance = []
+    assert not utterance, "every committed word ends up in a final"
+
+
+def wer(reference: str, hypothesis: str) -> float:
+    return jiwer.wer(
+        reference, hypothesis, reference_transform=NORWEGIAN, hypothesis_transform=NORWEGIAN
+    )
+
+
+def final_text(events: list[StreamEvent]) -> str:
+    return " ".join(e.text for e in events if e.kind == "final")
+
+
+@pytest.fixture(scope="module")
+def king_30s() -> np.ndarray:
+    if not KING.exists():
+        pytest.skip(f"real Norwegian speech (king) not available: {KING} is absent")
+    return load_audio(KING).samples[: 30 * SAMPLE_RATE]
+
+
+def test_npsc_clip_streams_to_the_offline_text(engine, npsc_dir):
+    samples = load_audio(npsc_dir / "norwegian-medium-8s.16k.wav").samples
+    events = stream(StreamingProcessor(engine), samples)
+    assert_append_only(events)
+    finals = [e for e in events if e.kind == "final"]
+    assert len(finals) == 1
+    offline = engine.transcribe(samples, DecodeOptions()).text
+    assert wer(offline, finals[0].text) <= 0.35
+
+
+def test_king_streams_partial_then_committed_then_final_text(engine, king_30s):
+    events = stream(StreamingProcessor(engine), king_30s)
+    assert_append_only(events)
+    while_speaking = events[:-2]  # finish() returns the last commit and the final
+    assert any(e.kind == "tentative" and e.words for e in while_speaking)
+    committed_early = [w for e in while_speaking if e.kind == "committed" for w in e.words]
+    assert len(committed_early) >= 20, "most of the text is committed while audio still arrives"
+    offline = engine.transcribe(king_30s, DecodeOptions()).text
+    assert wer(offline, final_text(events)) <= 0.4
+
+
+def test_digital_silence_yields_nothing(engine):
+    processor = StreamingProcessor(engine)
+    assert stream(processor, np.zeros(5 * SAMPLE_RATE, dtype=np.float32)) == []
+
+
+def room_noise(seconds: float, seed: int = 0) -> np.ndarray:
+    """Pink-ish background noise at about -45 dBFS with a faint mains hum."""
+    rng = np.random.default_rng(seed)
+    n = round(seconds * SAMPLE_RATE)
+    spectrum = np.fft.rfft(rng.standard_normal(n))
+    spectrum /= np.sqrt(np.maximum(np.fft.rfftfreq(n, 1 / SAMPLE_RATE), 20.0))
+    noise = np.fft.irfft(spectrum, n)
+    noise *= 10 ** (-45 / 20) / np.sqrt(np.mean(noise**2))
+    hum = 10 ** (-55 / 20) * np.sin(2 * np.pi * 50 * np.arange(n) / SAMPLE_RATE)
+    return (noise + hum).astype(np.float32)
+
+
+def breaths(seconds: float, seed: int = 1) -> np.ndarray:
+    """Breath-like bursts: band-limited noise, 0.7 s in and 0.9 s out, over room noise."""
+    rng = np.random.default_rng(seed)
+    n = round(seconds * SAMPLE_RATE)
+    spectrum = np.fft.rfft(rng.standard_normal(n))
+    freqs = np.fft.rfftfreq(n, 1 / SAMPLE_RATE)
+    spectrum[(freqs < 200) | (freqs > 3000)] = 0
+    hiss = np.fft.irfft(spectrum, n)
+    hiss *= 10 ** (-30 / 20) / np.sqrt(np.mean(hiss**2))
+    t = np.arange(n) / SAMPLE_RATE
+    envelope = np.clip(np.sin(2 * np.pi * t / 2.5), 0, None) ** 2
+    return (hiss * envelope + room_noise(seconds, seed)).astype(np.float32)
+
+
+@pytest.mark.parametrize("make_noise", [room_noise, breaths], ids=["room", "breathing"])
+def test_noise_and_breathing_through_the_gate_yield_no_text(engine, make_noise):
+    processor = StreamingProcessor(engine)
+    events = stream(VadGate(processor), make_noise(6.0))
+    assert [e for e in events if e.words] == []
+
+
+def test_a_pause_between_two_sentences_gives_two_finals(engine, espeak, synth_dir):
+    from diktat.eval.synth import synthesize
+
+    first = synthesize("Pasienten sov godt i natt.", synth_dir / "first.wav")
+    second = synthesize("Blodtrykket var hundre og førti over åtti.", synth_dir / "second.wav")
+    a, b = (load_audio(r.path).samples for r in (first, second))
+    gap = np.zeros(2 * SAMPLE_RATE, dtype=np.float32)
+    samples = np.concatenate([a, gap, b, gap[: SAMPLE_RATE // 2]])
+    processor = StreamingProcessor(engine)
+    events = stream(VadGate(processor), samples)
+    assert_append_only(events)
+    finals = [e for e in events if e.kind == "final"]
+    assert len(finals) == 2, json.dumps([e.text for e in finals], ensure_ascii=False)
+    first_end = len(a) / SAMPLE_RATE
+    assert finals[0].end <= first_end + 0.3
+    assert finals[1].start >= first_end + gap.size / SAMPLE_RATE - 0.5
+    assert all(f.text for f in finals)
+
+
+# --- The buffering, timing and gating logic, with a fake recogniser (no model) ---------------
+
+WORD_S = 0.5  # the fake "says" one word per 0.5 s block of constant, non-zero audio
+
+
+class BlockRecogniser:
+    """Reads every run of constant non-zero audio as the word "w<level>", exactly timed."""
+
+    def __init__(self) -> None:
+        self.windows: list[float] = []  # length of every decoded window, seconds
+
+    def decode_window(self, samples, opts, *, max_new_tokens=None):
+        self.windows.append(len(samples) / SAMPLE_RATE)
+        bounds = [0, *(np.flatnonzero(np.diff(samples)) + 1), len(samples)]
+        words = tuple(
+            Word(start=a / SAMPLE_RATE, end=b / SAMPLE_RATE,
+                 text=f" w{round(float(samples[a]) * 100)}", probability=0.9)
+            for a, b in zip(bounds, bounds[1:], strict=False)
+            if samples[a] > 0
+        )
+        if not words:
+            return []
+        text = "".join(w.text for w in words)
+        return [Segment(start=words[0].start, end=words[-1].end, text=text, words=words)]
+
+
+def spoken(*levels: int) -> np.ndarray:
+    """Blocks of constant audio, one per word; level 0 is silence."""
+    block = round(WORD_S * SAMPLE_RATE)
+    return np.concatenate([np.full(block, lv / 100, dtype=np.float32) for lv in levels])
+
+
+def loud_frames(samples: np.ndarray) -> np.ndarray:
+    """A fake VAD: a 512-sample frame is speech when it is not silent."""
+    return (np.abs(samples.reshape(-1, 512)).max(axis=1) > 0).astype(np.float32)
+
+
+def test_words_are_committed_once_two_decodes_agree_and_final_at_finish():
+    processor = StreamingProcessor(BlockRecogniser())
+    events = stream(processor, spoken(1, 2, 3, 4))
+    assert_append_only(events)
+    assert [e.text for e in events if e.kind == "final"] == ["w1 w2 w3 w4"]
+    first_commit = next(e for e in events if e.kind == "committed")
+    assert first_commit.text == "w1"
+
+
+def test_a_long_utterance_is_trimmed_so_each_decode_stays_short():
+    recogniser = BlockRecogniser()
+    options = StreamingOptions(trim_after_s=2.0, max_buffer_s=3.0)
+    events = stream(StreamingProcessor(recogniser, options), spoken(*range(1, 25)))
+    assert_append_only(events)
+    assert [e.text for e in events if e.kind == "final"] == [
+        " ".join(f"w{i}" for i in range(1, 25))
+    ]
+    assert max(recogniser.windows) <= 3.5, "the buffer never grows past max_buffer_s + a chunk"
+
+
+def test_the_gate_skips_silence_and_keeps_stream_times():
+    recogniser = BlockRecogniser()
+    gate = VadGate(StreamingProcessor(recogniser), speech_probabilities=loud_frames)
+    audio = spoken(0, 0, 0, 0, 5, 6, 7, 0, 0, 0, 0, 0, 0, 8, 9, 0, 0)
+    events = stream(gate, audio)
+    assert_append_only(events)
+    finals = [e for e in events if e.kind == "final"]
+    assert [f.text for f in finals] == ["w5 w6 w7", "w8 w9"]
+    assert finals[0].start == pytest.approx(2.0, abs=0.05)
+    assert finals[1].start == pytest.approx(6.5, abs=0.05)
+    assert max(recogniser.windows) < 3.0, "a window holds one utterance, not the silence"
+
+
+def test_the_gate_decodes_nothing_on_silence():
+    recogniser = BlockRecogniser()
+    gate = VadGate(StreamingProcessor(recogniser), speech_probabilities=loud_frames)
+    assert stream(gate, spoken(*[0] * 20)) == []
+    assert recogniser.windows == []
+
+
+def test_the_final_comes_from_the_decode_made_while_the_pause_began():
+    recogniser = BlockRecogniser()
+    gate = VadGate(StreamingProcessor(recogniser), speech_probabilities=loud_frames)
+    for piece in (spoken(5, 6, 7), spoken(0)[:3200]):  # speech, then 0.2 s of pause
+        gate.insert_audio_chunk(piece)
+        gate.process_iter()
+    decodes = len(recogniser.windows)
+    gate.insert_audio_chunk(spoken(0, 0))  # the pause lasts
+    events = gate.process_iter()
+    assert [e.kind for e in events][-1] == "final"
+    assert len(recogniser.windows) == decodes, "no decode between the pause and the final"
+
+
+def test_after_a_short_pause_the_previous_utterance_is_context_and_not_committed_again():
+    recogniser = BlockRecogniser()
+    gate = VadGate(StreamingProcessor(recogniser), speech_probabilities=loud_frames)
+    events = stream(gate, spoken(5, 6, 7, 0, 0, 8, 9, 0, 0))
+    assert_append_only(events)
+    assert [e.text for e in events if e.kind == "final"] == ["w5 w6 w7", "w8 w9"]
+    assert max(recogniser.windows) >= 3.0, "the second utterance was decoded with the first"
+
+
+class Babbler(BlockRecogniser):
+    """Never says the same thing twice, so nothing is ever agreed on."""
+
+    def decode_window(self, samples, opts, *, max_new_tokens=None):
+        self.windows.append(len(samples) / SAMPLE_RATE)
+        end = len(samples) / SAMPLE_RATE
+        word = Word(start=end - 0.4, end=end, text=f" b{len(self.windows)}", probability=0.5)
+        return [Segment(start=word.start, end=word.end, text=word.text, words=(word,))]
+
+
+def test_the_buffer_stays_bounded_when_decodes_never_agree():
+    babbler = Babbler()
+    options = StreamingOptions(trim_after_s=2.0, max_buffer_s=3.0)
+    stream(StreamingProcessor(babbler, options), spoken(*range(1, 41)))
+    assert max(babbler.windows) <= 3.5
