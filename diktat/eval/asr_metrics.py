@@ -104,15 +104,12 @@ class ErrorCounts:
         return self.errors / max(self.reference_length, 1)
 
 
-@dataclass(frozen=True, slots=True)
-class ItemScore:
-    id: str
-    reference: str  # normalised, alternatives resolved
-    hypothesis: str  # normalised
+class _Rates:
+    """WER and CER of a result's pooled word and character counts."""
+
+    __slots__ = ()
     words: ErrorCounts
     chars: ErrorCounts
-    substitution_pairs: tuple[tuple[str, str], ...]  # (reference word, hypothesis word)
-    attributes: Mapping[str, object]
 
     @property
     def wer(self) -> float:
@@ -121,6 +118,17 @@ class ItemScore:
     @property
     def cer(self) -> float:
         return self.chars.rate
+
+
+@dataclass(frozen=True, slots=True)
+class ItemScore(_Rates):
+    id: str
+    reference: str  # normalised, alternatives resolved
+    hypothesis: str  # normalised
+    words: ErrorCounts
+    chars: ErrorCounts
+    substitution_pairs: tuple[tuple[str, str], ...]  # (reference word, hypothesis word)
+    attributes: Mapping[str, object]
 
 
 def score_item(sample: AsrSample) -> ItemScore:
@@ -152,19 +160,11 @@ def score_item(sample: AsrSample) -> ItemScore:
 
 # --- corpus and groups ------------------------------------------------------------------------
 @dataclass(frozen=True, slots=True)
-class CorpusScore:
+class CorpusScore(_Rates):
     items: int
     words: ErrorCounts
     chars: ErrorCounts
     top_substitutions: tuple[tuple[str, str, int], ...]  # (reference, hypothesis, count)
-
-    @property
-    def wer(self) -> float:
-        return self.words.rate
-
-    @property
-    def cer(self) -> float:
-        return self.chars.rate
 
 
 def corpus_score(items: Sequence[ItemScore], top: int = 20) -> CorpusScore:
@@ -179,21 +179,13 @@ def corpus_score(items: Sequence[ItemScore], top: int = 20) -> CorpusScore:
 
 
 @dataclass(frozen=True, slots=True)
-class GroupScore:
+class GroupScore(_Rates):
     attribute: str
     value: object
     items: int
     words: ErrorCounts
     chars: ErrorCounts
     wer_ci: tuple[float, float]  # bootstrap confidence interval of the group's corpus WER
-
-    @property
-    def wer(self) -> float:
-        return self.words.rate
-
-    @property
-    def cer(self) -> float:
-        return self.chars.rate
 
 
 def bootstrap_wer_ci(

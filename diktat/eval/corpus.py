@@ -15,9 +15,7 @@ reported as a problem; a missing espeak-ng stops the build (:class:`SynthUnavail
 
 from __future__ import annotations
 
-import os
 import re
-import uuid
 import zlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -27,7 +25,7 @@ from typing import Any
 import numpy as np
 import soundfile as sf
 
-from diktat.errors import InputError, OutputError
+from diktat.errors import InputError
 from diktat.eval.manifest import (
     Manifest,
     ManifestItem,
@@ -45,6 +43,7 @@ from diktat.eval.synth import (
     SAMPLE_RATE,
     NoiseColour,
     synthesize,
+    write_wav,
 )
 
 __all__ = ["DEFAULT_VARIANTS", "CorpusBuild", "Variant", "make_corpus"]
@@ -236,7 +235,7 @@ def _noise_maker(
 ) -> Callable[[], float]:
     def make() -> float:
         samples = _noise(round(duration_s * SAMPLE_RATE), colour, level_dbfs, seed)
-        _write_wav(audio, samples)
+        write_wav(audio, samples)
         return len(samples) / SAMPLE_RATE
 
     return make
@@ -253,18 +252,6 @@ def _noise(n: int, colour: NoiseColour, level_dbfs: float, seed: int) -> np.ndar
         x -= x.mean()
     x *= 10.0 ** (level_dbfs / 20.0) / np.sqrt(np.mean(x**2))
     return x.astype(np.float32)
-
-
-def _write_wav(out: Path, samples: np.ndarray) -> None:
-    """16 kHz mono PCM-16 WAV, via a temp file and rename so no half-written clip exists."""
-    tmp = out.parent / f".{out.name}.{os.getpid()}.{uuid.uuid4().hex}.tmp"
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        sf.write(tmp, samples, SAMPLE_RATE, subtype="PCM_16", format="WAV")
-        os.replace(tmp, out)
-    except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise OutputError(f"Could not write {out}: {exc.strerror or exc}.") from exc
 
 
 def _previous_entries(manifest_path: Path) -> dict[str, ManifestItem]:

@@ -58,9 +58,10 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, computed_field, model_validator
+from pydantic import BaseModel, computed_field
 
 from diktat.errors import InputError
+from diktat.eval.results import FrozenResult
 from diktat.structuring.grounding import canonical_tokens
 from diktat.structuring.news2 import VITAL_KINDS
 from diktat.structuring.note import Evidence, IsbarMessage, JournalNote
@@ -98,20 +99,8 @@ GOLD_KEYS = frozenset({"empty", "vital_signs", "medications", "observations", "m
                        "deviations", *STATEMENT_SECTIONS})
 
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    @model_validator(mode="before")
-    @classmethod
-    def _ignore_computed(cls, data: Any) -> Any:
-        """Computed fields are serialised; reading the JSON back ignores them."""
-        if isinstance(data, dict):
-            return {k: v for k, v in data.items() if k not in cls.model_computed_fields}
-        return data
-
-
 # --- scores ---------------------------------------------------------------------------------------
-class Counts(_Frozen):
+class Counts(FrozenResult):
     tp: int = 0
     fp: int = 0
     fn: int = 0
@@ -149,7 +138,7 @@ class FieldScore(Counts):
     extra: tuple[str, ...] = ()
 
 
-class EvidenceCounts(_Frozen):
+class EvidenceCounts(FrozenResult):
     values: int = 0
     dropped: int = 0
     mismatched: int = 0
@@ -166,7 +155,7 @@ class EvidenceCounts(_Frozen):
         return self.mismatched / self.values if self.values else None
 
 
-class NoteMetrics(_Frozen):
+class NoteMetrics(FrozenResult):
     notes: int
     fields: tuple[FieldScore, ...]
     evidence: EvidenceCounts

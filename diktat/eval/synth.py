@@ -39,6 +39,7 @@ __all__ = [
     "SynthResult",
     "SynthUnavailable",
     "synthesize",
+    "write_wav",
 ]
 
 SAMPLE_RATE = 16_000
@@ -124,7 +125,7 @@ def synthesize(
         audio = _add_noise(audio, snr_db=noise_snr_db, colour=noise, seed=seed)
         used_noise = noise
 
-    _write_wav(out, audio)
+    write_wav(out, audio)
     return SynthResult(
         path=out,
         duration_s=len(audio) / SAMPLE_RATE,
@@ -247,7 +248,8 @@ def _add_noise(x: np.ndarray, *, snr_db: float, colour: NoiseColour, seed: int) 
     return y.astype(np.float32)
 
 
-def _write_wav(out: Path, audio: np.ndarray) -> None:
+def write_wav(out: Path, audio: np.ndarray) -> None:
+    """16 kHz mono PCM-16 WAV via a temp file and rename, so no half-written clip exists."""
     pcm = np.round(np.clip(audio, -1.0, 32767 / 32768) * 32768.0).astype(np.int16)
     try:
         out.parent.mkdir(parents=True, exist_ok=True)

@@ -34,9 +34,10 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, computed_field, model_validator
+from pydantic import Field, computed_field, model_validator
 
 from diktat.errors import ConfigError, InputError
+from diktat.eval.results import FrozenResult
 
 __all__ = [
     "FORMULA",
@@ -154,19 +155,7 @@ SPECS: dict[str, ParameterSpec] = {
 TOP_DOWN_ONLY = frozenset({"doc_min_per_vakt", "free_text_reduction"})
 
 
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    @model_validator(mode="before")
-    @classmethod
-    def _ignore_computed(cls, data: Any) -> Any:
-        """Computed fields are serialised; reading the JSON back ignores them."""
-        if isinstance(data, dict):
-            return {k: v for k, v in data.items() if k not in cls.model_computed_fields}
-        return data
-
-
-class Parameters(_Frozen):
+class Parameters(FrozenResult):
     """The values used (checked against ``SPECS``; ``ConfigError`` when out of range)."""
 
     notes_per_vakt: float = SPECS["notes_per_vakt"].default
@@ -260,7 +249,7 @@ def parameters(overrides: Mapping[str, Any] | None = None, *,
 
 
 # --- the model ------------------------------------------------------------------------------------
-class Breakdown(_Frozen):
+class Breakdown(FrozenResult):
     """Times in ``unit``; ``saved`` = typing + structuring_saved − the four costs."""
 
     unit: Literal["s/note", "min/vakt"]
@@ -324,7 +313,7 @@ def _top_down(doc_min: float, free_text_share: float, reduction: float) -> float
 
 
 # --- the report -----------------------------------------------------------------------------------
-class ParameterUsed(_Frozen):
+class ParameterUsed(FrozenResult):
     name: str
     value: float
     low: float
@@ -334,7 +323,7 @@ class ParameterUsed(_Frozen):
     overridden: bool
 
 
-class SensitivityRow(_Frozen):
+class SensitivityRow(FrozenResult):
     """Minutes per vakt with one parameter at its low and at its high end, the rest as used."""
 
     parameter: str
@@ -349,13 +338,13 @@ class SensitivityRow(_Frozen):
         return abs(self.minutes_at_high - self.minutes_at_low)
 
 
-class WerPoint(_Frozen):
+class WerPoint(FrozenResult):
     wer: float
     seconds_per_note: float
     minutes_per_vakt: float
 
 
-class Comparison(_Frozen):
+class Comparison(FrozenResult):
     """A model figure beside a published (or claimed) one."""
 
     what: str
@@ -366,7 +355,7 @@ class Comparison(_Frozen):
     source: str
 
 
-class TimeSaved(_Frozen):
+class TimeSaved(FrozenResult):
     formula: str = FORMULA
     parameters: tuple[ParameterUsed, ...]
     per_note: Breakdown

@@ -43,6 +43,21 @@ def speech_probabilities(samples: np.ndarray) -> np.ndarray:
     return np.asarray(get_vad_model()(frames), dtype=np.float32).reshape(-1)
 
 
+def decode_settings(opts: DecodeOptions) -> dict:
+    """faster-whisper's decode arguments for ``opts`` (every path decodes with these)."""
+    return dict(
+        language=opts.language,
+        beam_size=opts.beam_size,
+        temperature=list(opts.temperatures),
+        compression_ratio_threshold=opts.compression_ratio_threshold,
+        log_prob_threshold=opts.log_prob_threshold,
+        no_speech_threshold=opts.no_speech_threshold,
+        condition_on_previous_text=opts.condition_on_previous_text,
+        word_timestamps=opts.word_timestamps,
+        hotwords=opts.hotwords,
+    )
+
+
 def pick_device(requested: str) -> str:
     if requested != "auto":
         return requested
@@ -124,17 +139,7 @@ class WhisperEngine:
                     lang_prob=1.0,
                 )
         batched = duration >= opts.batched_min_duration_s and opts.vad
-        common = dict(
-            language=opts.language,
-            beam_size=opts.beam_size,
-            temperature=list(opts.temperatures),
-            compression_ratio_threshold=opts.compression_ratio_threshold,
-            log_prob_threshold=opts.log_prob_threshold,
-            no_speech_threshold=opts.no_speech_threshold,
-            condition_on_previous_text=opts.condition_on_previous_text,
-            word_timestamps=opts.word_timestamps,
-            hotwords=opts.hotwords,
-        )
+        common = decode_settings(opts)
         if batched:
             segments, info = self._decode_batched(samples, regions, opts, common)
         else:
@@ -174,15 +179,8 @@ class WhisperEngine:
         try:
             raw, _ = self._model.transcribe(
                 samples,
-                language=opts.language,
-                beam_size=opts.beam_size,
-                temperature=list(opts.temperatures),
-                compression_ratio_threshold=opts.compression_ratio_threshold,
-                log_prob_threshold=opts.log_prob_threshold,
-                no_speech_threshold=opts.no_speech_threshold,
-                condition_on_previous_text=False,
-                word_timestamps=True,
-                hotwords=opts.hotwords,
+                **decode_settings(opts) | {"condition_on_previous_text": False,
+                                           "word_timestamps": True},
                 max_new_tokens=max_new_tokens,
                 vad_filter=False,
             )
