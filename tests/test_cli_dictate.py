@@ -206,7 +206,7 @@ class SilentDecoder:
     model_id = "silent"
     model_sha256 = None
 
-    def decode_window(self, samples, opts, *, prompt=None, max_new_tokens=None):
+    def decode_window(self, samples, opts, *, max_new_tokens=None):
         return []
 
 

@@ -1,4 +1,5 @@
-"""Whisper through faster-whisper/CTranslate2: the only module that imports faster_whisper.
+"""Whisper through faster-whisper/CTranslate2 (this module and its streaming decode,
+`whisper_window`, are the only ones that import faster_whisper).
 
 Short audio goes through `WhisperModel.transcribe` (with temperature fallback and hallucination
 silence skipping); long audio through `BatchedInferencePipeline`, which decodes VAD chunks in
@@ -23,6 +24,7 @@ from diktat.stt.audio import SAMPLE_RATE
 from diktat.stt.guards import apply_guards, uncovered_speech
 from diktat.stt.options import DecodeOptions, EngineOptions
 from diktat.stt.vad import group_regions
+from diktat.stt.whisper_window import decode_short_window
 from diktat.types import GuardAction, Segment, Timings, Transcript, Word
 
 log = logging.getLogger(__name__)
@@ -174,17 +176,10 @@ class WhisperEngine:
         *,
         max_new_tokens: int | None = None,
     ) -> list[Segment]:
-        """Decode one short window as it is, for streaming: no VAD, no guards, no silence
-        skipping; segments with word timestamps relative to the window's start."""
+        """Decode one short window for streaming (`whisper_window.decode_short_window`): no
+        VAD, no guards, greedy; word times relative to the window's start."""
         try:
-            raw, _ = self._model.transcribe(
-                samples,
-                **decode_settings(opts) | {"condition_on_previous_text": False,
-                                           "word_timestamps": True},
-                max_new_tokens=max_new_tokens,
-                vad_filter=False,
-            )
-            return [_segment(s) for s in raw]
+            return decode_short_window(self._model, samples, opts, max_new_tokens=max_new_tokens)
         except IndexError:
             log.warning("word alignment failed on a streaming window; it yields no words")
             return []

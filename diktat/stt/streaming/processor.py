@@ -5,7 +5,7 @@ context) and re-decodes all of it whenever enough new audio has arrived (`proces
 LocalAgreement commits the words that the last two decodes agree on and that both heard to
 their end (a word cut off at the end of a window is where Whisper guesses, and two guesses can
 agree); the rest is the tentative tail. To bound the cost of a decode over a long session, the
-buffer is cut at a committed sentence or segment end once it is longer than `trim_after_s` (at
+buffer is cut at a committed sentence end once it is longer than `trim_after_s` (at
 the last committed word past `max_buffer_s`). `end_utterance` closes an utterance (a VAD pause,
 or `finish`): its words come from the last decode when that already saw the end of speech, else
 from one more decode. `skip` moves the clock over audio not given (a long pause) and starts
@@ -14,7 +14,7 @@ afresh.
 Measured on all of king.mp3 through the VAD gate, WER of the final text against the reference
 (the offline transcription: 0.44): 0.52 with the buffer trimmed after 8 s and 0.61 after 4 s
 (0.5 s chunks), 0.60 and 0.67 replayed at the pace of speech. The longer context is the default
-although each decode of it costs a little more (the 30 s encoder pass dominates the cost).
+although each decode of it costs more (the encoder sees the window, `stt/whisper_window.py`).
 
 No text prompt: whisper_streaming gives the committed text that left the buffer as the decoder
 prompt, but with Whisper base that made the decoder write the prompt out again or loop on short
@@ -71,7 +71,7 @@ class StreamingOptions:
     decode: DecodeOptions = field(default_factory=streaming_decode_options)
     agreement_n: int = 2  # hypotheses that must agree before a word is committed
     min_chunk_s: float = 0.5  # new audio needed before process_iter decodes again
-    trim_after_s: float = 8.0  # longer buffer: cut at the last committed sentence/segment end
+    trim_after_s: float = 8.0  # longer buffer: cut at the last committed sentence end
     max_buffer_s: float = 15.0  # longer buffer: cut at the last committed word
     max_tokens_per_s: float = 12.0  # caps a decode so a repetition loop cannot stall the stream
 
@@ -87,7 +87,6 @@ class StreamingProcessor:
         self._buffer = np.zeros(0, dtype=np.float32)
         self._buffer_start = 0.0  # stream time of the buffer's first sample
         self._decoded_until = 0.0  # stream time of the buffer end at the last decode
-        self._segment_ends: tuple[float, ...] = ()  # of the last hypothesis
         # Buffer ends of the last `agreement_n` decodes.
         self._window_ends: deque[float] = deque(maxlen=self.options.agreement_n)
         self._utterance: list[Word] = []  # committed words of the current utterance
@@ -118,7 +117,6 @@ class StreamingProcessor:
         self._buffer = np.zeros(0, dtype=np.float32)
         self._buffer_start = self.audio_seconds
         self._policy.reset()
-        self._segment_ends = ()
         self._utterance_ends = []
 
     def process_iter(self, *, force: bool = False) -> list[StreamEvent]:
@@ -164,14 +162,14 @@ class StreamingProcessor:
 
     def _decode(self) -> list[Word]:
         """Decode the whole buffer; guarded words in stream time."""
-        window_s = len(self._buffer) / SAMPLE_RATE
         opts = self.options.decode
         self._decoded_until = self.audio_seconds
         self._window_ends.append(self._decoded_until)
         self.decode_count += 1
         if float(np.max(np.abs(self._buffer), initial=0.0)) < opts.silence_peak:
-            self._segment_ends = ()
             return []
+        offset = self._buffer_start
+        window_s = len(self._buffer) / SAMPLE_RATE
         segments = self.engine.decode_window(
             self._buffer,
             opts,
@@ -185,8 +183,6 @@ class StreamingProcessor:
             log_prob_threshold=opts.log_prob_threshold,
             prompt=opts.hotwords,
         )
-        offset = self._buffer_start
-        self._segment_ends = tuple(s.end + offset for s in kept)
         return [
             w.model_copy(update={"start": w.start + offset, "end": w.end + offset})
             for s in kept
@@ -200,14 +196,13 @@ class StreamingProcessor:
         return [event("committed", tuple(words), words[-1].end)]
 
     def _trim(self) -> None:
-        """Cut the buffer where the committed text ends a sentence, a segment or an utterance,
+        """Cut the buffer where the committed text ends a sentence or an utterance,
         so the next decode starts on a clean boundary and stays short."""
         length_s = len(self._buffer) / SAMPLE_RATE
         if length_s <= self.options.trim_after_s:
             return
         committed_end = self._policy.last_committed_end
-        boundaries = [e for e in self._segment_ends[:-1] if e <= committed_end]
-        boundaries += self._utterance_ends
+        boundaries = list(self._utterance_ends)
         boundaries += [
             w.end for w in self._policy.committed if w.text.rstrip().endswith(_SENTENCE_END)
         ]
