@@ -15,9 +15,9 @@ every event with the wall-clock time it came back. Measured, with the default mo
 - final text against the offline transcription of the same audio (WER), and the decode times.
 
 Timings depend on what else runs on the machine: the load average is printed with them.
-`--virtual-clock` replays without waiting instead, charging each decode the time DESIGN.md
-measured on this 2-core machine when idle (about 0.45 s + 0.043 s per second of window, greedy):
-a deterministic estimate for when the machine is shared, the decodes themselves being real.
+`--virtual-clock` replays without waiting instead, charging each decode the time measured on
+this 2-core machine when idle (about 0.30 s + 0.05 s per second of window): a deterministic
+estimate for when the machine is shared, the decodes themselves being real.
 """
 
 from __future__ import annotations
@@ -48,9 +48,10 @@ class Stamped:
     event: object  # StreamEvent
 
 
-# Idle 2-core decode cost of a window (DESIGN.md: 2 s 0.53, 6 s 0.71, 10 s 0.84, 15 s 1.09 s).
-MODEL_BASE_S = 0.45
-MODEL_PER_S = 0.043
+# Idle 2-core decode cost of a window (stt/whisper_window.py, king.mp3 windows, median of 3):
+# 2 s 0.43, 4 s 0.49, 6 s 0.56, 10 s 0.82 s (faster-whisper's 30 s-padded path: 1.1-2.0 s).
+MODEL_BASE_S = 0.30
+MODEL_PER_S = 0.05
 
 
 class TimedEngine:

@@ -11,6 +11,9 @@ The config file is `$DIKTAT_CONFIG` if set, else `config.toml` in the user confi
     [dictate]
     device = "pulse"
     mode = "push-to-talk"
+    [server]
+    port = 8765
+    max_upload_mb = 50
 """
 
 from __future__ import annotations
@@ -105,6 +108,26 @@ class DictateSettings(BaseModel):
     clipboard: bool = Field(default=False, description="Copy the note text to the clipboard")
 
 
+class ServerSettings(BaseModel):
+    """`diktat serve`. A host other than loopback needs a token: the server refuses to start
+    without one, because it would expose journal material to the network unauthenticated."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    host: str = Field(default="127.0.0.1", description="Address to bind; loopback by default")
+    port: int = Field(default=8765, ge=0, le=65535)
+    token: str | None = Field(
+        default=None, description="Bearer token every API call must send (required off loopback)"
+    )
+    max_upload_mb: float = Field(default=50, gt=0, description="Largest accepted upload")
+    max_duration_s: float = Field(default=1800, gt=0, description="Longest accepted recording")
+    max_streams: int = Field(default=8, ge=1, description="Concurrent live dictations")
+    job_queue: int = Field(default=16, ge=1, description="Upload jobs waiting at most")
+    audit_log: Path | None = Field(
+        default=None, description="Append-only audit log; unset = 'audit.log' beside the sessions"
+    )
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="DIKTAT_", env_nested_delimiter="__", extra="forbid"
@@ -119,10 +142,15 @@ class Settings(BaseSettings):
     asr: AsrSettings = AsrSettings()
     llm: LlmSettings = LlmSettings()
     dictate: DictateSettings = DictateSettings()
+    server: ServerSettings = ServerSettings()
 
     @property
     def session_store_dir(self) -> Path:
         return self.sessions_dir or self.models_dir.parent / "sessions"
+
+    @property
+    def audit_log_path(self) -> Path:
+        return self.server.audit_log or self.session_store_dir.parent / "audit.log"
 
     @classmethod
     def settings_customise_sources(

@@ -1,0 +1,55 @@
+"""`diktat serve`: the local web app and API (see diktat.server). Loopback by default; any other
+address needs a token, or the command refuses to start (exit code 2) before binding."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from diktat.cli.app import app
+from diktat.cli.common import err_console, user_errors
+from diktat.cli.transcribe import MODEL_OPT, MODELS_DIR_OPT, THREADS_OPT, settings_from_flags
+from diktat.config import Settings
+from diktat.errors import ConfigError, DiktatError
+
+
+@app.command("serve")
+@user_errors
+def serve_command(
+    host: str = typer.Option(None, "--host", help="Address to listen on (default 127.0.0.1)."),
+    port: int = typer.Option(None, "--port", help="Port (default 8765)."),
+    token: str = typer.Option(
+        None, "--token", envvar="DIKTAT_SERVER__TOKEN", show_envvar=True,
+        help="Access token clients must send; required for any address but loopback.",
+    ),
+    sessions_dir: Path = typer.Option(
+        None, "--sessions-dir", help="Session store (audio, transcripts, notes)."
+    ),
+    model: str = MODEL_OPT,
+    threads: int = THREADS_OPT,
+    models_dir: Path = MODELS_DIR_OPT,
+) -> None:
+    """Serve the dictation web page and API on this machine (Ctrl-C stops)."""
+    try:
+        from diktat.server.run import check_bind, serve
+    except ImportError as exc:
+        raise DiktatError(
+            f"the server needs the 'server' extra: pip install 'diktat[server]' ({exc})"
+        ) from None
+
+    settings = settings_from_flags(model=model, threads=threads, models_dir=models_dir)
+    top = settings.model_dump()
+    top["server"] |= {k: v for k, v in {"host": host, "port": port, "token": token}.items()
+                      if v is not None}
+    if sessions_dir is not None:
+        top["sessions_dir"] = sessions_dir
+    try:
+        settings = Settings.model_validate(top)
+    except ValueError as exc:
+        raise ConfigError(f"invalid option: {exc}") from None
+    check_bind(settings.server)
+    where = f"http://{settings.server.host}:{settings.server.port}/"
+    err_console.print(f"diktat serve: laster modellen og lytter på {where} (Ctrl-C stopper)",
+                      highlight=False)
+    serve(settings)

@@ -1,0 +1,84 @@
+"""`create_app(settings)`: the FastAPI application behind `diktat serve`.
+
+The lifespan hook builds `Services` once (the models load at start, not per request) unless
+the caller hands one in — the tests do, to share the model their session already loaded.
+Errors under /v1 keep OpenAI's shape; the rest use FastAPI's ``{"detail": ...}``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.exception_handlers import (
+    http_exception_handler,
+    request_validation_exception_handler,
+)
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import FileResponse, JSONResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException
+
+from diktat import __version__
+from diktat.config import Settings
+from diktat.server.routers import health, jobs, notes, openai, stream_ws
+from diktat.server.routers.openai import openai_error
+from diktat.server.services import Services
+from diktat.server.uploads import BodyLimit
+
+STATIC_DIR = Path(__file__).parent / "static"
+
+
+def create_app(settings: Settings, *, services: Services | None = None) -> FastAPI:
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        owned = services is None
+        app.state.services = services if services is not None else Services.build(settings)
+        app.state.services.audit.record("server.started", actor=app.state.services.actor,
+                                        asr_model=app.state.services.engine.model_id,
+                                        asr_model_sha256=app.state.services.engine.model_sha256,
+                                        structurer=app.state.services.notes.backend)
+        try:
+            yield
+        finally:
+            if owned:
+                app.state.services.close()
+
+    app = FastAPI(title="diktat", version=__version__, lifespan=lifespan,
+                  docs_url=None, redoc_url=None)
+    app.add_middleware(BodyLimit, limit_mb=settings.server.max_upload_mb)
+    app.add_exception_handler(HTTPException, _http_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    for module in (health, openai, jobs, notes, stream_ws):
+        app.include_router(module.router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR, check_dir=False), name="static")
+    app.add_api_route("/", _page, methods=["GET"], include_in_schema=False)
+    return app
+
+
+def _page() -> Response:
+    index = STATIC_DIR / "index.html"
+    if not index.is_file():
+        return JSONResponse({"detail": "The web page is not installed."}, status_code=404)
+    return FileResponse(index, headers={"Cache-Control": "no-store"})
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, HTTPException)
+    if request.url.path.startswith("/v1/"):
+        kind = "authentication_error" if exc.status_code == 401 else "invalid_request_error"
+        response = openai_error(exc.status_code, str(exc.detail), kind)
+        response.headers.update(exc.headers or {})
+        return response
+    return await http_exception_handler(request, exc)
+
+
+async def _validation_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    if request.url.path.startswith("/v1/"):
+        first = exc.errors()[0] if exc.errors() else {"loc": (), "msg": "invalid request"}
+        param = ".".join(str(p) for p in first["loc"])
+        return openai_error(422, f"Invalid '{param}': {first['msg']}.", param=param)
+    return await request_validation_exception_handler(request, exc)

@@ -1,0 +1,107 @@
+"""Upload jobs: a bounded queue served by one worker thread.
+
+One worker, because every job ends in the one shared engine anyway; a bounded queue, so a burst
+of uploads gets a clear "busy, retry later" (503) instead of piling up audio on disk and waiting
+for ever. Finished jobs are kept in memory (the newest `KEEP_FINISHED`) for their status calls;
+their audio is deleted as soon as the job ends.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import secrets
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+log = logging.getLogger(__name__)
+
+JobStatus = Literal["queued", "running", "done", "failed"]
+KEEP_FINISHED = 256
+_STOP = object()
+
+
+@dataclass
+class Job:
+    """One upload's state; the worker fills in the results."""
+
+    filename: str  # shown back to the uploader only, never logged
+    path: Path  # the spooled upload, removed when the job ends
+    content_type: str | None
+    id: str = field(default_factory=lambda: secrets.token_hex(8))
+    status: JobStatus = "queued"
+    progress: float = 0.0
+    error: str | None = None
+    transcript: dict | None = None
+    note_id: str | None = None
+    note: dict | None = None
+    note_text: str | None = None
+    created: float = field(default_factory=time.time)
+
+
+class JobQueue:
+    """`submit` (False when full) → the worker runs `work(job)` → `get(id)` reports it."""
+
+    def __init__(self, maxsize: int, work: Callable[[Job], None]) -> None:
+        self.maxsize = maxsize
+        self._queue: queue.Queue = queue.Queue(maxsize=maxsize)
+        self._work = work
+        self._jobs: dict[str, Job] = {}
+        self._lock = threading.Lock()
+        self._worker = threading.Thread(target=self._run, name="diktat-jobs", daemon=True)
+        self._worker.start()
+
+    @property
+    def waiting(self) -> int:
+        return self._queue.qsize()
+
+    def submit(self, job: Job) -> bool:
+        with self._lock:
+            try:
+                self._queue.put_nowait(job)
+            except queue.Full:
+                return False
+            self._jobs[job.id] = job
+            self._forget_old()
+        return True
+
+    def get(self, job_id: str) -> Job | None:
+        with self._lock:
+            return self._jobs.get(job_id)
+
+    def close(self, timeout: float = 5.0) -> None:
+        """Stop after the running job (queued jobs are dropped with their audio)."""
+        while True:
+            try:
+                job = self._queue.get_nowait()
+            except queue.Empty:
+                break
+            if isinstance(job, Job):
+                job.path.unlink(missing_ok=True)
+        self._queue.put(_STOP)
+        self._worker.join(timeout)
+
+    def _run(self) -> None:
+        while (job := self._queue.get()) is not _STOP:
+            job.status = "running"
+            try:
+                self._work(job)
+                job.status = "done"
+                job.progress = 1.0
+            except Exception as exc:  # noqa: BLE001 - a job's failure must not stop the worker
+                job.error = getattr(exc, "message", None) or "transcription failed"
+                job.status = "failed"
+                if not hasattr(exc, "message"):
+                    log.exception("job %s failed", job.id)
+            finally:
+                job.path.unlink(missing_ok=True)
+
+    def _forget_old(self) -> None:
+        finished = [j for j in self._jobs.values() if j.status in ("done", "failed")]
+        finished.sort(key=lambda j: j.created)
+        for job in finished[: max(0, len(finished) - KEEP_FINISHED)]:
+            del self._jobs[job.id]

@@ -1,0 +1,227 @@
+"""Live dictation for one WebSocket: the browser's PCM in, `dictate()` in a thread, messages out.
+
+The socket side (asyncio) only feeds bytes and reads messages; everything else is the same
+`dictate()` the terminal uses — the session store writes the audio to disk as it arrives, voice
+commands act on the text, the note is made at the end. Messages leave the dictation thread
+through `emit`, which the router binds to `loop.call_soon_threadsafe`, so the thread never
+touches the socket. View messages are sent only when what they show changed, at most
+`VIEW_RATE_HZ` a second (a status change always goes out at once).
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable, Iterator
+
+import numpy as np
+
+from diktat.errors import DiktatError
+from diktat.structuring.note import JournalNote
+from diktat.structuring.render import render
+from diktat.stt.audio import SAMPLE_RATE
+from diktat.stt.streaming.commands import render_pieces
+from diktat.stt.streaming.dictation import Controls, DictationOptions, DictationView, dictate
+from diktat.types import Transcript
+
+log = logging.getLogger(__name__)
+
+Message = dict | None  # None: no more messages, close the socket
+VIEW_RATE_HZ = 10.0
+_POLL_S = 0.02
+MAX_HANDOVER_S = 6.0
+_NOTHING = object()
+FAILED = "Diktatet kunne ikke fullføres på serveren. Lyden som kom fram, er lagret."
+
+
+class SocketSource:
+    """An AudioSource fed by the socket: 16-bit little-endian mono PCM at 16 kHz, any framing.
+
+    Audio is handed to the dictation at the pace it is recognised: everything that arrived
+    since the dictation loop's last step goes out as one chunk once the loop has stepped again
+    (`stepped`, called from its view callback). Alone on the server that is every 0.1-0.5 s,
+    as before; when eight sessions share the CPU and a session waits seconds for its turn at
+    the engine, the audio that piled up meanwhile is decoded in fewer, larger passes (at most
+    `MAX_HANDOVER_S` each, which keeps a window well under Whisper's 30 s) instead of in
+    3-second slices that can never catch up. Pause and resume travel in the same queue, so
+    audio sent before a pause is still recorded and audio sent after it is not.
+    """
+
+    sample_rate = SAMPLE_RATE
+    live = True
+
+    def __init__(self) -> None:
+        self._items: queue.Queue[np.ndarray | Callable[[], None] | None] = queue.Queue()
+        self._carry = b""
+        self._stepped = threading.Event()
+        self._stepped.set()
+        self.samples_received = 0
+
+    @property
+    def description(self) -> str:
+        return "nettleser (WebSocket)"
+
+    def feed(self, data: bytes) -> None:
+        data = self._carry + data
+        whole = len(data) - len(data) % 2
+        self._carry = data[whole:]
+        if whole:
+            pcm = np.frombuffer(data[:whole], dtype="<i2").astype(np.float32) / 32768.0
+            self.samples_received += len(pcm)
+            self._items.put(pcm)
+
+    def control(self, action: Callable[[], None]) -> None:
+        """Run `action` (pause, resume) after the audio fed so far has been handed over."""
+        self._items.put(action)
+
+    def stepped(self) -> None:
+        """The dictation loop finished a step: it is ready for the audio gathered since."""
+        self._stepped.set()
+
+    def end(self) -> None:
+        """No more audio: the dictation finishes what it has."""
+        self._items.put(None)
+
+    def chunks(self) -> Iterator[np.ndarray]:
+        gathered: list[np.ndarray] = []
+        while True:
+            try:
+                item = self._items.get(timeout=_POLL_S if gathered else None)
+            except queue.Empty:
+                item = _NOTHING
+            if isinstance(item, np.ndarray):
+                gathered.append(item)
+            elif item is not _NOTHING:  # a control action or the end: hand over audio first
+                yield from _pieces(gathered)
+                gathered = []
+                if item is None:
+                    return
+                item()
+            if gathered and self._stepped.is_set():
+                self._stepped.clear()
+                first, *gathered = _pieces(gathered)
+                yield first
+
+
+def _pieces(gathered: list[np.ndarray]) -> list[np.ndarray]:
+    """The gathered audio joined, in pieces of at most MAX_HANDOVER_S."""
+    if not gathered:
+        return []
+    audio = np.concatenate(gathered)
+    size = round(MAX_HANDOVER_S * SAMPLE_RATE)
+    return [audio[i : i + size] for i in range(0, len(audio), size)]
+
+
+class LiveDictation:
+    """One session: `start`, then `feed`/`pause`/`resume`, then `finish` (or `abort`)."""
+
+    def __init__(self, services, emit: Callable[[Message], None]) -> None:
+        self.services = services
+        self.source = SocketSource()
+        self.controls = Controls("toggle")
+        self._emit = emit
+        self._note: JournalNote | None = None
+        self._session_id: str | None = None
+        self._last_view: tuple | None = None
+        self._last_sent = 0.0
+        self._thread = threading.Thread(target=self._run, name="diktat-ws", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def feed(self, data: bytes) -> None:
+        self.source.feed(data)
+
+    def pause(self) -> None:
+        self.source.control(self._pause)
+
+    def resume(self) -> None:
+        self.source.control(self._resume)
+
+    def _pause(self) -> None:
+        if self.controls.listening:
+            self.controls.talk_key()
+
+    def _resume(self) -> None:
+        if not self.controls.listening:
+            self.controls.talk_key()
+
+    def finish(self) -> None:
+        """End of input: the audio already sent is still transcribed, then the note is made."""
+        self.source.end()
+
+    def abort(self) -> None:
+        """The client is gone: stop now (what was recorded stays in the session store)."""
+        self.controls.stop()
+        self.source.end()
+
+    def _run(self) -> None:
+        services = self.services
+        try:
+            result = dictate(
+                self.source, services.engine, services.store, decode=services.decode,
+                options=DictationOptions(pause_s=services.settings.dictate.pause_s),
+                commands=services.commands, controls=self.controls,
+                make_note=self._make_note, on_view=self._on_view,
+            )
+            note = self._note or services.notes.structure(result.transcript)
+            services.audit.record(
+                "dictation.finished", actor=services.actor, session_id=result.session_id,
+                note_id=result.session_id, asr_model=result.transcript.model_id,
+                asr_model_sha256=result.transcript.model_sha256, structurer=services.notes.backend,
+                audio_s=round(result.transcript.duration, 2), stopped_by=result.stopped_by,
+            )
+            self._emit(done_message(result.session_id, result.text, result.transcript, note))
+        except DiktatError as exc:
+            log.warning("dictation %s failed: %s", self._session_id, type(exc).__name__)
+            self._failed(type(exc).__name__)
+        except Exception:  # noqa: BLE001 - reported to the client; the audio is on disk
+            log.exception("dictation %s failed", self._session_id)
+            self._failed("internal")
+        finally:
+            self._emit(None)
+
+    def _failed(self, error_type: str) -> None:
+        self.services.audit.record("dictation.failed", actor=self.services.actor,
+                                   session_id=self._session_id, error_type=error_type)
+        self._emit({"type": "error", "message": FAILED})
+
+    def _make_note(self, transcript: Transcript) -> dict[str, str]:
+        self._note = self.services.notes.structure(transcript)
+        return {"note.txt": render(self._note, "text"), "note.json": render(self._note, "json")}
+
+    def _on_view(self, view: DictationView) -> None:
+        self.source.stepped()
+        if self._session_id is None:
+            self._session_id = view.session_id
+            self._emit({"type": "ready", "session_id": view.session_id,
+                        "sample_rate": SAMPLE_RATE})
+        text = render_pieces(view.pieces)
+        shown = (view.status, text, view.pending, view.tentative)
+        now = time.monotonic()
+        status_changed = self._last_view is None or self._last_view[0] != view.status
+        if shown == self._last_view or (
+            not status_changed and now - self._last_sent < 1 / VIEW_RATE_HZ
+        ):
+            return
+        self._last_view, self._last_sent = shown, now
+        self._emit({
+            "type": "view", "status": view.status, "text": text, "pending": view.pending,
+            "tentative": view.tentative, "recorded_s": round(view.recorded_s, 2),
+            "recognised_s": round(view.recognised_s, 2), "last_command": view.last_command,
+        })
+
+
+def done_message(session_id: str, text: str, transcript: Transcript, note: JournalNote) -> dict:
+    return {
+        "type": "done",
+        "session_id": session_id,
+        "note_id": session_id,
+        "text": text,
+        "transcript": transcript.model_dump(mode="json"),
+        "note": note.model_dump(mode="json"),
+        "note_text": render(note, "text"),
+        "uncertain": [w.model_dump(mode="json") for w in note.uncertain_words],
+    }

@@ -1,0 +1,122 @@
+"""Journal notes in the server: structure a transcript with the one shared backend, and store
+the note a nurse approved.
+
+Note ids say where a note belongs without any lookup table, so approval works after a restart:
+a note made from a dictation session has the session's id (its approval is written into that
+session folder), a note from free text has the id ``t-<16 hex>`` (written to
+``<notes dir>/<id>/``). Both forms are checked against a strict pattern before they touch a
+path. Approved notes are journal material: folders 0700, files 0600.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import secrets
+import threading
+from datetime import UTC, datetime
+from pathlib import Path
+
+from diktat.errors import DiktatError, InputError, OutputError
+from diktat.structuring.lexicon import Lexicon
+from diktat.structuring.note import JournalNote
+from diktat.structuring.pipeline import Backend, RulesStructurer, Structurer, structure
+from diktat.types import Transcript
+
+log = logging.getLogger(__name__)
+
+SESSION_ID = re.compile(r"^[0-9]{8}-[0-9]{6}-[0-9a-f]{6}$")
+TEXT_NOTE_ID = re.compile(r"^t-[0-9a-f]{16}$")
+APPROVED_JSON = "approved-note.json"
+APPROVED_TEXT = "approved-note.txt"
+
+
+def load_structurer(backend: Backend, llm_model: str | None, lexicon: Lexicon) -> Structurer:
+    """The backend, loaded once: 'auto' falls back to the rules when the LLM is unavailable."""
+    if backend == "rules":
+        return RulesStructurer(lexicon)
+    from diktat.structuring.llm import load_structurer as load_llm
+
+    try:
+        return load_llm(llm_model, lexicon=lexicon)
+    except DiktatError as exc:
+        if backend == "llm":
+            raise
+        log.warning("llm backend unavailable, the server structures with the rules: %s", exc)
+        return RulesStructurer(lexicon)
+
+
+class NoteService:
+    """Structuring (one call at a time: an LLM backend is not thread-safe) and approval."""
+
+    def __init__(self, structurer: Structurer, lexicon: Lexicon, sessions: Path, notes: Path):
+        self.structurer = structurer
+        self.lexicon = lexicon
+        self.sessions = Path(sessions)
+        self.notes = Path(notes)
+        self._lock = threading.Lock()
+
+    @property
+    def backend(self) -> str:
+        return self.structurer.name
+
+    def structure(self, transcript: Transcript | str) -> JournalNote:
+        with self._lock:
+            return structure(transcript, structurer=self.structurer, lexicon=self.lexicon)
+
+    def session_transcript(self, session_id: str) -> Transcript | None:
+        """The finished transcript of a dictation session, if there is one."""
+        from diktat.stt.formats import read_transcript_json
+
+        if not SESSION_ID.match(session_id):
+            return None
+        path = self.sessions / session_id / "transcript.json"
+        try:
+            return read_transcript_json(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+
+    def note_id_for(self, session_id: str | None) -> str:
+        """The session's own id when that session exists, else a new free-text note id."""
+        if session_id and SESSION_ID.match(session_id) and (self.sessions / session_id).is_dir():
+            return session_id
+        return f"t-{secrets.token_hex(8)}"
+
+    def approve(self, note_id: str, note: dict, text: str) -> str:
+        """Store the approved note (JSON as edited, and the EPJ text); returns the time."""
+        if SESSION_ID.match(note_id):
+            folder = self.sessions / note_id
+            if not folder.is_dir():
+                raise InputError(f"no dictation session {note_id!r} on this server")
+        elif TEXT_NOTE_ID.match(note_id):
+            folder = self.notes / note_id
+        else:
+            raise InputError(f"{note_id!r} is not a note id made by this server")
+        doc = {"approved_at": datetime.now(UTC).isoformat(timespec="seconds"), "note": note}
+        _private_dir(folder)
+        _write_private(folder / APPROVED_JSON, json.dumps(doc, ensure_ascii=False, indent=2))
+        _write_private(folder / APPROVED_TEXT, text.rstrip("\n") + "\n")
+        return doc["approved_at"]
+
+
+def _private_dir(path: Path) -> None:
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        path.mkdir(exist_ok=True, mode=0o700)
+    except OSError as exc:
+        raise OutputError(f"cannot create {path}: {exc.strerror}") from None
+
+
+def _write_private(path: Path, text: str) -> None:
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except OSError as exc:
+        raise OutputError(f"cannot write {path}: {exc.strerror}") from None

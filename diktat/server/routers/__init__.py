@@ -1,0 +1,1 @@
+"""One router per resource: health, openai (transcriptions), jobs, notes, stream_ws."""

@@ -1,0 +1,57 @@
+"""Upload jobs: POST /api/jobs (202, or 503 with Retry-After when the queue is full) and
+GET /api/jobs/{id} (status, progress, and at the end the transcript and the note)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
+
+from diktat.server.deps import ServicesDep, require_token
+from diktat.server.jobqueue import Job
+from diktat.server.schemas import JobCreated, JobState
+from diktat.server.uploads import spool
+
+router = APIRouter(prefix="/api/jobs", dependencies=[Depends(require_token)])
+
+QUEUE_FULL = ("Køen er full; prøv igjen om litt. / The job queue is full; try again in a "
+              "little while.")
+# A queued dictation takes seconds to a minute on a CPU; tell clients to wait about that long.
+RETRY_AFTER_S = 30
+
+
+@router.post("", status_code=202)
+async def create_job(request: Request, services: ServicesDep):
+    form = await request.form(max_files=1, max_fields=10)
+    try:
+        upload = form.get("file")
+        if not isinstance(upload, UploadFile):
+            raise HTTPException(422, "Missing the audio: send it as the multipart field 'file'.")
+        path = await run_in_threadpool(
+            spool, upload.file, Path(upload.filename or "").suffix, services.uploads_dir
+        )
+    finally:
+        await form.close()
+    job = Job(filename=Path(upload.filename or "opptak").name, path=path,
+              content_type=upload.content_type)
+    if not services.jobs.submit(job):
+        path.unlink(missing_ok=True)
+        return JSONResponse({"detail": QUEUE_FULL}, status_code=503,
+                            headers={"Retry-After": str(RETRY_AFTER_S)})
+    return JobCreated(id=job.id, status=job.status, filename=job.filename)
+
+
+@router.get("/{job_id}")
+def get_job(job_id: str, services: ServicesDep) -> JobState:
+    job = services.jobs.get(job_id)
+    if job is None:
+        raise HTTPException(404, f"No job {job_id!r} on this server (finished jobs are kept "
+                            "until the server restarts).")
+    return JobState(
+        id=job.id, status=job.status, filename=job.filename, progress=job.progress,
+        error=job.error, transcript=job.transcript, note_id=job.note_id, note=job.note,
+        note_text=job.note_text,
+    )

@@ -1,0 +1,60 @@
+"""Run the server: refuse an unauthenticated bind off loopback, then uvicorn, quietly.
+
+uvicorn's access log is off (URLs can carry the WebSocket token) and its own logging is kept at
+warnings (its INFO lines name WebSocket paths with their query string); the `Server` header is
+not sent.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+
+from diktat.config import ServerSettings, Settings
+from diktat.errors import ConfigError
+
+LOOPBACK_NAMES = frozenset({"localhost", "ip6-localhost", "ip6-loopback"})
+
+
+def is_loopback(host: str) -> bool:
+    if host.lower() in LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False  # a host name: it may resolve to any interface
+
+
+def check_bind(server: ServerSettings) -> None:
+    """Raise ConfigError (exit code 2) for a non-loopback host without a token."""
+    if not is_loopback(server.host) and not server.token:
+        raise ConfigError(
+            f"refusing to listen on {server.host} without an access token: anyone on the network "
+            "could read and write journal material. Set one with --token TOKEN or the "
+            "environment variable DIKTAT_SERVER__TOKEN, or bind to 127.0.0.1."
+        )
+
+
+def uvicorn_config(app, server: ServerSettings):
+    import uvicorn
+
+    return uvicorn.Config(
+        app, host=server.host, port=server.port, access_log=False, server_header=False,
+        log_level="warning", lifespan="on",
+    )
+
+
+def serve(settings: Settings) -> None:
+    """Check the bind, load the models (their errors surface as DiktatError, before any port
+    is opened), then serve until interrupted."""
+    import uvicorn
+
+    from diktat.server.app import create_app
+    from diktat.server.services import Services
+
+    check_bind(settings.server)
+    services = Services.build(settings)
+    try:
+        app = create_app(settings, services=services)
+        uvicorn.Server(uvicorn_config(app, settings.server)).run()
+    finally:
+        services.close()

@@ -1,0 +1,136 @@
+"""What the server shares between requests, built once from Settings when it starts.
+
+One engine (behind `SharedEngine`'s lock), one structuring backend, the session store, the
+audit log, the upload job queue and the live-stream slots. Routers get this object from
+`app.state.services` and hand it plain values — the engine never sees a FastAPI object.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from diktat.config import Settings
+from diktat.server.audit import AuditLog, actor_for
+from diktat.server.engine import Engine, SharedEngine
+from diktat.server.jobqueue import Job, JobQueue
+from diktat.server.notes import NoteService, load_structurer
+from diktat.server.uploads import decode_upload
+from diktat.structuring.lexicon import Lexicon
+from diktat.structuring.render import render
+from diktat.stt.options import DecodeOptions
+from diktat.stt.streaming.commands import VoiceCommand, load_commands
+from diktat.stt.streaming.journal import SessionStore
+from diktat.types import Transcript
+
+
+class StreamSlots:
+    """At most `limit` live dictations at once (each holds a thread and a session)."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.active = 0
+        self._lock = threading.Lock()
+
+    def acquire(self) -> bool:
+        with self._lock:
+            if self.active >= self.limit:
+                return False
+            self.active += 1
+            return True
+
+    def release(self) -> None:
+        with self._lock:
+            self.active -= 1
+
+
+@dataclass
+class Services:
+    settings: Settings
+    engine: SharedEngine
+    decode: DecodeOptions
+    store: SessionStore
+    notes: NoteService
+    audit: AuditLog
+    commands: tuple[VoiceCommand, ...]
+    uploads_dir: Path
+    streams: StreamSlots
+    jobs: JobQueue = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.jobs = JobQueue(self.settings.server.job_queue, self.run_job)
+
+    @property
+    def actor(self) -> str:
+        return actor_for(self.settings.server.token)
+
+    @classmethod
+    def build(cls, settings: Settings, engine: Engine | None = None) -> Services:
+        """Load the models (unless `engine` is given, e.g. by tests) and open the stores."""
+        from diktat.stt.factory import decode_options, load_engine
+
+        lexicon = Lexicon.builtin()
+        sessions = settings.session_store_dir
+        notes = NoteService(
+            load_structurer(settings.dictate.backend, settings.llm.model, lexicon),
+            lexicon, sessions, sessions.parent / "notes",
+        )
+        # Uploads wait for their turn here (0700, beside the sessions: journal material too).
+        # A fixed folder, emptied at start, so audio a killed server left does not linger.
+        uploads = sessions.parent / "uploads"
+        _purge(uploads)
+        return cls(
+            settings=settings,
+            engine=SharedEngine(engine if engine is not None else load_engine(settings)),
+            decode=decode_options(settings.asr),
+            store=SessionStore(sessions),
+            notes=notes,
+            audit=AuditLog(settings.audit_log_path),
+            commands=load_commands(settings.dictate.commands),
+            uploads_dir=uploads,
+            streams=StreamSlots(settings.server.max_streams),
+        )
+
+    def transcribe(self, samples: np.ndarray, decode: DecodeOptions | None = None) -> Transcript:
+        return self.engine.transcribe(samples, decode or self.decode)
+
+    def run_job(self, job: Job) -> None:
+        """The job worker's task: decode, transcribe, structure, audit (no content logged)."""
+        try:
+            self._run_job(job)
+        except Exception as exc:
+            self.audit.record("job.failed", actor=self.actor, job_id=job.id,
+                              error_type=type(exc).__name__)
+            raise
+
+    def _run_job(self, job: Job) -> None:
+        audio = decode_upload(job.path, content_type=job.content_type,
+                              max_duration_s=self.settings.server.max_duration_s)
+        job.progress = 0.1
+        transcript = self.transcribe(audio.samples)
+        job.progress = 0.8
+        note = self.notes.structure(transcript)
+        job.note_id = self.notes.note_id_for(None)
+        job.transcript = transcript.model_dump(mode="json")
+        job.note = note.model_dump(mode="json")
+        job.note_text = render(note, "text")
+        self.audit.record(
+            "job.done", actor=self.actor, job_id=job.id, note_id=job.note_id,
+            asr_model=transcript.model_id, asr_model_sha256=transcript.model_sha256,
+            structurer=self.notes.backend, audio_s=round(transcript.duration, 2),
+        )
+
+    def close(self) -> None:
+        self.jobs.close()
+        _purge(self.uploads_dir)
+
+
+def _purge(folder: Path) -> None:
+    """Create `folder` private, or empty it of files left by an earlier run."""
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    for leftover in folder.iterdir():
+        if leftover.is_file():
+            leftover.unlink(missing_ok=True)

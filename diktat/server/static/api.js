@@ -1,0 +1,81 @@
+// Server access: the optional ?token=T of the page URL goes along as a Bearer header on fetches
+// and as ?token=T on the WebSocket.
+
+const TOKEN = new URLSearchParams(location.search).get("token");
+
+export function wsUrl(path) {
+  const proto = location.protocol === "https:" ? "wss:" : "ws:";
+  const query = TOKEN ? `?token=${encodeURIComponent(TOKEN)}` : "";
+  return `${proto}//${location.host}${path}${query}`;
+}
+
+export class ApiError extends Error {
+  constructor(status, message, detail = "") {
+    super(message);
+    this.status = status;
+    this.detail = detail;
+  }
+}
+
+function detailOf(body) {
+  if (!body) return "";
+  if (typeof body === "string") return body;
+  const d = body.detail ?? body.message ?? body.error;
+  if (typeof d === "string") return d;
+  if (Array.isArray(d)) return d.map((x) => x.msg || JSON.stringify(x)).join("; ");
+  return d ? JSON.stringify(d) : "";
+}
+
+/** fetch + JSON; throws ApiError with a Norwegian message on failure. */
+export async function api(path, { method = "GET", json, form } = {}) {
+  const headers = {};
+  if (TOKEN) headers.Authorization = `Bearer ${TOKEN}`;
+  let body;
+  if (json !== undefined) {
+    headers["Content-Type"] = "application/json";
+    body = JSON.stringify(json);
+  } else if (form) {
+    body = form;
+  }
+  let res;
+  try {
+    res = await fetch(path, { method, headers, body });
+  } catch {
+    throw new ApiError(0, "Får ikke kontakt med diktat-tjeneren. Kjører den?");
+  }
+  let data = null;
+  const text = await res.text();
+  try {
+    data = text ? JSON.parse(text) : null;
+  } catch {
+    data = text;
+  }
+  if (!res.ok) {
+    const detail = detailOf(data);
+    throw new ApiError(res.status, errorText(res.status, detail), detail);
+  }
+  return { status: res.status, data };
+}
+
+/** A Norwegian reason for the server's (English) explanation of a rejected upload. */
+export function norwegianReason(detail) {
+  const d = String(detail || "");
+  if (/empty|0 bytes/i.test(d)) return "Filen er tom.";
+  if (/not an audio file/i.test(d)) return "Filen er ikke en lydfil (bruk wav, mp3, m4a, ogg, flac eller webm).";
+  if (/could not be decoded|corrupt|unsupported/i.test(d)) return "Lyden kunne ikke leses: filen er skadet eller i et ukjent format.";
+  if (/long|max_duration/i.test(d)) return "Opptaket er for langt for denne tjeneren; del det opp.";
+  if (/larger|max_upload|too large/i.test(d)) return "Filen er for stor for denne tjeneren.";
+  if (/queue is full|køen er full/i.test(d)) return "Tjeneren er opptatt, prøv igjen om litt.";
+  return "";
+}
+
+export function errorText(status, detail) {
+  if (status === 503 || status === 429) return "Tjeneren er opptatt, prøv igjen om litt.";
+  if (status === 401 || status === 403) return "Ingen tilgang: siden mangler riktig nøkkel (token).";
+  const reason = norwegianReason(detail);
+  if (reason) return reason;
+  if (status === 404) return "Fant ikke det som ble etterspurt (er tjeneren startet på nytt?).";
+  if (status === 413) return "Filen er for stor.";
+  if (status === 400 || status === 415 || status === 422) return "Tjeneren godtok ikke dataene.";
+  return `Feil på tjeneren (kode ${status}).`;
+}

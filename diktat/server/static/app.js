@@ -1,0 +1,353 @@
+// diktat page: dictation (button or hold Space), live text, the editable note with evidence,
+// approval (clipboard + JSON download), drafts in localStorage, batch jobs by drag and drop.
+
+import { api } from "./api.js";
+import { Dictation } from "./dictation.js";
+import { clearDraft, loadDraft, saveDraft } from "./drafts.js";
+import { Jobs, transcriptText } from "./jobs.js";
+import { NoteForm } from "./note-form.js";
+import { TranscriptView } from "./transcript.js";
+
+const $ = (id) => document.getElementById(id);
+const STATUS_TEXT = {
+  idle: "Klar", connecting: "Kobler til…", listening: "Lytter…", speech: "Lytter…",
+  silence: "Lytter…", paused: "Pause", finishing: "Lager notat…", done: "Notatet er klart – kontroller og godkjenn.",
+  closed: "Klar",
+};
+
+const state = {
+  noteId: null, sessionId: null, note: null, text: "", uncertain: [], epj: "", stale: false,
+  approved: null,
+};
+let dictation = null;
+let pttHeld = false;
+let lastLiveSave = 0;
+
+const view = new TranscriptView($("transcript-view"));
+const form = new NoteForm($("note-form"), {
+  onChange: (note) => {
+    state.note = note;
+    changed();
+  },
+  onEvidence: (ev) => showEvidence(ev),
+});
+
+// --- status and errors ------------------------------------------------------------------------
+function setStatus(key) {
+  const s = $("status");
+  s.textContent = STATUS_TEXT[key] ?? key;
+  s.dataset.status = key;
+  const active = dictation && ["connecting", "live", "paused"].includes(dictation.state);
+  $("record").disabled = Boolean(active) || dictation?.state === "finishing";
+  $("pause").disabled = !(dictation && ["live", "paused"].includes(dictation.state));
+  $("stop").disabled = !(dictation && ["live", "paused"].includes(dictation.state));
+  const paused = dictation?.state === "paused";
+  $("pause").textContent = paused ? "Fortsett" : "Pause";
+  document.body.classList.toggle("recording", dictation?.state === "live");
+}
+
+function showError(text) {
+  const e = $("error");
+  e.textContent = text;
+  e.hidden = !text;
+}
+
+// --- dictation --------------------------------------------------------------------------------
+async function startDictation({ ptt = false } = {}) {
+  if (dictation && !["closed", "idle"].includes(dictation.state)) return;
+  showError("");
+  setLive({ text: "", pending: "", tentative: "" });
+  dictation = new Dictation({
+    onStatus: (key) => setStatus(key === "closed" && dictation?.finished ? "done" : key),
+    onView,
+    onDone,
+    onError: showError,
+    onLevel: (db) => {
+      $("level").style.width = `${Math.max(0, Math.min(1, (db + 60) / 60)) * 100}%`;
+    },
+  });
+  try {
+    await dictation.start();
+    if (ptt && !pttHeld) dictation.pause(); // the key was released while connecting
+  } catch (err) {
+    showError(err.message);
+    setStatus("idle");
+  }
+}
+
+function setLive({ text, pending, tentative }) {
+  const join = (before, part) => (part && before && !/\s$/.test(before) ? ` ${part}` : part || "");
+  $("live-committed").textContent = text || "";
+  $("live-pending").textContent = join(text, pending);
+  $("live-tentative").textContent = join(`${text || ""}${pending || ""}`, tentative);
+}
+
+function onView(msg) {
+  setLive(msg);
+  $("live").dataset.recordedS = msg.recorded_s ?? "";
+  const key = msg.status === "paused" || dictation?.state === "paused" ? "paused"
+    : msg.status === "finishing" || dictation?.state === "finishing" ? "finishing" : "listening";
+  setStatus(key);
+  $("status").dataset.server = msg.status;
+  const now = Date.now();
+  if (msg.text && now - lastLiveSave > 2000) {  // a reload mid-dictation keeps the text
+    lastLiveSave = now;
+    saveDraft({ text: msg.text, uncertain: [], note: null, note_id: null,
+                session_id: dictation?.sessionId ?? null, epj: "", stale: true });
+  }
+}
+
+function parseNote(note) {
+  return typeof note === "string" ? JSON.parse(note) : note;
+}
+
+function onDone(msg) {
+  setLive({ text: msg.text, pending: "", tentative: "" });
+  load({
+    noteId: msg.note_id,
+    sessionId: msg.session_id,
+    note: parseNote(msg.note),
+    text: transcriptText(msg.transcript) || msg.text || "",
+    uncertain: msg.uncertain || [],
+    epj: msg.note_text || "",
+  });
+  setStatus("done");
+}
+
+// --- result: transcript, note, EPJ text -------------------------------------------------------
+function load({ noteId, sessionId = null, note, text, uncertain, epj, stale = false }) {
+  Object.assign(state, { noteId, sessionId, note, text, uncertain, epj, stale, approved: null });
+  $("result").hidden = false;
+  $("result").dataset.noteId = noteId || "";
+  $("transcript-edit").value = text;
+  setEditing(false);
+  view.set(text, uncertain);
+  form.render(note);
+  if (!note) {
+    $("note-form").replaceChildren(Object.assign(document.createElement("p"), {
+      className: "empty", textContent: "Ikke laget ennå – trykk «Lag notat på nytt fra teksten».",
+    }));
+  }
+  renderUncertain();
+  $("epj-text").value = epj;
+  $("approve-status").textContent = "";
+  $("download").disabled = true;
+  markStale(stale);
+  changed();
+}
+
+function renderUncertain() {
+  const list = $("uncertain-list");
+  list.replaceChildren();
+  $("uncertain-box").hidden = !state.uncertain.length;
+  for (const u of state.uncertain) {
+    const b = document.createElement("button");
+    b.type = "button";
+    b.className = u.drug_like ? "unc-word drug" : "unc-word";
+    b.textContent = `«${u.word}»` + (u.drug_like ? ` – legemiddel?${u.suggestion ? ` ${u.suggestion}` : ""}` : "") +
+      ` (sikkerhet ${Math.round(u.probability * 100)} %)`;
+    b.addEventListener("click", () => showEvidence(u.evidence));
+    const li = document.createElement("li");
+    li.append(b);
+    list.append(li);
+  }
+}
+
+function showEvidence(ev) {
+  if (state.stale) return;
+  setEditing(false);
+  const found = view.highlight(ev);
+  $("transcript-view").dataset.highlight = found ? `${ev.start}-${ev.end}` : "";
+}
+
+function setEditing(on) {
+  $("transcript-edit").hidden = !on;
+  $("transcript-view").hidden = on;
+  $("edit-transcript").textContent = on ? "Vis markeringer" : "Rediger transkripsjon";
+  if (!on) view.set(state.text, state.uncertain);
+}
+
+function markStale(stale) {
+  state.stale = stale;
+  $("transcript-stale").hidden = !stale;
+  form.setEvidenceEnabled(!stale);
+}
+
+function changed() {
+  const ok = saveDraft({
+    note_id: state.noteId, session_id: state.sessionId, note: state.note, text: state.text, uncertain: state.uncertain,
+    epj: state.epj, stale: state.stale,
+  });
+  document.body.dataset.draftSaved = ok ? String(Date.now()) : "";
+}
+
+async function restructure() {
+  const text = state.text.normalize("NFC").trim();
+  if (!text) return;
+  const btn = $("restructure");
+  btn.disabled = true;
+  try {
+    const json = state.sessionId ? { text, session_id: state.sessionId } : { text };
+    const { data } = await api("/api/structure", { method: "POST", json });
+    load({
+      noteId: data.note_id, sessionId: state.sessionId, note: parseNote(data.note), text,
+      uncertain: data.uncertain || [],
+      epj: data.note_text ?? data.text ?? "",
+    });
+    showError("");
+  } catch (err) {
+    showError(`Kunne ikke lage notatet: ${err.message}`);
+  } finally {
+    btn.disabled = false;
+  }
+}
+
+// --- approval -----------------------------------------------------------------------------------
+async function copyText(text) {
+  try {
+    await navigator.clipboard.writeText(text);
+    return true;
+  } catch {
+    const ta = document.createElement("textarea");
+    ta.value = text;
+    ta.setAttribute("readonly", "");
+    ta.style.position = "fixed";
+    ta.style.opacity = "0";
+    document.body.append(ta);
+    ta.select();
+    let ok = false;
+    try {
+      ok = document.execCommand("copy");
+    } catch {
+      ok = false;
+    }
+    ta.remove();
+    return ok;
+  }
+}
+
+function download() {
+  if (!state.approved) return;
+  const blob = new Blob([JSON.stringify(state.approved, null, 2)], { type: "application/json" });
+  const a = document.createElement("a");
+  a.href = URL.createObjectURL(blob);
+  a.download = `notat-${state.approved.note_id}.json`;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(a.href), 10000);
+}
+
+async function approve() {
+  const out = $("approve-status");
+  if (!state.noteId || !state.note) {
+    out.textContent = "Lag notatet først (trykk «Lag notat på nytt fra teksten»).";
+    return;
+  }
+  const text = $("epj-text").value;
+  $("approve").disabled = true;
+  try {
+    const { data } = await api(`/api/notes/${encodeURIComponent(state.noteId)}/approve`, {
+      method: "POST", json: { note: state.note, text },
+    });
+    state.approved = { note_id: data.note_id, approved_at: data.approved_at, text, note: state.note };
+    const copied = await copyText(text);
+    download();
+    $("download").disabled = false;
+    clearDraft();
+    const at = new Date(data.approved_at || Date.now());
+    const time = Number.isNaN(at.getTime()) ? "" : ` kl. ${at.toLocaleTimeString("nb-NO", { hour: "2-digit", minute: "2-digit" })}`;
+    out.className = copied ? "ok" : "error";
+    out.textContent = `Godkjent${time}. ` + (copied ? "Teksten er kopiert – lim den inn i journalen. "
+      : "Kopiering feilet: marker teksten og kopier med Ctrl+C. ") + `JSON lastet ned (notat-${data.note_id}.json).`;
+  } catch (err) {
+    out.className = "error";
+    out.textContent = `Godkjenning feilet: ${err.message}`;
+  } finally {
+    $("approve").disabled = false;
+  }
+}
+
+// --- drafts -------------------------------------------------------------------------------------
+function restoreDraft() {
+  const d = loadDraft();
+  if (!d || !(d.text || d.note || d.epj)) return;
+  load({ noteId: d.note_id ?? null, sessionId: d.session_id ?? null, note: d.note ?? null, text: d.text || "",
+         uncertain: d.uncertain || [], epj: d.epj || "", stale: Boolean(d.stale) });
+  const at = new Date(d.saved_at);
+  $("draft-notice-text").textContent = "Utkast gjenopprettet" + (Number.isNaN(at.getTime()) ? "."
+    : ` (lagret ${at.toLocaleString("nb-NO", { dateStyle: "short", timeStyle: "short" })}).`);
+  $("draft-notice").hidden = false;
+}
+
+function discardDraft() {
+  clearDraft();
+  Object.assign(state, { noteId: null, sessionId: null, note: null, text: "", uncertain: [],
+                         epj: "", stale: false });
+  $("result").hidden = true;
+  $("draft-notice").hidden = true;
+  form.render(null);
+  setLive({ text: "", pending: "", tentative: "" });
+  $("record").focus();
+}
+
+// --- keyboard push-to-talk ----------------------------------------------------------------------
+function typingTarget(t) {
+  return t instanceof HTMLElement && (t.isContentEditable ||
+    ["INPUT", "TEXTAREA", "SELECT", "BUTTON", "A", "SUMMARY", "LABEL"].includes(t.tagName));
+}
+
+document.addEventListener("keydown", (e) => {
+  if (e.code !== "Space" || e.ctrlKey || e.altKey || e.metaKey || typingTarget(e.target)) return;
+  e.preventDefault();
+  if (e.repeat || pttHeld) return;
+  pttHeld = true;
+  if (!dictation || ["closed", "idle"].includes(dictation.state)) startDictation({ ptt: true });
+  else if (dictation.state === "paused") dictation.resume();
+});
+
+document.addEventListener("keyup", (e) => {
+  if (e.code !== "Space" || !pttHeld) return;
+  pttHeld = false;
+  if (dictation?.state === "live") dictation.pause();
+});
+
+// --- wiring -------------------------------------------------------------------------------------
+$("record").addEventListener("click", () => startDictation());
+$("pause").addEventListener("click", () => {
+  if (dictation?.state === "live") dictation.pause();
+  else if (dictation?.state === "paused") dictation.resume();
+});
+$("stop").addEventListener("click", () => dictation?.stop());
+$("edit-transcript").addEventListener("click", () => setEditing($("transcript-edit").hidden));
+$("transcript-edit").addEventListener("input", (e) => {
+  state.text = e.target.value;
+  markStale(true);
+  changed();
+});
+$("restructure").addEventListener("click", restructure);
+$("epj-text").addEventListener("input", (e) => {
+  state.epj = e.target.value;
+  changed();
+});
+$("approve").addEventListener("click", approve);
+$("download").addEventListener("click", download);
+$("discard-draft").addEventListener("click", discardDraft);
+new Jobs({
+  drop: $("dropzone"), input: $("file-input"), list: $("jobs"),
+  onOpen: (job) => {
+    const text = transcriptText(job.transcript);
+    if (job.note && job.note_id) {
+      load({ noteId: job.note_id, note: parseNote(job.note), text,
+             uncertain: job.note.uncertain_words || [], epj: job.note_text || "" });
+    } else {
+      load({ noteId: null, note: null, text, uncertain: [], epj: "", stale: true });
+      restructure();
+    }
+    $("result").scrollIntoView({ behavior: "smooth" });
+  },
+});
+
+restoreDraft();
+setStatus("idle");
+document.body.dataset.ready = "true";

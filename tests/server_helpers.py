@@ -1,0 +1,113 @@
+"""A real `diktat serve` on loopback for tests and benchmarks: uvicorn in a thread, free port.
+
+`running_server` takes the test session's already loaded engine (through `Services.build`), so
+the model is loaded once however many servers a test module starts.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from diktat.config import Settings
+from diktat.server.app import create_app
+from diktat.server.run import uvicorn_config
+from diktat.server.services import Services
+
+
+@dataclass
+class RunningServer:
+    url: str
+    port: int
+    services: Services
+    settings: Settings
+
+    @property
+    def ws_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/ws/dictate"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def server_settings(root: Path, **server) -> Settings:
+    """Settings with every store under `root` and the [server] values given."""
+    return Settings(
+        sessions_dir=root / "sessions",
+        server={"host": "127.0.0.1", "port": free_port(), "audit_log": root / "audit.log",
+                **server},
+    )
+
+
+@contextlib.contextmanager
+def running_server(settings: Settings, engine) -> Iterator[RunningServer]:
+    import uvicorn
+
+    services = Services.build(settings, engine=engine)
+    server = uvicorn.Server(uvicorn_config(create_app(settings, services=services),
+                                           settings.server))
+    thread = threading.Thread(target=server.run, name="test-uvicorn", daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("the test server did not start")
+        time.sleep(0.05)
+    try:
+        yield RunningServer(f"http://127.0.0.1:{settings.server.port}", settings.server.port,
+                            services, settings)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=30)
+        services.close()
+
+
+def pcm16(samples: np.ndarray) -> bytes:
+    """float32 [-1, 1] → 16-bit little-endian PCM, as the web page sends it."""
+    return np.clip(np.round(samples * 32768.0), -32768, 32767).astype("<i2").tobytes()
+
+
+async def stream_clip(ws_url: str, samples: np.ndarray, *, frame_s: float = 0.1,
+                      realtime: bool = False, pace_s: float = 0.0) -> dict:
+    """Stream `samples` over /ws/dictate, send stop, and collect every message until the socket
+    closes. `realtime` paces frames by the clock (as a microphone would); else `pace_s` between
+    frames. Returns {"messages": [...], "frame_times": [...], "stop_sent": t, "done_at": t}."""
+    import asyncio
+
+    import websockets
+
+    frame = max(1, round(frame_s * 16_000))
+    messages: list[dict] = []
+    arrivals: list[float] = []
+    async with websockets.connect(ws_url, max_size=2**24, open_timeout=30) as ws:
+
+        async def receive() -> None:
+            async for raw in ws:
+                messages.append(json.loads(raw))
+                arrivals.append(time.monotonic())
+
+        reader = asyncio.create_task(receive())
+        started = time.monotonic()
+        for i, start in enumerate(range(0, len(samples), frame)):
+            await ws.send(pcm16(samples[start:start + frame]))
+            if realtime:
+                due = started + (i + 1) * frame_s
+                await asyncio.sleep(max(0.0, due - time.monotonic()))
+            elif pace_s:
+                await asyncio.sleep(pace_s)
+        stop_sent = time.monotonic()
+        await ws.send(json.dumps({"type": "stop"}))
+        await reader
+    return {"messages": messages, "arrivals": arrivals, "started": started,
+            "stop_sent": stop_sent}

@@ -1,0 +1,311 @@
+"""`diktat serve` HTTP API against a real server on loopback with the real model: the official
+`openai` client on the OpenAI-compatible endpoint, bad uploads, jobs, notes, audit, and the
+token rule for non-loopback binds (a real `diktat serve` subprocess)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import stat
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import numpy as np
+import pytest
+
+from tests.conftest import write_wav
+from tests.server_helpers import free_port, running_server, server_settings
+
+pytestmark = pytest.mark.slow
+
+MAX_UPLOAD_MB = 1.0
+MAX_DURATION_S = 20.0
+NOTE_TEXT = ("Pasienten har hatt en rolig natt. Blodtrykket var 130/80 og pulsen 72. "
+             "Hun fikk Paracet 1 g klokka åtte.")
+
+
+@pytest.fixture(scope="module")
+def server(engine, tmp_path_factory):
+    root = tmp_path_factory.mktemp("server-api")
+    settings = server_settings(root, max_upload_mb=MAX_UPLOAD_MB, max_duration_s=MAX_DURATION_S,
+                               job_queue=1)
+    with running_server(settings, engine) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def http(server):
+    with httpx.Client(base_url=server.url, timeout=120) as client:
+        yield client
+
+
+@pytest.fixture(scope="module")
+def short_clip(npsc_dir) -> Path:
+    return npsc_dir / "norwegian-short-3s.16k.wav"
+
+
+@pytest.fixture(scope="module")
+def openai_client(server):
+    from openai import OpenAI
+
+    return OpenAI(base_url=f"{server.url}/v1", api_key="ikke-brukt", max_retries=0, timeout=120)
+
+
+def audit_entries(server) -> list[dict]:
+    path = server.settings.audit_log_path
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def test_health_and_version(http, engine):
+    assert http.get("/health").json() == {"status": "ok"}
+    version = http.get("/version").json()
+    assert version["asr_model"] == engine.model_id
+    assert version["asr_model_sha256"] == engine.model_sha256
+    assert version["structurer"] == "rules"
+    assert "server" not in {k.lower() for k in http.get("/health").headers}
+
+
+@pytest.mark.parametrize("fmt", ["json", "text", "srt", "vtt", "verbose_json"])
+def test_openai_client_gets_every_response_format(openai_client, short_clip, fmt):
+    with open(short_clip, "rb") as f:
+        result = openai_client.audio.transcriptions.create(
+            model="whisper-1", file=f, response_format=fmt, language="no"
+        )
+    if fmt == "json":
+        text = result.text
+    elif fmt == "verbose_json":
+        assert result.language == "norwegian"
+        assert result.duration == pytest.approx(3.35, abs=0.1)
+        assert result.segments and result.segments[0].end > result.segments[0].start
+        text = result.text
+    else:
+        assert isinstance(result, str)
+        text = result
+        if fmt == "srt":
+            assert "-->" in result and result.startswith("1\n")
+        if fmt == "vtt":
+            assert result.startswith("WEBVTT")
+    assert "møte" in text.lower() or "stortinget" in text.lower()
+
+
+def test_openai_verbose_json_with_word_timestamps(openai_client, short_clip):
+    with open(short_clip, "rb") as f:
+        result = openai_client.audio.transcriptions.create(
+            model="whisper-1", file=f, response_format="verbose_json",
+            timestamp_granularities=["word", "segment"],
+        )
+    words = result.words
+    assert len(words) >= 3
+    assert all(w.end >= w.start for w in words)
+    assert [w.start for w in words] == sorted(w.start for w in words)
+
+
+def test_bad_uploads_get_clear_4xx_and_the_server_keeps_serving(
+    http, openai_client, short_clip, tmp_path
+):
+    import openai
+
+    cases = {
+        "oversize": ("big.wav", os.urandom(int(1.5 * MAX_UPLOAD_MB * 1024 * 1024)), 413,
+                     "larger than"),
+        "empty": ("empty.wav", b"", 400, "empty"),
+        "corrupt": ("corrupt.wav", b"RIFF\x10\x00\x00\x00WAVE" + os.urandom(20_000), 400,
+                    "could not be decoded"),
+        "text": ("notes.txt", b"Dette er ikke lyd.\n" * 50, 415, "not an audio file"),
+    }
+    quiet = np.random.default_rng(0).normal(0, 0.01, int(30 * 8000)).astype(np.float32)
+    long_wav = write_wav(tmp_path / "long.wav", quiet, rate=8000)
+    cases["too long"] = ("long.wav", long_wav.read_bytes(), 413, "at most 20 s")
+    for name, (filename, data, status, words) in cases.items():
+        r = http.post("/v1/audio/transcriptions", files={"file": (filename, data)},
+                      data={"model": "whisper-1"})
+        assert r.status_code == status, (name, r.text)
+        error = r.json()["error"]
+        assert words in error["message"], (name, error)
+        assert error["type"]
+    r = http.post("/v1/audio/transcriptions", files={"file": ("a.wav", short_clip.read_bytes())},
+                  data={"response_format": "xml"})
+    assert r.status_code == 422 and "response_format" in r.json()["error"]["message"]
+    r = http.post("/v1/audio/transcriptions", data={"model": "whisper-1"})
+    assert r.status_code == 422 and "'file'" in r.json()["error"]["message"]
+    # The official client surfaces the message too.
+    with pytest.raises(openai.BadRequestError, match="empty"):
+        openai_client.audio.transcriptions.create(model="whisper-1", file=("x.wav", b""))
+    # ... and a good request still works afterwards.
+    with open(short_clip, "rb") as f:
+        assert openai_client.audio.transcriptions.create(model="whisper-1", file=f).text
+
+
+def test_oversize_body_without_length_is_refused_while_it_arrives(http):
+    """A chunked upload (no Content-Length) is counted as it streams in, not read whole."""
+
+    def body():
+        yield b'--b\r\nContent-Disposition: form-data; name="file"; filename="a.wav"\r\n\r\n'
+        for _ in range(96):
+            yield os.urandom(16_384)  # 1.5 MB in all
+        yield b"\r\n--b--\r\n"
+
+    r = http.post("/v1/audio/transcriptions", content=body(),
+                  headers={"content-type": "multipart/form-data; boundary=b"})
+    assert r.status_code == 413 and "max_upload_mb" in r.json()["error"]["message"]
+    assert http.get("/health").status_code == 200
+
+
+def test_job_goes_from_queued_to_done_with_transcript_and_note(http, npsc_dir):
+    clip = npsc_dir / "norwegian-medium-8s.16k.wav"
+    r = http.post("/api/jobs", files={"file": (clip.name, clip.read_bytes(), "audio/wav")})
+    assert r.status_code == 202, r.text
+    job = r.json()
+    assert job["status"] == "queued" and job["filename"] == clip.name
+    state = wait_for_job(http, job["id"])
+    assert state["status"] == "done", state
+    assert state["progress"] == 1.0
+    assert "representantene" in state["transcript"]["segments"][0]["text"].lower() or \
+        "tatt sete" in " ".join(s["text"] for s in state["transcript"]["segments"])
+    assert state["note"]["metadata"]["asr_model_id"] == "whisper-base"
+    assert state["note_text"]
+    assert http.get("/api/jobs/nope").status_code == 404
+
+
+def test_bad_audio_job_fails_with_a_reason(http):
+    r = http.post("/api/jobs", files={"file": ("x.wav", b"not audio at all, just text")})
+    assert r.status_code == 202
+    state = wait_for_job(http, r.json()["id"])
+    assert state["status"] == "failed" and "not an audio file" in state["error"]
+
+
+def test_full_job_queue_answers_503_with_retry_after(server, http, short_clip):
+    data = short_clip.read_bytes()
+    with server.services.engine.lock.held():  # the worker blocks on the engine: jobs pile up
+        first = http.post("/api/jobs", files={"file": ("a.wav", data)}).json()
+        deadline = time.monotonic() + 30
+        while http.get(f"/api/jobs/{first['id']}").json()["status"] != "running":
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        second = http.post("/api/jobs", files={"file": ("b.wav", data)})
+        assert second.status_code == 202
+        full = http.post("/api/jobs", files={"file": ("c.wav", data)})
+        assert full.status_code == 503
+        assert int(full.headers["retry-after"]) > 0
+        assert "Køen er full" in full.json()["detail"] and "queue is full" in full.json()["detail"]
+    assert wait_for_job(http, first["id"])["status"] == "done"
+    assert wait_for_job(http, second.json()["id"])["status"] == "done"
+
+
+def test_structure_then_approve_stores_the_note_privately(server, http):
+    r = http.post("/api/structure", json={"text": NOTE_TEXT})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["note_id"].startswith("t-")
+    assert body["note"]["vital_signs"]["pulse"][0]["value"] == 72
+    assert "BT 130/80" in body["text"]
+    edited = body["text"] + "Kontrollert av sykepleier.\n"
+    r = http.post(f"/api/notes/{body['note_id']}/approve",
+                  json={"note": body["note"], "text": edited, "user": "sykepleier1"})
+    assert r.status_code == 200, r.text
+    assert r.json()["note_id"] == body["note_id"] and r.json()["approved_at"]
+    folder = server.settings.session_store_dir.parent / "notes" / body["note_id"]
+    approved = folder / "approved-note.txt"
+    assert approved.read_text(encoding="utf-8").startswith(body["text"].rstrip("\n"))
+    assert stat.S_IMODE(approved.stat().st_mode) == 0o600
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o700
+    r = http.post("/api/notes/../../etc/approve", json={"note": {}, "text": "x"})
+    assert r.status_code == 404
+    r = http.post("/api/notes/t-0123456789abcdef0/approve", json={"note": {}, "text": "x"})
+    assert r.status_code == 404
+    r = http.post("/api/structure", json={"txt": NOTE_TEXT})
+    assert r.status_code == 422
+
+
+def test_audit_log_records_ids_and_models_but_no_text(server, http):
+    http.post("/api/structure", json={"text": NOTE_TEXT})
+    entries = audit_entries(server)
+    actions = {e["action"] for e in entries}
+    assert {"server.started", "transcription.done", "job.done", "note.structured",
+            "note.approved"} <= actions
+    for e in entries:
+        assert e["actor"] == "local"
+        assert e["time"].endswith("Z") or "+00:00" in e["time"]
+    approved = next(e for e in entries if e["action"] == "note.approved")
+    assert approved["asr_model"] == "whisper-base" and approved["asr_model_sha256"]
+    raw = server.settings.audit_log_path.read_text(encoding="utf-8").lower()
+    for word in ("pasienten", "blodtrykket", "paracet", "stortinget", "møte", "kontrollert",
+                 "norwegian-short", ".wav"):
+        assert word not in raw
+    assert stat.S_IMODE(server.settings.audit_log_path.stat().st_mode) == 0o600
+
+
+def test_non_loopback_bind_needs_a_token(tmp_path):
+    cmd = [sys.executable, "-m", "diktat", "serve", "--host", "0.0.0.0",
+           "--sessions-dir", str(tmp_path / "sessions")]
+    env = {k: v for k, v in os.environ.items() if k != "DIKTAT_SERVER__TOKEN"}
+    refused = subprocess.run([*cmd, "--port", str(free_port())], capture_output=True,
+                             text=True, timeout=60, env=env)
+    assert refused.returncode == 2
+    assert "without an access token" in refused.stderr and "--token" in refused.stderr
+
+    port = free_port()
+    proc = subprocess.Popen([*cmd, "--port", str(port)], env=env | {
+        "DIKTAT_SERVER__TOKEN": "hemmelig-token-123"}, stderr=subprocess.PIPE, text=True)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        wait_until_up(url, proc)
+        assert httpx.get(f"{url}/version").status_code == 401
+        assert httpx.get(f"{url}/version",
+                         headers={"Authorization": "Bearer feil"}).status_code == 401
+        assert httpx.post(f"{url}/api/structure", json={"text": "x"}).status_code == 401
+        r = httpx.post(f"{url}/v1/audio/transcriptions", files={"file": ("a.wav", b"")})
+        assert r.status_code == 401 and r.json()["error"]["type"] == "authentication_error"
+        ok = httpx.get(f"{url}/version",
+                       headers={"Authorization": "Bearer hemmelig-token-123"})
+        assert ok.status_code == 200
+        assert asyncio.run(first_ws_frame(f"ws://127.0.0.1:{port}/ws/dictate")) == 1008
+        assert asyncio.run(first_ws_frame(
+            f"ws://127.0.0.1:{port}/ws/dictate?token=hemmelig-token-123")) == "ready"
+    finally:
+        proc.terminate()
+        _, err = proc.communicate(timeout=30)
+    assert "hemmelig" not in err
+    audit = (tmp_path / "audit.log").read_text(encoding="utf-8")
+    assert "hemmelig" not in audit and '"actor": "token:' in audit
+
+
+async def first_ws_frame(url: str) -> str | int:
+    """The type of the first message, or the close code when the server closes instead."""
+    import websockets
+
+    async with websockets.connect(url) as ws:
+        try:
+            first = json.loads(await ws.recv())["type"]
+        except websockets.ConnectionClosed as closed:
+            return closed.rcvd.code
+        await ws.send(json.dumps({"type": "stop"}))
+        async for _ in ws:
+            pass
+        return first
+
+
+def wait_for_job(http, job_id: str, timeout: float = 120) -> dict:
+    deadline = time.monotonic() + timeout
+    while True:
+        state = http.get(f"/api/jobs/{job_id}").json()
+        if state["status"] in ("done", "failed") or time.monotonic() > deadline:
+            return state
+        time.sleep(0.1)
+
+
+def wait_until_up(url: str, proc: subprocess.Popen, timeout: float = 90) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise AssertionError(f"server exited {proc.returncode}: {proc.stderr.read()}")
+        try:
+            if httpx.get(f"{url}/health", timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            time.sleep(0.2)
+    raise AssertionError("server did not come up")
