@@ -64,6 +64,9 @@ def test_empty_note_and_hidden_unclassified():
 def test_uncertain_words_and_warnings_are_listed(tmp_path):
     note = structure("Puls 72.", "auto", llm_model=str(tmp_path / "missing.gguf"))
     assert render(note).splitlines()[-1].startswith("Merknad: Språkmodell-strukturering")
+    # The EPJ text of a form that shows the warnings itself leaves them out.
+    assert "Merknad" not in render(note, review=False)
+    assert render(note, review=False).startswith("Vitale parametere:")
 
 
 def test_json_and_bad_format():

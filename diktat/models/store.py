@@ -32,6 +32,7 @@ from pydantic import BaseModel, ValidationError
 
 from diktat import __version__
 from diktat.errors import InputError, ModelCorrupt, ModelMissing, OutputError
+from diktat.fileio import fsync_dir, write_atomic
 from diktat.models.registry import (
     REGISTRY,
     ModelFile,
@@ -228,8 +229,8 @@ class ModelStore:
                     size=st.st_size, sha256=f.sha256, mtime_ns=st.st_mtime_ns
                 )
             marker = _Marker(name=spec.name, diktat_version=__version__, files=files)
-            _write_atomic(target / MARKER_NAME, marker.model_dump_json(indent=2).encode())
-            _fsync_dir(target)
+            write_atomic(target / MARKER_NAME, marker.model_dump_json(indent=2), mode=0o644)
+            fsync_dir(target)
         except OSError as exc:
             raise OutputError(f"Cannot write model {spec.name} in {target}: {exc}") from None
 
@@ -325,7 +326,7 @@ class ModelStore:
             with _exclusive_lock(self.root / ".sha256-cache.lock"):
                 cache = {k: v for k, v in _read_json(cache_path).items() if Path(k).exists()}
                 cache[key] = {"size": st.st_size, "mtime_ns": st.st_mtime_ns, "sha256": digest}
-                _write_atomic(cache_path, json.dumps(cache, indent=1).encode())
+                write_atomic(cache_path, json.dumps(cache, indent=1), mode=0o644)
         except OSError:
             log.warning(
                 "Cannot update %s; the checksum will be computed again next time", cache_path
@@ -397,28 +398,6 @@ def _exclusive_lock(path: Path) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(fh, fcntl.LOCK_UN)
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
-    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-    try:
-        with os.fdopen(fd, "wb") as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        Path(tmp_name).chmod(0o644)
-        os.replace(tmp_name, path)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _read_json(path: Path) -> dict:

@@ -222,6 +222,6 @@ def done_message(session_id: str, text: str, transcript: Transcript, note: Journ
         "text": text,
         "transcript": transcript.model_dump(mode="json"),
         "note": note.model_dump(mode="json"),
-        "note_text": render(note, "text"),
+        "note_text": render(note, "text", review=False),
         "uncertain": [w.model_dump(mode="json") for w in note.uncertain_words],
     }

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import re
 import secrets
 import threading
@@ -20,6 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from diktat.errors import DiktatError, InputError, OutputError
+from diktat.fileio import private_dir, write_atomic
 from diktat.structuring.lexicon import Lexicon
 from diktat.structuring.note import JournalNote
 from diktat.structuring.pipeline import Backend, RulesStructurer, Structurer, structure
@@ -103,20 +103,14 @@ class NoteService:
 
 def _private_dir(path: Path) -> None:
     try:
-        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        path.mkdir(exist_ok=True, mode=0o700)
+        private_dir(path.parent)
+        private_dir(path)
     except OSError as exc:
         raise OutputError(f"cannot create {path}: {exc.strerror}") from None
 
 
 def _write_private(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
     try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
+        write_atomic(path, text)
     except OSError as exc:
         raise OutputError(f"cannot write {path}: {exc.strerror}") from None

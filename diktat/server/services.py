@@ -116,7 +116,7 @@ class Services:
         job.note_id = self.notes.note_id_for(None)
         job.transcript = transcript.model_dump(mode="json")
         job.note = note.model_dump(mode="json")
-        job.note_text = render(note, "text")
+        job.note_text = render(note, "text", review=False)
         self.audit.record(
             "job.done", actor=self.actor, job_id=job.id, note_id=job.note_id,
             asr_model=transcript.model_id, asr_model_sha256=transcript.model_sha256,

@@ -116,8 +116,10 @@ def render_message(msg: IsbarMessage) -> list[str]:
     return lines
 
 
-def render_text(note: JournalNote, *, unclassified: bool = False) -> str:
-    """The note as plain text for the EPJ; ``unclassified`` adds sentences no section claimed."""
+def render_text(note: JournalNote, *, unclassified: bool = False, review: bool = True) -> str:
+    """The note as plain text for the EPJ; ``unclassified`` adds sentences no section claimed;
+    ``review`` adds the reviewer's aids (uncertain words, warnings), which a form that shows them
+    by itself leaves out so they are not pasted into the journal."""
     if note.is_empty and not (unclassified and note.unclassified):
         lines = [EMPTY_NOTE]
     else:
@@ -145,20 +147,23 @@ def render_text(note: JournalNote, *, unclassified: bool = False) -> str:
                 lines.append(f"- {kind + ': ' if kind else ''}{_prose([d])}")
         if unclassified and note.unclassified:
             lines.append(f"Ikke klassifisert: {_prose(note.unclassified)}")
-    if note.uncertain_words:
+    if review and note.uncertain_words:
         words = ", ".join(
             f"«{w.word}»" + (f" (legemiddel? {w.suggestion})" if w.suggestion else "")
             + f" {round(w.probability * 100)} %"
             for w in note.uncertain_words
         )
         lines.append(f"Usikre ord (kontroller): {words}")
-    lines += [f"Merknad: {w}" for w in note.warnings]
+    if review:
+        lines += [f"Merknad: {w}" for w in note.warnings]
     return "\n".join(lines) + "\n"
 
 
-def render(note: JournalNote, fmt: NoteFormat = "text", *, unclassified: bool = False) -> str:
+def render(
+    note: JournalNote, fmt: NoteFormat = "text", *, unclassified: bool = False, review: bool = True
+) -> str:
     if fmt == "json":
         return note.model_dump_json(indent=2) + "\n"
     if fmt == "text":
-        return render_text(note, unclassified=unclassified)
+        return render_text(note, unclassified=unclassified, review=review)
     raise ValueError(f"unknown note format {fmt!r}; choose from {', '.join(FORMATS)}")

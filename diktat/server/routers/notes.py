@@ -39,7 +39,7 @@ async def structure_text(
         asr_model=note.metadata.asr_model_id, asr_model_sha256=note.metadata.asr_model_sha256,
         structurer=note.metadata.backend,
     )
-    epj = render(note, "text")
+    epj = render(note, "text", review=False)
     return StructureResponse(
         note_id=note_id,
         note=note.model_dump(mode="json"),

@@ -35,6 +35,7 @@ import soundfile as sf
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from diktat.errors import InputError, OutputError
+from diktat.fileio import private_dir, write_atomic
 from diktat.stt.audio import SAMPLE_RATE
 from diktat.types import Word
 
@@ -273,19 +274,10 @@ class ActiveSession:
 
     def _write_atomic(self, name: str, text: str) -> Path:
         target = self.path / name
-        tmp = self.path / f".{name}.tmp"
         try:
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                f.write(text)
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, target)
-            _fsync_dir(self.path)
+            return write_atomic(target, text, sync_dir=True)
         except OSError as exc:
             raise OutputError(f"cannot write {target}: {exc.strerror}") from None
-        return target
-
 
 def _read_meta(path: Path) -> SessionMeta | None:
     try:
@@ -314,19 +306,9 @@ def _locked(path: Path) -> Iterator[None]:
 
 def _private_dir(path: Path) -> None:
     try:
-        path.mkdir(parents=True, exist_ok=True, mode=0o700)
-        if path.stat().st_mode & 0o077:
-            os.chmod(path, 0o700)
+        private_dir(path)
     except OSError as exc:
         raise OutputError(f"cannot create the session store {path}: {exc.strerror}") from None
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def _now() -> str:

@@ -1,0 +1,49 @@
+"""Durable writes for what diktat keeps: a temp file in the target's folder, fsync, rename.
+
+A reader never sees a half-written file, and after a crash either the old or the new content
+is on disk. Journal material (sessions, approved notes) is written with mode 0600 in 0700
+folders; model files with 0644. Errors are left as OSError for the caller to word.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+
+def write_atomic(path: Path, data: str | bytes, *, mode: int = 0o600, sync_dir: bool = False
+                 ) -> Path:
+    """Replace `path` with `data` (text as UTF-8); `sync_dir` also makes the rename durable."""
+    payload = data.encode("utf-8") if isinstance(data, str) else data
+    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(payload)
+            out.flush()
+            os.fsync(out.fileno())
+        os.chmod(tmp_name, mode)
+        os.replace(tmp_name, path)
+    except BaseException:
+        Path(tmp_name).unlink(missing_ok=True)
+        raise
+    if sync_dir:
+        fsync_dir(path.parent)
+    return path
+
+
+def fsync_dir(path: Path) -> None:
+    """Make the entries of folder `path` (a rename, a new file) durable."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def private_dir(path: Path) -> Path:
+    """Create `path` (and missing parents) readable by the owner only; tighten it if it exists."""
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if path.stat().st_mode & 0o077:
+        os.chmod(path, 0o700)
+    return path
