@@ -188,6 +188,8 @@ def main() -> None:
     ap.add_argument("--pause", type=float, default=0.6, help="pause that ends an utterance")
     ap.add_argument("--trim-after", type=float, default=None,
                     help="StreamingOptions.trim_after_s (default: the options' default)")
+    ap.add_argument("--min-chunk", type=float, default=None,
+                    help="StreamingOptions.min_chunk_s (default: the options' default)")
     ap.add_argument("--virtual-clock", action="store_true",
                     help="model the decode time instead of replaying in real time")
     ap.add_argument("--show-text", action="store_true", help="print the final texts")
@@ -218,6 +220,8 @@ def main() -> None:
     if args.trim_after is not None:
         options = replace(options, trim_after_s=args.trim_after,
                           max_buffer_s=max(options.max_buffer_s, args.trim_after))
+    if args.min_chunk is not None:
+        options = replace(options, min_chunk_s=args.min_chunk)
     timed = TimedEngine(engine)
     processor = StreamingProcessor(timed, options)
     gate = VadGate(processor, pause_s=args.pause)
