@@ -11,21 +11,18 @@ path. Approved notes are journal material: folders 0700, files 0600.
 from __future__ import annotations
 
 import json
-import logging
 import re
 import secrets
 import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
-from diktat.errors import DiktatError, InputError, OutputError
+from diktat.errors import InputError, OutputError
 from diktat.fileio import private_dir, write_atomic
 from diktat.structuring.lexicon import Lexicon
 from diktat.structuring.note import JournalNote
-from diktat.structuring.pipeline import Backend, RulesStructurer, Structurer, structure
+from diktat.structuring.pipeline import Backend, Structurer, load_backend, structure
 from diktat.types import Transcript
-
-log = logging.getLogger(__name__)
 
 SESSION_ID = re.compile(r"^[0-9]{8}-[0-9]{6}-[0-9a-f]{6}$")
 TEXT_NOTE_ID = re.compile(r"^t-[0-9a-f]{16}$")
@@ -34,18 +31,8 @@ APPROVED_TEXT = "approved-note.txt"
 
 
 def load_structurer(backend: Backend, llm_model: str | None, lexicon: Lexicon) -> Structurer:
-    """The backend, loaded once: 'auto' falls back to the rules when the LLM is unavailable."""
-    if backend == "rules":
-        return RulesStructurer(lexicon)
-    from diktat.structuring.llm import load_structurer as load_llm
-
-    try:
-        return load_llm(llm_model, lexicon=lexicon)
-    except DiktatError as exc:
-        if backend == "llm":
-            raise
-        log.warning("llm backend unavailable, the server structures with the rules: %s", exc)
-        return RulesStructurer(lexicon)
+    """The backend, loaded once for every request ('auto': the rules when the LLM is missing)."""
+    return load_backend(backend, lexicon, llm_model)
 
 
 class NoteService:

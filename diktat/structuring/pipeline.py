@@ -180,8 +180,10 @@ def _language_warning(transcript: Transcript) -> str | None:
     return None
 
 
-def _backend(backend: Backend, lexicon: Lexicon, llm_model: str | None, warnings: list[str]
-             ) -> Structurer:
+def load_backend(backend: Backend, lexicon: Lexicon, llm_model: str | None,
+                 warnings: list[str] | None = None) -> Structurer:
+    """The structurer for `backend`; 'auto' falls back to the rules when the LLM cannot load
+    (noted in `warnings`), 'llm' raises."""
     if backend == "rules":
         return RulesStructurer(lexicon)
     from diktat.structuring.llm import load_structurer
@@ -192,7 +194,8 @@ def _backend(backend: Backend, lexicon: Lexicon, llm_model: str | None, warnings
         if backend == "llm":
             raise
         log.warning("llm backend unavailable, using the rules: %s", exc)
-        warnings.append(LLM_MISSING)
+        if warnings is not None:
+            warnings.append(LLM_MISSING)
         return RulesStructurer(lexicon)
 
 
@@ -220,7 +223,7 @@ def structure(
     lexicon = lexicon or Lexicon.builtin()
     warnings: list[str] = []
     if structurer is None:
-        structurer = _backend(backend, lexicon, llm_model, warnings)
+        structurer = load_backend(backend, lexicon, llm_model, warnings)
     note = structurer.structure(transcript) if transcript.text else JournalNote()
     if transcript.text and (lang := _language_warning(transcript)):
         warnings.append(lang)
