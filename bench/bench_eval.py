@@ -31,9 +31,10 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+from results_file import RESULTS, write_results
+
 REPO = Path(__file__).resolve().parents[1]
 TEXTS = REPO.parent / "shared" / "data" / "text" / "syntetisk_med_asr" / "texts.jsonl"
-RESULTS = REPO / "bench" / "results"
 MAX_WORDS = 15
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s")
 
@@ -154,8 +155,7 @@ def main() -> None:
         "ratio_wall": evaluated["wall_s"] / pure["wall_s"],
         "ratio_eval_wall_to_pure_loop": evaluated["wall_s"] / pure["loop_s"],
     }
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
-    (RESULTS / f"eval-{stamp}.json").write_text(json.dumps(result, indent=2) + "\n")
+    write_results("eval", result)
     print(f"pure transcription: {pure['wall_s']:.1f} s wall ({pure['loop_s']:.1f} s transcribing "
           f"{pure['clips']} clips, model load {pure['load_s']:.1f} s), "
           f"peak {pure['peak_rss_mib']:.0f} MiB")

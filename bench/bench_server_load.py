@@ -39,10 +39,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
+from results_file import write_results
 
 REPO = Path(__file__).resolve().parents[1]
 SPEECH = REPO.parent / "shared" / "data" / "speech"
-RESULTS = REPO / "bench" / "results"
 FRAME_S = 0.1
 RATE = 16_000
 
@@ -334,10 +334,7 @@ def main() -> int:
         "time": datetime.now(UTC).isoformat(timespec="seconds"),
     }
     print_summary(summary)
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    out = RESULTS / f"server-load-{datetime.now(UTC):%Y%m%dT%H%M%S}.json"
-    out.write_text(json.dumps(summary, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    print(f"written {out.relative_to(REPO)}")
+    print(f"written {write_results('server-load', summary).relative_to(REPO)}")
     ok = (summary["all_done"] and summary["all_own_text"] and summary["all_audio_intact"]
           and summary["distinct_sessions"])
     return 0 if ok else 1

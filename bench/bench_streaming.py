@@ -35,6 +35,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
+from results_file import RESULTS, write_results
 
 REPO = Path(__file__).resolve().parents[1]
 KING = REPO.parent / "shared" / "data" / "speech" / "king" / "king.mp3"
@@ -193,7 +194,7 @@ def main() -> None:
     ap.add_argument("--virtual-clock", action="store_true",
                     help="model the decode time instead of replaying in real time")
     ap.add_argument("--show-text", action="store_true", help="print the final texts")
-    ap.add_argument("--out", type=Path, default=REPO / "bench" / "results")
+    ap.add_argument("--out", type=Path, default=RESULTS)
     args = ap.parse_args()
     if not args.audio.exists():
         sys.exit(f"no benchmark audio: {args.audio} is absent (it lives in ../shared)")
@@ -307,10 +308,7 @@ def main() -> None:
     if args.show_text:
         print("streamed:", streamed)
         print("offline: ", offline)
-    args.out.mkdir(parents=True, exist_ok=True)
-    out = args.out / f"streaming-{datetime.now(UTC):%Y%m%dT%H%M%S}.json"
-    out.write_text(json.dumps(report, ensure_ascii=False, indent=2))
-    print(f"full results: {out}")
+    print(f"full results: {write_results('streaming', report, args.out)}")
 
 
 if __name__ == "__main__":

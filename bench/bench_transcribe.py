@@ -24,6 +24,8 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+from results_file import RESULTS, write_results
+
 REPO = Path(__file__).resolve().parents[1]
 SPEECH = REPO.parent / "shared" / "data" / "speech"
 
@@ -112,7 +114,7 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--models-dir", type=Path, default=None)
     ap.add_argument("--nrk", type=int, default=0, help="also time the first N NRK excerpts")
-    ap.add_argument("--out", type=Path, default=REPO / "bench" / "results")
+    ap.add_argument("--out", type=Path, default=RESULTS)
     args = ap.parse_args()
 
     if args.worker:
@@ -176,10 +178,7 @@ def main() -> None:
     if "speedup" in report:
         print(f"speed-up of diktat over plain faster-whisper on long-form: "
               f"{report['speedup']:.2f}x")
-    args.out.mkdir(parents=True, exist_ok=True)
-    out = args.out / f"transcribe-{datetime.now(UTC):%Y%m%dT%H%M%S}.json"
-    out.write_text(json.dumps(report, ensure_ascii=False, indent=2))
-    print(f"full results: {out}")
+    print(f"full results: {write_results('transcribe', report, args.out)}")
 
 
 if __name__ == "__main__":
