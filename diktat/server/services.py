@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from diktat.config import Settings
+from diktat.fileio import private_dir
 from diktat.server.audit import AuditLog, actor_for
 from diktat.server.engine import Engine, SharedEngine
 from diktat.server.jobqueue import Job, JobQueue
@@ -130,7 +131,7 @@ class Services:
 
 def _purge(folder: Path) -> None:
     """Create `folder` private, or empty it of files left by an earlier run."""
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    private_dir(folder)
     for leftover in folder.iterdir():
         if leftover.is_file():
             leftover.unlink(missing_ok=True)

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from diktat.errors import InputError
+from diktat.fileio import private_dir
 from diktat.stt.audio import Audio, load_audio, probe_duration
 
 # Bodies larger than the limit are drained up to this many times the limit, then cut off.
@@ -122,7 +123,7 @@ def _content_length(scope) -> int | None:
 
 def spool(upload: BinaryIO, suffix: str, folder: Path) -> Path:
     """Copy an uploaded file object into a new private file under `folder`."""
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    private_dir(folder)
     safe_suffix = suffix if suffix.isascii() and suffix[1:].isalnum() and len(suffix) <= 8 else ""
     fd, name = tempfile.mkstemp(prefix="upload-", suffix=safe_suffix, dir=folder)
     with os.fdopen(fd, "wb") as out:
