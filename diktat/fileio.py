@@ -11,12 +11,16 @@ import os
 import tempfile
 from pathlib import Path
 
+# A crash between write and rename leaves `.<name>.<random>.part` (the model store's cleanup
+# removes such leftovers from a model folder).
+PART_SUFFIX = ".part"
+
 
 def write_atomic(path: Path, data: str | bytes, *, mode: int = 0o600, sync_dir: bool = False
                  ) -> Path:
     """Replace `path` with `data` (text as UTF-8); `sync_dir` also makes the rename durable."""
     payload = data.encode("utf-8") if isinstance(data, str) else data
-    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=PART_SUFFIX)
     try:
         with os.fdopen(fd, "wb") as out:
             out.write(payload)
