@@ -60,6 +60,7 @@ class TimedEngine:
 
     def __init__(self, engine) -> None:
         self.engine = engine
+        self.workers = engine.workers
         self.durations: list[float] = []
         self.windows: list[float] = []
 
@@ -191,8 +192,13 @@ def main() -> None:
                     help="StreamingOptions.trim_after_s (default: the options' default)")
     ap.add_argument("--min-chunk", type=float, default=None,
                     help="StreamingOptions.min_chunk_s (default: the options' default)")
+    ap.add_argument("--end-pad", type=float, default=None,
+                    help="VadGate.end_pad_s: audio after the end of speech the closing decode sees")
+    ap.add_argument("--parallel", type=int, default=None,
+                    help="decodes at once (default: the engine's workers, as live dictation)")
     ap.add_argument("--virtual-clock", action="store_true",
-                    help="model the decode time instead of replaying in real time")
+                    help="model the decode time instead of replaying in real time "
+                    "(one decode at a time)")
     ap.add_argument("--show-text", action="store_true", help="print the final texts")
     ap.add_argument("--out", type=Path, default=RESULTS)
     args = ap.parse_args()
@@ -213,7 +219,7 @@ def main() -> None:
     )
 
     settings = load_settings()
-    engine = load_engine(settings)
+    engine = load_engine(settings, live=True)
     samples = load_audio(args.audio).samples
     if args.seconds:
         samples = samples[: round(args.seconds * 16_000)]
@@ -223,15 +229,19 @@ def main() -> None:
                           max_buffer_s=max(options.max_buffer_s, args.trim_after))
     if args.min_chunk is not None:
         options = replace(options, min_chunk_s=args.min_chunk)
+    parallel = 1 if args.virtual_clock else args.parallel or engine.workers
+    options = replace(options, parallel_decodes=parallel)
     timed = TimedEngine(engine)
     processor = StreamingProcessor(timed, options)
-    gate = VadGate(processor, pause_s=args.pause)
+    gate = VadGate(processor, pause_s=args.pause,
+                   **({} if args.end_pad is None else {"end_pad_s": args.end_pad}))
     gate.process_iter()  # loads Silero before the clock starts
     load_before = os.getloadavg()
     if args.virtual_clock:
         stamped = replay_virtual(gate, samples, args.chunk, timed)
     else:
         stamped = replay(gate, samples, args.chunk)
+    gate.close()
     load_after = os.getloadavg()
     audio_s = len(samples) / 16_000
 
@@ -288,6 +298,7 @@ def main() -> None:
              else "in real time")
     print(f"{args.audio.name}: {audio_s:.1f} s replayed {clock}, {args.chunk:.2f} s chunks, "
           f"pause {args.pause:.2f} s, buffer trimmed after {options.trim_after_s:.0f} s, "
+          f"{parallel} decode(s) at once ({engine.threads} thread(s) each), "
           f"{os.cpu_count()} CPUs, load average {load_before[0]:.1f} before / "
           f"{load_after[0]:.1f} after")
     print(line("final text after end of speech", report["final_delay_s"], TARGET_FINAL_S))

@@ -54,7 +54,14 @@ class AsrSettings(BaseModel):
     )
     device: Literal["auto", "cpu", "cuda"] = "auto"
     compute_type: str = Field(default="auto", description="auto, int8, int8_float16, float16, ...")
-    threads: int = Field(default=0, ge=0, description="CPU threads; 0 = number of cores")
+    threads: int = Field(
+        default=0, ge=0, description="CPU threads per worker; 0 = the cores shared by the workers"
+    )
+    workers: int = Field(
+        default=0, ge=0, le=16,
+        description="Decodes at once; 0 = auto (2 for live dictation and the server on a CPU "
+        "with 2 or more cores, else 1)",
+    )
     language: str = Field(default="no", description="Whisper language code: no (bokmål) or nn")
     beam_size: int = Field(default=5, ge=1, le=10)
     vad: bool = True

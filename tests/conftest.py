@@ -46,7 +46,9 @@ def whisper_model(models_root):
 
 @pytest.fixture(scope="session")
 def engine(whisper_model):
-    """The real bundled Whisper base model, loaded once for the whole session."""
+    """The real bundled Whisper base model, loaded once for the whole session: two workers, as
+    the server and live dictation load it (so the server's live streams decode in parallel
+    here too), with two threads each so that batch tests run as fast as on one worker."""
     from diktat.stt.options import EngineOptions
     from diktat.stt.whisper import WhisperEngine
 
@@ -54,7 +56,7 @@ def engine(whisper_model):
         whisper_model.path,
         model_id=whisper_model.name,
         model_sha256=whisper_model.sha256,
-        options=EngineOptions(device="cpu"),
+        options=EngineOptions(device="cpu", workers=2, threads=2),
     )
 
 

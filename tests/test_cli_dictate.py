@@ -205,6 +205,7 @@ class SilentDecoder:
 
     model_id = "silent"
     model_sha256 = None
+    workers = 1
 
     def decode_window(self, samples, opts, *, max_new_tokens=None):
         return []

@@ -5,6 +5,7 @@ token rule for non-loopback binds (a real `diktat serve` subprocess)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import stat
@@ -180,7 +181,10 @@ def test_bad_audio_job_fails_with_a_reason(http):
 
 def test_full_job_queue_answers_503_with_retry_after(server, http, short_clip):
     data = short_clip.read_bytes()
-    with server.services.engine.lock.held():  # the worker blocks on the engine: jobs pile up
+    slots = server.services.engine.slots
+    with contextlib.ExitStack() as every_slot:  # the job worker blocks on the engine: jobs pile up
+        for _ in range(slots.places):
+            every_slot.enter_context(slots.held())
         first = http.post("/api/jobs", files={"file": ("a.wav", data)}).json()
         deadline = time.monotonic() + 30
         while http.get(f"/api/jobs/{first['id']}").json()["status"] != "running":

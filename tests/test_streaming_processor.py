@@ -8,6 +8,8 @@ measures latency in real time).
 from __future__ import annotations
 
 import json
+import threading
+import time
 
 import jiwer
 import numpy as np
@@ -22,6 +24,8 @@ from tests.conftest import SHARED
 
 KING = SHARED / "data" / "speech" / "king" / "king.mp3"
 CHUNK_S = 0.5
+FIRST = "Pasienten sov godt i natt."
+SECOND = "Blodtrykket var hundre og førti over åtti."
 
 
 def stream(streamer, samples: np.ndarray) -> list[StreamEvent]:
@@ -130,8 +134,8 @@ def test_noise_and_breathing_through_the_gate_yield_no_text(engine, make_noise):
 def test_a_pause_between_two_sentences_gives_two_finals(engine, espeak, synth_dir):
     from diktat.eval.synth import synthesize
 
-    first = synthesize("Pasienten sov godt i natt.", synth_dir / "first.wav")
-    second = synthesize("Blodtrykket var hundre og førti over åtti.", synth_dir / "second.wav")
+    first = synthesize(FIRST, synth_dir / "first.wav")
+    second = synthesize(SECOND, synth_dir / "second.wav")
     a, b = (load_audio(r.path).samples for r in (first, second))
     gap = np.zeros(2 * SAMPLE_RATE, dtype=np.float32)
     samples = np.concatenate([a, gap, b, gap[: SAMPLE_RATE // 2]])
@@ -144,6 +148,66 @@ def test_a_pause_between_two_sentences_gives_two_finals(engine, espeak, synth_di
     assert finals[0].end <= first_end + 0.3
     assert finals[1].start >= first_end + gap.size / SAMPLE_RATE - 0.5
     assert all(f.text for f in finals)
+
+
+def stream_in_real_time(streamer, samples: np.ndarray, chunk_s: float = 0.1) -> list[StreamEvent]:
+    """Hand over `chunk_s` chunks at the pace of the wall clock, as a microphone would."""
+    chunk = round(chunk_s * SAMPLE_RATE)
+    events: list[StreamEvent] = []
+    started = time.perf_counter()
+    for i, at in enumerate(range(0, len(samples), chunk)):
+        time.sleep(max(0.0, started + i * chunk_s - time.perf_counter()))
+        streamer.insert_audio_chunk(samples[at : at + chunk])
+        events += streamer.process_iter()
+    return events + streamer.finish()
+
+
+def test_live_pace_with_two_decodes_at_once_streams_to_the_offline_text(
+    engine, espeak, synth_dir
+):
+    """Live dictation decodes in the background on two workers (the session engine has two):
+    the closing decode of each utterance overlaps the regular one in flight."""
+    from diktat.eval.synth import synthesize
+
+    first = synthesize(FIRST, synth_dir / "first.wav")
+    second = synthesize(SECOND, synth_dir / "second.wav")
+    a, b = (load_audio(r.path).samples for r in (first, second))
+    gap = np.zeros(SAMPLE_RATE, dtype=np.float32)
+    samples = np.concatenate([a, gap, b, gap])
+    overlapping = ConcurrencyProbe(engine)
+    processor = StreamingProcessor(overlapping, StreamingOptions(parallel_decodes=2))
+    gate = VadGate(processor)
+    try:
+        events = stream_in_real_time(gate, samples)
+    finally:
+        gate.close()
+    assert_append_only(events)
+    finals = [e.text for e in events if e.kind == "final"]
+    assert len(finals) == 2, json.dumps(finals, ensure_ascii=False)
+    offline = engine.transcribe(samples, DecodeOptions()).text
+    assert wer(offline, " ".join(finals)) <= 0.4, (offline, finals)
+    assert overlapping.most_at_once == 2
+
+
+class ConcurrencyProbe:
+    """Passes decodes through and counts how many ran at once."""
+
+    def __init__(self, inner) -> None:
+        self.inner = inner
+        self.workers = 2
+        self.most_at_once = 0
+        self._running = 0
+        self._lock = threading.Lock()
+
+    def decode_window(self, samples, opts, *, max_new_tokens=None):
+        with self._lock:
+            self._running += 1
+            self.most_at_once = max(self.most_at_once, self._running)
+        try:
+            return self.inner.decode_window(samples, opts, max_new_tokens=max_new_tokens)
+        finally:
+            with self._lock:
+                self._running -= 1
 
 
 # --- The buffering, timing and gating logic, with a fake recogniser (no model) ---------------
@@ -260,3 +324,75 @@ def test_the_buffer_stays_bounded_when_decodes_never_agree():
     options = StreamingOptions(trim_after_s=2.0, max_buffer_s=3.0)
     stream(StreamingProcessor(babbler, options), spoken(*range(1, 41)))
     assert max(babbler.windows) <= 3.5
+
+
+class HeldRecogniser(BlockRecogniser):
+    """A BlockRecogniser whose decodes run in the background and finish only when released."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.held: list[threading.Event] = []
+        self.running = 0
+        self.most_at_once = 0
+        self._lock = threading.Condition()
+
+    def decode_window(self, samples, opts, *, max_new_tokens=None):
+        release = threading.Event()
+        with self._lock:
+            self.held.append(release)
+            self.running += 1
+            self.most_at_once = max(self.most_at_once, self.running)
+            self._lock.notify_all()
+        try:
+            assert release.wait(10), "a test never released this decode"
+            return super().decode_window(samples, opts, max_new_tokens=max_new_tokens)
+        finally:
+            with self._lock:
+                self.running -= 1
+
+    def release_later(self, order: list[int]) -> threading.Thread:
+        """Once len(order) decodes have started, let them finish in `order`."""
+
+        def run() -> None:
+            with self._lock:
+                self._lock.wait_for(lambda: len(self.held) >= len(order), timeout=10)
+            for i in order:
+                time.sleep(0.05)
+                self.held[i].set()
+
+        thread = threading.Thread(target=run, daemon=True)
+        thread.start()
+        return thread
+
+
+def test_parallel_decodes_keep_a_worker_for_the_closing_decode_and_keep_their_order():
+    recogniser = HeldRecogniser()
+    processor = StreamingProcessor(recogniser, StreamingOptions(parallel_decodes=2))
+    processor.insert_audio_chunk(spoken(1, 2))
+    assert processor.process_iter() == []  # decode 1 runs; the call does not wait for it
+    processor.insert_audio_chunk(spoken(3))
+    assert processor.process_iter() == []  # no second regular decode: that worker is kept
+    assert len(recogniser.held) <= 1
+    releasing = recogniser.release_later([1, 0])  # the later decode finishes first
+    events = processor.process_iter(force=True)  # the closing decode takes the kept worker
+    releasing.join()
+    assert recogniser.most_at_once == 2
+    assert [(e.kind, e.text) for e in events] == [
+        ("tentative", "w1 w2"), ("committed", "w1 w2"), ("tentative", "w3"),
+    ]
+    events = processor.end_utterance()
+    assert [(e.kind, e.text) for e in events] == [("committed", "w3"), ("final", "w1 w2 w3")]
+    assert len(recogniser.windows) == 2, "the closing decode saw all the audio: no third"
+    processor.close()
+
+
+def test_ending_an_utterance_waits_for_the_decode_in_flight():
+    recogniser = HeldRecogniser()
+    processor = StreamingProcessor(recogniser, StreamingOptions(parallel_decodes=2))
+    processor.insert_audio_chunk(spoken(4, 5))
+    assert processor.process_iter() == []
+    recogniser.release_later([0])
+    events = processor.end_utterance()
+    assert [(e.kind, e.text) for e in events][-1] == ("final", "w4 w5")
+    assert len(recogniser.windows) == 1
+    processor.close()

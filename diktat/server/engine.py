@@ -1,9 +1,11 @@
-"""One loaded engine shared by every request, decoding one window or file at a time.
+"""One loaded engine shared by every request, decoding as many windows or files at once as it
+has workers.
 
-CTranslate2 already uses every core for one decode; running eight sessions' decodes at once
-would only make them thrash. `SharedEngine` exposes the engine protocol (`transcribe`,
-`decode_window`, `model_id`, `model_sha256`) and passes each call through a first-come,
-first-served lock, so concurrent dictations take turns in order and none starves.
+The engine's workers share the cores (two single-threaded workers on 2 cores); running eight
+sessions' decodes at once would only make them thrash. `SharedEngine` exposes the engine
+protocol (`transcribe`, `decode_window`, `model_id`, `model_sha256`, `workers`) and passes each
+call through a first-come, first-served gate with one place per worker, so concurrent
+dictations take turns in order and none starves.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from diktat.types import Segment, Transcript
 class Engine(Protocol):
     model_id: str
     model_sha256: str | None
+    workers: int
 
     def transcribe(self, samples: np.ndarray, opts: DecodeOptions) -> Transcript: ...
 
@@ -31,42 +34,47 @@ class Engine(Protocol):
     ) -> list[Segment]: ...
 
 
-class FairLock:
-    """A ticket lock: waiters are served in arrival order (threading.Lock is not fair)."""
+class FairSlots:
+    """A ticket semaphore: up to `places` holders at once, waiters let in by arrival order
+    (threading.Semaphore is not fair)."""
 
-    def __init__(self) -> None:
+    def __init__(self, places: int) -> None:
+        if places < 1:
+            raise ValueError(f"FairSlots needs at least one place, not {places}")
+        self.places = places
         self._cond = threading.Condition()
         self._tickets = itertools.count()
-        self._serving = 0
+        self._left = 0  # holders that have left
 
     @contextmanager
     def held(self) -> Iterator[None]:
         with self._cond:
             ticket = next(self._tickets)
-            self._cond.wait_for(lambda: self._serving == ticket)
+            self._cond.wait_for(lambda: ticket < self._left + self.places)
         try:
             yield
         finally:
             with self._cond:
-                self._serving += 1
+                self._left += 1
                 self._cond.notify_all()
 
 
 class SharedEngine:
-    """The engine protocol over one loaded engine, one call at a time."""
+    """The engine protocol over one loaded engine, `workers` calls at a time."""
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
         self.model_id = engine.model_id
         self.model_sha256 = engine.model_sha256
-        self.lock = FairLock()
+        self.workers = engine.workers
+        self.slots = FairSlots(engine.workers)
 
     def transcribe(self, samples: np.ndarray, opts: DecodeOptions) -> Transcript:
-        with self.lock.held():
+        with self.slots.held():
             return self._engine.transcribe(samples, opts)
 
     def decode_window(
         self, samples: np.ndarray, opts: DecodeOptions, *, max_new_tokens: int | None = None
     ) -> list[Segment]:
-        with self.lock.held():
+        with self.slots.held():
             return self._engine.decode_window(samples, opts, max_new_tokens=max_new_tokens)

@@ -85,7 +85,7 @@ class Services:
         _purge(uploads)
         return cls(
             settings=settings,
-            engine=SharedEngine(engine if engine is not None else load_engine(settings)),
+            engine=SharedEngine(engine if engine is not None else load_engine(settings, live=True)),
             decode=decode_options(settings.asr),
             store=SessionStore(sessions),
             notes=notes,

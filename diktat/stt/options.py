@@ -17,7 +17,12 @@ class _Options(BaseModel):
 class EngineOptions(_Options):
     device: Literal["auto", "cpu", "cuda"] = "auto"
     compute_type: str = "auto"
-    threads: int = Field(default=0, ge=0, description="CPU threads; 0 = all cores")
+    threads: int = Field(
+        default=0, ge=0, description="CPU threads per worker; 0 = the cores shared by the workers"
+    )
+    workers: int = Field(
+        default=1, ge=1, le=16, description="Decodes that can run at once (CTranslate2 workers)"
+    )
 
 
 class DecodeOptions(_Options):

@@ -14,13 +14,13 @@ import os
 import time
 from pathlib import Path
 
-import ctranslate2
 import numpy as np
 from faster_whisper import BatchedInferencePipeline, WhisperModel
 from faster_whisper.vad import VadOptions, get_speech_timestamps, get_vad_model
 
 from diktat.errors import ModelCorrupt
 from diktat.stt.audio import SAMPLE_RATE
+from diktat.stt.device import pick_compute_type, pick_device
 from diktat.stt.guards import apply_guards, uncovered_speech
 from diktat.stt.options import DecodeOptions, EngineOptions
 from diktat.stt.vad import group_regions
@@ -60,23 +60,9 @@ def decode_settings(opts: DecodeOptions) -> dict:
     )
 
 
-def pick_device(requested: str) -> str:
-    if requested != "auto":
-        return requested
-    try:
-        return "cuda" if ctranslate2.get_cuda_device_count() > 0 else "cpu"
-    except RuntimeError:
-        return "cpu"
-
-
-def pick_compute_type(requested: str, device: str) -> str:
-    if requested != "auto":
-        return requested
-    return "float16" if device == "cuda" else "int8"
-
-
 class WhisperEngine:
-    """A loaded Whisper model. Thread-safe for sequential use; load once, reuse for many files."""
+    """A loaded Whisper model; load once, reuse for many files. Up to `workers` calls from
+    different threads decode at once (CTranslate2 workers, `threads` each); more wait their turn."""
 
     def __init__(
         self,
@@ -91,7 +77,8 @@ class WhisperEngine:
         self.model_sha256 = model_sha256
         self.device = pick_device(options.device)
         self.compute_type = pick_compute_type(options.compute_type, self.device)
-        self.threads = options.threads or (os.cpu_count() or 1)
+        self.workers = options.workers
+        self.threads = options.threads or max(1, (os.cpu_count() or 1) // self.workers)
         started = time.perf_counter()
         try:
             self._model = WhisperModel(
@@ -99,6 +86,7 @@ class WhisperEngine:
                 device=self.device,
                 compute_type=self.compute_type,
                 cpu_threads=self.threads if self.device == "cpu" else 0,
+                num_workers=self.workers,
                 local_files_only=True,
             )
         except (RuntimeError, ValueError, OSError) as exc:
@@ -247,6 +235,7 @@ class WhisperEngine:
             device=self.device,
             compute_type=self.compute_type,
             threads=self.threads,
+            workers=self.workers,
         )
         return Transcript(
             segments=tuple(segments),

@@ -12,7 +12,11 @@ Shorter inputs change what Whisper base writes. On the NPSC 8 s clip, windows gi
 margin looped ("Frederik Holmbejordal, Frederik Holmbejordal, ..."), 3 s did not; without
 timestamp tokens windows cut mid-word looped on syllables ("nasjonalitetetete..."); a 10 s
 minimum kept the streamed NPSC and king texts as close to the offline ones as the 30 s input
-(tests/test_streaming_processor.py), and a 20 s minimum was not better.
+(tests/test_streaming_processor.py), and a 20 s minimum was not better. Less is cheaper (one
+thread, 2-4 s windows: 0.35-0.40 s per decode at 7 s against 0.52-0.57 s) but worse: streamed
+WER against the offline text at 10/9/8/7 s minimum, NPSC 3 s clip 0.2/0.4/0.4/0.4, NPSC 8 s
+clip 0.21/0.21/0.21/0.36, king's first 30 s 0.385 (10, 8) and 0.41 (7); 5 s looped on a 2 s
+window of king.mp3 ("TAN TAN TAN ...").
 """
 
 from __future__ import annotations

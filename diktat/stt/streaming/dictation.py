@@ -172,6 +172,7 @@ class _Recording:
 class StreamingEngine(WindowDecoder, Protocol):
     model_id: str
     model_sha256: str | None
+    workers: int  # decodes it runs at once
 
 
 def dictate(
@@ -189,11 +190,16 @@ def dictate(
     """Dictate from `source` into a new session of `store` until the input ends, the user stops
     (`controls.stop()`, Ctrl-C) or a stop command is said; then write the session's outputs.
     `engine` needs `decode_window` (streaming) and `model_id`; `decode` (the batch options)
-    gives the language, vocabulary and thresholds, `streaming_decode_options` the rest."""
+    gives the language, vocabulary and thresholds, `streaming_decode_options` the rest. Live
+    input decodes on all of the engine's workers at once; a file or pipe read at decoding speed
+    one decode at a time, so it replays the same way every time."""
     options = options or DictationOptions()
     controls = controls or Controls(options.mode)
     session = store.create(input_description=source.description, model_id=engine.model_id)
-    streaming = dataclasses.replace(options.streaming, decode=streaming_decode_options(decode))
+    streaming = dataclasses.replace(
+        options.streaming, decode=streaming_decode_options(decode),
+        parallel_decodes=engine.workers if source.live else 1,
+    )
     gate = VadGate(StreamingProcessor(engine, streaming), pause_s=options.pause_s)
     recording = _Recording(CommandApplier(commands))
     chunks: queue.Queue = queue.Queue()
@@ -258,6 +264,7 @@ def dictate(
         tick = time.perf_counter()
         recording.apply(gate.finish())
         decode_s += time.perf_counter() - tick
+    gate.close()
     recording.close_utterance(gate.processor.audio_seconds)
     result = _finish(
         session, recording.applier, engine, decode, make_note, state="finished",

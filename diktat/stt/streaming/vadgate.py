@@ -100,6 +100,8 @@ class VadGate:
             events += self.processor.process_iter()
         elif self._state is _State.PAUSE and self._closing_decode_due():
             events += self.processor.process_iter(force=True)
+        else:
+            events += self.processor.poll()
         return events
 
     def finish(self) -> list[StreamEvent]:
@@ -114,6 +116,9 @@ class VadGate:
         self._framed += len(self._pending)
         self._pending = np.zeros(0, dtype=np.float32)
         return events + self.processor.finish()
+
+    def close(self) -> None:
+        self.processor.close()
 
     def _probabilities(self, frames: np.ndarray) -> np.ndarray:
         audio = np.concatenate([self._context, frames])
