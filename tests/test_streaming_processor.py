@@ -396,3 +396,18 @@ def test_ending_an_utterance_waits_for_the_decode_in_flight():
     assert [(e.kind, e.text) for e in events][-1] == ("final", "w4 w5")
     assert len(recogniser.windows) == 1
     processor.close()
+
+
+def test_while_decodes_lag_a_too_long_buffer_waits_for_them_instead_of_growing():
+    recogniser = HeldRecogniser()
+    options = StreamingOptions(parallel_decodes=2, trim_after_s=2.0, max_buffer_s=3.0)
+    processor = StreamingProcessor(recogniser, options)
+    processor.insert_audio_chunk(spoken(1, 2))
+    assert processor.process_iter() == []  # decode 1 runs in the background
+    processor.insert_audio_chunk(spoken(3, 4, 5, 6, 7))  # 3 s buffer exceeded while it runs
+    recogniser.release_later([0])
+    events = processor.process_iter()  # waits for decode 1 rather than taking more audio
+    assert [(e.kind, e.text) for e in events] == [("tentative", "w1 w2")]
+    recogniser.release_later([0, 1])
+    assert processor.end_utterance()[-1].text == "w1 w2 w3 w4 w5 w6 w7"
+    processor.close()

@@ -117,7 +117,7 @@ def dictate_command(
         return
 
     source = None if recover else _source(input_path, realtime, rate, cfg.device)
-    engine = load_engine(settings)
+    engine = load_engine(settings, live=source is not None and source.live)
     decode = decode_options(settings.asr)
     make_note = note_outputs(cfg.backend).make
     if recover or _offer_recovery(store, interactive=input_path is None):

@@ -152,7 +152,11 @@ class StreamingProcessor:
         if enough and len(self._in_flight) < self._workers_for(force):
             self._start_decode()
         busy = len(self._in_flight) >= self.options.parallel_decodes
-        return self._take_finished(wait_s=None if busy else 0.0)
+        # Back-pressure: while decodes lag (a shared, loaded server), audio waits with the
+        # caller rather than growing the buffer towards Whisper's 30 s window.
+        too_long = len(self._buffer) > self.options.max_buffer_s * SAMPLE_RATE
+        behind = bool(self._in_flight) and too_long
+        return self._take_finished(wait_s=None if busy or behind else 0.0)
 
     def poll(self) -> list[StreamEvent]:
         """The events of decodes that finished meanwhile; starts none."""
@@ -236,7 +240,7 @@ class StreamingProcessor:
         if self._policy.tentative != self._tentative:
             self._tentative = self._policy.tentative
             events.append(event("tentative", self._tentative, until))
-        self._trim()
+        self._trim(until)
         return events
 
     def _wait_in_flight(self) -> None:
@@ -275,10 +279,11 @@ class StreamingProcessor:
         self._utterance.extend(words)
         return [event("committed", tuple(words), words[-1].end)]
 
-    def _trim(self) -> None:
+    def _trim(self, decoded_until: float) -> None:
         """Cut the buffer where the committed text ends a sentence or an utterance,
-        so the next decode starts on a clean boundary and stays short."""
-        length_s = len(self._buffer) / SAMPLE_RATE
+        so the next decode starts on a clean boundary and stays short. Lengths count the audio
+        the decode just taken saw: what came in since is not judged before it is decoded."""
+        length_s = decoded_until - self._buffer_start
         if length_s <= self.options.trim_after_s:
             return
         committed_end = self._policy.last_committed_end
