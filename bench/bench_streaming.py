@@ -12,6 +12,8 @@ every event with the wall-clock time it came back. Measured, with the default mo
   file beforehand (same thresholds as the gate, regions closer than the pause merged);
 - committed lag: from a word's end in the audio to the moment it was committed (target <= 1.5 s
   median); also shown for the words committed while the speaker was still talking;
+- shown lag: from a word's end to the first tentative or committed text with a word at that
+  time (what the nurse sees first, dimmed, before it is committed);
 - final text against the offline transcription of the same audio (WER), and the decode times.
 
 Timings depend on what else runs on the machine: the load average is printed with them.
@@ -151,6 +153,22 @@ def final_delays(stamped: list[Stamped], regions: list[tuple[float, float]]) -> 
     return delays
 
 
+def shown_lags(stamped: list[Stamped]) -> list[float]:
+    """Per word of the final text: from its end in the audio to the first tentative or committed
+    text that showed a word at that time (in whatever spelling): when the nurse sees it."""
+    shown = [(s.wall_s, w) for s in stamped if s.event.kind in ("tentative", "committed")
+             for w in s.event.words]
+    lags = []
+    for s in stamped:
+        if s.event.kind != "final":
+            continue
+        for word in s.event.words:
+            first = next((at for at, w in shown if w.start < word.end and w.end > word.start),
+                         s.wall_s)
+            lags.append(first - word.end)
+    return lags
+
+
 def reference_text(audio: Path) -> str | None:
     """The reference from a manifest.jsonl beside the file (../shared's layout), if any."""
     manifest = audio.parent / "manifest.jsonl"
@@ -282,6 +300,7 @@ def main() -> None:
         "final_delay_s": summary(delays),
         "committed_lag_s": summary(lag_all),
         "committed_lag_while_speaking_s": summary(lag_speaking),
+        "shown_lag_s": summary(shown_lags(stamped)),
         "decode_s": summary(timed.durations),
         "decode_busy_fraction": sum(
             (MODEL_BASE_S + MODEL_PER_S * w for w in timed.windows) if args.virtual_clock
@@ -305,6 +324,7 @@ def main() -> None:
     print(line("committed text behind speech (all words)", report["committed_lag_s"],
                TARGET_LAG_S))
     print(line("  committed while still speaking", report["committed_lag_while_speaking_s"]))
+    print(line("text first shown (tentative) behind speech", report["shown_lag_s"]))
     print(line("decode time per window (measured)", report["decode_s"]))
     print(line("decoded window length", summary(timed.windows)))
     print(f"decoding kept the CPU busy {100 * report['decode_busy_fraction']:.0f} % of the audio "

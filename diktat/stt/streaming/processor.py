@@ -15,9 +15,9 @@ With `parallel_decodes` > 1 (live input, an engine with that many workers) decod
 background while audio keeps coming, and `process_iter` hands back the words of finished decodes
 in the order they were started. Regular decodes use all workers but one; the last is kept for
 the closing decode, which then starts the moment a pause begins instead of queueing behind the
-decode in flight (2 cores, one thread per decode: final text after end of speech 0.95 s → about
-0.75 s, bench/bench_streaming.py). Two regular decodes at once, every 0.25 s, made each decode
-slower and the committed text no faster (lag 1.98 s against 2.20 s, final 1.16 s). With 1 (the
+decode in flight (2 cores, one thread per decode: final text after end of speech median 1.02 s
+→ 0.83-0.95 s, bench/bench_streaming.py). Two regular decodes at once, every 0.25 s, made each
+decode slower and the final later (1.16 s) for little gain in committed lag (1.98 s vs 2.20 s). With 1 (the
 default) every decode finishes inside `process_iter`, so a file replays the same way every time.
 
 Measured on all of king.mp3 through the VAD gate, WER of the final text against the reference
