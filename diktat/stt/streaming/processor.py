@@ -17,8 +17,9 @@ in the order they were started. Regular decodes use all workers but one; the las
 the closing decode, which then starts the moment a pause begins instead of queueing behind the
 decode in flight (2 cores, one thread per decode: final text after end of speech median 1.02 s
 → 0.83-0.95 s, bench/bench_streaming.py). Two regular decodes at once, every 0.25 s, made each
-decode slower and the final later (1.16 s) for little gain in committed lag (1.98 s vs 2.20 s). With 1 (the
-default) every decode finishes inside `process_iter`, so a file replays the same way every time.
+decode slower and the final later (1.16 s) for little gain in committed lag (1.98 s vs 2.20 s).
+With 1 (the default) every decode finishes inside `process_iter`, so a file replays the same way
+every time.
 
 Measured on all of king.mp3 through the VAD gate, WER of the final text against the reference
 (the offline transcription: 0.44): 0.52 with the buffer trimmed after 8 s and 0.61 after 4 s
