@@ -72,6 +72,20 @@ def test_a_session_in_use_is_not_recoverable_and_cannot_be_taken_over(tmp_path):
     assert [m.id for m in store.recoverable()] == [session.id]
 
 
+def test_taking_over_a_dead_session_removes_its_half_written_files(tmp_path):
+    store = SessionStore(tmp_path)
+    session = store.create(input_description="test")
+    session.autosave(Autosave(utterances=((),), closed_utterances=0, transcribed_until=0.0,
+                              text="Pasienten sov.", saved_at=0.0))
+    session.close()  # the process died while writing the next autosave:
+    leftover = session.path / ".autosave.json.k3x9.part"
+    leftover.write_text('{"text": "Pasienten sov godt', encoding="utf-8")
+    resumed = store.resume(session.id)
+    assert not leftover.exists()
+    assert resumed.load_autosave().text == "Pasienten sov."
+    resumed.close()
+
+
 def test_autosave_round_trip_and_a_damaged_autosave(tmp_path):
     store = SessionStore(tmp_path)
     session = store.create(input_description="test")

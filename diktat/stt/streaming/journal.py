@@ -35,7 +35,7 @@ import soundfile as sf
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from diktat.errors import InputError, OutputError
-from diktat.fileio import private_dir, write_atomic
+from diktat.fileio import PART_SUFFIX, private_dir, write_atomic
 from diktat.stt.audio import SAMPLE_RATE
 from diktat.types import Word
 
@@ -126,7 +126,12 @@ class SessionStore:
             raise InputError(f"no dictation session {session_id!r} in {self.root}")
         if meta.state != "active":
             raise InputError(f"session {session_id} is already {meta.state}; nothing to recover")
-        return ActiveSession(path, meta)
+        session = ActiveSession(path, meta)
+        # Half-written copies of the autosave or an output the dead process left (journal text
+        # too): the complete files beside them are what counts.
+        for leftover in path.glob(f".*{PART_SUFFIX}"):
+            leftover.unlink(missing_ok=True)
+        return session
 
     def delete(self, session_id: str) -> None:
         """Remove a session and everything in it."""
