@@ -1,8 +1,9 @@
 """What the server shares between requests, built once from Settings when it starts.
 
-One engine (behind `SharedEngine`'s lock), one structuring backend, the session store, the
-audit log, the upload job queue and the live-stream slots. Routers get this object from
-`app.state.services` and hand it plain values — the engine never sees a FastAPI object.
+One engine (behind `SharedEngine`'s fair slots, one per worker), one structuring backend, the
+session store, the audit log, the upload job queue and the live-stream slots. Routers get this
+object from `app.state.services` and hand it plain values — the engine never sees a FastAPI
+object.
 """
 
 from __future__ import annotations

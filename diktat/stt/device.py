@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-import ctranslate2
-
 
 def pick_device(requested: str) -> str:
     if requested != "auto":
         return requested
+    # Imported here: the CLI imports the engine factory at start, and ctranslate2 takes a
+    # quarter of a second to import even for `diktat --help` or `diktat models list`.
+    import ctranslate2
+
     try:
         return "cuda" if ctranslate2.get_cuda_device_count() > 0 else "cpu"
     except RuntimeError:

@@ -284,6 +284,7 @@ class ActiveSession:
         except OSError as exc:
             raise OutputError(f"cannot write {target}: {exc.strerror}") from None
 
+
 def _read_meta(path: Path) -> SessionMeta | None:
     try:
         return SessionMeta.model_validate_json((path / SESSION_FILE).read_text(encoding="utf-8"))
