@@ -223,6 +223,80 @@ def test_structure_then_approve_stores_the_note_privately(server, http):
     assert r.status_code == 404
     r = http.post("/api/structure", json={"txt": NOTE_TEXT})
     assert r.status_code == 422
+    # Made again from edited text, a note from text keeps its id.
+    r = http.post("/api/structure", json={"text": NOTE_TEXT + " Sover nå.",
+                                          "note_id": body["note_id"]})
+    assert r.status_code == 200 and r.json()["note_id"] == body["note_id"]
+    r = http.post("/api/structure", json={"text": NOTE_TEXT, "note_id": "../etc"})
+    assert r.status_code == 422
+
+
+def test_drafts_are_kept_per_note_in_the_store_until_approved_or_discarded(server, http):
+    notes_dir = server.settings.session_store_dir.parent / "notes"
+    first = http.post("/api/structure", json={"text": NOTE_TEXT}).json()
+    second = http.post("/api/structure", json={"text": "Pasienten sov godt i natt."}).json()
+    for made in (first, second):
+        draft = {"text": NOTE_TEXT, "note": made["note"], "epj": made["text"] + "Utkast.",
+                 "uncertain": made["uncertain"], "stale": False}
+        r = http.put(f"/api/notes/{made['note_id']}/draft", json=draft)
+        assert r.status_code == 200, r.text
+        assert r.json()["note_id"] == made["note_id"] and r.json()["saved_at"]
+    # A second note's draft does not replace the first: both are listed, newest first.
+    listed = http.get("/api/drafts").json()
+    ids = [d["note_id"] for d in listed]
+    assert ids.index(second["note_id"]) < ids.index(first["note_id"])
+    assert next(d for d in listed if d["note_id"] == first["note_id"])["preview"].startswith(
+        "Pasienten har hatt en rolig natt.")
+
+    got = http.get(f"/api/notes/{first['note_id']}/draft").json()
+    assert got["epj"] == first["text"] + "Utkast." and got["note"] == first["note"]
+    # Two saves in flight as the page is left may arrive out of order: the later edit stays.
+    late = f"/api/notes/{second['note_id']}/draft"
+    assert not http.put(late, json={"epj": "ny", "edited_at": 2000}).json()["superseded"]
+    assert http.put(late, json={"epj": "gammel", "edited_at": 1000}).json()["superseded"]
+    assert http.get(late).json()["epj"] == "ny"
+    stored = notes_dir / first["note_id"] / "draft.json"
+    assert stat.S_IMODE(stored.stat().st_mode) == 0o600
+    assert stat.S_IMODE(stored.parent.stat().st_mode) == 0o700
+
+    # Approval replaces the draft; discarding deletes it (audited by id only).
+    r = http.post(f"/api/notes/{first['note_id']}/approve",
+                  json={"note": first["note"], "text": first["text"]})
+    assert r.status_code == 200, r.text
+    assert not stored.exists()
+    assert http.get(f"/api/notes/{first['note_id']}/draft").status_code == 404
+    assert http.delete(f"/api/notes/{second['note_id']}/draft").status_code == 204
+    assert http.delete(f"/api/notes/{second['note_id']}/draft").status_code == 204  # idempotent
+    remaining = {d["note_id"] for d in http.get("/api/drafts").json()}
+    assert not remaining & {first["note_id"], second["note_id"]}
+    discarded = [e for e in audit_entries(server) if e["action"] == "draft.discarded"]
+    assert [e["note_id"] for e in discarded] == [second["note_id"]]
+
+    # Ids the server did not make, sessions it lacks, bodies that are not drafts.
+    assert http.put("/api/notes/..%2F..%2Fetc/draft", json={}).status_code == 404
+    assert http.put("/api/notes/20260101-120000-abcdef/draft", json={}).status_code == 404
+    assert http.put(f"/api/notes/{second['note_id']}/draft",
+                    json={"txt": "feil felt"}).status_code == 422
+    # A damaged draft file is reported, left in place, and left out of the list.
+    damaged = notes_dir / second["note_id"] / "draft.json"
+    damaged.write_text("{ikke json", encoding="utf-8")
+    r = http.get(f"/api/notes/{second['note_id']}/draft")
+    assert r.status_code == 500 and "damaged" in r.json()["detail"]
+    assert damaged.exists()
+    assert second["note_id"] not in {d["note_id"] for d in http.get("/api/drafts").json()}
+    damaged.unlink()
+
+
+def test_a_draft_that_cannot_be_written_is_refused_with_507(server, http):
+    made = http.post("/api/structure", json={"text": "Pasienten er i fin form."}).json()
+    folder = server.settings.session_store_dir.parent / "notes" / made["note_id"]
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    folder.write_text("a file where the note's folder should be", encoding="utf-8")
+    try:
+        r = http.put(f"/api/notes/{made['note_id']}/draft", json={"text": "Utkast"})
+        assert r.status_code == 507 and "cannot create" in r.json()["detail"]
+    finally:
+        folder.unlink()
 
 
 def test_audit_log_records_ids_and_models_but_no_text(server, http):
@@ -230,7 +304,7 @@ def test_audit_log_records_ids_and_models_but_no_text(server, http):
     entries = audit_entries(server)
     actions = {e["action"] for e in entries}
     assert {"server.started", "transcription.done", "job.done", "note.structured",
-            "note.approved"} <= actions
+            "note.approved", "draft.discarded"} <= actions
     for e in entries:
         assert e["actor"] == "local"
         assert e["time"].endswith("Z") or "+00:00" in e["time"]

@@ -245,12 +245,19 @@ def test_dictation_live_text_note_evidence_edit_and_approve(page, server, clip):
     assert (folder / "approved-note.txt").read_text(encoding="utf-8") == edited + "\n"
 
 
-def test_draft_survives_a_reload(page, clip):
-    page.set_input_files("#file-input", str(clip[0]))
+def open_first_done_job(page) -> str:
     page.wait_for_selector(".job[data-status='done']", timeout=TIMEOUT_MS)
-    page.get_by_role("button", name=re.compile("Åpne transkripsjonen")).click()
+    page.locator(".job[data-status='done']").last.get_by_role(
+        "button", name=re.compile("Åpne transkripsjonen")).click()
     page.wait_for_selector("#result:not([hidden])")
-    assert page.locator("#result").get_attribute("data-note-id")
+    note_id = page.locator("#result").get_attribute("data-note-id")
+    assert note_id
+    return note_id
+
+
+def test_draft_survives_a_reload_in_the_server_store(page, server, clip):
+    page.set_input_files("#file-input", str(clip[0]))
+    note_id = open_first_done_job(page)
 
     # Editing the transcript makes the evidence stale until the note is made again from it.
     page.get_by_role("button", name="Rediger transkripsjon").click()
@@ -262,12 +269,15 @@ def test_draft_survives_a_reload(page, clip):
     assert "Smerte: Hun har vondt i kneet." in page.locator("#epj-text").input_value()
     page.locator("#note-form .evidence-link[data-quote*='vondt']").click()
     assert page.locator("#transcript-view mark.evidence").inner_text() == "Hun har vondt i kneet"
+    # Made again from the edited text, it is still the same note (one draft, one approval).
+    assert page.locator("#result").get_attribute("data-note-id") == note_id
 
     field = page.locator("#note-form textarea[data-path$='.text']").first
     field_path = field.get_attribute("data-path")
     field.fill("Utkast: pasienten sov urolig.")
-    page.locator("#epj-text").fill("Utkast som ikke er ferdig")  # mid-edit: nothing approved
-
+    # Mid-edit, nothing approved, and the page is reloaded at once: the last edit still reaches
+    # the server (sent as the page is left).
+    page.locator("#epj-text").fill("Utkast som ikke er ferdig")
     page.reload()
     page.wait_for_selector("body[data-ready='true']")
     notice = page.locator("#draft-notice")
@@ -277,12 +287,47 @@ def test_draft_survives_a_reload(page, clip):
     assert restored.input_value() == "Utkast: pasienten sov urolig."
     shot(page, "05-draft-restored")
 
+    # The draft is journal material in the server's store (0600), not in the browser.
+    stored = server["notes"] / note_id / "draft.json"
+    draft = json.loads(stored.read_text(encoding="utf-8"))
+    assert draft["epj"] == "Utkast som ikke er ferdig" and draft["text"] == EDITED_TRANSCRIPT
+    assert stored.stat().st_mode & 0o077 == 0
+    browser_storage = page.evaluate("JSON.stringify({...localStorage})")
+    assert note_id in browser_storage
+    for text in ("Utkast", "vondt", "kneet", "sov"):
+        assert text not in browser_storage
+
+    # Opening another recording's note does not replace the unapproved draft: it is listed,
+    # and opens again as it was left.
+    page.set_input_files("#file-input", str(clip[0]))
+    other_id = open_first_done_job(page)
+    assert other_id != note_id
+    listed = page.locator(f"#draft-list li[data-note-id='{note_id}']")
+    listed.wait_for()
+    assert "Pasienten har hatt en rolig natt" in listed.inner_text()
+    shot(page, "06-draft-list")
+    listed.get_by_role("button", name="Åpne").click()
+    page.wait_for_function(
+        f"document.getElementById('result').dataset.noteId === '{note_id}'"
+    )
+    assert page.locator("#epj-text").input_value() == "Utkast som ikke er ferdig"
+    assert "Utkast åpnet" in page.locator("#draft-notice").inner_text()
+    page.locator(f"#draft-list li[data-note-id='{other_id}']").wait_for()
+    assert page.locator("#draft-list li").count() == 1  # made again: no second draft left
+
+    # Discarding asks first, then deletes the draft on the server.
+    page.once("dialog", lambda dialog: dialog.dismiss())
     page.get_by_role("button", name="Forkast utkast").click()
-    assert page.locator("#result").is_hidden()
+    assert page.locator("#result").is_visible() and stored.exists()
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Forkast utkast").click()
+    page.wait_for_selector("#result", state="hidden")
+    assert not stored.exists()
     page.reload()
     page.wait_for_selector("body[data-ready='true']")
     assert page.locator("#draft-notice").is_hidden()
     assert page.locator("#result").is_hidden()
+    assert page.locator(f"#draft-list li[data-note-id='{note_id}']").count() == 0
 
 
 def test_dropped_recordings_are_transcribed_with_progress_and_errors(page, clip, tmp_path):
@@ -319,7 +364,7 @@ def test_dropped_recordings_are_transcribed_with_progress_and_errors(page, clip,
     good.locator("progress").wait_for()
     page.wait_for_selector(".job[data-status='failed']", timeout=TIMEOUT_MS)
     page.wait_for_selector(".job[data-status='done']", timeout=TIMEOUT_MS)
-    shot(page, "06-jobs")
+    shot(page, "07-jobs")
 
     assert bad.locator(".job-status").inner_text() == (
         "Kunne ikke transkribere «ikke-lyd.wav». "
@@ -358,7 +403,7 @@ def test_push_to_talk_with_the_space_key(page):
     page.keyboard.up("Space")
     page.get_by_role("button", name="Stopp").click()
     page.wait_for_selector("#result:not([hidden])", timeout=TIMEOUT_MS)
-    shot(page, "07-push-to-talk")
+    shot(page, "08-push-to-talk")
 
 
 def test_a_full_queue_says_busy_in_norwegian(page, clip):
@@ -374,4 +419,4 @@ def test_a_full_queue_says_busy_in_norwegian(page, clip):
         f"Kunne ikke transkribere «{clip[0].name}». Tjeneren er opptatt, prøv igjen om litt."
     )
     assert busy.first.get_by_role("button", name=re.compile("Prøv igjen")).is_visible()
-    shot(page, "08-busy")
+    shot(page, "09-busy")

@@ -5,7 +5,8 @@ Note ids say where a note belongs without any lookup table, so approval works af
 a note made from a dictation session has the session's id (its approval is written into that
 session folder), a note from free text has the id ``t-<16 hex>`` (written to
 ``<notes dir>/<id>/``). Both forms are checked against a strict pattern before they touch a
-path. Approved notes are journal material: folders 0700, files 0600.
+path (`note_folder`). Approved notes and drafts (`server/drafts.py`) are journal material:
+folders 0700, files 0600. Approval removes the note's draft: the approved version replaces it.
 """
 
 from __future__ import annotations
@@ -28,6 +29,20 @@ SESSION_ID = re.compile(r"^[0-9]{8}-[0-9]{6}-[0-9a-f]{6}$")
 TEXT_NOTE_ID = re.compile(r"^t-[0-9a-f]{16}$")
 APPROVED_JSON = "approved-note.json"
 APPROVED_TEXT = "approved-note.txt"
+DRAFT_JSON = "draft.json"
+
+
+def note_folder(note_id: str, sessions: Path, notes: Path) -> Path:
+    """The folder of a note's files: its dictation session's, or ``<notes>/<id>`` for a note
+    made from text. InputError for an id this server did not make or a session it lacks."""
+    if SESSION_ID.match(note_id):
+        folder = sessions / note_id
+        if not folder.is_dir():
+            raise InputError(f"no dictation session {note_id!r} on this server")
+        return folder
+    if TEXT_NOTE_ID.match(note_id):
+        return notes / note_id
+    raise InputError(f"{note_id!r} is not a note id made by this server")
 
 
 def load_structurer(backend: Backend, llm_model: str | None, lexicon: Lexicon) -> Structurer:
@@ -73,22 +88,16 @@ class NoteService:
 
     def approve(self, note_id: str, note: dict, text: str) -> str:
         """Store the approved note (JSON as edited, and the EPJ text); returns the time."""
-        if SESSION_ID.match(note_id):
-            folder = self.sessions / note_id
-            if not folder.is_dir():
-                raise InputError(f"no dictation session {note_id!r} on this server")
-        elif TEXT_NOTE_ID.match(note_id):
-            folder = self.notes / note_id
-        else:
-            raise InputError(f"{note_id!r} is not a note id made by this server")
+        folder = note_folder(note_id, self.sessions, self.notes)
         doc = {"approved_at": datetime.now(UTC).isoformat(timespec="seconds"), "note": note}
-        _private_dir(folder)
-        _write_private(folder / APPROVED_JSON, json.dumps(doc, ensure_ascii=False, indent=2))
-        _write_private(folder / APPROVED_TEXT, text.rstrip("\n") + "\n")
+        private_note_dir(folder)
+        write_private(folder / APPROVED_JSON, json.dumps(doc, ensure_ascii=False, indent=2))
+        write_private(folder / APPROVED_TEXT, text.rstrip("\n") + "\n")
+        (folder / DRAFT_JSON).unlink(missing_ok=True)
         return doc["approved_at"]
 
 
-def _private_dir(path: Path) -> None:
+def private_note_dir(path: Path) -> None:
     try:
         private_dir(path.parent)
         private_dir(path)
@@ -96,7 +105,7 @@ def _private_dir(path: Path) -> None:
         raise OutputError(f"cannot create {path}: {exc.strerror}") from None
 
 
-def _write_private(path: Path, text: str) -> None:
+def write_private(path: Path, text: str) -> None:
     try:
         write_atomic(path, text)
     except OSError as exc:

@@ -56,6 +56,9 @@ class StructureRequest(BaseModel):
 
     text: str = Field(max_length=200_000)
     session_id: str | None = Field(default=None, max_length=64)
+    # A note made from text earlier and now made again (edited text): it keeps its id, so its
+    # draft and approval stay one note.
+    note_id: str | None = Field(default=None, pattern=r"^t-[0-9a-f]{16}$")
 
 
 class StructureResponse(BaseModel):
@@ -78,3 +81,38 @@ class ApproveRequest(BaseModel):
 class ApproveResponse(BaseModel):
     note_id: str
     approved_at: str
+
+
+class NoteDraft(BaseModel):
+    """What the page is working on for one note: the transcript, the note as edited, the EPJ
+    text, the marked words, and whether the text changed since the note was made."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    text: str = Field(default="", max_length=200_000)
+    note: dict[str, Any] | None = None
+    epj: str = Field(default="", max_length=200_000)
+    uncertain: list[dict[str, Any]] = Field(default_factory=list, max_length=5_000)
+    stale: bool = False
+    # When the page made this state (its clock, ms): a save that arrives after a newer one
+    # (two requests in flight as the page is left) does not overwrite it.
+    edited_at: int | None = Field(default=None, ge=0)
+
+
+class StoredDraft(NoteDraft):
+    note_id: str
+    saved_at: str
+
+
+class DraftSaved(BaseModel):
+    note_id: str
+    saved_at: str
+    superseded: bool = False  # a newer edit of this note was already stored; this one was not
+
+
+class DraftSummary(BaseModel):
+    """One unapproved draft in the list the page offers to reopen."""
+
+    note_id: str
+    saved_at: str
+    preview: str  # the first words of the transcript or the EPJ text

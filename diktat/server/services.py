@@ -1,9 +1,9 @@
 """What the server shares between requests, built once from Settings when it starts.
 
 One engine (behind `SharedEngine`'s fair slots, one per worker), one structuring backend, the
-session store, the audit log, the upload job queue and the live-stream slots. Routers get this
-object from `app.state.services` and hand it plain values — the engine never sees a FastAPI
-object.
+session store, the note drafts, the audit log, the upload job queue and the live-stream slots.
+Routers get this object from `app.state.services` and hand it plain values — the engine never
+sees a FastAPI object.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import numpy as np
 from diktat.config import Settings
 from diktat.fileio import private_dir
 from diktat.server.audit import AuditLog, actor_for
+from diktat.server.drafts import DraftStore
 from diktat.server.engine import Engine, SharedEngine
 from diktat.server.jobqueue import Job, JobQueue
 from diktat.server.notes import NoteService, load_structurer
@@ -56,6 +57,7 @@ class Services:
     decode: DecodeOptions
     store: SessionStore
     notes: NoteService
+    drafts: DraftStore
     audit: AuditLog
     commands: tuple[VoiceCommand, ...]
     uploads_dir: Path
@@ -76,9 +78,10 @@ class Services:
 
         lexicon = Lexicon.builtin()
         sessions = settings.session_store_dir
+        text_notes = sessions.parent / "notes"
         notes = NoteService(
             load_structurer(settings.dictate.backend, settings.llm.model, lexicon),
-            lexicon, sessions, sessions.parent / "notes",
+            lexicon, sessions, text_notes,
         )
         # Uploads wait for their turn here (0700, beside the sessions: journal material too).
         # A fixed folder, emptied at start, so audio a killed server left does not linger.
@@ -90,6 +93,7 @@ class Services:
             decode=decode_options(settings.asr),
             store=SessionStore(sessions),
             notes=notes,
+            drafts=DraftStore(sessions, text_notes),
             audit=AuditLog(settings.audit_log_path),
             commands=load_commands(settings.dictate.commands),
             uploads_dir=uploads,

@@ -1,16 +1,25 @@
-"""Notes: POST /api/structure (text → note with id) and POST /api/notes/{id}/approve (store the
-nurse's approved version; audited with ids and models only)."""
+"""Notes: POST /api/structure (text → note with id), POST /api/notes/{id}/approve (store the
+nurse's approved version; audited with ids and models only), and the note's working draft:
+GET/PUT/DELETE /api/notes/{id}/draft, GET /api/drafts (the unapproved ones, newest first)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, HTTPException
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from fastapi import APIRouter, Depends, HTTPException, Response
 from starlette.concurrency import run_in_threadpool
 
-from diktat.errors import InputError
+from diktat.errors import InputError, OutputError
 from diktat.server.deps import ServicesDep, require_token
+from diktat.server.drafts import DraftUnreadable
 from diktat.server.schemas import (
     ApproveRequest,
     ApproveResponse,
+    DraftSaved,
+    DraftSummary,
+    NoteDraft,
+    StoredDraft,
     StructureRequest,
     StructureResponse,
 )
@@ -32,7 +41,7 @@ async def structure_text(
         if transcript is not None and transcript.text.strip() == body.text.strip():
             source = transcript
     note = await run_in_threadpool(services.notes.structure, source)
-    note_id = services.notes.note_id_for(body.session_id)
+    note_id = body.note_id or services.notes.note_id_for(body.session_id)
     services.audit.record(
         "note.structured", actor=services.actor, note_id=note_id,
         session_id=body.session_id if note_id == body.session_id else None,
@@ -53,11 +62,9 @@ async def structure_text(
 async def approve_note(
     note_id: str, body: ApproveRequest, services: ServicesDep
 ) -> ApproveResponse:
-    try:
+    with _store_errors():
         approved_at = await run_in_threadpool(services.notes.approve, note_id, body.note,
                                               body.text)
-    except InputError as exc:
-        raise HTTPException(404, str(exc)) from None
     # The models are the server's own: nothing from the client's note reaches the log.
     services.audit.record(
         "note.approved", actor=services.actor, note_id=note_id, user=body.user,
@@ -66,3 +73,47 @@ async def approve_note(
         structurer=services.notes.backend,
     )
     return ApproveResponse(note_id=note_id, approved_at=approved_at)
+
+
+@router.get("/drafts")
+async def list_drafts(services: ServicesDep) -> list[DraftSummary]:
+    return await run_in_threadpool(services.drafts.summaries)
+
+
+@router.get("/notes/{note_id}/draft")
+async def get_draft(note_id: str, services: ServicesDep) -> StoredDraft:
+    with _store_errors():
+        draft = await run_in_threadpool(services.drafts.load, note_id)
+    if draft is None:
+        raise HTTPException(404, f"note {note_id!r} has no draft")
+    return draft
+
+
+@router.put("/notes/{note_id}/draft")
+async def save_draft(note_id: str, body: NoteDraft, services: ServicesDep) -> DraftSaved:
+    # Saved on every edit: not audited (the audit log records approvals and deletions).
+    with _store_errors():
+        stored, written = await run_in_threadpool(services.drafts.save, note_id, body)
+    return DraftSaved(note_id=stored.note_id, saved_at=stored.saved_at, superseded=not written)
+
+
+@router.delete("/notes/{note_id}/draft", status_code=204)
+async def discard_draft(note_id: str, services: ServicesDep) -> Response:
+    with _store_errors():
+        deleted = await run_in_threadpool(services.drafts.discard, note_id)
+    if deleted:
+        services.audit.record("draft.discarded", actor=services.actor, note_id=note_id)
+    return Response(status_code=204)
+
+
+@contextmanager
+def _store_errors() -> Iterator[None]:
+    try:
+        yield
+    except InputError as exc:
+        raise HTTPException(404, str(exc)) from None
+    except DraftUnreadable as exc:
+        raise HTTPException(500, str(exc)) from None
+    except OutputError as exc:
+        # A full or read-only disk: the page keeps its copy and says it was not saved.
+        raise HTTPException(507, str(exc)) from None

@@ -9,6 +9,8 @@ export function wsUrl(path) {
   return `${proto}//${location.host}${path}${query}`;
 }
 
+const KEEPALIVE_MAX = 60_000; // characters; Chromium allows 64 KiB in flight for keepalive
+
 export class ApiError extends Error {
   constructor(status, message, detail = "") {
     super(message);
@@ -26,8 +28,10 @@ function detailOf(body) {
   return d ? JSON.stringify(d) : "";
 }
 
-/** fetch + JSON; throws ApiError with a Norwegian message on failure. */
-export async function api(path, { method = "GET", json, form } = {}) {
+/** fetch + JSON; throws ApiError with a Norwegian message on failure. `keepalive` lets a
+ * request finish after the page is left (a reload right after an edit); browsers allow it for
+ * small bodies only, so a large one goes without. */
+export async function api(path, { method = "GET", json, form, keepalive = false } = {}) {
   const headers = {};
   if (TOKEN) headers.Authorization = `Bearer ${TOKEN}`;
   let body;
@@ -39,7 +43,8 @@ export async function api(path, { method = "GET", json, form } = {}) {
   }
   let res;
   try {
-    res = await fetch(path, { method, headers, body });
+    const small = typeof body !== "string" || body.length < KEEPALIVE_MAX;
+    res = await fetch(path, { method, headers, body, keepalive: keepalive && small });
   } catch {
     throw new ApiError(0, "Får ikke kontakt med diktat-tjeneren. Kjører den?");
   }
@@ -76,6 +81,7 @@ export function errorText(status, detail) {
   if (reason) return reason;
   if (status === 404) return "Fant ikke det som ble etterspurt (er tjeneren startet på nytt?).";
   if (status === 413) return "Filen er for stor.";
+  if (status === 507) return "Tjeneren fikk ikke lagret (disken er full eller skrivebeskyttet).";
   if (status === 400 || status === 415 || status === 422) return "Tjeneren godtok ikke dataene.";
   return `Feil på tjeneren (kode ${status}).`;
 }

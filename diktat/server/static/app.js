@@ -1,9 +1,10 @@
 // diktat page: dictation (button or hold Space), live text, the editable note with evidence,
-// approval (clipboard + JSON download), drafts in localStorage, batch jobs by drag and drop.
+// approval (clipboard + JSON download), drafts kept on the server per note (a new dictation
+// never replaces an unapproved one: the others are listed to reopen), batch jobs by drag and drop.
 
 import { api } from "./api.js";
 import { Dictation } from "./dictation.js";
-import { clearDraft, loadDraft, saveDraft } from "./drafts.js";
+import { Drafts } from "./drafts.js";
 import { Jobs, transcriptText } from "./jobs.js";
 import { NoteForm } from "./note-form.js";
 import { TranscriptView } from "./transcript.js";
@@ -22,6 +23,19 @@ const state = {
 let dictation = null;
 let pttHeld = false;
 let lastLiveSave = 0;
+const timeOf = (iso, style) => {
+  const at = new Date(iso);
+  return Number.isNaN(at.getTime()) ? "" : at.toLocaleString("nb-NO", style);
+};
+const drafts = new Drafts({
+  onSaved: ({ ok, savedAt, error }) => {
+    const out = $("draft-status");
+    out.className = ok ? "help" : "error";
+    out.textContent = ok ? `Utkast lagret kl. ${timeOf(savedAt, { timeStyle: "medium" })}.`
+      : `Utkastet ble ikke lagret: ${error}`;
+    document.body.dataset.draftSaved = ok ? savedAt : "";
+  },
+});
 
 const view = new TranscriptView($("transcript-view"));
 const form = new NoteForm($("note-form"), {
@@ -90,10 +104,9 @@ function onView(msg) {
   setStatus(key);
   $("status").dataset.server = msg.status;
   const now = Date.now();
-  if (msg.text && now - lastLiveSave > 2000) {  // a reload mid-dictation keeps the text
-    lastLiveSave = now;
-    saveDraft({ text: msg.text, uncertain: [], note: null, note_id: null,
-                session_id: dictation?.sessionId ?? null, epj: "", stale: true });
+  if (msg.text && dictation?.sessionId && now - lastLiveSave > 2000) {
+    lastLiveSave = now; // a reload mid-dictation keeps the text, in the session's draft
+    drafts.save(dictation.sessionId, { text: msg.text, note: null, epj: "", uncertain: [], stale: true });
   }
 }
 
@@ -115,7 +128,8 @@ function onDone(msg) {
 }
 
 // --- result: transcript, note, EPJ text -------------------------------------------------------
-function load({ noteId, sessionId = null, note, text, uncertain, epj, stale = false }) {
+function load({ noteId, sessionId = null, note, text, uncertain, epj, stale = false }, { save = true } = {}) {
+  const another = noteId !== state.noteId;
   Object.assign(state, { noteId, sessionId, note, text, uncertain, epj, stale, approved: null });
   $("result").hidden = false;
   $("result").dataset.noteId = noteId || "";
@@ -133,7 +147,8 @@ function load({ noteId, sessionId = null, note, text, uncertain, epj, stale = fa
   $("approve-status").textContent = "";
   $("download").disabled = true;
   markStale(stale);
-  changed();
+  if (save) changed(); // a draft just read from the server is not written back
+  if (another) refreshDraftList(); // the note left is listed with the other drafts
 }
 
 function renderUncertain() {
@@ -174,11 +189,9 @@ function markStale(stale) {
 }
 
 function changed() {
-  const ok = saveDraft({
-    note_id: state.noteId, session_id: state.sessionId, note: state.note, text: state.text, uncertain: state.uncertain,
-    epj: state.epj, stale: state.stale,
+  drafts.save(state.noteId, {
+    text: state.text, note: state.note, epj: state.epj, uncertain: state.uncertain, stale: state.stale,
   });
-  document.body.dataset.draftSaved = ok ? String(Date.now()) : "";
 }
 
 async function restructure() {
@@ -187,7 +200,8 @@ async function restructure() {
   const btn = $("restructure");
   btn.disabled = true;
   try {
-    const json = state.sessionId ? { text, session_id: state.sessionId } : { text };
+    const json = state.sessionId ? { text, session_id: state.sessionId }
+      : /^t-/.test(state.noteId || "") ? { text, note_id: state.noteId } : { text };
     const { data } = await api("/api/structure", { method: "POST", json });
     load({
       noteId: data.note_id, sessionId: state.sessionId, note: parseNote(data.note), text,
@@ -247,6 +261,7 @@ async function approve() {
   const text = $("epj-text").value;
   $("approve").disabled = true;
   try {
+    await drafts.settled(); // a save still on its way would bring the draft back after approval
     const { data } = await api(`/api/notes/${encodeURIComponent(state.noteId)}/approve`, {
       method: "POST", json: { note: state.note, text },
     });
@@ -254,7 +269,10 @@ async function approve() {
     const copied = await copyText(text);
     download();
     $("download").disabled = false;
-    clearDraft();
+    drafts.setCurrent(null);
+    $("draft-notice").hidden = true;
+    $("draft-status").textContent = ""; // the server removed the draft: the approval replaces it
+    refreshDraftList();
     const at = new Date(data.approved_at || Date.now());
     const time = Number.isNaN(at.getTime()) ? "" : ` kl. ${at.toLocaleTimeString("nb-NO", { hour: "2-digit", minute: "2-digit" })}`;
     out.className = copied ? "ok" : "error";
@@ -269,19 +287,57 @@ async function approve() {
 }
 
 // --- drafts -------------------------------------------------------------------------------------
-function restoreDraft() {
-  const d = loadDraft();
-  if (!d || !(d.text || d.note || d.epj)) return;
-  load({ noteId: d.note_id ?? null, sessionId: d.session_id ?? null, note: d.note ?? null, text: d.text || "",
-         uncertain: d.uncertain || [], epj: d.epj || "", stale: Boolean(d.stale) });
-  const at = new Date(d.saved_at);
-  $("draft-notice-text").textContent = "Utkast gjenopprettet" + (Number.isNaN(at.getTime()) ? "."
-    : ` (lagret ${at.toLocaleString("nb-NO", { dateStyle: "short", timeStyle: "short" })}).`);
+function loadDraft(d, how) {
+  load({ noteId: d.note_id, sessionId: /^t-/.test(d.note_id) ? null : d.note_id, note: d.note ?? null,
+         text: d.text || "", uncertain: d.uncertain || [], epj: d.epj || "", stale: Boolean(d.stale) },
+       { save: false });
+  drafts.setCurrent(d.note_id);
+  const at = timeOf(d.saved_at, { dateStyle: "short", timeStyle: "short" });
+  $("draft-notice-text").textContent = `${how}${at ? ` (lagret ${at})` : ""}.`;
   $("draft-notice").hidden = false;
 }
 
-function discardDraft() {
-  clearDraft();
+async function restoreDraft() {
+  await drafts.moveLegacy();
+  const id = drafts.currentId;
+  if (!id) return;
+  try {
+    const d = await drafts.load(id);
+    if (d && (d.text || d.note || d.epj)) loadDraft(d, "Utkast gjenopprettet");
+    else if (!d) drafts.setCurrent(null);
+  } catch (err) {
+    showError(`Kunne ikke hente utkastet: ${err.message}`);
+  }
+}
+
+async function openDraft(noteId) {
+  try {
+    const d = await drafts.load(noteId);
+    if (!d) throw new Error("Utkastet finnes ikke lenger.");
+    loadDraft(d, "Utkast åpnet");
+    $("result").scrollIntoView({ behavior: "smooth" });
+  } catch (err) {
+    showError(`Kunne ikke åpne utkastet: ${err.message}`);
+    refreshDraftList();
+  }
+}
+
+async function forget(noteId) {
+  if (!window.confirm("Forkaste utkastet? Det kan ikke angres.")) return false;
+  try {
+    await drafts.discard(noteId);
+    return true;
+  } catch (err) {
+    showError(`Kunne ikke forkaste utkastet: ${err.message}`);
+    return false;
+  } finally {
+    refreshDraftList();
+  }
+}
+
+async function discardDraft() {
+  if (state.noteId && !(await forget(state.noteId))) return;
+  drafts.setCurrent(null);
   Object.assign(state, { noteId: null, sessionId: null, note: null, text: "", uncertain: [],
                          epj: "", stale: false });
   $("result").hidden = true;
@@ -289,6 +345,31 @@ function discardDraft() {
   form.render(null);
   setLive({ text: "", pending: "", tentative: "" });
   $("record").focus();
+}
+
+/** The other unapproved drafts on the server, to reopen one a new dictation moved aside. */
+async function refreshDraftList() {
+  let list;
+  try {
+    list = (await drafts.list()).filter((d) => d.note_id !== state.noteId);
+  } catch {
+    return; // the server is away: the list stays as it was
+  }
+  const ul = $("draft-list");
+  ul.replaceChildren();
+  for (const d of list) {
+    const li = document.createElement("li");
+    li.dataset.noteId = d.note_id;
+    const label = document.createElement("span");
+    label.textContent = `${timeOf(d.saved_at, { dateStyle: "short", timeStyle: "short" })} – ${d.preview || "(tomt)"}`;
+    const open = Object.assign(document.createElement("button"), { type: "button", textContent: "Åpne" });
+    open.addEventListener("click", () => openDraft(d.note_id));
+    const drop = Object.assign(document.createElement("button"), { type: "button", textContent: "Forkast" });
+    drop.addEventListener("click", () => forget(d.note_id));
+    li.append(label, open, drop);
+    ul.append(li);
+  }
+  $("drafts").hidden = !list.length;
 }
 
 // --- keyboard push-to-talk ----------------------------------------------------------------------
@@ -348,6 +429,8 @@ new Jobs({
   },
 });
 
-restoreDraft();
 setStatus("idle");
-document.body.dataset.ready = "true";
+restoreDraft().finally(async () => {
+  await refreshDraftList();
+  document.body.dataset.ready = "true";
+});

@@ -1,0 +1,115 @@
+"""Working drafts of notes, kept in the server's store beside the note they belong to.
+
+The page saves what the nurse is working on (transcript, edited note, EPJ text) as they type,
+as ``draft.json`` in the note's folder (a dictation session's folder, or ``<notes>/<t-id>``),
+so journal text stays in the one store with the sessions and approved notes instead of the
+browser's storage, and a new dictation never overwrites an earlier unapproved draft: each note
+has its own. Approval removes the draft (`NoteService.approve`); `discard` deletes it.
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime
+from pathlib import Path
+
+from diktat.errors import InputError, OutputError
+from diktat.server.notes import (
+    DRAFT_JSON,
+    SESSION_ID,
+    TEXT_NOTE_ID,
+    note_folder,
+    private_note_dir,
+    write_private,
+)
+from diktat.server.schemas import DraftSummary, NoteDraft, StoredDraft
+
+PREVIEW_CHARS = 80
+
+
+class DraftUnreadable(OutputError):
+    """A draft file exists but is not a draft (damaged): it is left in place for a person."""
+
+
+class DraftStore:
+    def __init__(self, sessions: Path, notes: Path) -> None:
+        self.sessions = Path(sessions)
+        self.notes = Path(notes)
+        self._lock = threading.Lock()  # compare-and-write of one draft at a time
+
+    def save(self, note_id: str, draft: NoteDraft) -> tuple[StoredDraft, bool]:
+        """Store the draft unless the stored one was edited later (`edited_at`); returns the
+        draft now stored and whether it is the one given."""
+        folder = note_folder(note_id, self.sessions, self.notes)
+        with self._lock:
+            try:
+                current = self.load(note_id)
+            except DraftUnreadable:
+                current = None  # replaced by a good one
+            if _newer(current, draft):
+                return current, False
+            stored = StoredDraft(
+                note_id=note_id,
+                saved_at=datetime.now(UTC).isoformat(timespec="milliseconds"),
+                **draft.model_dump(),
+            )
+            private_note_dir(folder)
+            write_private(folder / DRAFT_JSON, stored.model_dump_json(indent=1))
+            return stored, True
+
+    def load(self, note_id: str) -> StoredDraft | None:
+        """The note's draft; None when it has none. InputError for an unknown id,
+        DraftUnreadable for a draft file that cannot be read back."""
+        path = note_folder(note_id, self.sessions, self.notes) / DRAFT_JSON
+        try:
+            return StoredDraft.model_validate_json(path.read_bytes())
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            raise DraftUnreadable(f"cannot read {path}: {exc.strerror}") from None
+        except ValueError:
+            raise DraftUnreadable(f"{path} is damaged: not a draft this server wrote") from None
+
+    def discard(self, note_id: str) -> bool:
+        """Delete the note's draft; False when there was none."""
+        path = note_folder(note_id, self.sessions, self.notes) / DRAFT_JSON
+        try:
+            path.unlink()
+        except FileNotFoundError:
+            return False
+        except OSError as exc:
+            raise OutputError(f"cannot delete {path}: {exc.strerror}") from None
+        return True
+
+    def summaries(self) -> list[DraftSummary]:
+        """Every readable draft, newest first (an unreadable one is skipped, not deleted)."""
+        found = []
+        for root, pattern in ((self.sessions, SESSION_ID), (self.notes, TEXT_NOTE_ID)):
+            for path in root.glob(f"*/{DRAFT_JSON}"):
+                if not pattern.match(path.parent.name):
+                    continue
+                try:
+                    draft = self.load(path.parent.name)
+                except (InputError, OutputError):
+                    continue
+                if draft is not None:
+                    found.append(DraftSummary(
+                        note_id=draft.note_id, saved_at=draft.saved_at, preview=_preview(draft)
+                    ))
+        return sorted(found, key=lambda d: d.saved_at, reverse=True)
+
+
+def _newer(stored: StoredDraft | None, incoming: NoteDraft) -> bool:
+    return (
+        stored is not None
+        and stored.edited_at is not None
+        and incoming.edited_at is not None
+        and stored.edited_at > incoming.edited_at
+    )
+
+
+def _preview(draft: NoteDraft) -> str:
+    text = " ".join((draft.text or draft.epj).split())
+    if len(text) <= PREVIEW_CHARS:
+        return text
+    return text[:PREVIEW_CHARS].rsplit(" ", 1)[0] + " …"
