@@ -170,6 +170,11 @@ def test_job_goes_from_queued_to_done_with_transcript_and_note(http, npsc_dir):
     assert state["note"]["metadata"]["asr_model_id"] == "whisper-base"
     assert state["note_text"]
     assert http.get("/api/jobs/nope").status_code == 404
+    # The finished recording is kept as an unapproved draft: a reload or restart loses nothing.
+    draft = http.get(f"/api/notes/{state['note_id']}/draft").json()
+    assert draft["epj"] == state["note_text"] and draft["note"] == state["note"]
+    assert draft["text"] == " ".join(s["text"].strip() for s in state["transcript"]["segments"])
+    assert state["note_id"] in {d["note_id"] for d in http.get("/api/drafts").json()}
 
 
 def test_bad_audio_job_fails_with_a_reason(http):

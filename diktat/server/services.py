@@ -8,6 +8,7 @@ sees a FastAPI object.
 
 from __future__ import annotations
 
+import logging
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,12 +16,14 @@ from pathlib import Path
 import numpy as np
 
 from diktat.config import Settings
+from diktat.errors import OutputError
 from diktat.fileio import private_dir
 from diktat.server.audit import AuditLog, actor_for
 from diktat.server.drafts import DraftStore
 from diktat.server.engine import Engine, SharedEngine
 from diktat.server.jobqueue import Job, JobQueue
 from diktat.server.notes import NoteService, load_structurer
+from diktat.server.schemas import NoteDraft
 from diktat.server.uploads import decode_upload
 from diktat.structuring.lexicon import Lexicon
 from diktat.structuring.render import render
@@ -28,6 +31,8 @@ from diktat.stt.options import DecodeOptions
 from diktat.stt.streaming.commands import VoiceCommand, load_commands
 from diktat.stt.streaming.journal import SessionStore
 from diktat.types import Transcript
+
+log = logging.getLogger(__name__)
 
 
 class StreamSlots:
@@ -113,6 +118,9 @@ class Services:
             raise
 
     def _run_job(self, job: Job) -> None:
+        """Decode, transcribe, structure; the note is kept in the store as an unapproved draft
+        (job results live in memory only until the server restarts, the draft until it is
+        approved or discarded), so a reload or a restart loses no finished recording."""
         audio = decode_upload(job.path, content_type=job.content_type,
                               max_duration_s=self.settings.server.max_duration_s)
         job.progress = 0.1
@@ -123,6 +131,15 @@ class Services:
         job.transcript = transcript.model_dump(mode="json")
         job.note = note.model_dump(mode="json")
         job.note_text = render(note, "text", review=False)
+        draft = NoteDraft(
+            text=transcript.text, note=job.note, epj=job.note_text,
+            uncertain=[w.model_dump(mode="json") for w in note.uncertain_words],
+        )
+        try:
+            self.drafts.save(job.note_id, draft)
+        except OutputError as exc:
+            # The result still reaches the page; its own save then says the disk is full.
+            log.warning("job %s: its note could not be kept as a draft: %s", job.id, exc)
         self.audit.record(
             "job.done", actor=self.actor, job_id=job.id, note_id=job.note_id,
             asr_model=transcript.model_id, asr_model_sha256=transcript.model_sha256,

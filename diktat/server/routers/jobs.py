@@ -48,8 +48,8 @@ async def create_job(request: Request, services: ServicesDep):
 def get_job(job_id: str, services: ServicesDep) -> JobState:
     job = services.jobs.get(job_id)
     if job is None:
-        raise HTTPException(404, f"No job {job_id!r} on this server (finished jobs are kept "
-                            "until the server restarts).")
+        raise HTTPException(404, f"No job {job_id!r} on this server (job states are kept until "
+                            "the server restarts; finished notes stay as drafts, GET /api/drafts).")
     return JobState(
         id=job.id, status=job.status, filename=job.filename, progress=job.progress,
         error=job.error, transcript=job.transcript, note_id=job.note_id, note=job.note,
