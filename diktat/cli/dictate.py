@@ -34,9 +34,9 @@ from diktat.stt.streaming.dictation import (
     DictationResult,
     DictationView,
     dictate,
-    recover_all,
 )
 from diktat.stt.streaming.journal import SessionStore
+from diktat.stt.streaming.recovery import recover_all
 from diktat.stt.streaming.sources import (
     AudioSource,
     FileSource,

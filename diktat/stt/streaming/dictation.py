@@ -10,8 +10,7 @@ pauses; in push-to-talk mode the dictation listens while key events keep arrivin
 repeats). Audio heard while paused is neither stored nor transcribed. While listening, the VAD
 pauses recognition on silence by itself (no decode, the utterance ends after `pause_s`).
 
-`recover` finishes a session a dead process left behind: it replays the autosaved words and
-transcribes the audio after them with the batch engine.
+`recovery.recover` finishes a session a dead process left behind with the same `finish_session`.
 """
 
 from __future__ import annotations
@@ -26,7 +25,6 @@ from pathlib import Path
 from typing import Literal, Protocol
 
 from diktat.stt.audio import SAMPLE_RATE
-from diktat.stt.engine import SttEngine
 from diktat.stt.formats import to_json
 from diktat.stt.options import DecodeOptions
 from diktat.stt.streaming.commands import DEFAULT_COMMANDS, CommandApplier, Piece, VoiceCommand
@@ -40,7 +38,7 @@ from diktat.stt.streaming.processor import (
 )
 from diktat.stt.streaming.sources import AudioSource, level_dbfs
 from diktat.stt.streaming.vadgate import VadGate
-from diktat.types import Segment, Timings, Transcript, Word
+from diktat.types import Timings, Transcript, Word
 
 Mode = Literal["toggle", "push-to-talk"]
 Status = Literal["speech", "silence", "paused", "finishing", "done"]
@@ -266,7 +264,7 @@ def dictate(
         decode_s += time.perf_counter() - tick
     gate.close()
     recording.close_utterance(gate.processor.audio_seconds)
-    result = _finish(
+    result = finish_session(
         session, recording.applier, engine, decode, make_note, state="finished",
         stopped_by=stopped_by, transcribe_s=decode_s,
         options={**streaming.decode.model_dump(mode="json"), "pipeline": "streaming",
@@ -274,66 +272,6 @@ def dictate(
     )
     view("done")
     return result
-
-
-def recover(
-    session: ActiveSession,
-    engine: SttEngine,
-    *,
-    decode: DecodeOptions,
-    commands: tuple[VoiceCommand, ...] = DEFAULT_COMMANDS,
-    make_note: NoteMaker | None = None,
-) -> DictationResult:
-    """Finish a session a dead process left: replay its autosaved words, transcribe the audio
-    after the last finished utterance with the batch engine (keeping only words after the last
-    autosaved one), and write the outputs as `recovered`."""
-    saved = session.load_autosave()
-    applier = CommandApplier(commands)
-    for i, utterance in enumerate(saved.utterances):
-        applier.feed(utterance)
-        if i < saved.closed_utterances:
-            applier.flush()
-    committed_end = max((w.end for u in saved.utterances for w in u), default=0.0)
-    audio = session.read_audio(saved.transcribed_until)
-    # Word timestamps are needed here, and the plain pipeline keeps them for long audio too.
-    whole = decode.model_copy(update={"batched_min_duration_s": 24 * 3600.0})
-    tick = time.perf_counter()
-    transcript = engine.transcribe(audio, whole) if len(audio) else None
-    transcribe_s = time.perf_counter() - tick
-    if transcript is not None:
-        offset = saved.transcribed_until
-        new = [
-            w.model_copy(update={"start": w.start + offset, "end": w.end + offset})
-            for w in _words(transcript.segments)
-        ]
-        applier.feed([w for w in new if (w.start + w.end) / 2 > committed_end])
-    applier.flush()
-    return _finish(
-        session, applier, engine, decode, make_note, state="recovered", stopped_by="recovery",
-        transcribe_s=transcribe_s,
-        options={**whole.model_dump(mode="json"), "pipeline": "recovery",
-                 "recovered_from_s": saved.transcribed_until},
-    )
-
-
-def recover_all(
-    store: SessionStore,
-    engine: SttEngine,
-    *,
-    decode: DecodeOptions,
-    commands: tuple[VoiceCommand, ...] = DEFAULT_COMMANDS,
-    make_note: NoteMaker | None = None,
-) -> list[DictationResult]:
-    results = []
-    for meta in store.recoverable():
-        session = store.resume(meta.id)
-        try:
-            results.append(
-                recover(session, engine, decode=decode, commands=commands, make_note=make_note)
-            )
-        finally:
-            session.close()
-    return results
 
 
 def _capture(source: AudioSource, session: ActiveSession, controls: Controls, out: queue.Queue):
@@ -392,25 +330,9 @@ def _raise_capture_error(chunks: queue.Queue, session: ActiveSession, store: Ses
             raise item
 
 
-def _words(segments: tuple[Segment, ...]) -> list[Word]:
-    """The transcript's words; a segment decoded without word timestamps is spread evenly."""
-    words: list[Word] = []
-    for s in segments:
-        if s.words:
-            words.extend(s.words)
-            continue
-        parts = s.text.split()
-        step = (s.end - s.start) / max(1, len(parts))
-        words.extend(
-            Word(start=s.start + i * step, end=s.start + (i + 1) * step, text=" " + p,
-                 probability=0.0)
-            for i, p in enumerate(parts)
-        )
-    return words
-
-
-def _finish(session, applier, engine, decode, make_note, *, state, stopped_by, transcribe_s,
-            options) -> DictationResult:
+def finish_session(session, applier, engine, decode, make_note, *, state, stopped_by,
+                   transcribe_s, options) -> DictationResult:
+    """Write the transcript, text and note of a dictation or recovered session."""
     transcript = Transcript(
         segments=applier.segments(),
         language=decode.language,
