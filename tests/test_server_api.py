@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import json
 import os
 import stat
@@ -264,9 +265,16 @@ def test_drafts_are_kept_per_note_in_the_store_until_approved_or_discarded(serve
     assert stat.S_IMODE(stored.stat().st_mode) == 0o600
     assert stat.S_IMODE(stored.parent.stat().st_mode) == 0o700
 
-    # Approval replaces the draft; discarding deletes it (audited by id only).
+    # Approval removes the draft, unless it was edited after the state approved (typed while the
+    # approval was on its way); discarding deletes it (audited by id only).
+    path = f"/api/notes/{first['note_id']}/draft"
+    http.put(path, json={"epj": "skrevet under godkjenningen", "edited_at": 5000})
     r = http.post(f"/api/notes/{first['note_id']}/approve",
-                  json={"note": first["note"], "text": first["text"]})
+                  json={"note": first["note"], "text": first["text"], "edited_at": 4000})
+    assert r.status_code == 200, r.text
+    assert http.get(path).json()["epj"] == "skrevet under godkjenningen"
+    r = http.post(f"/api/notes/{first['note_id']}/approve",
+                  json={"note": first["note"], "text": first["text"], "edited_at": 5000})
     assert r.status_code == 200, r.text
     assert not stored.exists()
     assert http.get(f"/api/notes/{first['note_id']}/draft").status_code == 404
@@ -277,9 +285,15 @@ def test_drafts_are_kept_per_note_in_the_store_until_approved_or_discarded(serve
     discarded = [e for e in audit_entries(server) if e["action"] == "draft.discarded"]
     assert [e["note_id"] for e in discarded] == [second["note_id"]]
 
-    # Ids the server did not make, sessions it lacks, bodies that are not drafts.
-    assert http.put("/api/notes/..%2F..%2Fetc/draft", json={}).status_code == 404
-    assert http.put("/api/notes/20260101-120000-abcdef/draft", json={}).status_code == 404
+    # Ids the server did not make (a trailing newline included), sessions it lacks, bodies that
+    # are not drafts.
+    for bad in ("t-XYZ", "t-0123456789abcdef%0A", "20260101-120000-abcdef%0A", "%2E%2E"):
+        r = http.put(f"/api/notes/{bad}/draft", json={})
+        assert r.status_code == 404 and "not a note id made by this server" in r.json()["detail"]
+    r = http.put("/api/notes/20260101-120000-abcdef/draft", json={})
+    assert r.status_code == 404 and "no dictation session" in r.json()["detail"]
+    assert not [p.name for p in notes_dir.iterdir() if not p.name.startswith("t-")
+                or len(p.name) != 18]
     assert http.put(f"/api/notes/{second['note_id']}/draft",
                     json={"txt": "feil felt"}).status_code == 422
     # A damaged draft file is reported, left in place, and left out of the list.
@@ -292,16 +306,32 @@ def test_drafts_are_kept_per_note_in_the_store_until_approved_or_discarded(serve
     damaged.unlink()
 
 
-def test_a_draft_that_cannot_be_written_is_refused_with_507(server, http):
+def test_a_draft_that_cannot_be_written_is_refused_with_the_reason(server, http):
     made = http.post("/api/structure", json={"text": "Pasienten er i fin form."}).json()
     folder = server.settings.session_store_dir.parent / "notes" / made["note_id"]
     folder.parent.mkdir(parents=True, exist_ok=True)
     folder.write_text("a file where the note's folder should be", encoding="utf-8")
     try:
         r = http.put(f"/api/notes/{made['note_id']}/draft", json={"text": "Utkast"})
-        assert r.status_code == 507 and "cannot create" in r.json()["detail"]
+        assert r.status_code == 500 and "cannot create" in r.json()["detail"]
     finally:
         folder.unlink()
+    # A full, over-quota or read-only disk is told apart (the API answers 507 for it).
+    from diktat.server.notes import StoreFull, store_error
+
+    for code in (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.ENOTDIR, errno.EACCES):
+        error = store_error("cannot write draft.json", OSError(code, os.strerror(code)))
+        assert isinstance(error, StoreFull) == (code in (errno.ENOSPC, errno.EDQUOT, errno.EROFS))
+        assert str(error) == f"cannot write draft.json: {os.strerror(code)}"
+
+
+def test_api_answers_carry_no_store(server, http):
+    made = http.post("/api/structure", json={"text": NOTE_TEXT}).json()
+    http.put(f"/api/notes/{made['note_id']}/draft", json={"text": NOTE_TEXT})
+    for path in ("/api/drafts", f"/api/notes/{made['note_id']}/draft", "/api/jobs/nope"):
+        assert http.get(path).headers["cache-control"] == "no-store", path
+    assert http.get("/static/app.js").headers.get("cache-control") != "no-store"
+    http.delete(f"/api/notes/{made['note_id']}/draft")
 
 
 def test_audit_log_records_ids_and_models_but_no_text(server, http):

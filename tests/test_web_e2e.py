@@ -313,7 +313,7 @@ def test_draft_survives_a_reload_in_the_server_store(page, server, clip):
     assert page.locator("#epj-text").input_value() == "Utkast som ikke er ferdig"
     assert "Utkast åpnet" in page.locator("#draft-notice").inner_text()
     page.locator(f"#draft-list li[data-note-id='{other_id}']").wait_for()
-    assert page.locator("#draft-list li").count() == 1  # made again: no second draft left
+    assert page.locator(f"#draft-list li[data-note-id='{note_id}']").count() == 0  # it is open
 
     # Discarding asks first, then deletes the draft on the server.
     page.once("dialog", lambda dialog: dialog.dismiss())
@@ -328,6 +328,67 @@ def test_draft_survives_a_reload_in_the_server_store(page, server, clip):
     assert page.locator("#draft-notice").is_hidden()
     assert page.locator("#result").is_hidden()
     assert page.locator(f"#draft-list li[data-note-id='{note_id}']").count() == 0
+
+
+def api_call(page, method: str, path: str, body: dict | None = None) -> dict:
+    """The API as the page's browser context calls it (same server, same token)."""
+    base = page.url.split("/?")[0]
+    response = page.request.fetch(base + path, method=method, data=body,
+                                  headers={"Authorization": f"Bearer {TOKEN}"})
+    assert response.ok, response.text()
+    return response.json() if response.status != 204 else {}
+
+
+def test_a_draft_an_older_page_kept_in_local_storage_moves_to_the_server(page, server):
+    note = api_call(page, "POST", "/api/structure", {"text": EDITED_TRANSCRIPT})
+    old = {"note_id": note["note_id"], "session_id": None, "note": note["note"],
+           "text": EDITED_TRANSCRIPT, "uncertain": [], "epj": "Gammelt utkast", "stale": False}
+    page.evaluate("(d) => localStorage.setItem('diktat.utkast.v1', JSON.stringify(d))", old)
+    page.reload()
+    page.wait_for_selector("body[data-ready='true']")
+    assert page.locator("#epj-text").input_value() == "Gammelt utkast"
+    assert page.evaluate("localStorage.getItem('diktat.utkast.v1')") is None
+    stored = server["notes"] / note["note_id"] / "draft.json"
+    assert json.loads(stored.read_text(encoding="utf-8"))["epj"] == "Gammelt utkast"
+
+    # One that never got a note is shown, and leaves the browser once it is saved under one.
+    page.evaluate("(d) => localStorage.setItem('diktat.utkast.v1', JSON.stringify(d))",
+                  {**old, "note_id": None, "note": None, "epj": ""})
+    page.reload()
+    page.wait_for_selector("body[data-ready='true']")
+    assert "eldre versjon" in page.locator("#draft-notice").inner_text()
+    assert page.locator("#transcript-view").inner_text().strip() == EDITED_TRANSCRIPT
+    assert page.evaluate("localStorage.getItem('diktat.utkast.v1')") is not None
+    page.get_by_role("button", name="Lag notat på nytt fra teksten").click()
+    page.wait_for_selector("#transcript-stale", state="hidden")
+    new_id = page.locator("#result").get_attribute("data-note-id")
+    assert new_id.startswith("t-") and new_id != note["note_id"]
+    assert page.evaluate("localStorage.getItem('diktat.utkast.v1')") is None
+    page.wait_for_function(f"""fetch('/api/notes/{new_id}/draft',
+        {{headers: {{Authorization: 'Bearer {TOKEN}'}}}}).then((r) => r.ok)""")
+
+
+def test_a_newer_draft_saved_elsewhere_is_not_overwritten(page, server):
+    note = api_call(page, "POST", "/api/structure", {"text": EDITED_TRANSCRIPT})
+    path = f"/api/notes/{note['note_id']}/draft"
+    api_call(page, "PUT", path, {"text": EDITED_TRANSCRIPT, "note": note["note"],
+                                 "epj": "Fra en annen maskin", "edited_at": 4_000_000_000_000})
+    page.evaluate(f"localStorage.setItem('diktat.current-note.v2', '{note['note_id']}')")
+    page.reload()
+    page.wait_for_selector("body[data-ready='true']")
+    assert page.locator("#epj-text").input_value() == "Fra en annen maskin"
+    # This page's clock runs on from the draft it read: its edit is the newer one.
+    page.locator("#epj-text").fill("Rettet her")
+    page.wait_for_function("document.getElementById('draft-status').textContent.startsWith("
+                           "'Utkast lagret')")
+    assert api_call(page, "GET", path)["epj"] == "Rettet her"
+    # A save from elsewhere with a later edit wins, and the page says its own was not kept.
+    api_call(page, "PUT", path, {"epj": "Enda nyere", "edited_at": 5_000_000_000_000})
+    page.locator("#epj-text").fill("Rettet her igjen")
+    page.wait_for_function("document.getElementById('draft-status').textContent.includes("
+                           "'et nyere utkast')")
+    assert api_call(page, "GET", path)["epj"] == "Enda nyere"
+    api_call(page, "DELETE", path)
 
 
 def test_dropped_recordings_are_transcribed_with_progress_and_errors(page, clip, tmp_path):

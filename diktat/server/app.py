@@ -2,7 +2,8 @@
 
 The lifespan hook builds `Services` once (the models load at start, not per request) unless
 the caller hands one in — the tests do, to share the model their session already loaded.
-Errors under /v1 keep OpenAI's shape; the rest use FastAPI's ``{"detail": ...}``.
+Errors under /v1 keep OpenAI's shape; the rest use FastAPI's ``{"detail": ...}``. Answers
+under /api and /v1 carry journal text: `NoStore` forbids browsers and proxies to keep a copy.
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ def create_app(settings: Settings, *, services: Services | None = None) -> FastA
     app = FastAPI(title="diktat", version=__version__, lifespan=lifespan,
                   docs_url=None, redoc_url=None)
     app.add_middleware(BodyLimit, limit_mb=settings.server.max_upload_mb)
+    app.add_middleware(NoStore)
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     for module in (health, openai, jobs, notes, stream_ws):
@@ -56,6 +58,27 @@ def create_app(settings: Settings, *, services: Services | None = None) -> FastA
     app.mount("/static", StaticFiles(directory=STATIC_DIR, check_dir=False), name="static")
     app.add_api_route("/", _page, methods=["GET"], include_in_schema=False)
     return app
+
+
+class NoStore:
+    """ASGI middleware: ``Cache-Control: no-store`` on every HTTP answer under /api and /v1."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http" or not scope["path"].startswith(("/api/", "/v1/")):
+            await self.app(scope, receive, send)
+            return
+
+        async def send_no_store(message) -> None:
+            if message["type"] == "http.response.start":
+                headers = [(k, v) for k, v in message.get("headers", [])
+                           if k.lower() != b"cache-control"]
+                message = {**message, "headers": [*headers, (b"cache-control", b"no-store")]}
+            await send(message)
+
+        await self.app(scope, receive, send_no_store)
 
 
 def _page() -> Response:

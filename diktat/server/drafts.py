@@ -4,7 +4,8 @@ The page saves what the nurse is working on (transcript, edited note, EPJ text) 
 as ``draft.json`` in the note's folder (a dictation session's folder, or ``<notes>/<t-id>``),
 so journal text stays in the one store with the sessions and approved notes instead of the
 browser's storage, and a new dictation never overwrites an earlier unapproved draft: each note
-has its own. Approval removes the draft (`NoteService.approve`); `discard` deletes it.
+has its own. Approval removes the draft (`remove_approved`, unless it was edited after the
+approved state); `discard` deletes it.
 """
 
 from __future__ import annotations
@@ -28,7 +29,8 @@ PREVIEW_CHARS = 80
 
 
 class DraftUnreadable(OutputError):
-    """A draft file exists but is not a draft (damaged): it is left in place for a person."""
+    """A draft file exists but is not a draft (damaged). It is reported and left out of the list,
+    and stays until a good save of the same note replaces it."""
 
 
 class DraftStore:
@@ -50,7 +52,7 @@ class DraftStore:
                 return current, False
             stored = StoredDraft(
                 note_id=note_id,
-                saved_at=datetime.now(UTC).isoformat(timespec="milliseconds"),
+                saved_at=datetime.now(UTC).isoformat(timespec="microseconds"),
                 **draft.model_dump(),
             )
             private_note_dir(folder)
@@ -70,6 +72,22 @@ class DraftStore:
         except ValueError:
             raise DraftUnreadable(f"{path} is damaged: not a draft this server wrote") from None
 
+    def remove_approved(self, note_id: str, approved_edit: int | None) -> bool:
+        """After approval: delete the draft unless it holds a later edit than the approved
+        state (typed while the approval was on its way); True when it was deleted."""
+        with self._lock:
+            try:
+                current = self.load(note_id)
+            except DraftUnreadable:
+                current = None
+            if current is None or (
+                approved_edit is not None
+                and current.edited_at is not None
+                and current.edited_at > approved_edit
+            ):
+                return False
+            return self.discard(note_id)
+
     def discard(self, note_id: str) -> bool:
         """Delete the note's draft; False when there was none."""
         path = note_folder(note_id, self.sessions, self.notes) / DRAFT_JSON
@@ -86,7 +104,7 @@ class DraftStore:
         found = []
         for root, pattern in ((self.sessions, SESSION_ID), (self.notes, TEXT_NOTE_ID)):
             for path in root.glob(f"*/{DRAFT_JSON}"):
-                if not pattern.match(path.parent.name):
+                if not pattern.fullmatch(path.parent.name):
                     continue
                 try:
                     draft = self.load(path.parent.name)
@@ -96,7 +114,7 @@ class DraftStore:
                     found.append(DraftSummary(
                         note_id=draft.note_id, saved_at=draft.saved_at, preview=_preview(draft)
                     ))
-        return sorted(found, key=lambda d: d.saved_at, reverse=True)
+        return sorted(found, key=lambda d: (d.saved_at, d.note_id), reverse=True)
 
 
 def _newer(stored: StoredDraft | None, incoming: NoteDraft) -> bool:

@@ -6,11 +6,13 @@ a note made from a dictation session has the session's id (its approval is writt
 session folder), a note from free text has the id ``t-<16 hex>`` (written to
 ``<notes dir>/<id>/``). Both forms are checked against a strict pattern before they touch a
 path (`note_folder`). Approved notes and drafts (`server/drafts.py`) are journal material:
-folders 0700, files 0600. Approval removes the note's draft: the approved version replaces it.
+folders 0700, files 0600. A note made again keeps its id, so approving it again replaces the
+earlier approval.
 """
 
 from __future__ import annotations
 
+import errno
 import json
 import re
 import secrets
@@ -25,8 +27,8 @@ from diktat.structuring.note import JournalNote
 from diktat.structuring.pipeline import Backend, Structurer, load_backend, structure
 from diktat.types import Transcript
 
-SESSION_ID = re.compile(r"^[0-9]{8}-[0-9]{6}-[0-9a-f]{6}$")
-TEXT_NOTE_ID = re.compile(r"^t-[0-9a-f]{16}$")
+SESSION_ID = re.compile(r"[0-9]{8}-[0-9]{6}-[0-9a-f]{6}")  # whole ids only: fullmatch
+TEXT_NOTE_ID = re.compile(r"t-[0-9a-f]{16}")
 APPROVED_JSON = "approved-note.json"
 APPROVED_TEXT = "approved-note.txt"
 DRAFT_JSON = "draft.json"
@@ -35,12 +37,12 @@ DRAFT_JSON = "draft.json"
 def note_folder(note_id: str, sessions: Path, notes: Path) -> Path:
     """The folder of a note's files: its dictation session's, or ``<notes>/<id>`` for a note
     made from text. InputError for an id this server did not make or a session it lacks."""
-    if SESSION_ID.match(note_id):
+    if SESSION_ID.fullmatch(note_id):
         folder = sessions / note_id
         if not folder.is_dir():
             raise InputError(f"no dictation session {note_id!r} on this server")
         return folder
-    if TEXT_NOTE_ID.match(note_id):
+    if TEXT_NOTE_ID.fullmatch(note_id):
         return notes / note_id
     raise InputError(f"{note_id!r} is not a note id made by this server")
 
@@ -72,7 +74,7 @@ class NoteService:
         """The finished transcript of a dictation session, if there is one."""
         from diktat.stt.formats import read_transcript_json
 
-        if not SESSION_ID.match(session_id):
+        if not SESSION_ID.fullmatch(session_id):
             return None
         path = self.sessions / session_id / "transcript.json"
         try:
@@ -82,7 +84,8 @@ class NoteService:
 
     def note_id_for(self, session_id: str | None) -> str:
         """The session's own id when that session exists, else a new free-text note id."""
-        if session_id and SESSION_ID.match(session_id) and (self.sessions / session_id).is_dir():
+        session = session_id and SESSION_ID.fullmatch(session_id)
+        if session and (self.sessions / session_id).is_dir():
             return session_id
         return f"t-{secrets.token_hex(8)}"
 
@@ -93,8 +96,14 @@ class NoteService:
         private_note_dir(folder)
         write_private(folder / APPROVED_JSON, json.dumps(doc, ensure_ascii=False, indent=2))
         write_private(folder / APPROVED_TEXT, text.rstrip("\n") + "\n")
-        (folder / DRAFT_JSON).unlink(missing_ok=True)
         return doc["approved_at"]
+
+
+class StoreFull(OutputError):
+    """The store's disk is full, over quota or read-only: nothing can be kept until it is not."""
+
+
+_FULL = {errno.ENOSPC, errno.EDQUOT, errno.EROFS}
 
 
 def private_note_dir(path: Path) -> None:
@@ -102,11 +111,15 @@ def private_note_dir(path: Path) -> None:
         private_dir(path.parent)
         private_dir(path)
     except OSError as exc:
-        raise OutputError(f"cannot create {path}: {exc.strerror}") from None
+        raise store_error(f"cannot create {path}", exc) from None
 
 
 def write_private(path: Path, text: str) -> None:
     try:
         write_atomic(path, text)
     except OSError as exc:
-        raise OutputError(f"cannot write {path}: {exc.strerror}") from None
+        raise store_error(f"cannot write {path}", exc) from None
+
+
+def store_error(what: str, exc: OSError) -> OutputError:
+    return (StoreFull if exc.errno in _FULL else OutputError)(f"{what}: {exc.strerror}")

@@ -76,6 +76,9 @@ class ApproveRequest(BaseModel):
     text: str = Field(max_length=200_000)
     # Who approved, for the audit log: a user name or id, not free text.
     user: str | None = Field(default=None, pattern=r"^[\w.@ -]{1,64}$")
+    # The page's edit time (`NoteDraft.edited_at`) of the state approved: a draft edited later
+    # is kept.
+    edited_at: int | None = Field(default=None, ge=0)
 
 
 class ApproveResponse(BaseModel):

@@ -4,6 +4,7 @@ GET/PUT/DELETE /api/notes/{id}/draft, GET /api/drafts (the unapproved ones, newe
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -12,7 +13,7 @@ from starlette.concurrency import run_in_threadpool
 
 from diktat.errors import InputError, OutputError
 from diktat.server.deps import ServicesDep, require_token
-from diktat.server.drafts import DraftUnreadable
+from diktat.server.notes import StoreFull
 from diktat.server.schemas import (
     ApproveRequest,
     ApproveResponse,
@@ -26,6 +27,7 @@ from diktat.server.schemas import (
 from diktat.structuring.render import render
 from diktat.types import Transcript
 
+log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api", dependencies=[Depends(require_token)])
 
 
@@ -65,6 +67,10 @@ async def approve_note(
     with _store_errors():
         approved_at = await run_in_threadpool(services.notes.approve, note_id, body.note,
                                               body.text)
+    try:
+        await run_in_threadpool(services.drafts.remove_approved, note_id, body.edited_at)
+    except OutputError as exc:  # the approval stands; the draft stays listed until discarded
+        log.warning("note %s approved, its draft not removed: %s", note_id, exc)
     # The models are the server's own: nothing from the client's note reaches the log.
     services.audit.record(
         "note.approved", actor=services.actor, note_id=note_id, user=body.user,
@@ -112,8 +118,8 @@ def _store_errors() -> Iterator[None]:
         yield
     except InputError as exc:
         raise HTTPException(404, str(exc)) from None
-    except DraftUnreadable as exc:
-        raise HTTPException(500, str(exc)) from None
-    except OutputError as exc:
+    except StoreFull as exc:
         # A full or read-only disk: the page keeps its copy and says it was not saved.
         raise HTTPException(507, str(exc)) from None
+    except OutputError as exc:
+        raise HTTPException(500, str(exc)) from None

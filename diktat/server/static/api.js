@@ -9,7 +9,7 @@ export function wsUrl(path) {
   return `${proto}//${location.host}${path}${query}`;
 }
 
-const KEEPALIVE_MAX = 60_000; // characters; Chromium allows 64 KiB in flight for keepalive
+const KEEPALIVE_MAX = 60_000; // bytes; Chromium allows 64 KiB in flight for keepalive
 
 export class ApiError extends Error {
   constructor(status, message, detail = "") {
@@ -43,7 +43,7 @@ export async function api(path, { method = "GET", json, form, keepalive = false 
   }
   let res;
   try {
-    const small = typeof body !== "string" || body.length < KEEPALIVE_MAX;
+    const small = typeof body !== "string" || new TextEncoder().encode(body).length < KEEPALIVE_MAX;
     res = await fetch(path, { method, headers, body, keepalive: keepalive && small });
   } catch {
     throw new ApiError(0, "Får ikke kontakt med diktat-tjeneren. Kjører den?");

@@ -28,11 +28,13 @@ const timeOf = (iso, style) => {
   return Number.isNaN(at.getTime()) ? "" : at.toLocaleString("nb-NO", style);
 };
 const drafts = new Drafts({
-  onSaved: ({ ok, savedAt, error }) => {
+  onSaved: ({ ok, savedAt, error, superseded }) => {
     const out = $("draft-status");
     out.className = ok ? "help" : "error";
     out.textContent = ok ? `Utkast lagret kl. ${timeOf(savedAt, { timeStyle: "medium" })}.`
-      : `Utkastet ble ikke lagret: ${error}`;
+      : superseded ? "Ikke lagret: et nyere utkast av dette notatet er lagret fra en annen fane " +
+        "eller maskin. Last inn siden på nytt for å se det."
+      : `Utkastet ble ikke lagret (prøver igjen): ${error}`;
     document.body.dataset.draftSaved = ok ? savedAt : "";
   },
 });
@@ -130,6 +132,10 @@ function onDone(msg) {
 // --- result: transcript, note, EPJ text -------------------------------------------------------
 function load({ noteId, sessionId = null, note, text, uncertain, epj, stale = false }, { save = true } = {}) {
   const another = noteId !== state.noteId;
+  if (another) {
+    $("draft-notice").hidden = true; // it spoke of the note left
+    $("draft-status").textContent = "";
+  }
   Object.assign(state, { noteId, sessionId, note, text, uncertain, epj, stale, approved: null });
   $("result").hidden = false;
   $("result").dataset.noteId = noteId || "";
@@ -189,9 +195,11 @@ function markStale(stale) {
 }
 
 function changed() {
+  if (!state.noteId) return;
   drafts.save(state.noteId, {
     text: state.text, note: state.note, epj: state.epj, uncertain: state.uncertain, stale: state.stale,
   });
+  drafts.dropLegacy(); // an old page's draft shown here is now saved under its note
 }
 
 async function restructure() {
@@ -263,7 +271,7 @@ async function approve() {
   try {
     await drafts.settled(); // a save still on its way would bring the draft back after approval
     const { data } = await api(`/api/notes/${encodeURIComponent(state.noteId)}/approve`, {
-      method: "POST", json: { note: state.note, text },
+      method: "POST", json: { note: state.note, text, edited_at: drafts.editedAt(state.noteId) },
     });
     state.approved = { note_id: data.note_id, approved_at: data.approved_at, text, note: state.note };
     const copied = await copyText(text);
@@ -287,7 +295,7 @@ async function approve() {
 }
 
 // --- drafts -------------------------------------------------------------------------------------
-function loadDraft(d, how) {
+function showDraft(d, how) {
   load({ noteId: d.note_id, sessionId: /^t-/.test(d.note_id) ? null : d.note_id, note: d.note ?? null,
          text: d.text || "", uncertain: d.uncertain || [], epj: d.epj || "", stale: Boolean(d.stale) },
        { save: false });
@@ -298,12 +306,20 @@ function loadDraft(d, how) {
 }
 
 async function restoreDraft() {
-  await drafts.moveLegacy();
+  const legacy = await drafts.moveLegacy();
+  if (legacy && (legacy.text || legacy.epj)) {
+    load({ noteId: null, note: legacy.note, text: legacy.text, uncertain: legacy.uncertain,
+           epj: legacy.epj, stale: true }, { save: false });
+    $("draft-notice-text").textContent = "Utkast fra en eldre versjon av siden gjenopprettet. " +
+      "Lag notatet på nytt fra teksten for å lagre det.";
+    $("draft-notice").hidden = false;
+    return;
+  }
   const id = drafts.currentId;
   if (!id) return;
   try {
     const d = await drafts.load(id);
-    if (d && (d.text || d.note || d.epj)) loadDraft(d, "Utkast gjenopprettet");
+    if (d && (d.text || d.note || d.epj)) showDraft(d, "Utkast gjenopprettet");
     else if (!d) drafts.setCurrent(null);
   } catch (err) {
     showError(`Kunne ikke hente utkastet: ${err.message}`);
@@ -314,7 +330,7 @@ async function openDraft(noteId) {
   try {
     const d = await drafts.load(noteId);
     if (!d) throw new Error("Utkastet finnes ikke lenger.");
-    loadDraft(d, "Utkast åpnet");
+    showDraft(d, "Utkast åpnet");
     $("result").scrollIntoView({ behavior: "smooth" });
   } catch (err) {
     showError(`Kunne ikke åpne utkastet: ${err.message}`);
@@ -337,6 +353,7 @@ async function forget(noteId) {
 
 async function discardDraft() {
   if (state.noteId && !(await forget(state.noteId))) return;
+  if (!state.noteId) drafts.dropLegacy();
   drafts.setCurrent(null);
   Object.assign(state, { noteId: null, sessionId: null, note: null, text: "", uncertain: [],
                          epj: "", stale: false });
@@ -348,20 +365,25 @@ async function discardDraft() {
 }
 
 /** The other unapproved drafts on the server, to reopen one a new dictation moved aside. */
+let listAsked = 0;
 async function refreshDraftList() {
+  const asked = ++listAsked;
   let list;
   try {
-    list = (await drafts.list()).filter((d) => d.note_id !== state.noteId);
+    list = await drafts.list();
   } catch {
     return; // the server is away: the list stays as it was
   }
+  if (asked !== listAsked) return; // a newer answer is on its way
+  list = list.filter((d) => d.note_id !== state.noteId);
   const ul = $("draft-list");
   ul.replaceChildren();
   for (const d of list) {
     const li = document.createElement("li");
     li.dataset.noteId = d.note_id;
     const label = document.createElement("span");
-    label.textContent = `${timeOf(d.saved_at, { dateStyle: "short", timeStyle: "short" })} – ${d.preview || "(tomt)"}`;
+    const at = timeOf(d.saved_at, { dateStyle: "short", timeStyle: "short" });
+    label.textContent = `${at ? `${at} – ` : ""}${d.preview || "(tomt)"}`;
     const open = Object.assign(document.createElement("button"), { type: "button", textContent: "Åpne" });
     open.addEventListener("click", () => openDraft(d.note_id));
     const drop = Object.assign(document.createElement("button"), { type: "button", textContent: "Forkast" });
