@@ -135,6 +135,23 @@ class ServerSettings(BaseModel):
     )
 
 
+class RetentionSettings(BaseModel):
+    """How long the store keeps journal material (Normen faktaark 25 «Lagringstid og sletting»:
+    keep only as long as needed). Every deletion is written to the audit log."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    approved_hours: float = Field(
+        default=24, gt=0,
+        description="Hours an approved note is kept, with its audio, transcript and draft",
+    )
+    unapproved_days: float = Field(
+        default=7, gt=0,
+        description="Days anything not approved (dictations, drafts, unfinished recordings) is "
+        "kept after its last change",
+    )
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="DIKTAT_", env_nested_delimiter="__", extra="forbid"
@@ -150,10 +167,16 @@ class Settings(BaseSettings):
     llm: LlmSettings = LlmSettings()
     dictate: DictateSettings = DictateSettings()
     server: ServerSettings = ServerSettings()
+    retention: RetentionSettings = RetentionSettings()
 
     @property
     def session_store_dir(self) -> Path:
         return self.sessions_dir or self.models_dir.parent / "sessions"
+
+    @property
+    def notes_store_dir(self) -> Path:
+        """Notes made from text (not from a dictation session): their drafts and approvals."""
+        return self.session_store_dir.parent / "notes"
 
     @property
     def audit_log_path(self) -> Path:

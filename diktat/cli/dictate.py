@@ -25,7 +25,8 @@ from diktat.cli.transcribe import (
     settings_from_flags,
 )
 from diktat.config import Settings
-from diktat.errors import ConfigError
+from diktat.errors import ConfigError, DiktatError
+from diktat.retention import prune
 from diktat.stt.factory import decode_options, load_engine
 from diktat.stt.streaming.commands import format_commands, load_commands
 from diktat.stt.streaming.dictation import (
@@ -115,6 +116,7 @@ def dictate_command(
         store.delete(discard)
         err_console.print(f"Økt {discard} er slettet.", highlight=False)
         return
+    _apply_retention(settings)
 
     source = None if recover else _source(input_path, realtime, rate, cfg.device)
     engine = load_engine(settings, live=source is not None and source.live)
@@ -150,6 +152,20 @@ def dictate_command(
     finally:
         signal.signal(signal.SIGTERM, previous_term)
     _report(result, copy=cfg.clipboard)
+
+
+def _apply_retention(settings: Settings) -> None:
+    """The store's retention rules, at every start (`diktat serve` also runs them hourly)."""
+    try:
+        deletions = prune(settings, actor="cli")
+    except DiktatError as exc:
+        err_console.print(f"[yellow]Oppbevaringsreglene ble ikke brukt:[/] {exc}", highlight=False)
+        return
+    if deleted := [d for d in deletions if not d.error]:
+        err_console.print(
+            f"Slettet {len(deleted)} gamle økt(er) etter oppbevaringsreglene "
+            "(se `diktat store list`).", highlight=False,
+        )
 
 
 def _settings(settings: Settings, *, sessions_dir: Path | None, dictate: dict) -> Settings:

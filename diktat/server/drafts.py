@@ -15,8 +15,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from diktat.errors import InputError, OutputError
+from diktat.note_files import DRAFT_JSON
 from diktat.server.notes import (
-    DRAFT_JSON,
     SESSION_ID,
     TEXT_NOTE_ID,
     note_folder,

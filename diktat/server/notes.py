@@ -22,16 +22,14 @@ from pathlib import Path
 
 from diktat.errors import InputError, OutputError
 from diktat.fileio import private_dir, write_atomic
+from diktat.note_files import APPROVED_JSON, APPROVED_TEXT
 from diktat.structuring.lexicon import Lexicon
 from diktat.structuring.note import JournalNote
 from diktat.structuring.pipeline import Backend, Structurer, load_backend, structure
+from diktat.stt.streaming.journal import SESSION_ID
 from diktat.types import Transcript
 
-SESSION_ID = re.compile(r"[0-9]{8}-[0-9]{6}-[0-9a-f]{6}")  # whole ids only: fullmatch
 TEXT_NOTE_ID = re.compile(r"t-[0-9a-f]{16}")
-APPROVED_JSON = "approved-note.json"
-APPROVED_TEXT = "approved-note.txt"
-DRAFT_JSON = "draft.json"
 
 
 def note_folder(note_id: str, sessions: Path, notes: Path) -> Path:

@@ -1,7 +1,8 @@
 """What the server shares between requests, built once from Settings when it starts.
 
 One engine (behind `SharedEngine`'s fair slots, one per worker), one structuring backend, the
-session store, the note drafts, the audit log, the upload job queue and the live-stream slots.
+session store, the note drafts, the audit log, the upload job queue, the live-stream slots and
+the hourly retention round (`diktat.retention`).
 Routers get this object from `app.state.services` and hand it plain values — the engine never
 sees a FastAPI object.
 """
@@ -15,10 +16,11 @@ from pathlib import Path
 
 import numpy as np
 
+from diktat.audit import AuditLog, actor_for
 from diktat.config import Settings
 from diktat.errors import OutputError
 from diktat.fileio import private_dir
-from diktat.server.audit import AuditLog, actor_for
+from diktat.retention import PeriodicPrune
 from diktat.server.drafts import DraftStore
 from diktat.server.engine import Engine, SharedEngine
 from diktat.server.jobqueue import Job, JobQueue
@@ -68,9 +70,12 @@ class Services:
     uploads_dir: Path
     streams: StreamSlots
     jobs: JobQueue = field(init=False)
+    retention: PeriodicPrune = field(init=False)
 
     def __post_init__(self) -> None:
         self.jobs = JobQueue(self.settings.server.job_queue, self.run_job)
+        self.retention = PeriodicPrune(self.settings, actor=self.actor, audit=self.audit)
+        self.retention.start()
 
     @property
     def actor(self) -> str:
@@ -83,7 +88,7 @@ class Services:
 
         lexicon = Lexicon.builtin()
         sessions = settings.session_store_dir
-        text_notes = sessions.parent / "notes"
+        text_notes = settings.notes_store_dir
         notes = NoteService(
             load_structurer(settings.dictate.backend, settings.llm.model, lexicon),
             lexicon, sessions, text_notes,
@@ -147,6 +152,7 @@ class Services:
         )
 
     def close(self) -> None:
+        self.retention.stop()
         self.jobs.close()
         _purge(self.uploads_dir)
 

@@ -1,8 +1,9 @@
 """The session store: the one place diktat keeps dictation audio, transcripts and drafts.
 
 Under the pasientjournalforskrift these are journal material while diktat holds them, so they
-live in one store whose every read and write goes through this module (the place to add
-retention, deletion logging and encryption at rest). One folder per session (0700, files 0600):
+live in one store whose every read and write goes through this module (with the server's drafts
+and approvals beside them; `diktat.retention` deletes what is due, encryption at rest is still
+to come). One folder per session (0700, files 0600):
 
     <root>/<session id>/
       session.json     SessionMeta: state active | finished | recovered, pid, times, input, model
@@ -21,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import re
 import secrets
 import shutil
 import threading
@@ -40,6 +42,7 @@ from diktat.stt.audio import SAMPLE_RATE
 from diktat.types import Word
 
 SessionState = Literal["active", "finished", "recovered"]
+SESSION_ID = re.compile(r"[0-9]{8}-[0-9]{6}-[0-9a-f]{6}")  # whole ids only: use fullmatch
 SESSION_FILE = "session.json"
 LOCK_FILE = ".lock"
 AUDIO_PCM = "audio.pcm"
@@ -112,7 +115,7 @@ class SessionStore:
 
     def recoverable(self) -> list[SessionMeta]:
         """Sessions still marked active whose recording process is gone."""
-        return [m for m in self.sessions() if m.state == "active" and not self._in_use(m.id)]
+        return [m for m in self.sessions() if m.state == "active" and not self.in_use(m.id)]
 
     def autosaved(self, session_id: str) -> Autosave:
         """What an unfinished session had saved (read without taking it over)."""
@@ -138,13 +141,17 @@ class SessionStore:
         path = self.root / session_id
         if _read_meta(path) is None:
             raise InputError(f"no dictation session {session_id!r} in {self.root}")
-        if self._in_use(session_id):
+        if self.in_use(session_id):
             raise InputError(f"session {session_id} is being recorded by another process")
         shutil.rmtree(path)
 
-    def _in_use(self, session_id: str) -> bool:
+    def in_use(self, session_id: str) -> bool:
+        """A process holds the session (it is being recorded or recovered right now)."""
+        lock = self.root / session_id / LOCK_FILE
+        if not lock.exists():  # nobody ever held it; checking must not create it
+            return False
         try:
-            with _locked(self.root / session_id / LOCK_FILE):
+            with _locked(lock):
                 return False
         except BlockingIOError:
             return True

@@ -1,10 +1,12 @@
-"""The audit log: who, when and with which models a note was produced and approved.
+"""The audit log: who, when and with which models a note was produced and approved, and what
+the store deleted (a discarded draft, the retention rules).
 
 An append-only JSON Lines file (opened with O_APPEND, fsync'ed per entry, mode 0600) beside
 the session store. Entries hold identifiers only — session, note and job ids, model ids and
 checksums, the structuring backend, durations — and never transcript or note text, nor the
-names of uploaded files (a file name can name a patient). The actor is "local" without a token,
-else a fingerprint of the token (its SHA-256 prefix), never the token itself.
+names of uploaded files (a file name can name a patient). The server's actor is "local" without
+a token, else a fingerprint of the token (its SHA-256 prefix), never the token itself; the
+command line's is "cli".
 """
 
 from __future__ import annotations
@@ -28,11 +30,13 @@ Action = Literal[
     "transcription.done",
     "note.structured",
     "note.approved",
+    "draft.discarded",
+    "retention.deleted",
 ]
 # Only these keys may be written: identifiers and numbers, never content.
 _ALLOWED_FIELDS = frozenset({
     "session_id", "note_id", "job_id", "asr_model", "asr_model_sha256", "structurer",
-    "audio_s", "stopped_by", "user", "endpoint", "error_type",
+    "audio_s", "stopped_by", "user", "endpoint", "error_type", "rule", "age_h",
 })
 
 

@@ -1,0 +1,114 @@
+"""`diktat store ...`: what the journal store holds (no content) and its retention."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from diktat.cli.app import app
+from diktat.cli.common import out_console, user_errors
+from diktat.config import Settings, load_settings
+from diktat.errors import ConfigError
+from diktat.retention import deletes_at, inventory, prune
+
+store_app = typer.Typer(
+    name="store",
+    help="The journal store (dictations, drafts, approved notes): inventory and retention.",
+    no_args_is_help=True,
+)
+app.add_typer(store_app, name="store")
+
+SessionsDir = Annotated[
+    Path | None,
+    typer.Option("--sessions-dir", help="Session store (default: settings' sessions_dir)."),
+]
+AS_JSON = Annotated[bool, typer.Option("--json", help="JSON lines instead of a table.")]
+
+
+def _settings(sessions_dir: Path | None) -> Settings:
+    settings = load_settings()
+    if sessions_dir is None:
+        return settings
+    try:
+        return Settings.model_validate(settings.model_dump() | {"sessions_dir": sessions_dir})
+    except ValueError as exc:
+        raise ConfigError(f"invalid option: {exc}") from None
+
+
+def _age(seconds: float) -> str:
+    hours = seconds / 3600
+    return f"{hours:.1f} h" if hours < 48 else f"{hours / 24:.1f} d"
+
+
+@store_app.command("list")
+@user_errors
+def list_store(sessions_dir: SessionsDir = None, as_json: AS_JSON = False) -> None:
+    """Every dictation and note in the store with its state, age and size (never content),
+    and when the retention rules delete it."""
+    settings = _settings(sessions_dir)
+    policy = settings.retention
+    now = datetime.now(UTC)
+    rows = []
+    for item in inventory(settings):
+        when = deletes_at(item, policy)
+        rows.append((item, {
+            "id": item.id, "kind": item.kind, "state": item.state, "held": item.held,
+            "changed_at": _iso(item.changed_at), "approved_at": _iso(item.approved_at),
+            "size_bytes": item.size_bytes,
+            "rule": when[0] if when else None, "deletes_at": _iso(when[1]) if when else None,
+        }))
+    if as_json:
+        for _, row in rows:
+            out_console.print(json.dumps(row), highlight=False, soft_wrap=True)
+        return
+    table = Table(title=f"Journal store: {settings.session_store_dir.parent}")
+    for column in ("Id", "Kind", "State", "Last change", "Size", "Deleted"):
+        table.add_column(column, no_wrap=True)
+    for item, _ in rows:
+        when = deletes_at(item, policy)
+        deleted = ("not while in use" if when is None
+                   else f"due now ({when[0]})" if when[1] < now
+                   else f"in {_age((when[1] - now).total_seconds())} ({when[0]})")
+        table.add_row(
+            item.id, item.kind, item.state + (" (in use)" if item.held else ""),
+            f"{_age((now - item.changed_at).total_seconds())} ago",
+            f"{item.size_bytes / 1e6:,.1f} MB", deleted,
+        )
+    out_console.print(table)
+    out_console.print(
+        f"Retention: approved notes {policy.approved_hours:g} h after approval, everything else "
+        f"{policy.unapproved_days:g} days after its last change ([retention] in the settings).",
+        markup=False, highlight=False,
+    )
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat(timespec="seconds") if moment else None
+
+
+@store_app.command("prune")
+@user_errors
+def prune_store(
+    sessions_dir: SessionsDir = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Only list what is due.")] = False,
+) -> None:
+    """Delete what the retention rules say is due; each deletion goes to the audit log.
+    `diktat serve` does this by itself every hour; run it from cron where no server runs."""
+    settings = _settings(sessions_dir)
+    deletions = prune(settings, actor="cli", dry_run=dry_run)
+    failed = [d for d in deletions if d.error]
+    for d in deletions:
+        verb = "would delete" if dry_run else ("NOT deleted" if d.error else "deleted")
+        out_console.print(
+            f"{verb} {d.item.kind} {d.item.id} ({d.rule}, {_age(d.age.total_seconds())} old)"
+            + (f": {d.error}" if d.error else ""), highlight=False,
+        )
+    if not deletions:
+        out_console.print("Nothing is due for deletion.")
+    if failed:
+        raise typer.Exit(4)

@@ -1,0 +1,185 @@
+"""Retention of the journal store on real session and note folders, with the clock shifted
+(`now`) or the files aged (their modification times set back), as a municipality's rules apply
+them: approved notes go a day after approval, everything else a week after its last change, a
+session being recorded never, and every deletion is in the audit log without content."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from diktat.audit import AuditLog
+from diktat.config import RetentionSettings, Settings
+from diktat.note_files import APPROVED_JSON, DRAFT_JSON
+from diktat.retention import PeriodicPrune, inventory, prune
+from diktat.stt.streaming.journal import SessionStore
+
+SECRET = "Pasienten Kari Nordmann har fått Paracet"  # must never reach the audit log
+DIKTAT = [sys.executable, "-m", "diktat"]
+
+
+def finished_session(store: SessionStore) -> str:
+    session = store.create(input_description="test")
+    session.append_audio(np.zeros(1600, dtype=np.float32))
+    session.finish({"text.txt": SECRET + "\n"})
+    session.close()
+    return session.id
+
+
+def write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    path.write_text(text, encoding="utf-8")
+
+
+def age(folder: Path, days: float) -> None:
+    """Set every file's modification time `days` back (the folder was last changed then)."""
+    then = time.time() - days * 86400
+    for path in folder.iterdir():
+        os.utime(path, (then, then))
+
+
+@pytest.fixture
+def store(tmp_path):
+    settings = Settings(sessions_dir=tmp_path / "sessions",
+                        server={"audit_log": tmp_path / "audit.log"})
+    sessions = SessionStore(settings.session_store_dir)
+    ids = {
+        "finished": finished_session(sessions),
+        "approved": finished_session(sessions),
+        "edited_after_approval": finished_session(sessions),
+    }
+    root = settings.session_store_dir
+    write(root / ids["approved"] / APPROVED_JSON, json.dumps({"note": SECRET}))
+    write(root / ids["edited_after_approval"] / APPROVED_JSON, json.dumps({"note": SECRET}))
+    draft = root / ids["edited_after_approval"] / DRAFT_JSON
+    write(draft, json.dumps({"epj": SECRET}))
+    later = time.time() + 60
+    os.utime(draft, (later, later))
+    crashed = sessions.create(input_description="test")
+    crashed.append_audio(np.zeros(1600, dtype=np.float32))
+    crashed.close()  # left active: a dead process's recording
+    ids["crashed"] = crashed.id
+    recording = sessions.create(input_description="test")  # held open: being recorded now
+    ids["recording"] = recording.id
+    ids["text_draft"] = "t-0123456789abcdef"
+    write(settings.notes_store_dir / ids["text_draft"] / DRAFT_JSON, json.dumps({"epj": SECRET}))
+    ids["text_approved"] = "t-fedcba9876543210"
+    write(settings.notes_store_dir / ids["text_approved"] / APPROVED_JSON, SECRET)
+    yield settings, ids
+    recording.close()
+
+
+def present(settings: Settings) -> set[str]:
+    return {item.id for item in inventory(settings)}
+
+
+def test_nothing_is_deleted_before_its_time(store):
+    settings, ids = store
+    assert present(settings) == set(ids.values())
+    assert prune(settings, actor="cli") == []
+    assert prune(settings, actor="cli", now=datetime.now(UTC) + timedelta(hours=23)) == []
+    assert present(settings) == set(ids.values())
+    assert not settings.audit_log_path.exists()
+
+
+def test_approved_notes_go_after_a_day_and_the_rest_after_a_week(store):
+    settings, ids = store
+    states = {item.id: item.state for item in inventory(settings)}
+    assert states[ids["approved"]] == states[ids["text_approved"]] == "approved"
+    assert states[ids["edited_after_approval"]] == "finished"  # the later draft counts
+    assert states[ids["crashed"]] == "active" and states[ids["text_draft"]] == "draft"
+
+    day = datetime.now(UTC) + timedelta(hours=25)
+    listed = prune(settings, actor="cli", now=day, dry_run=True)
+    assert {d.item.id for d in listed} == {ids["approved"], ids["text_approved"]}
+    assert present(settings) == set(ids.values())  # a dry run deletes nothing
+
+    deleted = prune(settings, actor="cli", now=day)
+    assert {(d.item.id, d.rule) for d in deleted} == {
+        (ids["approved"], "approved"), (ids["text_approved"], "approved")}
+    assert not any(d.error for d in deleted)
+    assert not (settings.session_store_dir / ids["approved"]).exists()
+    assert not (settings.notes_store_dir / ids["text_approved"]).exists()
+
+    week = datetime.now(UTC) + timedelta(days=7, hours=1)
+    deleted = prune(settings, actor="cli", now=week)
+    assert {d.item.id for d in deleted} == {
+        ids["finished"], ids["edited_after_approval"], ids["crashed"], ids["text_draft"]}
+    assert {d.rule for d in deleted} == {"unapproved"}
+    assert present(settings) == {ids["recording"]}  # held by a process: never touched
+
+    entries = [json.loads(line) for line in settings.audit_log_path.read_text().splitlines()]
+    assert len(entries) == 6 and {e["action"] for e in entries} == {"retention.deleted"}
+    assert {e.get("session_id") or e.get("note_id") for e in entries} == set(ids.values()) - {
+        ids["recording"]}
+    assert all(e["actor"] == "cli" and e["age_h"] > 0 for e in entries)
+    assert "Kari" not in settings.audit_log_path.read_text()
+
+
+def test_the_municipality_sets_the_limits(store):
+    settings, ids = store
+    strict = settings.model_copy(update={
+        "retention": RetentionSettings(approved_hours=1, unapproved_days=0.5)})
+    deleted = prune(strict, actor="cli", now=datetime.now(UTC) + timedelta(hours=13))
+    assert {d.item.id for d in deleted} == set(ids.values()) - {ids["recording"]}
+    with pytest.raises(ValueError):
+        RetentionSettings(unapproved_days=0)
+
+
+def test_a_session_folder_whose_description_is_damaged_is_still_deleted_in_time(store):
+    settings, ids = store
+    damaged = settings.session_store_dir / "20260101-120000-abcdef"
+    write(damaged / "session.json", "{ikke json")
+    write(damaged / "text.txt", SECRET)
+    item = next(i for i in inventory(settings) if i.id == damaged.name)
+    assert item.state == "damaged" and not item.held
+    assert not (damaged / ".lock").exists()  # looking did not touch it
+    soon = datetime.now(UTC) + timedelta(days=6)
+    assert damaged.name not in {d.item.id for d in prune(settings, actor="cli", now=soon)}
+    age(damaged, days=8)
+    assert [d.item.id for d in prune(settings, actor="cli")] == [damaged.name]
+    assert not damaged.exists()
+
+
+def test_the_server_prunes_at_start(store):
+    settings, ids = store
+    age(settings.notes_store_dir / ids["text_draft"], days=8)
+    rounds = PeriodicPrune(settings, actor="local", audit=AuditLog(settings.audit_log_path),
+                           interval_s=3600)
+    rounds.start()
+    deadline = time.monotonic() + 20
+    while rounds.rounds < 1 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    rounds.stop()
+    assert rounds.rounds == 1
+    assert present(settings) == set(ids.values()) - {ids["text_draft"]}
+
+
+def test_store_list_and_prune_on_the_command_line(store):
+    settings, ids = store
+    for name in ("finished", "crashed"):
+        age(settings.session_store_dir / ids[name], days=8)
+    env = {**os.environ, "DIKTAT_SERVER__AUDIT_LOG": str(settings.audit_log_path)}
+    where = ["--sessions-dir", str(settings.session_store_dir)]
+    listed = subprocess.run([*DIKTAT, "store", "list", "--json", *where], env=env,
+                            capture_output=True, text=True, timeout=120)
+    assert listed.returncode == 0, listed.stderr
+    rows = {row["id"]: row for row in map(json.loads, listed.stdout.splitlines())}
+    assert set(rows) == set(ids.values())
+    assert rows[ids["recording"]]["held"] and rows[ids["recording"]]["deletes_at"] is None
+    assert rows[ids["approved"]]["rule"] == "approved"
+    assert SECRET not in listed.stdout
+
+    pruned = subprocess.run([*DIKTAT, "store", "prune", *where], env=env,
+                            capture_output=True, text=True, timeout=120)
+    assert pruned.returncode == 0, pruned.stderr
+    assert f"deleted session {ids['finished']} (unapproved" in pruned.stdout
+    assert present(settings) == set(ids.values()) - {ids["finished"], ids["crashed"]}
