@@ -13,6 +13,7 @@ import stat
 import subprocess
 import sys
 import time
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import httpx
@@ -251,8 +252,11 @@ def test_drafts_are_kept_per_note_in_the_store_until_approved_or_discarded(serve
     listed = http.get("/api/drafts").json()
     ids = [d["note_id"] for d in listed]
     assert ids.index(second["note_id"]) < ids.index(first["note_id"])
-    assert next(d for d in listed if d["note_id"] == first["note_id"])["preview"].startswith(
-        "Pasienten har hatt en rolig natt.")
+    summary = next(d for d in listed if d["note_id"] == first["note_id"])
+    assert summary["preview"].startswith("Pasienten har hatt en rolig natt.")
+    kept = datetime.fromisoformat(summary["deletes_at"]) - datetime.fromisoformat(
+        summary["saved_at"])
+    assert timedelta(days=6.99) < kept <= timedelta(days=7)  # the default retention
 
     got = http.get(f"/api/notes/{first['note_id']}/draft").json()
     assert got["epj"] == first["text"] + "Utkast." and got["note"] == first["note"]

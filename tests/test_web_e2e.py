@@ -305,6 +305,7 @@ def test_draft_survives_a_reload_in_the_server_store(page, server, clip):
     listed = page.locator(f"#draft-list li[data-note-id='{note_id}']")
     listed.wait_for()
     assert "Pasienten har hatt en rolig natt" in listed.inner_text()
+    assert "(slettes " in listed.inner_text()  # retention: when it goes unless approved
     shot(page, "06-draft-list")
     listed.get_by_role("button", name="Åpne").click()
     page.wait_for_function(

@@ -119,3 +119,5 @@ class DraftSummary(BaseModel):
     note_id: str
     saved_at: str
     preview: str  # the first words of the transcript or the EPJ text
+    # When retention deletes it unless it is changed or approved before (at the latest).
+    deletes_at: str | None = None

@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime, timedelta
 
 from fastapi import APIRouter, Depends, HTTPException, Response
 from starlette.concurrency import run_in_threadpool
@@ -83,7 +84,11 @@ async def approve_note(
 
 @router.get("/drafts")
 async def list_drafts(services: ServicesDep) -> list[DraftSummary]:
-    return await run_in_threadpool(services.drafts.summaries)
+    drafts = await run_in_threadpool(services.drafts.summaries)
+    keep = timedelta(days=services.settings.retention.unapproved_days)
+    return [d.model_copy(update={
+        "deletes_at": (datetime.fromisoformat(d.saved_at) + keep).isoformat(timespec="seconds")
+    }) for d in drafts]
 
 
 @router.get("/notes/{note_id}/draft")

@@ -383,7 +383,8 @@ async function refreshDraftList() {
     li.dataset.noteId = d.note_id;
     const label = document.createElement("span");
     const at = timeOf(d.saved_at, { dateStyle: "short", timeStyle: "short" });
-    label.textContent = `${at ? `${at} – ` : ""}${d.preview || "(tomt)"}`;
+    const gone = d.deletes_at ? timeOf(d.deletes_at, { dateStyle: "short" }) : "";
+    label.textContent = `${at ? `${at} – ` : ""}${d.preview || "(tomt)"}${gone ? ` (slettes ${gone})` : ""}`;
     const open = Object.assign(document.createElement("button"), { type: "button", textContent: "Åpne" });
     open.addEventListener("click", () => openDraft(d.note_id));
     const drop = Object.assign(document.createElement("button"), { type: "button", textContent: "Forkast" });
