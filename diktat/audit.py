@@ -2,24 +2,32 @@
 the store deleted (a discarded draft, the retention rules).
 
 An append-only JSON Lines file (opened with O_APPEND, fsync'ed per entry, mode 0600) beside
-the session store. Entries hold identifiers only — session, note and job ids, model ids and
-checksums, the structuring backend, durations — and never transcript or note text, nor the
-names of uploaded files (a file name can name a patient). The server's actor is "local" without
-a token, else a fingerprint of the token (its SHA-256 prefix), never the token itself; the
-command line's is "cli".
+the session store, hash-chained: every entry carries ``prev``, the SHA-256 of the line before
+it, so an entry changed or removed afterwards breaks the chain (`verify`; `diktat store
+verify-audit`). The server and the command line may write at once: an exclusive lock on the
+file covers reading the last line and appending. Cutting entries off the end is not detected by
+the chain itself; copy the log (or its last hash) elsewhere to anchor it.
+
+Entries hold identifiers only — session, note and job ids, model ids and checksums, the
+structuring backend, durations — and never transcript or note text, nor the names of uploaded
+files (a file name can name a patient). The server's actor is "local" without a token, else a
+fingerprint of the token (its SHA-256 prefix), never the token itself; the command line's is
+"cli".
 """
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
 import threading
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
 
-from diktat.errors import OutputError
+from diktat.errors import InputError, OutputError
 
 Action = Literal[
     "server.started",
@@ -47,8 +55,12 @@ def actor_for(token: str | None) -> str:
     return "token:" + hashlib.sha256(token.encode()).hexdigest()[:12]
 
 
+GENESIS = "0" * 64  # the `prev` of a log's first entry
+_TAIL_BYTES = 64 * 1024  # more than any entry
+
+
 class AuditLog:
-    """Append entries to `path`; safe to call from any thread."""
+    """Append entries to `path`; safe from any thread and any process."""
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
@@ -64,13 +76,17 @@ class AuditLog:
             "action": action,
             **{k: v for k, v in fields.items() if v is not None},
         }
-        line = (json.dumps(entry, ensure_ascii=False) + "\n").encode()
         with self._lock:
             try:
                 self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-                fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+                fd = os.open(self.path, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o600)
                 try:
-                    os.write(fd, line)
+                    fcntl.flock(fd, fcntl.LOCK_EX)  # released when fd closes
+                    last, complete = _last_line(fd)
+                    entry["prev"] = _hash(last)
+                    line = (json.dumps(entry, ensure_ascii=False) + "\n").encode()
+                    # After a line cut short by a crash, start a new one (the chain shows it).
+                    os.write(fd, line if complete else b"\n" + line)
                     os.fsync(fd)
                 finally:
                     os.close(fd)
@@ -78,3 +94,52 @@ class AuditLog:
                 raise OutputError(
                     f"cannot write the audit log {self.path}: {exc.strerror}"
                 ) from None
+
+
+@dataclass(frozen=True)
+class Verification:
+    entries: int
+    chained_from: int | None  # 1-based line of the first entry with `prev` (older logs lack it)
+    broken_at: int | None  # 1-based line whose `prev` does not match the line before it
+
+    @property
+    def intact(self) -> bool:
+        return self.broken_at is None
+
+
+def verify(path: Path) -> Verification:
+    """Check the hash chain of the log at `path` (InputError when it cannot be read)."""
+    try:
+        lines = Path(path).read_bytes().splitlines()
+    except OSError as exc:
+        raise InputError(f"cannot read the audit log {path}: {exc.strerror}") from None
+    chained_from = broken_at = None
+    previous = b""
+    for number, line in enumerate(lines, start=1):
+        try:
+            prev = json.loads(line).get("prev")
+        except ValueError:
+            prev = "unreadable"
+        if prev is None and chained_from is None:
+            previous = line  # an entry from before the chain
+            continue
+        chained_from = chained_from or number
+        if prev != _hash(previous):
+            broken_at = number
+            break
+        previous = line
+    return Verification(len(lines), chained_from, broken_at)
+
+
+def _hash(line: bytes) -> str:
+    return hashlib.sha256(line).hexdigest() if line else GENESIS
+
+
+def _last_line(fd: int) -> tuple[bytes, bool]:
+    """The file's last line and whether it ended with a newline."""
+    size = os.fstat(fd).st_size
+    if not size:
+        return b"", True
+    start = max(0, size - _TAIL_BYTES)
+    tail = os.pread(fd, size - start, start)
+    return tail.rstrip(b"\n").rsplit(b"\n", 1)[-1], tail.endswith(b"\n")

@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from diktat.audit import verify
 from diktat.cli.app import app
 from diktat.cli.common import out_console, user_errors
 from diktat.config import Settings, load_settings
@@ -18,7 +19,7 @@ from diktat.retention import deletes_at, inventory, prune
 
 store_app = typer.Typer(
     name="store",
-    help="The journal store (dictations, drafts, approved notes): inventory and retention.",
+    help="The journal store (dictations, drafts, approved notes): inventory, retention, audit log.",
     no_args_is_help=True,
 )
 app.add_typer(store_app, name="store")
@@ -38,6 +39,10 @@ def _settings(sessions_dir: Path | None) -> Settings:
         return Settings.model_validate(settings.model_dump() | {"sessions_dir": sessions_dir})
     except ValueError as exc:
         raise ConfigError(f"invalid option: {exc}") from None
+
+
+def _say(text: str) -> None:
+    out_console.print(text, markup=False, highlight=False, soft_wrap=True)
 
 
 def _age(seconds: float) -> str:
@@ -64,7 +69,7 @@ def list_store(sessions_dir: SessionsDir = None, as_json: AS_JSON = False) -> No
         }))
     if as_json:
         for _, row in rows:
-            out_console.print(json.dumps(row), highlight=False, soft_wrap=True)
+            _say(json.dumps(row))
         return
     table = Table(title=f"Journal store: {settings.session_store_dir.parent}")
     for column in ("Id", "Kind", "State", "Last change", "Size", "Deleted"):
@@ -104,11 +109,32 @@ def prune_store(
     failed = [d for d in deletions if d.error]
     for d in deletions:
         verb = "would delete" if dry_run else ("NOT deleted" if d.error else "deleted")
-        out_console.print(
-            f"{verb} {d.item.kind} {d.item.id} ({d.rule}, {_age(d.age.total_seconds())} old)"
-            + (f": {d.error}" if d.error else ""), highlight=False,
-        )
+        _say(f"{verb} {d.item.kind} {d.item.id} ({d.rule}, {_age(d.age.total_seconds())} old)"
+             + (f": {d.error}" if d.error else ""))
     if not deletions:
-        out_console.print("Nothing is due for deletion.")
+        _say("Nothing is due for deletion.")
     if failed:
         raise typer.Exit(4)
+
+
+@store_app.command("verify-audit")
+@user_errors
+def verify_audit(
+    log: Annotated[Path | None, typer.Option(
+        "--log", help="The audit log (default: settings' server.audit_log, else beside the "
+        "sessions).")] = None,
+    sessions_dir: SessionsDir = None,
+) -> None:
+    """Check the audit log's hash chain: exit 1 when an entry was changed or removed."""
+    path = log or _settings(sessions_dir).audit_log_path
+    result = verify(path)
+    if result.chained_from is None:
+        _say(f"{path}: {result.entries} entries, none chained yet.")
+        return
+    where = f"{path}: {result.entries} entries, chained from line {result.chained_from}"
+    if result.intact:
+        _say(f"{where}: intact.")
+        return
+    _say(f"{where}: BROKEN at line {result.broken_at} (that entry or the one before it was "
+         "changed, or entries between them removed).")
+    raise typer.Exit(1)
