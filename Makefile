@@ -11,8 +11,8 @@ PIP := $(PY) -m pip --disable-pip-version-check
 STAMP := $(VENV)/.diktat-installed
 # espeak-ng + sox: synthetic Norwegian speech for tests and corpora; libsndfile1: soundfile.
 # chromium: the browser end-to-end test of `diktat serve` (playwright drives the Debian build,
-# so no browser is downloaded at test time).
-APT_PACKAGES := espeak-ng sox libsndfile1 libportaudio2 pulseaudio pulseaudio-utils libasound2-plugins chromium
+# so no browser is downloaded at test time). openssl: a throwaway certificate for the TLS test.
+APT_PACKAGES := espeak-ng sox libsndfile1 libportaudio2 pulseaudio pulseaudio-utils libasound2-plugins chromium openssl
 # pip on some mirrors warns about every missing local index path; keep the log readable
 # (the braces keep pip's own exit status as the pipeline's under pipefail).
 QUIET_PIP := { grep -v "is ignored: it is neither a file nor a directory" || true; }

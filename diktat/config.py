@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Literal
 
 import platformdirs
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -133,6 +133,20 @@ class ServerSettings(BaseModel):
     audit_log: Path | None = Field(
         default=None, description="Append-only audit log; unset = 'audit.log' beside the sessions"
     )
+    tls_certfile: Path | None = Field(
+        default=None, description="PEM certificate: serve HTTPS/WSS (give the key too)"
+    )
+    tls_keyfile: Path | None = Field(default=None, description="PEM private key of tls_certfile")
+
+    @model_validator(mode="after")
+    def _tls_pair(self) -> ServerSettings:
+        if (self.tls_certfile is None) != (self.tls_keyfile is None):
+            raise ValueError("server.tls_certfile and server.tls_keyfile go together: give both")
+        return self
+
+    @property
+    def tls(self) -> bool:
+        return self.tls_certfile is not None
 
 
 class RetentionSettings(BaseModel):

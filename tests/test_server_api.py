@@ -9,6 +9,7 @@ import contextlib
 import errno
 import json
 import os
+import ssl
 import stat
 import subprocess
 import sys
@@ -387,15 +388,16 @@ def test_non_loopback_bind_needs_a_token(tmp_path):
         proc.terminate()
         _, err = proc.communicate(timeout=30)
     assert "hemmelig" not in err
+    assert "without TLS" in err  # told that the token and text cross the network in clear
     audit = (tmp_path / "audit.log").read_text(encoding="utf-8")
     assert "hemmelig" not in audit and '"actor": "token:' in audit
 
 
-async def first_ws_frame(url: str) -> str | int:
+async def first_ws_frame(url: str, **connect) -> str | int:
     """The type of the first message, or the close code when the server closes instead."""
     import websockets
 
-    async with websockets.connect(url) as ws:
+    async with websockets.connect(url, **connect) as ws:
         try:
             first = json.loads(await ws.recv())["type"]
         except websockets.ConnectionClosed as closed:
@@ -404,6 +406,33 @@ async def first_ws_frame(url: str) -> str | int:
         async for _ in ws:
             pass
         return first
+
+
+def test_tls_serves_https_and_wss(engine, tmp_path):
+    from diktat.config import ServerSettings
+    from diktat.errors import ConfigError
+    from diktat.server.run import check_tls
+
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                    "-keyout", str(key), "-out", str(cert), "-subj", "/CN=127.0.0.1",
+                    "-addext", "subjectAltName=IP:127.0.0.1"], check=True, capture_output=True)
+    trusted = ssl.create_default_context(cafile=str(cert))
+    settings = server_settings(tmp_path, tls_certfile=cert, tls_keyfile=key)
+    with running_server(settings, engine) as running:
+        base = f"https://127.0.0.1:{running.port}"
+        assert httpx.get(f"{base}/health", verify=trusted).status_code == 200
+        r = httpx.post(f"{base}/api/structure", json={"text": NOTE_TEXT}, verify=trusted)
+        assert r.status_code == 200 and r.json()["note_id"]
+        with pytest.raises(httpx.HTTPError):  # plain HTTP is not served beside it
+            httpx.get(f"http://127.0.0.1:{running.port}/health")
+        wss = f"wss://127.0.0.1:{running.port}/ws/dictate"
+        assert asyncio.run(first_ws_frame(wss, ssl=trusted)) == "ready"
+
+    with pytest.raises(ValueError, match="go together"):
+        ServerSettings(tls_certfile=cert)
+    with pytest.raises(ConfigError, match="not a readable file"):
+        check_tls(ServerSettings(tls_certfile=tmp_path / "mangler.pem", tls_keyfile=key))
 
 
 def wait_for_job(http, job_id: str, timeout: float = 120) -> dict:

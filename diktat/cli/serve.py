@@ -32,7 +32,7 @@ def serve_command(
 ) -> None:
     """Serve the dictation web page and API on this machine (Ctrl-C stops)."""
     try:
-        from diktat.server.run import check_bind, serve
+        from diktat.server.run import check_bind, check_tls, serve, unencrypted_warning
     except ImportError as exc:
         raise DiktatError(
             f"the server needs the 'server' extra: pip install 'diktat[server]' ({exc})"
@@ -49,7 +49,11 @@ def serve_command(
     except ValueError as exc:
         raise ConfigError(f"invalid option: {exc}") from None
     check_bind(settings.server)
-    where = f"http://{settings.server.host}:{settings.server.port}/"
+    check_tls(settings.server)
+    if warning := unencrypted_warning(settings.server):
+        err_console.print(f"[yellow]Warning:[/] {warning}", highlight=False)
+    scheme = "https" if settings.server.tls else "http"
+    where = f"{scheme}://{settings.server.host}:{settings.server.port}/"
     err_console.print(f"diktat serve: laster modellen og lytter på {where} (Ctrl-C stopper)",
                       highlight=False)
     serve(settings)

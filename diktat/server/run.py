@@ -1,5 +1,9 @@
 """Run the server: refuse an unauthenticated bind off loopback, then uvicorn, quietly.
 
+With `tls_certfile`/`tls_keyfile` it serves HTTPS and WSS (uvicorn's TLS). Off loopback without
+them the token and journal text cross the network unencrypted: `unencrypted_warning` says so
+(TLS may be ended by a reverse proxy in front, so it is not refused).
+
 uvicorn's access log is off (URLs can carry the WebSocket token) and its own logging is kept at
 warnings (its INFO lines name WebSocket paths with their query string); the `Server` header is
 not sent.
@@ -8,6 +12,7 @@ not sent.
 from __future__ import annotations
 
 import ipaddress
+from pathlib import Path
 
 from diktat.config import ServerSettings, Settings
 from diktat.errors import ConfigError
@@ -34,12 +39,30 @@ def check_bind(server: ServerSettings) -> None:
         )
 
 
+def check_tls(server: ServerSettings) -> None:
+    """Raise ConfigError when a configured certificate or key file cannot be read."""
+    for name, path in (("tls_certfile", server.tls_certfile), ("tls_keyfile", server.tls_keyfile)):
+        if path is not None and not Path(path).is_file():
+            raise ConfigError(f"server.{name} {path} is not a readable file")
+
+
+def unencrypted_warning(server: ServerSettings) -> str | None:
+    if is_loopback(server.host) or server.tls:
+        return None
+    return (f"listening on {server.host} without TLS: the token and journal text cross the "
+            "network unencrypted unless a TLS proxy is in front. Set server.tls_certfile and "
+            "server.tls_keyfile to serve HTTPS.")
+
+
 def uvicorn_config(app, server: ServerSettings):
     import uvicorn
 
+    tls = {}
+    if server.tls:
+        tls = {"ssl_certfile": str(server.tls_certfile), "ssl_keyfile": str(server.tls_keyfile)}
     return uvicorn.Config(
         app, host=server.host, port=server.port, access_log=False, server_header=False,
-        log_level="warning", lifespan="on",
+        log_level="warning", lifespan="on", **tls,
     )
 
 
@@ -52,6 +75,7 @@ def serve(settings: Settings) -> None:
     from diktat.server.services import Services
 
     check_bind(settings.server)
+    check_tls(settings.server)
     services = Services.build(settings)
     try:
         app = create_app(settings, services=services)
