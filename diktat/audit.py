@@ -40,11 +40,12 @@ Action = Literal[
     "note.approved",
     "draft.discarded",
     "retention.deleted",
+    "retention.failed",
 ]
 # Only these keys may be written: identifiers and numbers, never content.
 _ALLOWED_FIELDS = frozenset({
     "session_id", "note_id", "job_id", "asr_model", "asr_model_sha256", "structurer",
-    "audio_s", "stopped_by", "user", "endpoint", "error_type", "rule", "age_h",
+    "audio_s", "stopped_by", "user", "endpoint", "error_type", "rule", "age_h", "upload",
 })
 
 

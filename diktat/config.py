@@ -156,11 +156,11 @@ class RetentionSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     approved_hours: float = Field(
-        default=24, gt=0,
+        default=24, gt=0, le=24 * 3650,
         description="Hours an approved note is kept, with its audio, transcript and draft",
     )
     unapproved_days: float = Field(
-        default=7, gt=0,
+        default=7, gt=0, le=3650,
         description="Days anything not approved (dictations, drafts, unfinished recordings) is "
         "kept after its last change",
     )
@@ -191,6 +191,11 @@ class Settings(BaseSettings):
     def notes_store_dir(self) -> Path:
         """Notes made from text (not from a dictation session): their drafts and approvals."""
         return self.session_store_dir.parent / "notes"
+
+    @property
+    def uploads_dir(self) -> Path:
+        """Uploads waiting for transcription (the server empties it at start)."""
+        return self.session_store_dir.parent / "uploads"
 
     @property
     def audit_log_path(self) -> Path:

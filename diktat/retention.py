@@ -5,15 +5,18 @@ long as needed (Normen faktaark 25 «Lagringstid og sletting»; the defaults fol
 ``../shared/anchors/NORWEGIAN_HEALTH_SECURITY.md``). Two rules, set in `[retention]`:
 
 - approved: a note approved more than ``approved_hours`` ago (default 24) is deleted with
-  everything beside it — the dictation's audio, transcript and draft; its text is in the EPJ;
+  everything beside it — the dictation's audio and transcript; its text is in the EPJ;
 - unapproved: anything else — dictations never approved (the command line's included), drafts,
-  notes made from text, recordings a crash left — is deleted ``unapproved_days`` (default 7)
-  after its last change, a hard maximum.
+  notes made from text, recordings a crash left, uploads a stopped server left — is deleted
+  ``unapproved_days`` (default 7) after its last change.
 
-A draft edited after its approval counts as unapproved from that edit. A session that a process
-holds (being recorded or recovered) is never touched. Each deletion goes to the audit log with
-the id, the rule and the age, never content. Ages come from the files' modification times, so
-a test can shift the clock by passing ``now``.
+A draft left beside an approval (one edited after it) counts as unapproved. A session that a
+process holds (being recorded or recovered) is never touched, and its lock is held while it is
+deleted. Each deletion is written to the audit log *before* the files go (an audit log that
+cannot be written stops the round: nothing is deleted unlogged), with the id, the rule and the
+age, never content; a deletion that then fails adds a `retention.failed` entry. A folder that
+cannot be read is listed as such and left. Ages come from the files' modification times, so a
+test can shift the clock by passing ``now``.
 """
 
 from __future__ import annotations
@@ -22,7 +25,6 @@ import logging
 import os
 import shutil
 import threading
-from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -31,12 +33,12 @@ from typing import Literal
 from diktat.audit import AuditLog
 from diktat.config import RetentionSettings, Settings
 from diktat.errors import DiktatError
-from diktat.note_files import APPROVED_JSON, DRAFT_JSON
+from diktat.note_files import APPROVED_JSON, DRAFT_JSON, TEXT_NOTE_ID
 from diktat.stt.streaming.journal import SESSION_ID, SessionStore
 
 log = logging.getLogger(__name__)
 
-Kind = Literal["session", "note"]
+Kind = Literal["session", "note", "upload"]
 Rule = Literal["approved", "unapproved"]
 
 
@@ -46,12 +48,15 @@ class StoredItem:
 
     id: str
     kind: Kind
-    folder: Path
-    state: str  # a session's (active, finished, recovered, damaged), a note's (draft); approved
-    changed_at: datetime  # the newest file in the folder
-    approved_at: datetime | None  # None: never approved, or edited since
+    path: Path  # the folder (a session, a note) or the file (an upload)
+    state: str  # session: unfinished, recording, finished, recovered, damaged; note: draft;
+    #             approved; unreadable
+    changed_at: datetime  # the newest file in it
+    approved_at: datetime | None  # None: never approved, or a draft was left beside it
     held: bool  # a process holds it (recording or recovering)
     size_bytes: int
+    damaged: bool = False  # a session folder whose session.json cannot be read
+    error: str | None = None  # it could not be read: listed, never deleted automatically
 
 
 @dataclass(frozen=True)
@@ -63,28 +68,26 @@ class Deletion:
 
 
 def inventory(settings: Settings) -> list[StoredItem]:
-    """Every session and note folder in the store, oldest change first."""
+    """Every session, note and waiting upload in the store, oldest change first."""
     store = SessionStore(settings.session_store_dir)
-    items = []
     states = {meta.id: meta.state for meta in store.sessions()}
-    for folder in sorted(store.root.iterdir()) if store.root.is_dir() else ():
-        if folder.is_dir() and SESSION_ID.fullmatch(folder.name):
-            with suppress(FileNotFoundError):  # deleted meanwhile
-                # A folder whose session.json is unreadable is journal material all the same.
-                state = states.get(folder.name, "damaged")
-                items.append(_item(folder.name, "session", folder, state,
-                                   held=store.in_use(folder.name)))
-    notes = settings.notes_store_dir
-    for folder in sorted(notes.iterdir()) if notes.is_dir() else ():
-        if folder.is_dir() and folder.name.startswith("t-"):
-            with suppress(FileNotFoundError):
-                items.append(_item(folder.name, "note", folder, "draft", held=False))
-    return sorted(items, key=lambda i: i.changed_at)
+    items = []
+    for folder in _entries(store.root):
+        if SESSION_ID.fullmatch(folder.name) and folder.is_dir():
+            items.append(_describe(folder, "session", states.get(folder.name), store))
+    for folder in _entries(settings.notes_store_dir):
+        if TEXT_NOTE_ID.fullmatch(folder.name) and folder.is_dir():
+            items.append(_describe(folder, "note", "draft", store))
+    for upload in _entries(settings.uploads_dir):
+        if upload.is_file():
+            items.append(_describe(upload, "upload", "waiting", store))
+    return sorted((i for i in items if i is not None), key=lambda i: i.changed_at)
 
 
 def deletes_at(item: StoredItem, policy: RetentionSettings) -> tuple[Rule, datetime] | None:
-    """The rule that will delete `item` and when; None while a process holds it."""
-    if item.held:
+    """The rule that will delete `item` and when; None while a process holds it or it cannot
+    be read."""
+    if item.held or item.error:
         return None
     if item.approved_at is not None:
         return "approved", item.approved_at + timedelta(hours=policy.approved_hours)
@@ -111,8 +114,8 @@ def prune(
     now: datetime | None = None,
     dry_run: bool = False,
 ) -> list[Deletion]:
-    """Delete what the retention rules say is due (only list it with `dry_run`); each deletion is
-    audited. A folder that cannot be deleted is reported with the reason and left."""
+    """Delete what the retention rules say is due (only list it with `dry_run`). Raises
+    OutputError when the audit log cannot be written (before deleting anything unlogged)."""
     now = now or datetime.now(UTC)
     audit = audit if audit is not None else AuditLog(settings.audit_log_path)
     store = SessionStore(settings.session_store_dir)
@@ -121,54 +124,93 @@ def prune(
         verdict = due(item, settings.retention, now)
         if verdict is None:
             continue
+        if not dry_run:
+            # Looked at again just before: a save or approval since may have changed the verdict.
+            fresh = _describe(item.path, item.kind, _state(item, store), store)
+            verdict = None if fresh is None else due(fresh, settings.retention, now)
+            if verdict is None:
+                continue
+            item = fresh
         rule, age = verdict
         error = None
         if not dry_run:
-            error = _delete(item, store)
-            if error is None:
-                which = {"session_id" if item.kind == "session" else "note_id": item.id}
-                audit.record("retention.deleted", actor=actor, rule=rule,
-                             age_h=round(age / timedelta(hours=1), 1), **which)
+            ids = _audit_ids(item)
+            audit.record("retention.deleted", actor=actor, rule=rule,
+                         age_h=round(age / timedelta(hours=1), 1), **ids)
+            if error := _delete(item, store):
+                try:
+                    audit.record("retention.failed", actor=actor, error_type=error[:80], **ids)
+                except DiktatError:
+                    log.warning("retention: %s %s not deleted: %s", item.kind, item.id, error)
         done.append(Deletion(item, rule, age, error))
     return done
 
 
+def _audit_ids(item: StoredItem) -> dict[str, str]:
+    key = {"session": "session_id", "note": "note_id", "upload": "upload"}[item.kind]
+    return {key: item.id}
+
+
+def _state(item: StoredItem, store: SessionStore) -> str | None:
+    if item.kind != "session":
+        return {"note": "draft", "upload": "waiting"}[item.kind]
+    meta = next((m for m in store.sessions() if m.id == item.id), None)
+    return meta.state if meta else None
+
+
 def _delete(item: StoredItem, store: SessionStore) -> str | None:
     try:
-        if item.kind == "session" and item.state != "damaged":
-            store.delete(item.id)  # refuses a session a process took meanwhile
-        elif item.kind == "session" and store.in_use(item.id):
-            return f"session {item.id} is held by a process"
+        if item.kind == "session":
+            store.delete(item.id, damaged=item.damaged)  # under its lock; refuses a held one
+        elif item.kind == "note":
+            shutil.rmtree(item.path)
         else:
-            shutil.rmtree(item.folder)
+            item.path.unlink()
+    except FileNotFoundError:
+        return None  # already gone (another prune)
     except OSError as exc:
-        return exc.strerror or str(exc)
+        return exc.strerror or type(exc).__name__
     except DiktatError as exc:
         return str(exc)
     return None
 
 
-def _item(item_id: str, kind: Kind, folder: Path, state: str, *, held: bool) -> StoredItem:
-    changed, size = 0.0, 0
-    mtimes: dict[str, float] = {}
-    for entry in os.scandir(folder):
-        if entry.is_file(follow_symlinks=False):
-            stat = entry.stat(follow_symlinks=False)
-            mtimes[entry.name] = stat.st_mtime
-            changed = max(changed, stat.st_mtime)
-            size += stat.st_size
-    if not mtimes:
-        changed = folder.stat().st_mtime
-    approved = mtimes.get(APPROVED_JSON)
-    if approved is not None and mtimes.get(DRAFT_JSON, 0.0) > approved:
-        approved = None  # edited after approval: the draft counts
-    return StoredItem(
-        id=item_id, kind=kind, folder=folder,
-        state="approved" if approved is not None else state,
-        changed_at=_utc(changed),
-        approved_at=None if approved is None else _utc(approved),
-        held=held, size_bytes=size,
-    )
+def _entries(folder: Path) -> list[Path]:
+    """The entries of `folder` that are not links (a link is never followed or deleted)."""
+    try:
+        return sorted(p for p in folder.iterdir() if not p.is_symlink())
+    except FileNotFoundError:
+        return []
+
+
+def _describe(path: Path, kind: Kind, state: str | None, store: SessionStore) -> StoredItem | None:
+    """The item at `path`; None when it is gone; an `error` item when it cannot be read."""
+    damaged = kind == "session" and state is None
+    try:
+        held = kind == "session" and store.in_use(path.name)
+        files = [path] if kind == "upload" else [
+            Path(e.path) for e in os.scandir(path) if e.is_file(follow_symlinks=False)]
+        stats = {f.name: f.stat(follow_symlinks=False) for f in files}
+        changed = max((st.st_mtime for st in stats.values()), default=path.stat().st_mtime)
+        approved = stats[APPROVED_JSON].st_mtime if APPROVED_JSON in stats else None
+        if approved is not None and DRAFT_JSON in stats:
+            approved = None  # a draft left beside the approval holds a later edit
+        if kind == "session" and state == "active":
+            state = "recording" if held else "unfinished"
+        return StoredItem(
+            id=path.name, kind=kind, path=path,
+            state="approved" if approved is not None else state or "damaged",
+            changed_at=_utc(changed), approved_at=None if approved is None else _utc(approved),
+            held=held, size_bytes=sum(st.st_size for st in stats.values()), damaged=damaged,
+        )
+    except FileNotFoundError:
+        return None  # deleted meanwhile
+    except (OSError, ValueError, OverflowError) as exc:  # unreadable, or an absurd file time
+        reason = getattr(exc, "strerror", None) or type(exc).__name__
+        log.warning("retention: cannot read %s %s: %s", kind, path.name, reason)
+        return StoredItem(id=path.name, kind=kind, path=path, state="unreadable",
+                          changed_at=datetime.now(UTC), approved_at=None, held=False,
+                          size_bytes=0, damaged=damaged, error=reason)
 
 
 def _utc(timestamp: float) -> datetime:
@@ -204,7 +246,9 @@ class PeriodicPrune:
                     if d.error:
                         log.warning("retention: %s %s not deleted: %s", d.item.kind, d.item.id,
                                     d.error)
-            except (OSError, DiktatError) as exc:
-                log.warning("retention round failed: %s", exc)
+            except DiktatError as exc:
+                log.warning("retention round stopped: %s", exc)
+            except Exception:  # noqa: BLE001 - the thread must outlive a bad round
+                log.exception("retention round failed")
             self.rounds += 1
             self._stop.wait(self.interval_s)

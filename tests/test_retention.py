@@ -18,6 +18,7 @@ import pytest
 
 from diktat.audit import AuditLog
 from diktat.config import RetentionSettings, Settings
+from diktat.errors import OutputError
 from diktat.note_files import APPROVED_JSON, DRAFT_JSON
 from diktat.retention import PeriodicPrune, inventory, prune
 from diktat.stt.streaming.journal import SessionStore
@@ -95,7 +96,8 @@ def test_approved_notes_go_after_a_day_and_the_rest_after_a_week(store):
     states = {item.id: item.state for item in inventory(settings)}
     assert states[ids["approved"]] == states[ids["text_approved"]] == "approved"
     assert states[ids["edited_after_approval"]] == "finished"  # the later draft counts
-    assert states[ids["crashed"]] == "active" and states[ids["text_draft"]] == "draft"
+    assert states[ids["crashed"]] == "unfinished" and states[ids["text_draft"]] == "draft"
+    assert states[ids["recording"]] == "recording"
 
     day = datetime.now(UTC) + timedelta(hours=25)
     listed = prune(settings, actor="cli", now=day, dry_run=True)
@@ -147,6 +149,56 @@ def test_a_session_folder_whose_description_is_damaged_is_still_deleted_in_time(
     age(damaged, days=8)
     assert [d.item.id for d in prune(settings, actor="cli")] == [damaged.name]
     assert not damaged.exists()
+
+
+def test_what_is_odd_in_the_store_is_handled_not_fatal(store, tmp_path):
+    settings, ids = store
+    week = datetime.now(UTC) + timedelta(days=8)
+    # An approval beside a damaged session.json (the folder was recreated under an approval).
+    damaged = settings.session_store_dir / "20260101-120000-abcdef"
+    write(damaged / "session.json", "{ikke json")
+    write(damaged / APPROVED_JSON, SECRET)
+    # A draft left beside an approval holds a later edit: it is unapproved, whatever its time.
+    older = time.time() - 3600
+    os.utime(settings.session_store_dir / ids["approved"] / APPROVED_JSON, None)
+    write(settings.session_store_dir / ids["approved"] / DRAFT_JSON, SECRET)
+    os.utime(settings.session_store_dir / ids["approved"] / DRAFT_JSON, (older, older))
+    # Not the store's: a folder of another name, and a link to a folder outside.
+    foreign = settings.notes_store_dir / "t-shirts"
+    write(foreign / "liste.txt", "blå, grønn")
+    outside = tmp_path / "utenfor"
+    write(outside / "behold.txt", "behold")
+    (settings.notes_store_dir / "t-2222222222222222").symlink_to(outside)
+    # Audio a killed server left waiting in the upload spool.
+    upload = settings.uploads_dir / "upload-abc123.wav"
+    write(upload, "RIFF")
+    age(settings.uploads_dir, days=8)
+
+    items = {i.id: i for i in inventory(settings)}
+    assert items[damaged.name].damaged and items[damaged.name].state == "approved"
+    assert items[ids["approved"]].state == "finished"
+    assert items[upload.name].kind == "upload"
+    assert {"t-shirts", "t-2222222222222222"}.isdisjoint(items)
+
+    day = datetime.now(UTC) + timedelta(hours=25)
+    deleted = {d.item.id: d for d in prune(settings, actor="cli", now=day)}
+    assert damaged.name in deleted and not deleted[damaged.name].error
+    assert not damaged.exists()
+    assert ids["approved"] not in deleted  # its draft keeps it for the unapproved week
+    assert upload.name in deleted and not upload.exists()
+    deleted = {d.item.id for d in prune(settings, actor="cli", now=week)}
+    assert ids["approved"] in deleted
+    assert foreign.exists() and (outside / "behold.txt").exists()
+    log = settings.audit_log_path.read_text()
+    assert '"upload": "upload-abc123.wav"' in log and "Kari" not in log
+
+
+def test_nothing_is_deleted_unless_its_deletion_is_logged(store):
+    settings, ids = store
+    settings.audit_log_path.mkdir()  # the audit log cannot be written
+    with pytest.raises(OutputError, match="audit log"):
+        prune(settings, actor="cli", now=datetime.now(UTC) + timedelta(days=8))
+    assert present(settings) == set(ids.values())
 
 
 def test_the_server_prunes_at_start(store):

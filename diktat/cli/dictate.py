@@ -158,7 +158,7 @@ def _apply_retention(settings: Settings) -> None:
     """The store's retention rules, at every start (`diktat serve` also runs them hourly)."""
     try:
         deletions = prune(settings, actor="cli")
-    except DiktatError as exc:
+    except (DiktatError, OSError) as exc:
         err_console.print(f"[yellow]Oppbevaringsreglene ble ikke brukt:[/] {exc}", highlight=False)
         return
     if deleted := [d for d in deletions if not d.error]:

@@ -53,8 +53,8 @@ def _age(seconds: float) -> str:
 @store_app.command("list")
 @user_errors
 def list_store(sessions_dir: SessionsDir = None, as_json: AS_JSON = False) -> None:
-    """Every dictation and note in the store with its state, age and size (never content),
-    and when the retention rules delete it."""
+    """Every dictation, note and waiting upload in the store with its state, age and size
+    (never content), and when the retention rules delete it."""
     settings = _settings(sessions_dir)
     policy = settings.retention
     now = datetime.now(UTC)
@@ -64,7 +64,7 @@ def list_store(sessions_dir: SessionsDir = None, as_json: AS_JSON = False) -> No
         rows.append((item, {
             "id": item.id, "kind": item.kind, "state": item.state, "held": item.held,
             "changed_at": _iso(item.changed_at), "approved_at": _iso(item.approved_at),
-            "size_bytes": item.size_bytes,
+            "size_bytes": item.size_bytes, "error": item.error,
             "rule": when[0] if when else None, "deletes_at": _iso(when[1]) if when else None,
         }))
     if as_json:
@@ -72,15 +72,17 @@ def list_store(sessions_dir: SessionsDir = None, as_json: AS_JSON = False) -> No
             _say(json.dumps(row))
         return
     table = Table(title=f"Journal store: {settings.session_store_dir.parent}")
-    for column in ("Id", "Kind", "State", "Last change", "Size", "Deleted"):
+    table.add_column("Id", overflow="fold", min_width=22)  # whole: `dictate --discard ID`
+    for column in ("Kind", "State", "Last change", "Size", "Deleted"):
         table.add_column(column, no_wrap=True)
     for item, _ in rows:
         when = deletes_at(item, policy)
-        deleted = ("not while in use" if when is None
+        deleted = (f"never by itself ({item.error})" if item.error
+                   else "not while in use" if when is None
                    else f"due now ({when[0]})" if when[1] < now
                    else f"in {_age((when[1] - now).total_seconds())} ({when[0]})")
         table.add_row(
-            item.id, item.kind, item.state + (" (in use)" if item.held else ""),
+            item.id, item.kind, item.state,
             f"{_age((now - item.changed_at).total_seconds())} ago",
             f"{item.size_bytes / 1e6:,.1f} MB", deleted,
         )

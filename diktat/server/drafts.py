@@ -15,10 +15,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from diktat.errors import InputError, OutputError
-from diktat.note_files import DRAFT_JSON
+from diktat.note_files import DRAFT_JSON, TEXT_NOTE_ID
 from diktat.server.notes import (
     SESSION_ID,
-    TEXT_NOTE_ID,
     note_folder,
     private_note_dir,
     write_private,

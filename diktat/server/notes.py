@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import errno
 import json
-import re
 import secrets
 import threading
 from datetime import UTC, datetime
@@ -22,14 +21,12 @@ from pathlib import Path
 
 from diktat.errors import InputError, OutputError
 from diktat.fileio import private_dir, write_atomic
-from diktat.note_files import APPROVED_JSON, APPROVED_TEXT
+from diktat.note_files import APPROVED_JSON, APPROVED_TEXT, TEXT_NOTE_ID
 from diktat.structuring.lexicon import Lexicon
 from diktat.structuring.note import JournalNote
 from diktat.structuring.pipeline import Backend, Structurer, load_backend, structure
 from diktat.stt.streaming.journal import SESSION_ID
 from diktat.types import Transcript
-
-TEXT_NOTE_ID = re.compile(r"t-[0-9a-f]{16}")
 
 
 def note_folder(note_id: str, sessions: Path, notes: Path) -> Path:

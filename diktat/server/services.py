@@ -74,7 +74,7 @@ class Services:
 
     def __post_init__(self) -> None:
         self.jobs = JobQueue(self.settings.server.job_queue, self.run_job)
-        self.retention = PeriodicPrune(self.settings, actor=self.actor, audit=self.audit)
+        self.retention = PeriodicPrune(self.settings, actor="system:retention", audit=self.audit)
         self.retention.start()
 
     @property
@@ -95,7 +95,7 @@ class Services:
         )
         # Uploads wait for their turn here (0700, beside the sessions: journal material too).
         # A fixed folder, emptied at start, so audio a killed server left does not linger.
-        uploads = sessions.parent / "uploads"
+        uploads = settings.uploads_dir
         _purge(uploads)
         return cls(
             settings=settings,

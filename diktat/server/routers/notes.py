@@ -7,12 +7,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timedelta
 
 from fastapi import APIRouter, Depends, HTTPException, Response
 from starlette.concurrency import run_in_threadpool
 
 from diktat.errors import InputError, OutputError
+from diktat.retention import deletes_at, inventory
 from diktat.server.deps import ServicesDep, require_token
 from diktat.server.notes import StoreFull
 from diktat.server.schemas import (
@@ -84,10 +84,12 @@ async def approve_note(
 
 @router.get("/drafts")
 async def list_drafts(services: ServicesDep) -> list[DraftSummary]:
-    drafts = await run_in_threadpool(services.drafts.summaries)
-    keep = timedelta(days=services.settings.retention.unapproved_days)
+    drafts, items = await run_in_threadpool(
+        lambda: (services.drafts.summaries(), inventory(services.settings)))
+    policy = services.settings.retention
+    when = {i.id: deletes_at(i, policy) for i in items}
     return [d.model_copy(update={
-        "deletes_at": (datetime.fromisoformat(d.saved_at) + keep).isoformat(timespec="seconds")
+        "deletes_at": w[1].isoformat(timespec="seconds") if (w := when.get(d.note_id)) else None
     }) for d in drafts]
 
 

@@ -136,14 +136,22 @@ class SessionStore:
             leftover.unlink(missing_ok=True)
         return session
 
-    def delete(self, session_id: str) -> None:
-        """Remove a session and everything in it."""
+    def delete(self, session_id: str, *, damaged: bool = False) -> None:
+        """Remove a session and everything in it (`damaged`: also a folder whose session.json
+        cannot be read). The session's lock is held until it is gone, so no process can take it
+        over halfway."""
         path = self.root / session_id
-        if _read_meta(path) is None:
+        if not (damaged and SESSION_ID.fullmatch(session_id) and path.is_dir()) and (
+            _read_meta(path) is None
+        ):
             raise InputError(f"no dictation session {session_id!r} in {self.root}")
-        if self.in_use(session_id):
-            raise InputError(f"session {session_id} is being recorded by another process")
-        shutil.rmtree(path)
+        try:
+            with _locked(path / LOCK_FILE):
+                shutil.rmtree(path)
+        except BlockingIOError:
+            raise InputError(
+                f"session {session_id} is being recorded by another process"
+            ) from None
 
     def in_use(self, session_id: str) -> bool:
         """A process holds the session (it is being recorded or recovered right now)."""
