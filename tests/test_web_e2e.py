@@ -133,11 +133,16 @@ def page(browser, server):
     foreign: list[str] = []  # the page must work offline: nothing but the server itself
     missing: list[str] = []
     pg.on("pageerror", lambda exc: errors.append(str(exc)))
+    # The page's Content-Security-Policy must not have to block anything the page does.
+    pg.on("console", lambda m: errors.append(m.text)
+          if "Content Security Policy" in m.text else None)
     pg.on("request", lambda r: None if r.url.startswith((server["url"], "data:", "blob:"))
           else foreign.append(r.url))
     pg.on("response", lambda r: missing.append(f"{r.status} {r.url}")
           if r.status >= 400 and "/api/" not in r.url else None)
-    pg.goto(f"{server['url']}/?token={TOKEN}")
+    response = pg.goto(f"{server['url']}/?token={TOKEN}")
+    assert "script-src 'self'" in response.headers["content-security-policy"]
+    assert response.headers["referrer-policy"] == "no-referrer"
     pg.wait_for_selector("body[data-ready='true']")
     yield pg
     context.close()

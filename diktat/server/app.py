@@ -4,6 +4,9 @@ The lifespan hook builds `Services` once (the models load at start, not per requ
 the caller hands one in — the tests do, to share the model their session already loaded.
 Errors under /v1 keep OpenAI's shape; the rest use FastAPI's ``{"detail": ...}``. Answers
 under /api and /v1 carry journal text: `NoStore` forbids browsers and proxies to keep a copy.
+The page is served with a Content-Security-Policy that allows only its own scripts, styles and
+connections (no inline script, nothing from elsewhere, no framing) and sends no referrer (its
+address can carry the token).
 """
 
 from __future__ import annotations
@@ -30,6 +33,15 @@ from diktat.server.services import Services
 from diktat.server.uploads import BodyLimit
 
 STATIC_DIR = Path(__file__).parent / "static"
+PAGE_HEADERS = {
+    "Cache-Control": "no-store",
+    "Content-Security-Policy": (
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+    ),
+    "Referrer-Policy": "no-referrer",
+    "X-Content-Type-Options": "nosniff",
+}
 
 
 def create_app(settings: Settings, *, services: Services | None = None) -> FastAPI:
@@ -85,7 +97,7 @@ def _page() -> Response:
     index = STATIC_DIR / "index.html"
     if not index.is_file():
         return JSONResponse({"detail": "The web page is not installed."}, status_code=404)
-    return FileResponse(index, headers={"Cache-Control": "no-store"})
+    return FileResponse(index, headers=PAGE_HEADERS)
 
 
 async def _http_error(request: Request, exc: Exception) -> Response:
