@@ -319,10 +319,33 @@ async function restoreDraft() {
   if (!id) return;
   try {
     const d = await drafts.load(id);
-    if (d && (d.text || d.note || d.epj)) showDraft(d, "Utkast gjenopprettet");
-    else if (!d) drafts.setCurrent(null);
+    if (d && (d.text || d.note || d.epj)) {
+      showDraft(d, "Utkast gjenopprettet");
+      catchUp(id, d.edited_at);
+    } else if (!d) {
+      drafts.setCurrent(null);
+    }
   } catch (err) {
     showError(`Kunne ikke hente utkastet: ${err.message}`);
+  }
+}
+
+/** The last edit of the page just left is sent as it goes and may land a moment after this page
+ * read the draft: look again shortly, and show the newer one unless this page was edited. */
+async function catchUp(noteId, shownEdit) {
+  for (const wait of [500, 1500, 3000]) {
+    await new Promise((resolve) => setTimeout(resolve, wait));
+    if (state.noteId !== noteId || drafts.editedAt(noteId) !== null) return;
+    let d = null;
+    try {
+      d = await drafts.load(noteId);
+    } catch {
+      return;
+    }
+    if (d && (d.edited_at ?? 0) > (shownEdit ?? 0)) {
+      showDraft(d, "Utkast gjenopprettet");
+      return;
+    }
   }
 }
 
