@@ -17,6 +17,8 @@ fingerprint of the token (its SHA-256 prefix), never the token itself; the comma
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import fcntl
 import hashlib
 import json
@@ -71,12 +73,6 @@ class AuditLog:
         unknown = set(fields) - _ALLOWED_FIELDS
         if unknown:  # a programming error: content must never reach the log by a new field
             raise ValueError(f"audit fields not allowed: {sorted(unknown)}")
-        entry = {
-            "time": datetime.now(UTC).isoformat(timespec="milliseconds"),
-            "actor": actor,
-            "action": action,
-            **{k: v for k, v in fields.items() if v is not None},
-        }
         with self._lock:
             try:
                 self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -84,11 +80,16 @@ class AuditLog:
                 try:
                     fcntl.flock(fd, fcntl.LOCK_EX)  # released when fd closes
                     last, complete = _last_line(fd)
-                    entry["prev"] = _hash(last)
+                    entry = {
+                        "time": datetime.now(UTC).isoformat(timespec="milliseconds"),
+                        "actor": actor,
+                        "action": action,
+                        **{k: v for k, v in fields.items() if v is not None},
+                        "prev": _hash(last),
+                    }
                     line = (json.dumps(entry, ensure_ascii=False) + "\n").encode()
-                    # After a line cut short by a crash, start a new one (the chain shows it).
-                    os.write(fd, line if complete else b"\n" + line)
-                    os.fsync(fd)
+                    # After a line cut short by a crash, start a new one (verify names it).
+                    _append_whole(fd, line if complete else b"\n" + line)
                 finally:
                     os.close(fd)
             except OSError as exc:
@@ -101,39 +102,83 @@ class AuditLog:
 class Verification:
     entries: int
     chained_from: int | None  # 1-based line of the first entry with `prev` (older logs lack it)
-    broken_at: int | None  # 1-based line whose `prev` does not match the line before it
+    breaks: tuple[int, ...]  # lines whose `prev` does not match the line before them
+    cut: tuple[int, ...]  # unreadable lines the next entry links to: cut short by a crash
 
     @property
     def intact(self) -> bool:
-        return self.broken_at is None
+        return not self.breaks
+
+    @property
+    def broken_at(self) -> int | None:
+        return self.breaks[0] if self.breaks else None
 
 
 def verify(path: Path) -> Verification:
-    """Check the hash chain of the log at `path` (InputError when it cannot be read)."""
+    """Check the hash chain of the log at `path` to the end (InputError when it cannot be read).
+
+    The chain shows an entry changed, removed or inserted by anyone who did not also recompute
+    every later `prev` (SHA-256 has no key): anchor the last hash outside the machine against
+    whoever runs it."""
     try:
         lines = Path(path).read_bytes().splitlines()
     except OSError as exc:
         raise InputError(f"cannot read the audit log {path}: {exc.strerror}") from None
-    chained_from = broken_at = None
-    previous = b""
+    chained_from = None
+    breaks, cut = [], []
+    previous, previous_unreadable = b"", False
     for number, line in enumerate(lines, start=1):
-        try:
-            prev = json.loads(line).get("prev")
-        except ValueError:
-            prev = "unreadable"
-        if prev is None and chained_from is None:
+        prev, readable = _prev_of(line)
+        if chained_from is None and prev is None:
             previous = line  # an entry from before the chain
             continue
         chained_from = chained_from or number
-        if prev != _hash(previous):
-            broken_at = number
-            break
-        previous = line
-    return Verification(len(lines), chained_from, broken_at)
+        if not readable:
+            previous, previous_unreadable = line, True
+            continue  # judged by the entry after it
+        if prev == _hash(previous):
+            if previous_unreadable:
+                cut.append(number - 1)
+        else:
+            breaks.append(number)
+        previous, previous_unreadable = line, False
+    if previous_unreadable:
+        cut.append(len(lines))  # the last write was cut short
+    return Verification(len(lines), chained_from, tuple(breaks), tuple(cut))
+
+
+def _prev_of(line: bytes) -> tuple[str | None, bool]:
+    """The entry's `prev` and whether the line is an entry at all."""
+    try:
+        entry = json.loads(line)
+    except ValueError:
+        return None, False
+    if not isinstance(entry, dict):
+        return None, False
+    prev = entry.get("prev")
+    return (prev if isinstance(prev, str) else None), True
 
 
 def _hash(line: bytes) -> str:
     return hashlib.sha256(line).hexdigest() if line else GENESIS
+
+
+def _append_whole(fd: int, data: bytes) -> None:
+    """Append all of `data` and fsync, or raise with the file as it was (a short write on a
+    full disk must not leave half an entry counted as written)."""
+    size = os.fstat(fd).st_size
+    try:
+        view = memoryview(data)
+        while view:
+            written = os.write(fd, view)
+            if not written:
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+            view = view[written:]
+        os.fsync(fd)
+    except OSError:
+        with contextlib.suppress(OSError):
+            os.ftruncate(fd, size)
+        raise
 
 
 def _last_line(fd: int) -> tuple[bytes, bool]:

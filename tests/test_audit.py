@@ -67,6 +67,9 @@ def test_an_entry_changed_or_removed_afterwards_breaks_the_chain(tmp_path):
     path.write_bytes(b"\n".join(original[1:]) + b"\n")  # the first entry removed
     assert verify(path).broken_at == 1
 
+    path.write_bytes(b"\n".join(original[:2] + [b"[]", b"123"] + original[2:]) + b"\n")
+    assert verify(path).breaks == (5,)  # lines that are not entries do not crash the check
+
 
 def test_a_log_from_before_the_chain_is_continued(tmp_path):
     path = tmp_path / "audit.log"
@@ -79,16 +82,42 @@ def test_a_log_from_before_the_chain_is_continued(tmp_path):
     assert result.entries == 5 and result.chained_from == 4 and result.intact
 
 
-def test_a_line_a_crash_cut_short_shows_and_the_log_goes_on(tmp_path):
+def test_a_line_a_crash_cut_short_is_named_and_later_changes_still_found(tmp_path):
     path = tmp_path / "audit.log"
     log = AuditLog(path)
     log.record("server.started", actor="local")
     with path.open("ab") as out:
         out.write(b'{"time": "2026-11-24T10:00:00+00:00", "act')  # killed mid-write
-    log.record("note.structured", actor="local", note_id="t-0123456789abcdef")
+    for i in range(3):
+        log.record("note.structured", actor="local", note_id=f"t-{i:016x}")
     entries = lines(path)
-    assert len(entries) == 3 and json.loads(entries[2])["action"] == "note.structured"
-    assert verify(path).broken_at == 2  # the cut line is shown, not hidden
+    assert len(entries) == 5 and json.loads(entries[2])["action"] == "note.structured"
+    result = verify(path)
+    assert result.intact and result.cut == (2,)  # a crash, not a change
+    path.write_bytes(path.read_bytes().replace(b"t-0000000000000001", b"t-00000000000000ff"))
+    result = verify(path)
+    assert result.breaks == (5,) and result.cut == (2,)  # checked past the cut line
+
+
+def test_a_write_the_disk_cuts_short_leaves_no_half_entry(tmp_path):
+    path = tmp_path / "audit.log"
+    AuditLog(path).record("server.started", actor="local")
+    before = path.read_bytes()
+    child = f"""
+import resource, sys
+from diktat.audit import AuditLog
+from diktat.errors import OutputError
+resource.setrlimit(resource.RLIMIT_FSIZE, ({len(before) + 40}, resource.RLIM_INFINITY))
+import signal; signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+try:
+    AuditLog(sys.argv[1]).record("note.approved", actor="local", note_id="t-0123456789abcdef")
+except OutputError as exc:
+    print("refused:", exc)
+"""
+    run = subprocess.run([sys.executable, "-c", child, str(path)], capture_output=True,
+                         text=True, timeout=60)
+    assert "refused: cannot write the audit log" in run.stdout, run.stderr
+    assert path.read_bytes() == before  # the fragment was taken back
 
 
 def test_verify_audit_on_the_command_line(tmp_path):
@@ -101,6 +130,13 @@ def test_verify_audit_on_the_command_line(tmp_path):
     path.write_bytes(path.read_bytes().replace(b'"job_id": "1"', b'"job_id": "9"'))
     broken = subprocess.run([*DIKTAT, "store", "verify-audit", "--log", str(path)],
                             capture_output=True, text=True, timeout=120)
-    assert broken.returncode == 1 and "BROKEN at line 3" in broken.stdout
+    assert broken.returncode == 1 and "BROKEN at line(s) 3" in broken.stdout
+    unchained = b"\n".join(
+        json.dumps({k: v for k, v in json.loads(line).items() if k != "prev"}).encode()
+        for line in lines(path)) + b"\n"
+    path.write_bytes(unchained)  # the chain stripped: not accepted as fine
+    stripped = subprocess.run([*DIKTAT, "store", "verify-audit", "--log", str(path)],
+                              capture_output=True, text=True, timeout=120)
+    assert stripped.returncode == 1 and "none chained" in stripped.stdout
     with pytest.raises(InputError):
         verify(tmp_path / "missing.log")

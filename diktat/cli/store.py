@@ -127,16 +127,24 @@ def verify_audit(
         "sessions).")] = None,
     sessions_dir: SessionsDir = None,
 ) -> None:
-    """Check the audit log's hash chain: exit 1 when an entry was changed or removed."""
+    """Check the audit log's hash chain to the end: exit 1 when an entry was changed, removed or
+    inserted, or when no entry is chained. The chain has no key: it shows edits by anyone who
+    did not recompute it; keep a copy of the last line's hash elsewhere to anchor it."""
     path = log or _settings(sessions_dir).audit_log_path
     result = verify(path)
+    if not result.entries:
+        _say(f"{path}: empty.")
+        return
     if result.chained_from is None:
-        _say(f"{path}: {result.entries} entries, none chained yet.")
-        return
+        _say(f"{path}: {result.entries} entries, none chained (written before the chain "
+             "existed, or the chain was removed).")
+        raise typer.Exit(1)
     where = f"{path}: {result.entries} entries, chained from line {result.chained_from}"
+    cut = (f"; line(s) {', '.join(map(str, result.cut))} cut short by a crash"
+           if result.cut else "")
     if result.intact:
-        _say(f"{where}: intact.")
+        _say(f"{where}: intact{cut}.")
         return
-    _say(f"{where}: BROKEN at line {result.broken_at} (that entry or the one before it was "
-         "changed, or entries between them removed).")
+    _say(f"{where}: BROKEN at line(s) {', '.join(map(str, result.breaks))} (the entry before "
+         f"each was changed, removed or inserted){cut}.")
     raise typer.Exit(1)
