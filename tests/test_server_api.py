@@ -413,10 +413,15 @@ def test_tls_serves_https_and_wss(engine, tmp_path):
     from diktat.errors import ConfigError
     from diktat.server.run import check_tls
 
-    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-                    "-keyout", str(key), "-out", str(cert), "-subj", "/CN=127.0.0.1",
-                    "-addext", "subjectAltName=IP:127.0.0.1"], check=True, capture_output=True)
+    def make_cert(name: str, *key_options: str) -> tuple[Path, Path]:
+        cert, key = tmp_path / f"{name}-cert.pem", tmp_path / f"{name}-key.pem"
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-days", "1",
+                        "-keyout", str(key), "-out", str(cert), "-subj", "/CN=127.0.0.1",
+                        "-addext", "subjectAltName=IP:127.0.0.1", *key_options],
+                       check=True, capture_output=True)
+        return cert, key
+
+    cert, key = make_cert("server", "-nodes")
     trusted = ssl.create_default_context(cafile=str(cert))
     settings = server_settings(tmp_path, tls_certfile=cert, tls_keyfile=key)
     with running_server(settings, engine) as running:
@@ -429,10 +434,18 @@ def test_tls_serves_https_and_wss(engine, tmp_path):
         wss = f"wss://127.0.0.1:{running.port}/ws/dictate"
         assert asyncio.run(first_ws_frame(wss, ssl=trusted)) == "ready"
 
+    # Refused before the models load, with the reason (exit 2), not a traceback or a prompt.
     with pytest.raises(ValueError, match="go together"):
         ServerSettings(tls_certfile=cert)
     with pytest.raises(ConfigError, match="not a readable file"):
         check_tls(ServerSettings(tls_certfile=tmp_path / "mangler.pem", tls_keyfile=key))
+    _, other_key = make_cert("other", "-nodes")
+    with pytest.raises(ConfigError, match="not a usable PEM certificate"):
+        check_tls(ServerSettings(tls_certfile=cert, tls_keyfile=other_key))
+    locked_cert, locked_key = make_cert("locked", "-passout", "pass:hemmelig")
+    with pytest.raises(ConfigError, match="is encrypted"):
+        check_tls(ServerSettings(tls_certfile=locked_cert, tls_keyfile=locked_key))
+    check_tls(ServerSettings(tls_certfile=cert, tls_keyfile=key))
 
 
 def wait_for_job(http, job_id: str, timeout: float = 120) -> dict:

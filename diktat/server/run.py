@@ -40,10 +40,31 @@ def check_bind(server: ServerSettings) -> None:
 
 
 def check_tls(server: ServerSettings) -> None:
-    """Raise ConfigError when a configured certificate or key file cannot be read."""
+    """Load the certificate and key as uvicorn will, before the models load: ConfigError (exit
+    2) for an unreadable file, a key that does not fit the certificate, or an encrypted key
+    (OpenSSL would otherwise ask for its pass phrase on the terminal)."""
+    if not server.tls:
+        return
+    import ssl
+
+    def no_pass_phrase() -> str:
+        raise ConfigError(f"server.tls_keyfile {server.tls_keyfile} is encrypted; give the key "
+                          "unencrypted, readable only by the user that runs diktat")
+
     for name, path in (("tls_certfile", server.tls_certfile), ("tls_keyfile", server.tls_keyfile)):
-        if path is not None and not Path(path).is_file():
+        if not Path(path).is_file():
             raise ConfigError(f"server.{name} {path} is not a readable file")
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    try:
+        context.load_cert_chain(server.tls_certfile, server.tls_keyfile, password=no_pass_phrase)
+    except OSError as exc:
+        if isinstance(exc, ssl.SSLError):
+            raise ConfigError(
+                f"server.tls_certfile {server.tls_certfile} and tls_keyfile "
+                f"{server.tls_keyfile} are not a usable PEM certificate and its key "
+                f"({exc.reason or exc})") from None
+        raise ConfigError(f"cannot read {exc.filename or 'the TLS files'}: "
+                          f"{exc.strerror or exc}") from None
 
 
 def unencrypted_warning(server: ServerSettings) -> str | None:
