@@ -392,6 +392,14 @@ def test_a_last_edit_that_lands_after_the_reload_still_shows(page, sync_api):
     api_call(page, "PUT", path, {"text": EDITED_TRANSCRIPT, "note": note["note"],
                                  "epj": "Etter", "edited_at": 2000})
     sync_api.expect(page.locator("#epj-text")).to_have_value("Etter", timeout=8000)
+
+    # Once the nurse types, a late save from elsewhere is never swapped in over her text.
+    page.reload()
+    page.wait_for_selector("body[data-ready='true']")
+    page.locator("#epj-text").fill("Skrevet her")
+    api_call(page, "PUT", path, {"epj": "Sent fra før", "edited_at": 5_000_000_000_000})
+    page.wait_for_timeout(5500)  # longer than the page keeps looking
+    assert page.locator("#epj-text").input_value() == "Skrevet her"
     api_call(page, "DELETE", path)
 
 

@@ -23,6 +23,10 @@ const state = {
 let dictation = null;
 let pttHeld = false;
 let lastLiveSave = 0;
+let touches = 0; // the nurse's actions on the page (see catchUp)
+for (const kind of ["input", "keydown", "pointerdown"]) {
+  document.addEventListener(kind, () => { touches += 1; }, true);
+}
 const timeOf = (iso, style) => {
   const at = new Date(iso);
   return Number.isNaN(at.getTime()) ? "" : at.toLocaleString("nb-NO", style);
@@ -331,17 +335,22 @@ async function restoreDraft() {
 }
 
 /** The last edit of the page just left is sent as it goes and may land a moment after this page
- * read the draft: look again shortly, and show the newer one unless this page was edited. */
+ * read the draft: look again shortly, and show the newer one — unless the nurse has done
+ * anything on this page meanwhile (typed, clicked, pressed a key), which it never overrides. */
 async function catchUp(noteId, shownEdit) {
+  const start = touches;
+  const untouched = () => touches === start && state.noteId === noteId &&
+    drafts.editedAt(noteId) === null;
   for (const wait of [500, 1500, 3000]) {
     await new Promise((resolve) => setTimeout(resolve, wait));
-    if (state.noteId !== noteId || drafts.editedAt(noteId) !== null) return;
+    if (!untouched()) return;
     let d = null;
     try {
       d = await drafts.load(noteId);
     } catch {
       return;
     }
+    if (!untouched()) return;
     if (d && (d.edited_at ?? 0) > (shownEdit ?? 0)) {
       showDraft(d, "Utkast gjenopprettet");
       return;
