@@ -45,8 +45,8 @@ async def structure_text(
             source = transcript
     note = await run_in_threadpool(services.notes.structure, source)
     note_id = body.note_id or services.notes.note_id_for(body.session_id)
-    services.audit.record(
-        "note.structured", actor=services.actor, note_id=note_id,
+    await run_in_threadpool(
+        services.audit.record, "note.structured", actor=services.actor, note_id=note_id,
         session_id=body.session_id if note_id == body.session_id else None,
         asr_model=note.metadata.asr_model_id, asr_model_sha256=note.metadata.asr_model_sha256,
         structurer=note.metadata.backend,
@@ -73,8 +73,9 @@ async def approve_note(
     except OutputError as exc:  # the approval stands; the draft stays listed until discarded
         log.warning("note %s approved, its draft not removed: %s", note_id, exc)
     # The models are the server's own: nothing from the client's note reaches the log.
-    services.audit.record(
-        "note.approved", actor=services.actor, note_id=note_id, user=body.user,
+    await run_in_threadpool(
+        services.audit.record, "note.approved", actor=services.actor, note_id=note_id,
+        user=body.user,
         session_id=note_id if not note_id.startswith("t-") else None,
         asr_model=services.engine.model_id, asr_model_sha256=services.engine.model_sha256,
         structurer=services.notes.backend,
@@ -115,7 +116,8 @@ async def discard_draft(note_id: str, services: ServicesDep) -> Response:
     with _store_errors():
         deleted = await run_in_threadpool(services.drafts.discard, note_id)
     if deleted:
-        services.audit.record("draft.discarded", actor=services.actor, note_id=note_id)
+        await run_in_threadpool(services.audit.record, "draft.discarded",
+                                actor=services.actor, note_id=note_id)
     return Response(status_code=204)
 
 

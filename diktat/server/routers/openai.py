@@ -69,8 +69,9 @@ async def create_transcription(
                                 "(bokmål) or 'nn' (nynorsk).", param="language")
     finally:
         await form.close()
-    services.audit.record(
-        "transcription.done", actor=services.actor, endpoint="/v1/audio/transcriptions",
+    await run_in_threadpool(
+        services.audit.record, "transcription.done", actor=services.actor,
+        endpoint="/v1/audio/transcriptions",
         asr_model=transcript.model_id, asr_model_sha256=transcript.model_sha256,
         audio_s=round(transcript.duration, 2),
     )
