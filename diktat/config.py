@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Literal
 
 import platformdirs
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -137,6 +137,11 @@ class ServerSettings(BaseModel):
         default=None, description="PEM certificate: serve HTTPS/WSS (give the key too)"
     )
     tls_keyfile: Path | None = Field(default=None, description="PEM private key of tls_certfile")
+
+    @field_validator("tls_certfile", "tls_keyfile", mode="before")
+    @classmethod
+    def _unset_when_empty(cls, value):
+        return None if isinstance(value, str) and not value.strip() else value
 
     @model_validator(mode="after")
     def _tls_pair(self) -> ServerSettings:

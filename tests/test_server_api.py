@@ -437,6 +437,7 @@ def test_tls_serves_https_and_wss(engine, tmp_path):
     # Refused before the models load, with the reason (exit 2), not a traceback or a prompt.
     with pytest.raises(ValueError, match="go together"):
         ServerSettings(tls_certfile=cert)
+    assert not ServerSettings(tls_certfile="", tls_keyfile=" ").tls  # an empty variable: off
     with pytest.raises(ConfigError, match="not a readable file"):
         check_tls(ServerSettings(tls_certfile=tmp_path / "mangler.pem", tls_keyfile=key))
     _, other_key = make_cert("other", "-nodes")

@@ -427,9 +427,10 @@ def test_a_newer_draft_saved_elsewhere_is_not_overwritten(page, server):
 
 
 @pytest.mark.csp
-def test_the_page_works_under_its_content_security_policy(page):
+def test_the_page_works_under_its_content_security_policy(page, clip):
     # The fixture fails the test on any "Content Security Policy" message in the console: the
-    # WebSocket, the audio worklet, the note form and the drafts list all run under it.
+    # WebSocket, the audio worklet, the note form, drafts, approval (clipboard and the JSON
+    # download from a blob: address) and an uploaded recording all run under it.
     page.get_by_role("button", name="Start diktat").click()
     wait_status(page, "listening", timeout=30_000)
     page.wait_for_selector("#live-committed:not(:empty)", timeout=TIMEOUT_MS)
@@ -437,6 +438,13 @@ def test_the_page_works_under_its_content_security_policy(page):
     page.wait_for_selector("#result:not([hidden])", timeout=TIMEOUT_MS)
     page.wait_for_selector("#draft-status:not(:empty)")
     assert page.locator("#note-form .section").count() >= 1
+    with page.expect_download() as download_info:
+        page.get_by_role("button", name="Godkjenn og kopier").click()
+    page.wait_for_selector("#approve-status:has-text('Godkjent')")
+    assert "kopiert" in page.locator("#approve-status").inner_text()
+    assert download_info.value.suggested_filename.startswith("notat-")
+    page.set_input_files("#file-input", str(clip[0]))
+    page.wait_for_selector(".job[data-status='done']", timeout=TIMEOUT_MS)
     assert page.evaluate("1 + 1") == 2  # the test's own evaluate still works (not the page's)
 
 
