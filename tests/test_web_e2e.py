@@ -379,15 +379,21 @@ def test_a_draft_an_older_page_kept_in_local_storage_moves_to_the_server(page, s
         {{headers: {{Authorization: 'Bearer {TOKEN}'}}}}).then((r) => r.ok)""")
 
 
-def test_a_last_edit_that_lands_after_the_reload_still_shows(page, sync_api):
+def reopened_with_draft(page, epj: str, edited_at: int) -> tuple[dict, str]:
+    """A note whose draft (saved elsewhere) this browser was working on, after a reload."""
     note = api_call(page, "POST", "/api/structure", {"text": EDITED_TRANSCRIPT})
     path = f"/api/notes/{note['note_id']}/draft"
     api_call(page, "PUT", path, {"text": EDITED_TRANSCRIPT, "note": note["note"],
-                                 "epj": "Før", "edited_at": 1000})
+                                 "epj": epj, "edited_at": edited_at})
     page.evaluate(f"localStorage.setItem('diktat.current-note.v2', '{note['note_id']}')")
     page.reload()
     page.wait_for_selector("body[data-ready='true']")
-    assert page.locator("#epj-text").input_value() == "Før"
+    assert page.locator("#epj-text").input_value() == epj
+    return note, path
+
+
+def test_a_last_edit_that_lands_after_the_reload_still_shows(page, sync_api):
+    note, path = reopened_with_draft(page, "Før", 1000)
     # The previous page's last save arrives now, after this page read the draft.
     api_call(page, "PUT", path, {"text": EDITED_TRANSCRIPT, "note": note["note"],
                                  "epj": "Etter", "edited_at": 2000})
@@ -404,14 +410,7 @@ def test_a_last_edit_that_lands_after_the_reload_still_shows(page, sync_api):
 
 
 def test_a_newer_draft_saved_elsewhere_is_not_overwritten(page, server):
-    note = api_call(page, "POST", "/api/structure", {"text": EDITED_TRANSCRIPT})
-    path = f"/api/notes/{note['note_id']}/draft"
-    api_call(page, "PUT", path, {"text": EDITED_TRANSCRIPT, "note": note["note"],
-                                 "epj": "Fra en annen maskin", "edited_at": 4_000_000_000_000})
-    page.evaluate(f"localStorage.setItem('diktat.current-note.v2', '{note['note_id']}')")
-    page.reload()
-    page.wait_for_selector("body[data-ready='true']")
-    assert page.locator("#epj-text").input_value() == "Fra en annen maskin"
+    _, path = reopened_with_draft(page, "Fra en annen maskin", 4_000_000_000_000)
     # This page's clock runs on from the draft it read: its edit is the newer one.
     page.locator("#epj-text").fill("Rettet her")
     page.wait_for_function("document.getElementById('draft-status').textContent.startsWith("
