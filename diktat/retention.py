@@ -84,6 +84,17 @@ def inventory(settings: Settings) -> list[StoredItem]:
     return sorted((i for i in items if i is not None), key=lambda i: i.changed_at)
 
 
+def describe(settings: Settings, kind: Kind, item_id: str) -> StoredItem | None:
+    """One item of the store as it is now; None when it is not there."""
+    store = SessionStore(settings.session_store_dir)
+    if kind == "session":
+        meta = store.meta(item_id)
+        return _describe(store.root / item_id, kind, meta.state if meta else None, store)
+    root, state = ((settings.notes_store_dir, "draft") if kind == "note"
+                   else (settings.uploads_dir, "waiting"))
+    return _describe(root / item_id, kind, state, store)
+
+
 def deletes_at(item: StoredItem, policy: RetentionSettings) -> tuple[Rule, datetime] | None:
     """The rule that will delete `item` and when; None while a process holds it or it cannot
     be read."""
@@ -126,7 +137,7 @@ def prune(
             continue
         if not dry_run:
             # Looked at again just before: a save or approval since may have changed the verdict.
-            fresh = _describe(item.path, item.kind, _state(item, store), store)
+            fresh = describe(settings, item.kind, item.id)
             verdict = None if fresh is None else due(fresh, settings.retention, now)
             if verdict is None:
                 continue
@@ -149,13 +160,6 @@ def prune(
 def _audit_ids(item: StoredItem) -> dict[str, str]:
     key = {"session": "session_id", "note": "note_id", "upload": "upload"}[item.kind]
     return {key: item.id}
-
-
-def _state(item: StoredItem, store: SessionStore) -> str | None:
-    if item.kind != "session":
-        return {"note": "draft", "upload": "waiting"}[item.kind]
-    meta = next((m for m in store.sessions() if m.id == item.id), None)
-    return meta.state if meta else None
 
 
 def _delete(item: StoredItem, store: SessionStore) -> str | None:

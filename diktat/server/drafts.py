@@ -47,7 +47,7 @@ class DraftStore:
                 current = self.load(note_id)
             except DraftUnreadable:
                 current = None  # replaced by a good one
-            if _newer(current, draft):
+            if _edited_later(current, draft.edited_at):
                 return current, False
             stored = StoredDraft(
                 note_id=note_id,
@@ -79,11 +79,7 @@ class DraftStore:
                 current = self.load(note_id)
             except DraftUnreadable:
                 current = None
-            if current is None or (
-                approved_edit is not None
-                and current.edited_at is not None
-                and current.edited_at > approved_edit
-            ):
+            if current is None or _edited_later(current, approved_edit):
                 return False
             return self.discard(note_id)
 
@@ -116,12 +112,13 @@ class DraftStore:
         return sorted(found, key=lambda d: (d.saved_at, d.note_id), reverse=True)
 
 
-def _newer(stored: StoredDraft | None, incoming: NoteDraft) -> bool:
+def _edited_later(stored: StoredDraft | None, edited_at: int | None) -> bool:
+    """The stored draft holds an edit made after `edited_at` (unknown times never count)."""
     return (
         stored is not None
         and stored.edited_at is not None
-        and incoming.edited_at is not None
-        and stored.edited_at > incoming.edited_at
+        and edited_at is not None
+        and stored.edited_at > edited_at
     )
 
 

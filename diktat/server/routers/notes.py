@@ -11,8 +11,10 @@ from contextlib import contextmanager
 from fastapi import APIRouter, Depends, HTTPException, Response
 from starlette.concurrency import run_in_threadpool
 
+from diktat.config import Settings
 from diktat.errors import InputError, OutputError
-from diktat.retention import deletes_at, inventory
+from diktat.note_files import TEXT_NOTE_ID
+from diktat.retention import deletes_at, describe
 from diktat.server.deps import ServicesDep, require_token
 from diktat.server.notes import StoreFull
 from diktat.server.schemas import (
@@ -85,13 +87,19 @@ async def approve_note(
 
 @router.get("/drafts")
 async def list_drafts(services: ServicesDep) -> list[DraftSummary]:
-    drafts, items = await run_in_threadpool(
-        lambda: (services.drafts.summaries(), inventory(services.settings)))
-    policy = services.settings.retention
-    when = {i.id: deletes_at(i, policy) for i in items}
-    return [d.model_copy(update={
-        "deletes_at": w[1].isoformat(timespec="seconds") if (w := when.get(d.note_id)) else None
-    }) for d in drafts]
+    def with_deletion_times() -> list[DraftSummary]:
+        return [d.model_copy(update={"deletes_at": _deletes_at(services.settings, d.note_id)})
+                for d in services.drafts.summaries()]
+
+    return await run_in_threadpool(with_deletion_times)
+
+
+def _deletes_at(settings: Settings, note_id: str) -> str | None:
+    """When retention deletes the note's folder (its draft with it), by the store's own rule."""
+    kind = "note" if TEXT_NOTE_ID.fullmatch(note_id) else "session"
+    item = describe(settings, kind, note_id)
+    when = deletes_at(item, settings.retention) if item else None
+    return when[1].isoformat(timespec="seconds") if when else None
 
 
 @router.get("/notes/{note_id}/draft")

@@ -113,6 +113,10 @@ class SessionStore:
                 found.append(meta)
         return found
 
+    def meta(self, session_id: str) -> SessionMeta | None:
+        """One session's description; None when it is missing or unreadable."""
+        return _read_meta(self.root / session_id)
+
     def recoverable(self) -> list[SessionMeta]:
         """Sessions still marked active whose recording process is gone."""
         return [m for m in self.sessions() if m.state == "active" and not self.in_use(m.id)]
@@ -141,9 +145,8 @@ class SessionStore:
         cannot be read). The session's lock is held until it is gone, so no process can take it
         over halfway."""
         path = self.root / session_id
-        if not (damaged and SESSION_ID.fullmatch(session_id) and path.is_dir()) and (
-            _read_meta(path) is None
-        ):
+        damaged_folder = damaged and SESSION_ID.fullmatch(session_id) and path.is_dir()
+        if not damaged_folder and _read_meta(path) is None:
             raise InputError(f"no dictation session {session_id!r} in {self.root}")
         try:
             with _locked(path / LOCK_FILE):
