@@ -14,6 +14,8 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
 NPSC = SHARED / "data" / "speech" / "npsc"
 ARTIFACTS = REPO / "test-artifacts"
+# The browser tests' fixtures (one server and one Chromium for the session), shared by modules.
+pytest_plugins = ["tests.web_fixtures"]
 
 
 @pytest.fixture(scope="session")

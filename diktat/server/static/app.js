@@ -285,8 +285,8 @@ async function approve() {
     $("draft-notice").hidden = true;
     $("draft-status").textContent = ""; // the server removed the draft: the approval replaces it
     refreshDraftList();
-    const at = new Date(data.approved_at || Date.now());
-    const time = Number.isNaN(at.getTime()) ? "" : ` kl. ${at.toLocaleTimeString("nb-NO", { hour: "2-digit", minute: "2-digit" })}`;
+    const at = timeOf(data.approved_at, { hour: "2-digit", minute: "2-digit" });
+    const time = at ? ` kl. ${at}` : "";
     out.className = copied ? "ok" : "error";
     out.textContent = `Godkjent${time}. ` + (copied ? "Teksten er kopiert – lim den inn i journalen. "
       : "Kopiering feilet: marker teksten og kopier med Ctrl+C. ") + `JSON lastet ned (notat-${data.note_id}.json).`;
@@ -305,7 +305,11 @@ function showDraft(d, how) {
        { save: false });
   drafts.setCurrent(d.note_id);
   const at = timeOf(d.saved_at, { dateStyle: "short", timeStyle: "short" });
-  $("draft-notice-text").textContent = `${how}${at ? ` (lagret ${at})` : ""}.`;
+  notice(`${how}${at ? ` (lagret ${at})` : ""}.`);
+}
+
+function notice(text) {
+  $("draft-notice-text").textContent = text;
   $("draft-notice").hidden = false;
 }
 
@@ -314,9 +318,8 @@ async function restoreDraft() {
   if (legacy && (legacy.text || legacy.epj)) {
     load({ noteId: null, note: legacy.note, text: legacy.text, uncertain: legacy.uncertain,
            epj: legacy.epj, stale: true }, { save: false });
-    $("draft-notice-text").textContent = "Utkast fra en eldre versjon av siden gjenopprettet. " +
-      "Lag notatet på nytt fra teksten for å lagre det.";
-    $("draft-notice").hidden = false;
+    notice("Utkast fra en eldre versjon av siden gjenopprettet. " +
+      "Lag notatet på nytt fra teksten for å lagre det.");
     return;
   }
   const id = drafts.currentId;
