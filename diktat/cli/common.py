@@ -9,12 +9,27 @@ from typing import TypeVar
 import typer
 from rich.console import Console
 
-from diktat.errors import DiktatError
+from diktat.config import Settings
+from diktat.errors import ConfigError, DiktatError
 
 err_console = Console(stderr=True)
 out_console = Console()
 
 F = TypeVar("F", bound=Callable)
+
+
+def with_options(settings: Settings, section: str | None = None, flags: dict | None = None,
+                 **top) -> Settings:
+    """`settings` with the command line's options laid on top — `flags` into `section`, `top`
+    at the top level, None meaning "not given" — and validated again (ConfigError)."""
+    data = settings.model_dump()
+    if section is not None:
+        data[section] |= {k: v for k, v in (flags or {}).items() if v is not None}
+    data |= {k: v for k, v in top.items() if v is not None}
+    try:
+        return Settings.model_validate(data)
+    except ValueError as exc:
+        raise ConfigError(f"invalid option: {exc}") from None
 
 
 def user_errors(func: F) -> F:

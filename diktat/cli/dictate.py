@@ -13,7 +13,7 @@ from rich.live import Live
 from rich.prompt import Confirm
 
 from diktat.cli.app import app
-from diktat.cli.common import err_console, out_console, user_errors
+from diktat.cli.common import err_console, out_console, user_errors, with_options
 from diktat.cli.dictate_view import copy_to_clipboard, keyboard, render_view
 from diktat.cli.transcribe import (
     LANGUAGE_OPT,
@@ -25,7 +25,7 @@ from diktat.cli.transcribe import (
     settings_from_flags,
 )
 from diktat.config import Settings
-from diktat.errors import ConfigError, DiktatError
+from diktat.errors import DiktatError
 from diktat.retention import prune
 from diktat.stt.factory import decode_options, load_engine
 from diktat.stt.streaming.commands import format_commands, load_commands
@@ -90,14 +90,15 @@ def dictate_command(
 
     Voice commands («punktum», «ny linje», «slett siste setning», ...) act on the text.
     Audio is saved as it is recorded; after a crash, the next start offers to recover it."""
-    settings = _settings(
+    settings = with_options(
         settings_from_flags(
             model=model, threads=threads, language=language, vocabulary=vocabulary,
             models_dir=models_dir,
         ),
+        "dictate",
+        {"device": mic, "mode": mode, "pause_s": pause, "commands": commands_file,
+         "backend": backend, "clipboard": copy},
         sessions_dir=sessions_dir,
-        dictate={"device": mic, "mode": mode, "pause_s": pause, "commands": commands_file,
-                 "backend": backend, "clipboard": copy},
     )
     cfg = settings.dictate
     store = SessionStore(settings.session_store_dir)
@@ -166,17 +167,6 @@ def _apply_retention(settings: Settings) -> None:
             f"Slettet {len(deleted)} gamle økt(er) etter oppbevaringsreglene "
             "(se `diktat store list`).", highlight=False,
         )
-
-
-def _settings(settings: Settings, *, sessions_dir: Path | None, dictate: dict) -> Settings:
-    top = settings.model_dump()
-    top["dictate"] |= {k: v for k, v in dictate.items() if v is not None}
-    if sessions_dir is not None:
-        top["sessions_dir"] = sessions_dir
-    try:
-        return Settings.model_validate(top)
-    except ValueError as exc:
-        raise ConfigError(f"invalid option: {exc}") from None
 
 
 def _source(input_path: str | None, realtime: bool, rate: int, device: str | None) -> AudioSource:

@@ -8,10 +8,9 @@ from pathlib import Path
 import typer
 
 from diktat.cli.app import app
-from diktat.cli.common import err_console, user_errors
+from diktat.cli.common import err_console, user_errors, with_options
 from diktat.cli.transcribe import MODEL_OPT, MODELS_DIR_OPT, THREADS_OPT, settings_from_flags
-from diktat.config import Settings
-from diktat.errors import ConfigError, DiktatError
+from diktat.errors import DiktatError
 
 
 @app.command("serve")
@@ -39,15 +38,8 @@ def serve_command(
         ) from None
 
     settings = settings_from_flags(model=model, threads=threads, models_dir=models_dir)
-    top = settings.model_dump()
-    top["server"] |= {k: v for k, v in {"host": host, "port": port, "token": token}.items()
-                      if v is not None}
-    if sessions_dir is not None:
-        top["sessions_dir"] = sessions_dir
-    try:
-        settings = Settings.model_validate(top)
-    except ValueError as exc:
-        raise ConfigError(f"invalid option: {exc}") from None
+    settings = with_options(settings, "server", {"host": host, "port": port, "token": token},
+                            sessions_dir=sessions_dir)
     check_bind(settings.server)
     check_tls(settings.server)
     if warning := unencrypted_warning(settings.server):

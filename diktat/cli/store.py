@@ -12,9 +12,8 @@ from rich.table import Table
 
 from diktat.audit import verify
 from diktat.cli.app import app
-from diktat.cli.common import out_console, user_errors
+from diktat.cli.common import out_console, user_errors, with_options
 from diktat.config import Settings, load_settings
-from diktat.errors import ConfigError
 from diktat.retention import deletes_at, inventory, prune
 
 store_app = typer.Typer(
@@ -32,13 +31,7 @@ AS_JSON = Annotated[bool, typer.Option("--json", help="JSON lines instead of a t
 
 
 def _settings(sessions_dir: Path | None) -> Settings:
-    settings = load_settings()
-    if sessions_dir is None:
-        return settings
-    try:
-        return Settings.model_validate(settings.model_dump() | {"sessions_dir": sessions_dir})
-    except ValueError as exc:
-        raise ConfigError(f"invalid option: {exc}") from None
+    return with_options(load_settings(), sessions_dir=sessions_dir)
 
 
 def _say(text: str) -> None:

@@ -17,7 +17,7 @@ from rich.progress import (
 from rich.table import Table
 
 from diktat.cli.app import app
-from diktat.cli.common import err_console, out_console, user_errors
+from diktat.cli.common import err_console, out_console, user_errors, with_options
 from diktat.config import Settings, load_settings
 from diktat.errors import ConfigError
 from diktat.stt.batch import BatchSummary, DerivedOutputs, plan_jobs, run_batch
@@ -64,14 +64,7 @@ def settings_from_flags(
         "vad": vad,
         "vocabulary": vocabulary,
     }
-    asr = settings.asr.model_dump() | {k: v for k, v in flags.items() if v is not None}
-    top = {"asr": asr}
-    if models_dir is not None:
-        top["models_dir"] = models_dir
-    try:
-        return Settings.model_validate(settings.model_dump() | top)
-    except ValueError as exc:
-        raise ConfigError(f"invalid option: {exc}") from None
+    return with_options(settings, "asr", flags, models_dir=models_dir)
 
 
 @app.command()
