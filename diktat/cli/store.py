@@ -51,25 +51,22 @@ def list_store(sessions_dir: SessionsDir = None, as_json: AS_JSON = False) -> No
     settings = _settings(sessions_dir)
     policy = settings.retention
     now = datetime.now(UTC)
-    rows = []
-    for item in inventory(settings):
-        when = deletes_at(item, policy)
-        rows.append((item, {
-            "id": item.id, "kind": item.kind, "state": item.state, "held": item.held,
-            "changed_at": _iso(item.changed_at), "approved_at": _iso(item.approved_at),
-            "size_bytes": item.size_bytes, "error": item.error,
-            "rule": when[0] if when else None, "deletes_at": _iso(when[1]) if when else None,
-        }))
+    items = [(item, deletes_at(item, policy)) for item in inventory(settings)]
     if as_json:
-        for _, row in rows:
-            _say(json.dumps(row))
+        for item, when in items:
+            _say(json.dumps({
+                "id": item.id, "kind": item.kind, "state": item.state, "held": item.held,
+                "changed_at": _iso(item.changed_at), "approved_at": _iso(item.approved_at),
+                "size_bytes": item.size_bytes, "error": item.error,
+                "rule": when[0] if when else None,
+                "deletes_at": _iso(when[1]) if when else None,
+            }))
         return
     table = Table(title=f"Journal store: {settings.session_store_dir.parent}")
     table.add_column("Id", overflow="fold", min_width=22)  # whole: `dictate --discard ID`
     for column in ("Kind", "State", "Last change", "Size", "Deleted"):
         table.add_column(column, no_wrap=True)
-    for item, _ in rows:
-        when = deletes_at(item, policy)
+    for item, when in items:
         deleted = (f"never by itself ({item.error})" if item.error
                    else "not while in use" if when is None
                    else f"due now ({when[0]})" if when[1] < now
