@@ -17,7 +17,7 @@ APT_PACKAGES := espeak-ng sox libsndfile1 libportaudio2 pulseaudio pulseaudio-ut
 # (the braces keep pip's own exit status as the pipeline's under pipefail).
 QUIET_PIP := { grep -v "is ignored: it is neither a file nor a directory" || true; }
 
-.PHONY: demo test install system-deps lint bench clean
+.PHONY: demo test test-quick test-cpu-matrix install system-deps lint bench clean
 
 demo: install
 	$(VENV)/bin/diktat demo
@@ -26,6 +26,15 @@ test: install
 	$(VENV)/bin/ruff check diktat tests bench
 	$(VENV)/bin/lint-imports
 	$(PY) -m pytest
+
+# The quick loop: everything that loads no model (about a minute).
+test-quick: install
+	$(PY) -m pytest -m "not slow" -q
+
+# The speech-derived tests under every CPU path this machine can emulate (oneDNN/CTranslate2
+# instruction-set caps, MKL), as one table; not part of CI (most of an hour on 2 cores).
+test-cpu-matrix: install
+	$(PY) bench/cpu_matrix.py
 
 install: $(STAMP)
 

@@ -16,6 +16,19 @@ NPSC = SHARED / "data" / "speech" / "npsc"
 ARTIFACTS = REPO / "test-artifacts"
 # The browser tests' fixtures (one server and one Chromium for the session), shared by modules.
 pytest_plugins = ["tests.web_fixtures"]
+# Fixtures that load Whisper or the LLM (directly or through another fixture): a test using one
+# is `slow`, so that `pytest -m "not slow"` is the quick loop.
+MODEL_FIXTURES = frozenset({"whisper_model", "engine", "llm"})
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    unmarked = [item.nodeid for item in items
+                if MODEL_FIXTURES & set(getattr(item, "fixturenames", ()))
+                and item.get_closest_marker("slow") is None]
+    if unmarked:
+        raise pytest.UsageError(
+            "these tests load a model but are not marked slow (add @pytest.mark.slow): "
+            + ", ".join(unmarked))
 
 
 @pytest.fixture(scope="session")
@@ -80,6 +93,16 @@ def espeak() -> str:
 @pytest.fixture(scope="session")
 def synth_dir(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("synth")
+
+
+def norwegian_wer(reference: str, hypothesis: str) -> float:
+    """WER after the evaluation's Norwegian normalisation (case, punctuation, number words)."""
+    import jiwer
+
+    from diktat.eval.textnorm import NORWEGIAN
+
+    return jiwer.wer(reference, hypothesis or "-", reference_transform=NORWEGIAN,
+                     hypothesis_transform=NORWEGIAN)
 
 
 def write_wav(path: Path, samples: np.ndarray, rate: int = 16_000) -> Path:

@@ -25,7 +25,7 @@ from diktat.stt.options import DecodeOptions
 from diktat.stt.streaming.dictation import PUSH_TO_TALK_HOLD_S, Controls, dictate
 from diktat.stt.streaming.journal import SessionStore
 from diktat.stt.streaming.sources import FileSource
-from tests.conftest import write_wav
+from tests.conftest import norwegian_wer, write_wav
 
 DIKTAT = [sys.executable, "-m", "diktat"]
 # Whisper base hears espeak's commands reliably only in flowing speech; measured on this text
@@ -63,8 +63,9 @@ def only_session(root: Path) -> Path:
 
 
 @pytest.mark.slow
+@pytest.mark.speech
 def test_dictate_from_a_file_applies_voice_commands_and_writes_the_session(
-    whisper_model, command_clip, tmp_path
+    whisper_model, command_clip, tmp_path, record_property
 ):
     root = tmp_path / "sessions"
     run = subprocess.run(
@@ -80,7 +81,11 @@ def test_dictate_from_a_file_applies_voice_commands_and_writes_the_session(
     text = (folder / "text.txt").read_text(encoding="utf-8")
     paragraphs = text.strip().split("\n\n")
     assert len(paragraphs) == 3, text  # two «nytt avsnitt»
-    assert paragraphs[0] == "Hun har feber"
+    # One word of the three may come out otherwise on another CPU ("Høn har feber" with
+    # oneDNN capped at SSE4.1): the paragraph break is what this checks, not the spelling.
+    first = norwegian_wer("Hun har feber", paragraphs[0])
+    record_property("wer", first)
+    assert first <= 0.34, text
     lowered = text.lower()
     for spoken in ("avsnitt", "stopp", "diktat", "sover"):  # commands, and what followed stop
         assert spoken not in lowered, text
@@ -108,6 +113,8 @@ def test_dictate_from_a_file_applies_voice_commands_and_writes_the_session(
 
 
 @pytest.mark.slow
+@pytest.mark.speech
+@pytest.mark.timing
 def test_sigkill_mid_dictation_loses_no_audio_and_recover_completes_the_transcript(
     whisper_model, long_clip, tmp_path
 ):
@@ -181,6 +188,8 @@ def _wait_for_words_and_audio(root: Path, *, min_audio_s: float, timeout_s: floa
 
 
 @pytest.mark.slow
+@pytest.mark.speech
+@pytest.mark.timing
 def test_ctrl_c_finishes_and_saves_the_session(whisper_model, long_clip, tmp_path):
     root = tmp_path / "sessions"
     proc = subprocess.Popen(
@@ -211,6 +220,7 @@ class SilentDecoder:
         return []
 
 
+@pytest.mark.timing
 def test_audio_heard_while_paused_is_neither_stored_nor_transcribed(tmp_path):
     clip = np.random.default_rng(0).uniform(-0.5, 0.5, 16_000 * 6).astype(np.float32)
     clip = np.round(clip * 32768) / 32768
@@ -292,6 +302,7 @@ def test_a_missing_input_file_is_exit_2_and_leaves_no_session(tmp_path):
     assert not root.exists() or not any(root.iterdir())
 
 
+@pytest.mark.slow
 def test_discard_deletes_a_session_and_recover_with_nothing_to_do(tmp_path, whisper_model):
     store = SessionStore(tmp_path)
     session = store.create(input_description="test")
@@ -306,6 +317,7 @@ def test_discard_deletes_a_session_and_recover_with_nothing_to_do(tmp_path, whis
 
 
 @pytest.mark.slow
+@pytest.mark.speech
 def test_an_unfinished_session_is_pointed_out_at_the_next_start(tmp_path, whisper_model):
     store = SessionStore(tmp_path)
     left = store.create(input_description="test")
@@ -320,6 +332,7 @@ def test_an_unfinished_session_is_pointed_out_at_the_next_start(tmp_path, whispe
 
 
 @pytest.mark.slow
+@pytest.mark.speech
 def test_the_terminal_view_shows_state_and_obeys_the_keys(whisper_model, long_clip, tmp_path):
     """The full-screen view in a real pseudo-terminal: listening, space pauses, q saves."""
     import pty

@@ -19,7 +19,7 @@ from diktat.cli import app
 from diktat.stt.batch import DONE_LOG_NAME
 from tests.conftest import REPO, write_wav
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.speech]
 runner = CliRunner()
 
 

@@ -21,6 +21,7 @@ def test_live_dictation_on_a_cpu_gets_two_workers_and_batch_one():
     assert engine_workers(AsrSettings(device="cpu", workers=3), live=False) == 3
 
 
+@pytest.mark.slow
 def test_the_session_engine_runs_two_workers_of_two_threads(engine):
     assert (engine.workers, engine.threads) == (2, 2)
     assert engine._model.model.num_workers == 2
@@ -30,28 +31,36 @@ def test_fair_slots_admit_as_many_holders_as_places_in_arrival_order():
     slots = FairSlots(2)
     inside, most, order = 0, 0, []
     lock = threading.Lock()
-    first_in = threading.Event()
+    leave = [threading.Event() for _ in range(5)]  # each holder stays until told to leave
 
-    def hold(name: str, seconds: float) -> None:
+    def hold(i: int) -> None:
         nonlocal inside, most
         with slots.held():
             with lock:
                 inside += 1
                 most = max(most, inside)
-                order.append(name)
-            first_in.set()
-            time.sleep(seconds)
+                order.append(f"t{i}")
+            leave[i].wait(10)
             with lock:
                 inside -= 1
 
-    threads = []
-    for i, seconds in enumerate((0.3, 0.3, 0.05, 0.05, 0.05)):
-        threads.append(threading.Thread(target=hold, args=(f"t{i}", seconds)))
-        threads[-1].start()
-        first_in.wait(5)
-        time.sleep(0.02)  # a fixed arrival order
+    def wait_until(condition) -> None:
+        deadline = time.monotonic() + 10
+        while not condition():
+            assert time.monotonic() < deadline, order
+            time.sleep(0.001)
+
+    threads = [threading.Thread(target=hold, args=(i,)) for i in range(5)]
+    for i, thread in enumerate(threads):  # a fixed arrival order, whatever the machine's load
+        thread.start()
+        wait_until(lambda i=i: len(order) == i + 1 if i < 2 else slots.waiting == i - 1)
+    for i in range(3):  # one leaves at a time: the longest waiting comes in
+        leave[i].set()
+        wait_until(lambda i=i: len(order) == i + 3)
+    for event in leave:
+        event.set()
     for t in threads:
-        t.join(5)
+        t.join(10)
     assert most == 2
     assert order == ["t0", "t1", "t2", "t3", "t4"]
 

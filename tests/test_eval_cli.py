@@ -63,6 +63,7 @@ def npsc_run(npsc_dir, whisper_model, tmp_path_factory):
 
 
 @pytest.mark.slow
+@pytest.mark.speech
 def test_asr_on_npsc_writes_json_markdown_and_plots(npsc_run):
     out, res = npsc_run
     data = _report(out)
@@ -98,6 +99,7 @@ def test_asr_on_npsc_writes_json_markdown_and_plots(npsc_run):
 
 
 @pytest.mark.slow
+@pytest.mark.speech
 def test_time_saved_from_a_report_uses_the_measured_wer(npsc_run, tmp_path):
     out, _ = npsc_run
     res = _cli("eval", "time-saved", "--from-report", out / "report.json", "-o", tmp_path)
@@ -109,6 +111,7 @@ def test_time_saved_from_a_report_uses_the_measured_wer(npsc_run, tmp_path):
 
 
 @pytest.mark.slow
+@pytest.mark.speech
 def test_compare_two_runs(npsc_run, npsc_dir, tmp_path):
     base, _ = npsc_run
     greedy = tmp_path / "greedy"
@@ -128,6 +131,7 @@ def test_compare_two_runs(npsc_run, npsc_dir, tmp_path):
 
 
 @pytest.mark.slow
+@pytest.mark.speech
 def test_bad_lines_missing_and_corrupt_audio_are_reported_and_skipped(npsc_dir, whisper_model,
                                                                       tmp_path):
     shutil.copy(npsc_dir / "norwegian-short-3s.16k.wav", tmp_path / "good.wav")
@@ -162,6 +166,7 @@ def test_bad_lines_missing_and_corrupt_audio_are_reported_and_skipped(npsc_dir, 
 
 
 @pytest.mark.slow
+@pytest.mark.speech
 def test_an_interrupted_run_resumes_without_transcribing_again(npsc_dir, engine, tmp_path):
     out = tmp_path / "out"
     out.mkdir()
@@ -195,6 +200,7 @@ def test_an_interrupted_run_resumes_without_transcribing_again(npsc_dir, engine,
 
 # --- synthetic speech -----------------------------------------------------------------------------
 @pytest.mark.slow
+@pytest.mark.speech
 def test_all_on_a_synthetic_corpus_built_with_make_corpus(espeak, whisper_model, tmp_path):
     dictation = DICTATIONS / "04_negasjoner.txt"
     texts = tmp_path / "texts.jsonl"

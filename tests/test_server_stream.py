@@ -14,7 +14,7 @@ import pytest
 from diktat.stt.audio import load_audio
 from tests.server_helpers import running_server, server_settings, stream_clip
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.speech]
 
 
 @pytest.fixture(scope="module")
@@ -42,6 +42,7 @@ def wer(reference: str, hypothesis: str) -> float:
                      hypothesis_transform=norm)
 
 
+@pytest.mark.timing
 def test_one_client_gets_ready_views_and_done_with_a_note(server, clips):
     samples, offline = clips["norwegian-medium-8s.16k.wav"]
     run = asyncio.run(stream_clip(server.ws_url, samples, pace_s=0.02))
@@ -75,6 +76,7 @@ def test_one_client_gets_ready_views_and_done_with_a_note(server, clips):
             assert word not in audit.lower(), word
 
 
+@pytest.mark.timing
 def test_two_clients_at_once_each_get_their_own_text(server, clips):
     names = list(clips)
 

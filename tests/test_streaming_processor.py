@@ -11,16 +11,14 @@ import json
 import threading
 import time
 
-import jiwer
 import numpy as np
 import pytest
 
-from diktat.eval.textnorm import NORWEGIAN
 from diktat.stt.audio import SAMPLE_RATE, load_audio
 from diktat.stt.options import DecodeOptions
 from diktat.stt.streaming import StreamEvent, StreamingOptions, StreamingProcessor, VadGate
 from diktat.types import Segment, Word
-from tests.conftest import SHARED
+from tests.conftest import SHARED, norwegian_wer
 
 KING = SHARED / "data" / "speech" / "king" / "king.mp3"
 CHUNK_S = 0.5
@@ -55,10 +53,25 @@ def assert_append_only(events: list[StreamEvent]) -> None:
     assert not utterance, "every committed word ends up in a final"
 
 
-def wer(reference: str, hypothesis: str) -> float:
-    return jiwer.wer(
-        reference, hypothesis, reference_transform=NORWEGIAN, hypothesis_transform=NORWEGIAN
-    )
+def assert_same_speech(offline: str, streamed: str, *, max_wer: float, record_property) -> None:
+    """The streamed text says what the offline transcription of the same audio says.
+
+    Greedy streaming on Whisper base turns the small differences between CPUs' int8 kernels
+    into other spellings, so the WER bound is loose (spread in each caller's comment; `make
+    test-cpu-matrix` measures it). The word count is steadier: speech dropped or repeated by
+    the streamer moves it, a misspelt word does not."""
+    measured = norwegian_wer(offline, streamed)
+    ratio = len(streamed.split()) / max(1, len(offline.split()))
+    record_property("wer", measured)
+    record_property("words", ratio)
+    assert measured <= max_wer, (offline, streamed)
+    assert 0.8 <= ratio <= 1.25, (offline, streamed)
+
+
+def offline_text(engine, samples: np.ndarray) -> str:
+    """The offline transcription to stream towards, without the temperature fallback's random
+    sampling, so that on one CPU it is the same every run."""
+    return engine.transcribe(samples, DecodeOptions(temperatures=(0.0,))).text
 
 
 def final_text(events: list[StreamEvent]) -> str:
@@ -72,27 +85,38 @@ def king_30s() -> np.ndarray:
     return load_audio(KING).samples[: 30 * SAMPLE_RATE]
 
 
-def test_npsc_clip_streams_to_the_offline_text(engine, npsc_dir):
+@pytest.mark.slow
+@pytest.mark.speech
+def test_npsc_clip_streams_to_the_offline_text(engine, npsc_dir, record_property):
     samples = load_audio(npsc_dir / "norwegian-medium-8s.16k.wav").samples
     events = stream(StreamingProcessor(engine), samples)
     assert_append_only(events)
     finals = [e for e in events if e.kind == "final"]
     assert len(finals) == 1
-    offline = engine.transcribe(samples, DecodeOptions()).text
-    assert wer(offline, finals[0].text) <= 0.35
+    # WER against offline, by CPU path: 0.21 (oneDNN AVX2, AVX, default on AVX2), 0.29 (SSE4.1),
+    # 0.43 (an AVX-512 VNNI EPYC, issue 14); 20 words, so 0.05 a word.
+    assert_same_speech(offline_text(engine, samples), finals[0].text, max_wer=0.5,
+                       record_property=record_property)
 
 
-def test_king_streams_partial_then_committed_then_final_text(engine, king_30s):
+@pytest.mark.slow
+@pytest.mark.speech
+def test_king_streams_partial_then_committed_then_final_text(engine, king_30s, record_property):
     events = stream(StreamingProcessor(engine), king_30s)
     assert_append_only(events)
     while_speaking = events[:-2]  # finish() returns the last commit and the final
     assert any(e.kind == "tentative" and e.words for e in while_speaking)
     committed_early = [w for e in while_speaking if e.kind == "committed" for w in e.words]
     assert len(committed_early) >= 20, "most of the text is committed while audio still arrives"
-    offline = engine.transcribe(king_30s, DecodeOptions()).text
-    assert wer(offline, final_text(events)) <= 0.4
+    # WER against offline, by CPU path: 0.38 (oneDNN AVX2, default on AVX2), 0.51 (AVX,
+    # SSE4.1), 0.55 (an AVX-512 VNNI EPYC, issue 14). Streaming decodes short windows greedily
+    # where offline decodes 30 s windows with beam 5: issue 19 is about closing that gap.
+    assert_same_speech(offline_text(engine, king_30s), final_text(events), max_wer=0.65,
+                       record_property=record_property)
 
 
+@pytest.mark.slow
+@pytest.mark.speech
 def test_digital_silence_yields_nothing(engine):
     processor = StreamingProcessor(engine)
     assert stream(processor, np.zeros(5 * SAMPLE_RATE, dtype=np.float32)) == []
@@ -124,6 +148,8 @@ def breaths(seconds: float, seed: int = 1) -> np.ndarray:
     return (hiss * envelope + room_noise(seconds, seed)).astype(np.float32)
 
 
+@pytest.mark.slow
+@pytest.mark.speech
 @pytest.mark.parametrize("make_noise", [room_noise, breaths], ids=["room", "breathing"])
 def test_noise_and_breathing_through_the_gate_yield_no_text(engine, make_noise):
     processor = StreamingProcessor(engine)
@@ -131,6 +157,8 @@ def test_noise_and_breathing_through_the_gate_yield_no_text(engine, make_noise):
     assert [e for e in events if e.words] == []
 
 
+@pytest.mark.slow
+@pytest.mark.speech
 def test_a_pause_between_two_sentences_gives_two_finals(engine, espeak, synth_dir):
     from diktat.eval.synth import synthesize
 
@@ -162,8 +190,11 @@ def stream_in_real_time(streamer, samples: np.ndarray, chunk_s: float = 0.1) -> 
     return events + streamer.finish()
 
 
+@pytest.mark.slow
+@pytest.mark.speech
+@pytest.mark.timing
 def test_live_pace_with_two_decodes_at_once_streams_to_the_offline_text(
-    engine, espeak, synth_dir
+    engine, espeak, synth_dir, record_property
 ):
     """Live dictation decodes in the background on two workers (the session engine has two):
     the closing decode of each utterance overlaps the regular one in flight."""
@@ -184,8 +215,10 @@ def test_live_pace_with_two_decodes_at_once_streams_to_the_offline_text(
     assert_append_only(events)
     finals = [e.text for e in events if e.kind == "final"]
     assert len(finals) == 2, json.dumps(finals, ensure_ascii=False)
-    offline = engine.transcribe(samples, DecodeOptions()).text
-    assert wer(offline, " ".join(finals)) <= 0.4, (offline, finals)
+    # WER against offline, by CPU path: 0.30–0.40 (oneDNN AVX2, AVX, default on AVX2), 0.60
+    # (SSE4.1, whose slower decodes also move the windows); ten words, so 0.1 a word.
+    assert_same_speech(offline_text(engine, samples), " ".join(finals), max_wer=0.7,
+                       record_property=record_property)
     assert overlapping.most_at_once == 2
 
 

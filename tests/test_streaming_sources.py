@@ -176,6 +176,7 @@ def pulse_mic(tmp_path_factory):
 
 
 @pytest.mark.slow
+@pytest.mark.speech
 def test_microphone_records_real_speech_through_pulseaudio(pulse_mic, npsc_dir, engine):
     """An NPSC clip played into the null sink, recorded with MicrophoneSource (device rate
     44.1 kHz, resampled), is transcribed as well as the file itself."""

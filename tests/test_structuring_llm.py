@@ -64,6 +64,7 @@ def _statement(text: str) -> Statement:
     return Statement(text=text, evidence={"start": 0, "end": len(text), "quote": text})
 
 
+@pytest.mark.slow
 def test_clear_sentences_get_their_section_with_high_probability(llm):
     for sentence, label in [("Hun sov godt hele natta", "søvn"),
                             ("Han hoster mye og har seigt slim", "respirasjon"),
@@ -74,6 +75,7 @@ def test_clear_sentences_get_their_section_with_high_probability(llm):
         assert max(probs, key=probs.get) == label and probs[label] > 0.9, (sentence, probs)
 
 
+@pytest.mark.slow
 def test_llm_places_the_sentences_the_rules_left_unclassified(llm):
     rules = structure(NOTE)
     assert [u.evidence.quote for u in rules.unclassified] == [PAIN, SOCIAL]
@@ -88,6 +90,7 @@ def test_llm_places_the_sentences_the_rules_left_unclassified(llm):
     assert placed == {(Area.pain, PAIN), (Area.social_relatives, SOCIAL)}
 
 
+@pytest.mark.slow
 def test_the_model_cannot_add_values_that_were_not_said(llm):
     transcript = as_transcript(TEMPTING)
     rules = RulesStructurer().structure(transcript)
@@ -120,6 +123,7 @@ def test_a_sentence_below_the_confidence_threshold_stays_unclassified():
     assert apply(JournalNote(unclassified=(st,)), [chat], "m").unclassified == (st,)
 
 
+@pytest.mark.slow
 def test_a_sentence_too_long_for_the_context_is_left_to_the_nurse(llm):
     long = _statement("og så " * 3000)
     (lab,) = llm.label([long])
@@ -128,6 +132,7 @@ def test_a_sentence_too_long_for_the_context_is_left_to_the_nurse(llm):
     assert note.unclassified == (long,) and note.warnings == (TOO_LONG,)
 
 
+@pytest.mark.slow
 def test_the_prompt_state_is_cached_and_a_broken_cache_is_ignored(llm, models_root, tmp_path):
     model_path = ModelStore(models_root).resolve(MODEL, kind="llm").path
     cached = sorted((models_root / ".cache" / "llm").glob("prefix-*.kv"))
@@ -170,6 +175,7 @@ def test_without_llama_cpp_llm_says_how_to_install_and_auto_uses_rules(monkeypat
     assert note.warnings == (LLM_MISSING,) and note.metadata.backend == "rules"
 
 
+@pytest.mark.slow
 def test_the_confidence_threshold_and_threads_come_from_the_settings(llm, models_root,
                                                                       monkeypatch):
     monkeypatch.setenv("DIKTAT_LLM__MIN_CONFIDENCE", "0.999")

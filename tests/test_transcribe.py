@@ -12,7 +12,7 @@ from diktat.stt.audio import SAMPLE_RATE, load_audio
 from diktat.stt.batch import transcribe_file
 from diktat.stt.options import DecodeOptions
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.speech]
 
 
 def _norm(text: str) -> str:

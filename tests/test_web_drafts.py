@@ -19,7 +19,7 @@ from tests.web_fixtures import (
     shot,
 )
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.speech]
 
 
 def test_draft_survives_a_reload_in_the_server_store(page, server, clip, sync_api):

@@ -9,8 +9,8 @@ import typer
 from rich.panel import Panel
 
 from diktat.cli.app import app
+from diktat.cli.asr_flags import AsrFlags
 from diktat.cli.common import err_console, out_console, user_errors
-from diktat.cli.transcribe import settings_from_flags
 from diktat.structuring.pipeline import structure
 from diktat.structuring.render import render
 from diktat.stt.batch import transcribe_file
@@ -30,7 +30,7 @@ def demo(
 ) -> None:
     """Transcribe the bundled (synthetic) Norwegian sample dictation and structure it, offline."""
     path = audio or sample_path()
-    settings = settings_from_flags()
+    settings = AsrFlags().settings()
     err_console.print(f"Loading model {settings.asr.model} (assembled on first use) ...")
     engine = load_engine(settings)
     transcript, warning = transcribe_file(engine, path, decode_options(settings.asr))

@@ -13,17 +13,17 @@ from rich.live import Live
 from rich.prompt import Confirm
 
 from diktat.cli.app import app
-from diktat.cli.common import err_console, out_console, user_errors, with_options
-from diktat.cli.dictate_view import copy_to_clipboard, keyboard, render_view
-from diktat.cli.transcribe import (
+from diktat.cli.asr_flags import (
     LANGUAGE_OPT,
     MODEL_OPT,
     MODELS_DIR_OPT,
     THREADS_OPT,
     VOCAB_OPT,
-    note_outputs,
-    settings_from_flags,
+    AsrFlags,
 )
+from diktat.cli.common import err_console, out_console, user_errors, with_options
+from diktat.cli.dictate_view import copy_to_clipboard, keyboard, render_view
+from diktat.cli.transcribe import note_outputs
 from diktat.config import Settings
 from diktat.errors import DiktatError
 from diktat.retention import prune
@@ -91,10 +91,8 @@ def dictate_command(
     Voice commands («punktum», «ny linje», «slett siste setning», ...) act on the text.
     Audio is saved as it is recorded; after a crash, the next start offers to recover it."""
     settings = with_options(
-        settings_from_flags(
-            model=model, threads=threads, language=language, vocabulary=vocabulary,
-            models_dir=models_dir,
-        ),
+        AsrFlags(model=model, threads=threads, language=language, vocabulary=vocabulary,
+                 models_dir=models_dir).settings(),
         "dictate",
         {"device": mic, "mode": mode, "pause_s": pause, "commands": commands_file,
          "backend": backend, "clipboard": copy},

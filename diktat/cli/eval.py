@@ -16,20 +16,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from diktat.cli.app import app
+from diktat.cli.asr_flags import AsrFlags, asr_flags
 from diktat.cli.common import err_console, out_console, user_errors
-from diktat.cli.transcribe import (
-    BEAM_OPT,
-    COMPUTE_OPT,
-    DEVICE_OPT,
-    EXTRA_VOCAB_OPT,
-    LANGUAGE_OPT,
-    MODEL_OPT,
-    MODELS_DIR_OPT,
-    THREADS_OPT,
-    VAD_OPT,
-    VOCAB_OPT,
-    settings_from_flags,
-)
 from diktat.config import Settings
 from diktat.errors import ConfigError, InputError
 from diktat.eval.manifest import Manifest, ManifestProblem, load_manifest
@@ -64,35 +52,26 @@ PARAM_OPT = typer.Option(
 
 @eval_app.command("asr")
 @user_errors
+@asr_flags
 def asr_command(
     manifest: Path = MANIFEST_ARG,
     out: Path = OUT_OPT,
     force: bool = FORCE_OPT,
     anchors: Path = ANCHORS_OPT,
-    model: str = MODEL_OPT,
-    device: str = DEVICE_OPT,
-    compute_type: str = COMPUTE_OPT,
-    threads: int = THREADS_OPT,
-    language: str = LANGUAGE_OPT,
-    beam_size: int = BEAM_OPT,
-    vad: bool = VAD_OPT,
-    vocabulary: str = VOCAB_OPT,
-    add_vocabulary: list[Path] = EXTRA_VOCAB_OPT,
-    models_dir: Path = MODELS_DIR_OPT,
+    *,
+    asr: AsrFlags,
 ) -> None:
     """Transcribe MANIFEST's clips and score them (WER/CER, groups, terms, speed, memory).
 
     Resumable: run the same command again to continue an interrupted run.
     """
-    settings = settings_from_flags(
-        model=model, device=device, compute_type=compute_type, threads=threads,
-        language=language, beam_size=beam_size, vad=vad, vocabulary=vocabulary,
-        models_dir=models_dir)
-    _evaluate_audio(manifest, out, settings, add_vocabulary, force=force, anchors=anchors)
+    settings = asr.settings()
+    _evaluate_audio(manifest, out, settings, asr.add_vocabulary, force=force, anchors=anchors)
 
 
 @eval_app.command("all")
 @user_errors
+@asr_flags
 def all_command(
     manifest: Path = MANIFEST_ARG,
     out: Path = OUT_OPT,
@@ -101,30 +80,19 @@ def all_command(
     backend: str = BACKEND_OPT,
     llm_model: str = LLM_MODEL_OPT,
     param: list[str] = PARAM_OPT,
-    model: str = MODEL_OPT,
-    device: str = DEVICE_OPT,
-    compute_type: str = COMPUTE_OPT,
-    threads: int = THREADS_OPT,
-    language: str = LANGUAGE_OPT,
-    beam_size: int = BEAM_OPT,
-    vad: bool = VAD_OPT,
-    vocabulary: str = VOCAB_OPT,
-    add_vocabulary: list[Path] = EXTRA_VOCAB_OPT,
-    models_dir: Path = MODELS_DIR_OPT,
+    *,
+    asr: AsrFlags,
 ) -> None:
     """Everything `asr` measures, plus structured notes and the time saved per vakt.
 
     Notes are scored for the items with a gold_note, structured from the transcript and from
     the reference; time saved uses the measured WER, speed and words per note.
     """
-    settings = settings_from_flags(
-        model=model, device=device, compute_type=compute_type, threads=threads,
-        language=language, beam_size=beam_size, vad=vad, vocabulary=vocabulary,
-        models_dir=models_dir)
+    settings = asr.settings()
     _check_backend(backend)
     overrides = parse_params(param)
     parameters(overrides)  # a bad parameter stops the run before any transcribing
-    _evaluate_audio(manifest, out, settings, add_vocabulary, force=force, anchors=anchors,
+    _evaluate_audio(manifest, out, settings, asr.add_vocabulary, force=force, anchors=anchors,
                     full={"backend": backend, "llm_model": llm_model, "overrides": overrides})
 
 

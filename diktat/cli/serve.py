@@ -8,8 +8,8 @@ from pathlib import Path
 import typer
 
 from diktat.cli.app import app
+from diktat.cli.asr_flags import MODEL_OPT, MODELS_DIR_OPT, THREADS_OPT, AsrFlags
 from diktat.cli.common import err_console, user_errors, with_options
-from diktat.cli.transcribe import MODEL_OPT, MODELS_DIR_OPT, THREADS_OPT, settings_from_flags
 from diktat.errors import DiktatError
 
 
@@ -37,7 +37,7 @@ def serve_command(
             f"the server needs the 'server' extra: pip install 'diktat[server]' ({exc})"
         ) from None
 
-    settings = settings_from_flags(model=model, threads=threads, models_dir=models_dir)
+    settings = AsrFlags(model=model, threads=threads, models_dir=models_dir).settings()
     settings = with_options(settings, "server", {"host": host, "port": port, "token": token},
                             sessions_dir=sessions_dir)
     check_bind(settings.server)

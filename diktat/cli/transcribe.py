@@ -17,58 +17,17 @@ from rich.progress import (
 from rich.table import Table
 
 from diktat.cli.app import app
-from diktat.cli.common import err_console, out_console, user_errors, with_options
-from diktat.config import Settings, load_settings
+from diktat.cli.asr_flags import AsrFlags, asr_flags
+from diktat.cli.common import err_console, out_console, user_errors
 from diktat.errors import ConfigError
 from diktat.stt.batch import BatchSummary, DerivedOutputs, plan_jobs, run_batch
 from diktat.stt.factory import decode_options, load_engine
 from diktat.stt.formats import parse_formats
 
-MODEL_OPT = typer.Option(None, "--model", "-m", help="Registry name or CTranslate2 Whisper dir.")
-DEVICE_OPT = typer.Option(None, "--device", help="auto, cpu or cuda.")
-COMPUTE_OPT = typer.Option(None, "--compute-type", help="auto, int8, float16, int8_float16, ...")
-THREADS_OPT = typer.Option(None, "--threads", help="CPU threads (0 = all cores).")
-LANGUAGE_OPT = typer.Option(None, "--language", "-l", help="no (bokmål) or nn (nynorsk).")
-BEAM_OPT = typer.Option(None, "--beam-size", help="Beam width (default 5).")
-VAD_OPT = typer.Option(None, "--vad/--no-vad", help="Silero VAD before decoding (default on).")
-VOCAB_OPT = typer.Option(
-    None, "--vocabulary", help="'default', 'none' or a word-list file replacing the default."
-)
-EXTRA_VOCAB_OPT = typer.Option(
-    None, "--add-vocabulary", help="Extra word-list file, placed before the vocabulary; repeatable."
-)
-MODELS_DIR_OPT = typer.Option(None, "--models-dir", help="Where assembled models are kept.")
-
-
-def settings_from_flags(
-    *,
-    model=None,
-    device=None,
-    compute_type=None,
-    threads=None,
-    language=None,
-    beam_size=None,
-    vad=None,
-    vocabulary=None,
-    models_dir=None,
-) -> Settings:
-    """Settings from file/env with the CLI flags that were given laid on top (then re-validated)."""
-    settings = load_settings()
-    flags = {
-        "model": model,
-        "device": device,
-        "compute_type": compute_type,
-        "threads": threads,
-        "language": language,
-        "beam_size": beam_size,
-        "vad": vad,
-        "vocabulary": vocabulary,
-    }
-    return with_options(settings, "asr", flags, models_dir=models_dir)
-
 
 @app.command()
 @user_errors
+@asr_flags
 def transcribe(
     paths: list[Path] = typer.Argument(..., help="Audio files and/or folders."),
     output_dir: Path = typer.Option(Path("."), "--output-dir", "-o", help="Where outputs go."),
@@ -82,34 +41,16 @@ def transcribe(
     show_text: bool = typer.Option(
         None, "--print/--no-print", help="Print the transcript (default: when one file)."
     ),
-    model: str = MODEL_OPT,
-    device: str = DEVICE_OPT,
-    compute_type: str = COMPUTE_OPT,
-    threads: int = THREADS_OPT,
-    language: str = LANGUAGE_OPT,
-    beam_size: int = BEAM_OPT,
-    vad: bool = VAD_OPT,
-    vocabulary: str = VOCAB_OPT,
-    add_vocabulary: list[Path] = EXTRA_VOCAB_OPT,
-    models_dir: Path = MODELS_DIR_OPT,
+    *,
+    asr: AsrFlags,
 ) -> None:
     """Transcribe recordings offline. Outputs already up to date are skipped (resumable)."""
     try:
         fmts = parse_formats(formats)
     except ValueError as exc:
         raise ConfigError(str(exc)) from None
-    settings = settings_from_flags(
-        model=model,
-        device=device,
-        compute_type=compute_type,
-        threads=threads,
-        language=language,
-        beam_size=beam_size,
-        vad=vad,
-        vocabulary=vocabulary,
-        models_dir=models_dir,
-    )
-    opts = decode_options(settings.asr, tuple(add_vocabulary or ()))
+    settings = asr.settings()
+    opts = decode_options(settings.asr, asr.add_vocabulary)
     jobs, problems = plan_jobs(paths, output_dir, recursive=recursive)
     for p in problems:
         err_console.print(f"[red]✗[/] {p.error}", highlight=False)

@@ -10,7 +10,6 @@ dictations take turns in order and none starves.
 
 from __future__ import annotations
 
-import itertools
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -43,13 +42,20 @@ class FairSlots:
             raise ValueError(f"FairSlots needs at least one place, not {places}")
         self.places = places
         self._cond = threading.Condition()
-        self._tickets = itertools.count()
+        self._issued = 0  # tickets handed out, in arrival order
         self._left = 0  # holders that have left
+
+    @property
+    def waiting(self) -> int:
+        """Callers waiting for a place now."""
+        with self._cond:
+            return max(0, self._issued - self._left - self.places)
 
     @contextmanager
     def held(self) -> Iterator[None]:
         with self._cond:
-            ticket = next(self._tickets)
+            ticket = self._issued
+            self._issued += 1
             self._cond.wait_for(lambda: ticket < self._left + self.places)
         try:
             yield
