@@ -19,6 +19,7 @@ The config file is `$DIKTAT_CONFIG` if set, else `config.toml` in the user confi
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Literal
 
@@ -115,6 +116,11 @@ class DictateSettings(BaseModel):
     clipboard: bool = Field(default=False, description="Copy the note text to the clipboard")
 
 
+# An allowed_hosts entry: a DNS name or IPv4 address, or an IPv6 address in brackets; a port.
+_LABEL = r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?"
+_HOST_ENTRY = re.compile(rf"(?:{_LABEL}(?:\.{_LABEL})*|\[[0-9a-f:.]+\])(?::[0-9]{{1,5}})?", re.I)
+
+
 class ServerSettings(BaseModel):
     """`diktat serve`. A host other than loopback needs a token: the server refuses to start
     without one, because it would expose journal material to the network unauthenticated."""
@@ -126,9 +132,26 @@ class ServerSettings(BaseModel):
     token: str | None = Field(
         default=None, description="Bearer token every API call must send (required off loopback)"
     )
+    allowed_hosts: list[str] = Field(
+        default_factory=list,
+        description="Host names (host or host:port; IPv6 in brackets) clients may use for this "
+        "server besides 127.0.0.1, localhost, [::1] and the bind address; without a port: the "
+        "server's port. Requests naming any other host are refused (DNS rebinding)",
+    )
     max_upload_mb: float = Field(default=50, gt=0, description="Largest accepted upload")
     max_duration_s: float = Field(default=1800, gt=0, description="Longest accepted recording")
     max_streams: int = Field(default=8, ge=1, description="Concurrent live dictations")
+    max_pause_s: float = Field(
+        default=600, gt=0, le=24 * 3600,
+        description="A live dictation that sends less audio than min_audio_share of real time "
+        "(paused, silent socket, or a trickle of tiny frames) for longer than this is closed "
+        "and saved, so it cannot hold a slot; long enough for a nurse's pause",
+    )
+    min_audio_share: float = Field(
+        default=0.1, gt=0, le=1,
+        description="Seconds of audio per second of real time, over the last 10 s, that count "
+        "a live dictation as active (0.1: 1 s of audio in 10 s)",
+    )
     job_queue: int = Field(default=16, ge=1, description="Upload jobs waiting at most")
     audit_log: Path | None = Field(
         default=None, description="Append-only audit log; unset = 'audit.log' beside the sessions"
@@ -137,6 +160,15 @@ class ServerSettings(BaseModel):
         default=None, description="PEM certificate: serve HTTPS/WSS (give the key too)"
     )
     tls_keyfile: Path | None = Field(default=None, description="PEM private key of tls_certfile")
+
+    @field_validator("allowed_hosts")
+    @classmethod
+    def _host_names(cls, hosts: list[str]) -> list[str]:
+        for entry in hosts:
+            if not _HOST_ENTRY.fullmatch(entry.strip()):
+                raise ValueError(f"server.allowed_hosts: {entry!r} is not a host name or "
+                                 "host:port (no scheme, path or wildcard; IPv6 in brackets)")
+        return [entry.strip().lower() for entry in hosts]
 
     @field_validator("tls_certfile", "tls_keyfile", mode="before")
     @classmethod

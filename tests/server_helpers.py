@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 import numpy as np
 
 from diktat.config import Settings
@@ -111,3 +112,50 @@ async def stream_clip(ws_url: str, samples: np.ndarray, *, frame_s: float = 0.1,
         await reader
     return {"messages": messages, "arrivals": arrivals, "started": started,
             "stop_sent": stop_sent}
+
+
+NOTE_TEXT = ("Pasienten har hatt en rolig natt. Blodtrykket var 130/80 og pulsen 72. "
+             "Hun fikk Paracet 1 g klokka åtte.")
+ORIGINAL = "Opprinnelig utkast fra sykepleieren."
+NOT_AUDIO = b"RIFF\x10\x00\x00\x00WAVE" + b"\x00" * 2000
+
+
+def audit_entries(server) -> list[dict]:
+    path = server.settings.audit_log_path
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+async def first_ws_frame(url: str, **connect) -> str | int:
+    """The type of the first message, or the close code when the server closes instead."""
+    import websockets
+
+    async with websockets.connect(url, **connect) as ws:
+        try:
+            first = json.loads(await ws.recv())["type"]
+        except websockets.ConnectionClosed as closed:
+            return closed.rcvd.code
+        await ws.send(json.dumps({"type": "stop"}))
+        async for _ in ws:
+            pass
+        return first
+
+
+def wait_for_job(http, job_id: str, timeout: float = 120) -> dict:
+    deadline = time.monotonic() + timeout
+    while True:
+        state = http.get(f"/api/jobs/{job_id}").json()
+        if state["status"] in ("done", "failed") or time.monotonic() > deadline:
+            return state
+        time.sleep(0.1)
+
+
+@contextlib.contextmanager
+def nurse_draft(server, token: str | None = None) -> Iterator[tuple[str, str]]:
+    """A note with the nurse's draft (`ORIGINAL`) on `server`: (note id, draft path)."""
+    auth = {"Authorization": f"Bearer {token}"} if token else {}
+    with httpx.Client(base_url=server.url, headers=auth, timeout=60) as client:
+        made = client.post("/api/structure", json={"text": NOTE_TEXT}).json()
+        path = f"/api/notes/{made['note_id']}/draft"
+        assert client.put(path, json={"epj": ORIGINAL}).status_code == 200
+        yield made["note_id"], path
+        client.delete(path)

@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import errno
-import json
 import os
 import ssl
 import stat
@@ -22,14 +21,21 @@ import numpy as np
 import pytest
 
 from tests.conftest import write_wav
-from tests.server_helpers import free_port, running_server, server_settings
+from tests.server_helpers import (
+    NOTE_TEXT,
+    audit_entries,
+    first_ws_frame,
+    free_port,
+    running_server,
+    server_settings,
+    wait_for_job,
+)
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.speech]
 
 MAX_UPLOAD_MB = 1.0
 MAX_DURATION_S = 20.0
-NOTE_TEXT = ("Pasienten har hatt en rolig natt. Blodtrykket var 130/80 og pulsen 72. "
-             "Hun fikk Paracet 1 g klokka åtte.")
+
 
 
 @pytest.fixture(scope="module")
@@ -57,11 +63,6 @@ def openai_client(server):
     from openai import OpenAI
 
     return OpenAI(base_url=f"{server.url}/v1", api_key="ikke-brukt", max_retries=0, timeout=120)
-
-
-def audit_entries(server) -> list[dict]:
-    path = server.settings.audit_log_path
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
 
 
 def test_health_and_version(http, engine):
@@ -393,19 +394,7 @@ def test_non_loopback_bind_needs_a_token(tmp_path):
     assert "hemmelig" not in audit and '"actor": "token:' in audit
 
 
-async def first_ws_frame(url: str, **connect) -> str | int:
-    """The type of the first message, or the close code when the server closes instead."""
-    import websockets
 
-    async with websockets.connect(url, **connect) as ws:
-        try:
-            first = json.loads(await ws.recv())["type"]
-        except websockets.ConnectionClosed as closed:
-            return closed.rcvd.code
-        await ws.send(json.dumps({"type": "stop"}))
-        async for _ in ws:
-            pass
-        return first
 
 
 def test_tls_serves_https_and_wss(engine, tmp_path):
@@ -447,15 +436,6 @@ def test_tls_serves_https_and_wss(engine, tmp_path):
     with pytest.raises(ConfigError, match="is encrypted"):
         check_tls(ServerSettings(tls_certfile=locked_cert, tls_keyfile=locked_key))
     check_tls(ServerSettings(tls_certfile=cert, tls_keyfile=key))
-
-
-def wait_for_job(http, job_id: str, timeout: float = 120) -> dict:
-    deadline = time.monotonic() + timeout
-    while True:
-        state = http.get(f"/api/jobs/{job_id}").json()
-        if state["status"] in ("done", "failed") or time.monotonic() > deadline:
-            return state
-        time.sleep(0.1)
 
 
 def wait_until_up(url: str, proc: subprocess.Popen, timeout: float = 90) -> None:

@@ -38,6 +38,10 @@ NPSC_WORDS = {"representantene", "representanten", "fredrik", "frederik", "holen
 TIMEOUT_MS = 90_000
 EDITED_TRANSCRIPT = "Pasienten har hatt en rolig natt og sov godt. Hun har vondt i kneet."
 TOKEN = "e2e-hemmelig"  # the page takes it from ?token= and sends it on every call
+# Names Chromium resolves to 127.0.0.1 (--host-resolver-rules): a foreign site's name made to
+# point at loopback (DNS rebinding), and a name a server off loopback is set up to answer to.
+REBIND_HOST = "evil.example"
+NAMED_HOST = "diktat.test"
 
 @pytest.fixture(scope="session")
 def sync_api():
@@ -109,6 +113,7 @@ def browser(sync_api, clip):
                 "--use-fake-ui-for-media-stream",
                 "--use-fake-device-for-media-stream",
                 f"--use-file-for-fake-audio-capture={clip[0]}",
+                f"--host-resolver-rules=MAP {REBIND_HOST} 127.0.0.1, MAP {NAMED_HOST} 127.0.0.1",
             ],
         )
         yield chromium

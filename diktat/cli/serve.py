@@ -31,7 +31,13 @@ def serve_command(
 ) -> None:
     """Serve the dictation web page and API on this machine (Ctrl-C stops)."""
     try:
-        from diktat.server.run import check_bind, check_tls, serve, unencrypted_warning
+        from diktat.server.run import (
+            check_bind,
+            check_tls,
+            hosts_warning,
+            serve,
+            unencrypted_warning,
+        )
     except ImportError as exc:
         raise DiktatError(
             f"the server needs the 'server' extra: pip install 'diktat[server]' ({exc})"
@@ -42,8 +48,9 @@ def serve_command(
                             sessions_dir=sessions_dir)
     check_bind(settings.server)
     check_tls(settings.server)
-    if warning := unencrypted_warning(settings.server):
-        err_console.print(f"[yellow]Warning:[/] {warning}", highlight=False)
+    for warning in (unencrypted_warning(settings.server), hosts_warning(settings.server)):
+        if warning:
+            err_console.print(f"[yellow]Warning:[/] {warning}", highlight=False)
     scheme = "https" if settings.server.tls else "http"
     where = f"{scheme}://{settings.server.host}:{settings.server.port}/"
     err_console.print(f"diktat serve: laster modellen og lytter på {where} (Ctrl-C stopper)",

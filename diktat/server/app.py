@@ -6,7 +6,9 @@ Errors under /v1 keep OpenAI's shape; the rest use FastAPI's ``{"detail": ...}``
 under /api and /v1 carry journal text: `NoStore` forbids browsers and proxies to keep a copy.
 The page is served with a Content-Security-Policy that allows only its own scripts, styles and
 connections (no inline script, nothing from elsewhere, no framing) and sends no referrer (its
-address can carry the token).
+address can carry the token). `Guard`, the outermost middleware, checks the Host, the Origin and
+the token before any route runs or any body is read (`diktat.server.guard`); `/openapi.json` is
+behind the token like every path but the page and /health, and no /docs page is served.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from starlette.exceptions import HTTPException
 
 from diktat import __version__
 from diktat.config import Settings
+from diktat.server.guard import Guard, GuardOptions
 from diktat.server.routers import health, jobs, notes, openai, stream_ws
 from diktat.server.routers.openai import openai_error
 from diktat.server.services import Services
@@ -63,6 +66,7 @@ def create_app(settings: Settings, *, services: Services | None = None) -> FastA
                   docs_url=None, redoc_url=None)
     app.add_middleware(BodyLimit, limit_mb=settings.server.max_upload_mb)
     app.add_middleware(NoStore)
+    app.add_middleware(Guard, options=GuardOptions.from_settings(settings.server))  # outermost
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     for module in (health, openai, jobs, notes, stream_ws):

@@ -5,7 +5,9 @@ The socket side (asyncio) only feeds bytes and reads messages; everything else i
 commands act on the text, the note is made at the end. Messages leave the dictation thread
 through `emit`, which the router binds to `loop.call_soon_threadsafe`, so the thread never
 touches the socket. View messages are sent only when what they show changed, at most
-`VIEW_RATE_HZ` a second (a status change always goes out at once).
+`VIEW_RATE_HZ` a second (a status change always goes out at once). `AudioActivity` tells the
+router when a session has gone idle — measured in seconds of audio received, not in frames — so
+a page that trickles tiny frames cannot hold a live slot.
 """
 
 from __future__ import annotations
@@ -14,11 +16,13 @@ import logging
 import queue
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterator
 
 import numpy as np
 
-from diktat.errors import DiktatError
+from diktat.errors import DiktatError, OutputError
+from diktat.server.schemas import NoteDraft
 from diktat.structuring.note import JournalNote
 from diktat.structuring.render import render
 from diktat.stt.audio import SAMPLE_RATE
@@ -34,6 +38,69 @@ _POLL_S = 0.02
 MAX_HANDOVER_S = 6.0
 _NOTHING = object()
 FAILED = "Diktatet kunne ikke fullføres på serveren. Lyden som kom fram, er lagret."
+# Activity is judged over the audio received in this many recent seconds.
+ACTIVITY_WINDOW_S = 10.0
+_ACTIVITY_BUCKETS = 10
+
+
+class AudioActivity:
+    """Whether a live session is in use, in seconds of audio received rather than in frames.
+
+    The session counts as active whenever the audio received over the last `window_s` seconds
+    reaches `min_share` of that time (0.1: 1 s of audio in 10 s); `expired` once it has not been
+    active for longer than `max_pause_s`. An explicit pause is idle time from its start: audio
+    sent while paused does not count (the page keeps sending while paused, and that audio is
+    dropped) and the audio before it is forgotten; a resume is no activity by itself (else
+    pause/resume messages would be a trickle too). A nurse's pause fits in the default 10
+    minutes. The start counts as active. Audio is summed in a few time buckets, so a flood of
+    tiny frames costs no memory here.
+    """
+
+    def __init__(self, max_pause_s: float, min_share: float, *,
+                 window_s: float = ACTIVITY_WINDOW_S, now: float | None = None) -> None:
+        self.max_pause_s = max_pause_s
+        self.window_s = window_s
+        self.needed_s = min_share * window_s
+        self.paused = False
+        self.active_at = time.monotonic() if now is None else now
+        self._bucket_s = window_s / _ACTIVITY_BUCKETS
+        self._recent: deque[list[float]] = deque()  # [bucket start, seconds of audio]
+        self._recent_s = 0.0
+
+    def pause(self, now: float) -> None:
+        if not self.paused:
+            self.idle_s(now)  # active until now, if it was
+            self._recent.clear()
+            self._recent_s = 0.0
+        self.paused = True
+
+    def resume(self) -> None:
+        self.paused = False
+
+    def received(self, samples: int, now: float) -> None:
+        """`samples` (16 kHz) arrived at `now`; ignored while paused."""
+        if self.paused or samples <= 0:
+            return
+        seconds = samples / SAMPLE_RATE
+        start = now - now % self._bucket_s
+        if self._recent and self._recent[-1][0] == start:
+            self._recent[-1][1] += seconds
+        else:
+            self._recent.append([start, seconds])
+        self._recent_s += seconds
+
+    def idle_s(self, now: float) -> float:
+        """Seconds since the session last received enough audio."""
+        while self._recent and self._recent[0][0] + self._bucket_s <= now - self.window_s:
+            self._recent_s -= self._recent.popleft()[1]
+        if not self._recent:
+            self._recent_s = 0.0
+        if self._recent_s >= self.needed_s:
+            self.active_at = now
+        return max(0.0, now - self.active_at)
+
+    def expired(self, now: float) -> bool:
+        return self.idle_s(now) > self.max_pause_s
 
 
 class SocketSource:
@@ -126,6 +193,7 @@ class LiveDictation:
         self._session_id: str | None = None
         self._last_view: tuple | None = None
         self._last_sent = 0.0
+        self._idle = False
         self._thread = threading.Thread(target=self._run, name="diktat-ws", daemon=True)
 
     def start(self) -> None:
@@ -152,6 +220,12 @@ class LiveDictation:
         """End of input: the audio already sent is still transcribed, then the note is made."""
         self.source.end()
 
+    def finish_idle(self) -> None:
+        """Closed for idleness: finish as `finish` does, and keep what was said as a draft in
+        the store (listed on the page), since no page may be there to save it."""
+        self._idle = True
+        self.source.end()
+
     def abort(self) -> None:
         """The client is gone: stop now (what was recorded stays in the session store)."""
         self.controls.stop()
@@ -167,11 +241,14 @@ class LiveDictation:
                 make_note=self._make_note, on_view=self._on_view,
             )
             note = self._note or services.notes.structure(result.transcript)
+            if self._idle and result.text.strip():
+                self._keep_draft(result.session_id, result.text, note)
             services.audit.record(
                 "dictation.finished", actor=services.actor, session_id=result.session_id,
                 note_id=result.session_id, asr_model=result.transcript.model_id,
                 asr_model_sha256=result.transcript.model_sha256, structurer=services.notes.backend,
-                audio_s=round(result.transcript.duration, 2), stopped_by=result.stopped_by,
+                audio_s=round(result.transcript.duration, 2),
+                stopped_by="idle" if self._idle else result.stopped_by,
             )
             self._emit(done_message(result.session_id, result.text, result.transcript, note))
         except DiktatError as exc:
@@ -182,6 +259,16 @@ class LiveDictation:
             self._failed("internal")
         finally:
             self._emit(None)
+
+    def _keep_draft(self, session_id: str, text: str, note: JournalNote) -> None:
+        draft = NoteDraft(
+            text=text, note=note.model_dump(mode="json"), epj=render(note, "text", review=False),
+            uncertain=[w.model_dump(mode="json") for w in note.uncertain_words],
+        )
+        try:
+            self.services.drafts.save(session_id, draft)
+        except OutputError as exc:  # the done message still carries it to a page that is there
+            log.warning("dictation %s: its draft could not be kept: %s", session_id, exc)
 
     def _failed(self, error_type: str) -> None:
         self.services.audit.record("dictation.failed", actor=self.services.actor,

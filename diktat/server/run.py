@@ -29,6 +29,14 @@ def is_loopback(host: str) -> bool:
         return False  # a host name: it may resolve to any interface
 
 
+def is_wildcard(host: str) -> bool:
+    """0.0.0.0, :: or empty: every address, not one a client can name."""
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_unspecified
+    except ValueError:
+        return not host.strip()
+
+
 def check_bind(server: ServerSettings) -> None:
     """Raise ConfigError (exit code 2) for a non-loopback host without a token."""
     if not is_loopback(server.host) and not server.token:
@@ -73,6 +81,17 @@ def unencrypted_warning(server: ServerSettings) -> str | None:
     return (f"listening on {server.host} without TLS: the token and journal text cross the "
             "network unencrypted unless a TLS proxy is in front. Set server.tls_certfile and "
             "server.tls_keyfile to serve HTTPS.")
+
+
+def hosts_warning(server: ServerSettings) -> str | None:
+    """Listening on every address but answering to loopback names only (the guard refuses any
+    other `Host`): say so before browsers on other machines get 421."""
+    if not is_wildcard(server.host) or server.allowed_hosts:
+        return None
+    return (f"listening on {server.host}, but answering only to 127.0.0.1, localhost and [::1]: "
+            "browsers on other machines get 421 under any name or address. List the names "
+            "they use in server.allowed_hosts (e.g. DIKTAT_SERVER__ALLOWED_HOSTS="
+            "'[\"diktat.example.org\"]').")
 
 
 def uvicorn_config(app, server: ServerSettings):

@@ -5,7 +5,10 @@ middleware), so an oversize upload is never held in memory or on disk: a declare
 Content-Length over the limit is refused at once, and a body that grows past it is drained
 (read and thrown away, so the client gets the answer instead of a broken pipe) and refused.
 What is accepted is spooled to a private temporary file and decoded by `stt.audio`, which
-knows nothing of HTTP; its errors become `AudioRejected` with the status code that fits.
+knows nothing of HTTP; its errors become `AudioRejected` with the status code that fits. The
+decoding is bounded by `max_duration_s` (counted in decoded samples, not taken from the
+header), so a small file that holds hours of audio is refused after at most that much is
+decoded: one upload's memory stays within about 6 bytes a sample of the bound.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from typing import BinaryIO
 
 from diktat.errors import InputError
 from diktat.fileio import private_dir
-from diktat.stt.audio import Audio, load_audio, probe_duration
+from diktat.stt.audio import Audio, AudioTooLong, load_audio
 
 # Bodies larger than the limit are drained up to this many times the limit, then cut off.
 _DRAIN_FACTOR = 4
@@ -137,20 +140,17 @@ def decode_upload(path: Path, *, content_type: str | None, max_duration_s: float
     415 not audio. Messages never repeat the file's name or content."""
     if path.stat().st_size == 0:
         raise AudioRejected(400, "The uploaded file is empty (0 bytes); send a recording.")
-    probed = probe_duration(path)
-    if probed is not None and probed > max_duration_s:
-        raise AudioRejected(413, _too_long(probed, max_duration_s))
     try:
-        audio = load_audio(path)
+        return load_audio(path, max_seconds=max_duration_s)
+    except AudioTooLong as exc:
+        raise AudioRejected(413, _too_long(exc.seconds, max_duration_s)) from None
     except InputError as exc:
         raise _classify(path, content_type, str(exc)) from None
-    if audio.duration > max_duration_s:
-        raise AudioRejected(413, _too_long(audio.duration, max_duration_s))
-    return audio
 
 
-def _too_long(seconds: float, limit: float) -> str:
-    return (f"The recording is {seconds:.0f} s long; this server accepts at most {limit:.0f} s. "
+def _too_long(seconds: float | None, limit: float) -> str:
+    length = f"{seconds:.0f} s long" if seconds is not None else f"longer than {limit:.0f} s"
+    return (f"The recording is {length}; this server accepts at most {limit:.0f} s. "
             "Split it or raise [server] max_duration_s.")
 
 

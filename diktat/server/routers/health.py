@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter
 
 from diktat import __version__
-from diktat.server.deps import ServicesDep, require_token
+from diktat.server.deps import ServicesDep
 from diktat.server.schemas import Health, Version
 
 router = APIRouter()
@@ -16,7 +16,7 @@ def health() -> Health:
     return Health()
 
 
-@router.get("/version", dependencies=[Depends(require_token)])
+@router.get("/version")
 def version(services: ServicesDep) -> Version:
     return Version(
         diktat=__version__,

@@ -8,14 +8,14 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from fastapi import APIRouter, Depends, HTTPException, Response
+from fastapi import APIRouter, HTTPException, Response
 from starlette.concurrency import run_in_threadpool
 
 from diktat.config import Settings
 from diktat.errors import InputError, OutputError
 from diktat.note_files import TEXT_NOTE_ID
 from diktat.retention import deletes_at, describe
-from diktat.server.deps import ServicesDep, require_token
+from diktat.server.deps import ServicesDep
 from diktat.server.notes import StoreFull
 from diktat.server.schemas import (
     ApproveRequest,
@@ -31,7 +31,7 @@ from diktat.structuring.render import render
 from diktat.types import Transcript
 
 log = logging.getLogger(__name__)
-router = APIRouter(prefix="/api", dependencies=[Depends(require_token)])
+router = APIRouter(prefix="/api")
 
 
 @router.post("/structure")

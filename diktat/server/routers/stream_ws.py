@@ -3,7 +3,10 @@
 In: binary frames of 16 kHz mono 16-bit little-endian PCM (any size), and text frames
 ``{"type": "stop" | "pause" | "resume"}``. Out: ``ready``, ``view`` (whenever the text or status
 changes), ``done`` (transcript and note) or ``error`` (Norwegian). Over `max_streams` the socket
-is closed with 1013 (try again later); a wrong token with 1008.
+is closed with 1013 (try again later); a wrong token with 1008. A session that receives less
+audio than `min_audio_share` of real time for longer than `max_pause_s` — paused, silent, or a
+trickle of tiny frames — is finished and saved as a draft like a stop, told why (an ``error``
+message, then ``done``) and closed with the reason, so its slot is free again.
 """
 
 from __future__ import annotations
@@ -11,11 +14,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import time
+from dataclasses import dataclass
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
 from diktat.server.deps import websocket_token_ok
-from diktat.server.live import LiveDictation, Message
+from diktat.server.live import AudioActivity, LiveDictation, Message
 from diktat.server.services import Services
 from diktat.stt.audio import SAMPLE_RATE
 
@@ -24,8 +29,25 @@ router = APIRouter()
 BUSY = "Serveren har for mange diktater samtidig; prøv igjen om litt."
 BAD_TOKEN = "Feil eller manglende tilgangsnøkkel (token)."
 TOO_LONG = "Diktatet er for langt; det avsluttes og lagres nå."
-IDLE = "Ingen lyd eller beskjed på lenge; diktatet avsluttes og lagres nå."
 CLOSED = 1000
+# How often, at most, a session that sends nothing is checked for idleness.
+_IDLE_CHECK_S = 1.0
+
+
+def idle_message(max_pause_s: float) -> str:
+    """The reason a session closed for idleness (sent as a message and as the close reason,
+    which must stay under 123 bytes)."""
+    minutes = max_pause_s / 60
+    if max_pause_s >= 60 and minutes == int(minutes):
+        span = "1 minutt" if minutes == 1 else f"{minutes:.0f} minutter"
+    else:
+        span = f"{max_pause_s:g} sekunder"
+    return f"Ingen lyd på over {span}; diktatet avsluttes og lagres som utkast."
+
+
+@dataclass
+class _Ending:
+    reason: str = ""  # the close frame's reason
 
 
 @router.websocket("/ws/dictate")
@@ -49,27 +71,43 @@ async def _run(websocket: WebSocket, services: Services) -> None:
     outbox: asyncio.Queue[Message] = asyncio.Queue()
     live = LiveDictation(services, lambda m: loop.call_soon_threadsafe(outbox.put_nowait, m))
     live.start()
-    sender = asyncio.create_task(_send_all(websocket, outbox))
-    max_s = services.settings.server.max_duration_s
+    ending = _Ending()
+    sender = asyncio.create_task(_send_all(websocket, outbox, ending))
+    server = services.settings.server
+    max_s = server.max_duration_s
+    # Idleness is measured in audio received, not frames: a frame of any size, a text message
+    # or a trickle of 2-byte frames does not keep the slot (nor does audio sent while paused).
+    activity = AudioActivity(server.max_pause_s, server.min_audio_share)
+    check_s = min(_IDLE_CHECK_S, server.max_pause_s / 4)
+    receiving: asyncio.Future | None = None
     try:
         while True:
-            # A client that neither sends nor closes would hold its stream slot for ever.
-            try:
-                message = await asyncio.wait_for(websocket.receive(), timeout=max_s)
-            except TimeoutError:
-                outbox.put_nowait({"type": "error", "message": IDLE})
-                live.finish()
-                break
+            # One receive stays pending across checks (a cancelled receive could lose a frame).
+            if receiving is None:
+                receiving = asyncio.ensure_future(websocket.receive())
+            await asyncio.wait({receiving}, timeout=check_s)
+            now = time.monotonic()
+            if not receiving.done():
+                if activity.expired(now):
+                    _end_idle(live, outbox, ending, server.max_pause_s)
+                    break
+                continue
+            message, receiving = receiving.result(), None
             if message["type"] == "websocket.disconnect":
                 live.abort()
                 break
             if message.get("bytes") is not None:
                 live.feed(message["bytes"])
+                activity.received(len(message["bytes"]) // 2, now)
                 if live.source.samples_received > max_s * SAMPLE_RATE:
                     outbox.put_nowait({"type": "error", "message": TOO_LONG})
+                    ending.reason = TOO_LONG
                     live.finish()
                     break
-            elif _command(message.get("text"), live):
+            elif _command(message.get("text"), live, activity, now):
+                break
+            if activity.expired(now):
+                _end_idle(live, outbox, ending, server.max_pause_s)
                 break
     except WebSocketDisconnect:
         live.abort()
@@ -77,10 +115,21 @@ async def _run(websocket: WebSocket, services: Services) -> None:
         live.abort()
         raise
     finally:
+        if receiving is not None and not receiving.done():
+            receiving.cancel()
         await sender
 
 
-def _command(text: str | None, live: LiveDictation) -> bool:
+def _end_idle(live: LiveDictation, outbox: asyncio.Queue[Message], ending: _Ending,
+              max_pause_s: float) -> None:
+    message = idle_message(max_pause_s)
+    outbox.put_nowait({"type": "error", "message": message})
+    ending.reason = message
+    live.finish_idle()
+
+
+def _command(text: str | None, live: LiveDictation, activity: AudioActivity,
+             now: float) -> bool:
     """Apply a control message; True when it ends the input (stop)."""
     try:
         kind = json.loads(text or "").get("type")
@@ -88,16 +137,20 @@ def _command(text: str | None, live: LiveDictation) -> bool:
         return False  # not ours: ignored
     if kind == "pause":
         live.pause()
+        activity.pause(now)
     elif kind == "resume":
         live.resume()
+        activity.resume()
     elif kind == "stop":
         live.finish()
         return True
     return False
 
 
-async def _send_all(websocket: WebSocket, outbox: asyncio.Queue[Message]) -> None:
-    """Forward the dictation's messages until its last one, then close the socket."""
+async def _send_all(websocket: WebSocket, outbox: asyncio.Queue[Message],
+                    ending: _Ending) -> None:
+    """Forward the dictation's messages until its last one, then close the socket (with the
+    reason the server ended it, if it did)."""
     connected = True
     while (message := await outbox.get()) is not None:
         if connected:
@@ -107,4 +160,4 @@ async def _send_all(websocket: WebSocket, outbox: asyncio.Queue[Message]) -> Non
                 connected = False  # keep draining: the dictation still finishes and saves
     if connected:
         with contextlib.suppress(RuntimeError, OSError, WebSocketDisconnect):
-            await websocket.close(code=CLOSED)
+            await websocket.close(code=CLOSED, reason=ending.reason)

@@ -57,7 +57,8 @@ export async function api(path, { method = "GET", json, form, keepalive = false 
   }
   if (!res.ok) {
     const detail = detailOf(data);
-    throw new ApiError(res.status, errorText(res.status, detail), detail);
+    const code = data?.code ?? data?.error?.code;
+    throw new ApiError(res.status, errorText(res.status, detail, code), detail);
   }
   return { status: res.status, data };
 }
@@ -74,7 +75,12 @@ export function norwegianReason(detail) {
   return "";
 }
 
-export function errorText(status, detail) {
+export function errorText(status, detail, code) {
+  // The server's guard refused the page's own address (a host or origin the server does not
+  // know, e.g. behind a proxy): not a token problem.
+  if (code === "unknown_host" || code === "foreign_origin") {
+    return "Avvist av tjeneren: siden er åpnet med en adresse tjeneren ikke er satt opp for (allowed_hosts).";
+  }
   if (status === 503 || status === 429) return "Tjeneren er opptatt, prøv igjen om litt.";
   if (status === 401 || status === 403) return "Ingen tilgang: siden mangler riktig nøkkel (token).";
   const reason = norwegianReason(detail);
