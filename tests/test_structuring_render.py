@@ -25,7 +25,7 @@ def test_full_note_in_order():
         "ACVPU A – NEWS2 3 (lav risiko)",
         "Legemidler:",
         "- Paracet 1 g p.o. kl. 08:00: gitt",
-        "Ernæring og væske: Spiste en brødskive til frokost og drakk 2 kopper kaffe.",
+        "Ernæring og væske: Spiste en brødskive til frokost. Drakk 2 kopper kaffe.",
         "Smerte: Hun hadde vondt i hoften i morges.",
         "Tiltak: Fikk hjelp til morgenstell og påkledning.",
         "Plan: Ny måling av blodtrykk i morgen.",
@@ -39,7 +39,7 @@ def test_medication_lines_show_what_was_heard_status_reason_and_effect():
     assert "- Laxoberal 10 dråper kl. 21:00: gitt" in lines
     negations = render(_note("04_negasjoner.txt")).splitlines()
     assert "- Furix 40 mg kl. 08:00: nektet" in negations
-    assert "- Movicol: ikke gitt, for løs mage" in negations
+    assert "- Movicol: ikke gitt, årsak: løs mage" in negations
     fuzzy = render(structure("Ga Stesolit 5 mg rektalt."))
     assert "- Stesolid (hørt: «Stesolit») 5 mg rektalt: gitt" in fuzzy
 
@@ -54,10 +54,12 @@ def test_isbar_and_deviations():
     assert "Avvik:\n- fall: Pasienten ble funnet på gulvet på badet 03:00 i natt.\n" in fall
 
 
-def test_empty_note_and_hidden_unclassified():
+def test_empty_note_still_shows_what_was_said():
     chat = _note("07_pratprat.txt")
-    assert render(chat) == EMPTY_NOTE + "\n"
-    assert render(chat, unclassified=True).startswith("Ikke klassifisert: Ja, hei")
+    lines = render(chat, review=False).splitlines()
+    assert lines[:3] == [EMPTY_NOTE, "Ikke plassert – les og plasser:",
+                         "- Ja, hei, da tester vi dette her."]
+    assert len(lines) == 7
     assert render(JournalNote()) == EMPTY_NOTE + "\n"
 
 

@@ -54,9 +54,6 @@ def structure_command(
     fmt: str = typer.Option("text", "--format", "-f", help="text (for the EPJ) or json."),
     output: Path = typer.Option(None, "--output", "-o", help="Write here instead of stdout."),
     service: str = typer.Option(None, "--service", help="hjemmetjeneste, sykehjem, ..."),
-    show_unclassified: bool = typer.Option(
-        False, "--show-unclassified", help="Also list sentences no section claimed (text)."
-    ),
 ) -> None:
     """Turn a transcript into a structured journal note. Only what was said is kept."""
     if backend not in BACKENDS:
@@ -70,7 +67,7 @@ def structure_command(
         lexicon=load_lexicon(), service=service, source_file=transcript.name,
         llm_model=llm_model,
     )
-    text = render(note, fmt, unclassified=show_unclassified)  # type: ignore[arg-type]
+    text = render(note, fmt)  # type: ignore[arg-type]
     if output is None:
         out_console.print(text, end="", highlight=False, markup=False, soft_wrap=True)
     else:

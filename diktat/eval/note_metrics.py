@@ -14,8 +14,10 @@ field                                 fact
 ====================================  ============================================================
 ``situation``, ``measures``,          each statement's normalised text
 ``evaluation``, ``plan``
-``observations``                      ``area | present/negated | normalised text``: the text is
-                                      what the nurse reads, the area and negation are what the
+``observations``                      ``area | assertion | normalised text`` (assertion: present,
+                                      negated, possible, historical, other_person, asked; a gold
+                                      without "assertion" reads it from "negated"): the text is
+                                      what the nurse reads, the area and assertion are what the
                                       structuring decides; a wrong part of any is an error
 ``vital_signs.blood_pressure``        ``systolic/diastolic`` ("140/80")
 ``vital_signs.pulse``, ``.temperature``, the value ("72", "37.5")
@@ -26,7 +28,7 @@ field                                 fact
 ``vital_signs.news2``                 the NEWS2 total when computable (derived from the vital
                                       signs, so a vital-sign error can count twice)
 ``medications``                       ``drug | dose | unit | status`` ("Paracet | 1 | g | given";
-                                      "-" for not said)
+                                      "-" for not said; "1 x 2" with a count)
 ``message``                           ``recipient: …`` and ``<ISBAR part>: normalised text``
 ``deviations``                        ``kind | normalised text``
 ====================================  ============================================================
@@ -191,12 +193,17 @@ def gold_from_note(note: JournalNote) -> dict[str, Any]:
             {"drug": m.drug, "drug_as_said": m.drug_as_said, "dose": m.dose, "unit": m.unit,
              "route": m.route and m.route.value, "time": m.time,
              "status": m.status and m.status.value,
-             "reason": m.reason and m.reason.text, "effect": m.effect and m.effect.text}
+             "reason": m.reason and m.reason.text, "effect": m.effect and m.effect.text,
+             **({"count": m.count} if m.count is not None else {})}
             for m in note.medications
         ]
     if note.observations:
-        gold["observations"] = [{"area": o.area.value, "negated": o.negated, "text": o.text}
-                                for o in note.observations]
+        gold["observations"] = [
+            {"area": o.area.value, "negated": o.negated, "text": o.text,
+             **({"assertion": o.assertion.value} if o.assertion.value not in (
+                 "present", "negated") else {})}
+            for o in note.observations
+        ]
     for section in STATEMENT_SECTIONS:
         if statements := getattr(note, section):
             gold[section] = [s.text for s in statements]
@@ -258,12 +265,13 @@ def _vital_facts(gold: Mapping[str, Any]) -> dict[str, list[str]]:
 
 
 def _medication(m: Mapping[str, Any]) -> str:
-    return " | ".join((m["drug"], _num(m.get("dose")), m.get("unit") or "-",
-                       m.get("status") or "-"))
+    dose = _num(m.get("dose")) + (f" x {m['count']}" if m.get("count") else "")
+    return " | ".join((m["drug"], dose, m.get("unit") or "-", m.get("status") or "-"))
 
 
 def _observation(o: Mapping[str, Any]) -> str:
-    return f"{o['area']} | {'negated' if o['negated'] else 'present'} | {_text(o['text'])}"
+    assertion = o.get("assertion") or ("negated" if o["negated"] else "present")
+    return f"{o['area']} | {assertion} | {_text(o['text'])}"
 
 
 def _message(message: Mapping[str, Any] | None) -> list[str]:

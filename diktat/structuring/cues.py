@@ -25,11 +25,13 @@ SENTENCE_END = re.compile(
     re.IGNORECASE,
 )
 ABBREVIATION = re.compile(
-    r"(?:^|[^\w.])(?:kl|ca|evt|bl\.a|f\.eks|dvs|osv|pr|nr|jf|stk|tbl|ev|[^\W\d_])\.$",
+    # a single letter is an initial ("A."), not after a number, where it is a unit ("1,5 l.")
+    r"(?:^|[^\w.])(?:kl|ca|evt|bl\.a|f\.eks|dvs|osv|pr|nr|jf|stk|tbl|tab|ev|(?<!\d )[^\W\d_])\.$"
+    # dotted routes and "ved behov": "5000 IE s.c. kl 8" is one sentence
+    r"|(?<!\w)(?:s\.c|i\.m|i\.v|p\.o|v\.b|p\.n)\.$",
     re.IGNORECASE,
 )
 CLAUSE_SEP = re.compile(r",?\s+(?:og|men|mens|samt)\s+|,\s+", re.IGNORECASE)
-_SUBCLAUSE = re.compile(r"[,;]|(?<!\w)(?:men|mens)(?!\w)", re.IGNORECASE)
 NEGATION = _rx("ikke", "ikkje", "ingen", "inga", "intet", "ingenting", "inkje", "aldri",
                "verken", "benekter", "avkrefter")
 
@@ -44,7 +46,8 @@ _UNITS = {
     **dict.fromkeys(["ampulle", "ampuller", "ampullar"], "ampulle"),
     **dict.fromkeys(["pose", "poser", "posar"], "pose"),
     **dict.fromkeys(["dose", "doser", "dosar"], "dose"),
-    "puff": "puff", "plaster": "plaster",
+    "puff": "puff", "plaster": "plaster", "drag": "drag",
+    **dict.fromkeys(["inhalasjon", "inhalasjoner", "inhalasjonar"], "inhalasjon"),
 }  # fmt: skip
 UNIT_FORMS: dict[str, tuple[str, ...]] = {}
 for _form, _unit in _UNITS.items():
@@ -52,9 +55,14 @@ for _form, _unit in _UNITS.items():
     UNIT_FORMS[_unit] += (_form,)
 DOSE = re.compile(
     r"(?<![\w,])(?P<n>\d+(?:,\d+)?) ?(?P<u>" + "|".join(sorted(_UNITS, key=len, reverse=True))
-    + r")(?!\w)",
+    # a concentration or a rate ("50 mg/ml", "5 mg per ml", "2 mg/t") is not a dose
+    + r")(?!\w)(?!\s?/|\s(?:per|pr\.?)\s)",
     re.IGNORECASE,
 )
+# "1 g x 2", "2 x 500 mg", "1 g 2 ganger": how many times the dose was given.
+COUNT_AFTER = re.compile(r"\s?(?:x|×|ganger|gonger)\s?(?P<c>\d{1,2})(?![\d,:])"
+                         r"|\s(?P<c2>\d{1,2}) (?:ganger|gonger)(?!\w)", re.IGNORECASE)
+COUNT_BEFORE = re.compile(r"(?<![\w,])(?P<c>\d{1,2}) ?(?:x|×) ?$", re.IGNORECASE)
 
 
 def unit_of(said: str) -> str:
@@ -91,15 +99,21 @@ def find_route(text: str, start: int = 0, end: int | None = None
 _EFFECT_WORDS = (r"(?! (?:god|bra|ingen|noe|lite|litt|dårlig|effekt|lindring|bedring|resept)"
                  r"(?!\w))")
 STATUS_CUES = {  # checked in this order: a refusal or omission outranks "gitt" nearby
-    "not_given": _rx(r"(?:ikke|ikkje) (?:blitt |vorte )?(?:gitt|gjeve|tatt|fått|gi)",
-                     r"(?:ble|vart|blei) (?:ikke|ikkje) gitt", r"(?:fikk|fekk|ga|gav|tok) "
-                     r"(?:ikke|ikkje)", "utelatt", "utelate", "holdt tilbake", "glemt"),
-    "refused": _rx(r"nekt(?:et|a|er|ar)", r"ville (?:ikke|ikkje) ta", r"ønsket (?:ikke|ikkje)",
+    "not_given": _rx(r"(?:ikke|ikkje) (?:blitt |vorte )?(?:gitt|gjeve|tatt|fått|gi|satt|sett)",
+                     r"(?:ble|vart|blei) (?:ikke|ikkje) (?:gitt|satt)",
+                     r"(?:fikk|fekk|ga|gav|tok|satte|sette) (?:ikke|ikkje)", "utelatt",
+                     "utelate", "holdt tilbake", "glemt", "droppet", "hoppet over"),
+    "self_administered": _rx(
+        r"(?:tatt|tok|teke|tek|inntatt|satt|satte)(?: \S+){0,3}? (?:selv|sjølv|sjøl)",
+        r"(?:selv|sjølv) (?:tatt|tok|satt|satte)", "på egen hånd", "på eiga hand",
+        r"egenadministrer\w*", r"eigenadministrer\w*"),
+    "refused": _rx(r"nekt(?:et|a|er|ar)(?: å ta)?", r"ville (?:ikke|ikkje) ta",
+                   r"ønsket (?:ikke|ikkje)",
                    r"spytt(?:et|a) ut", "avslo", "avslått"),
     "prn": _rx("ved behov", r"v\.b\.?", "vb", "etter behov", r"behovsmedisin\w*",
                r"behovsdose\w*", "prn"),
     "given": _rx(rf"(?:gitt|gjeve|ga|gav|fikk|fekk|har fått|fått|tatt|tok){_EFFECT_WORDS}",
-                 "inntatt", "administrert", r"satt(?= \w)", "injisert", r"påført",
+                 "inntatt", "administrert", "satt", "satte", "injisert", r"påført",
                  r"lagt på", "svelget", r"delt ut", "utdelt"),
 }
 
@@ -123,10 +137,14 @@ REASON = re.compile(
     r"(?: i \w+)?)(?!\w)",
     re.IGNORECASE,
 )
+# Why a dose was not given or refused: the rest of a "fordi/da/pga ..." clause.
+WHY_NOT = re.compile(r"(?<!\w)(?:fordi|ettersom|da|då|siden|sidan|pga\.?|på grunn av|grunna|"
+                     r"grunnet|grunna)\s+(?P<r>[^,.;]+)", re.IGNORECASE)
 EFFECT = _rx(r"(?:god|bra|noe|litt|lite|ingen|dårlig|tilfredsstillende|delvis|full|fin) effekt"
              r"(?: etter [^,.;]{1,30}?(?=[,.;]|$))?", r"ut[ae]n effekt",
              r"effekt(?:en)? (?:var|er) \w+", r"hjalp (?:godt|bra|litt|noe|ikke|ikkje)",
-             r"virket (?:godt|bra|ikke|ikkje)", r"smertelindr\w*")
+             r"(?:det )?(?:virket|virka|verka) (?:godt|bra|fint|ikke|ikkje|greit)",
+             r"det hjalp(?: \w+)?", r"smertelindr\w*", r"effekt etter [^,.;]{1,30}?(?=[,.;]|$)")
 
 
 # Areas: keyword stems per area (a sentence goes where its keywords are).
@@ -135,11 +153,11 @@ AREA_KEYWORDS = {area: _rx(*words) for area, words in {
         r"\w*pust\w*", r"dyspn\w*", r"host\w*", r"slim\w*", r"surkl\w*", r"pipe\w*", r"ødem\w*",
         "hoven", "hovne", "hovent", r"hevelse\w*", r"cyano\w*", "blek", r"klam\w*",
         r"kaldsvett\w*", r"hjertebank\w*", r"sirkulasjon\w*", "kalde hender", "kalde føtter",
-        r"oksygen\w*", "kols"),
+        r"oksygen\w*", "kols", r"feber\w*", "febril", r"frostanfall\w*", r"frysing\w*"),
     "nutrition_fluids": (
         r"spis\w*", "åt", r"måltid\w*", r"frokost\w*", r"frukost\w*", r"middag\w*", r"lunsj\w*",
         r"kveldsmat\w*", "mat", "maten", r"matlyst\w*", r"appetitt\w*", r"drikk\w*", "drakk",
-        r"drukke\w*", r"væske\w*", "vann", "kaffe", "saft", "juice", r"glass\w*",
+        r"drukke\w*", r"væske(?!r(?!\w)|t(?!\w))\w*", "vann", "kaffe", "saft", "juice", r"glass\w*",
         r"næring\w*", r"ernæring\w*", r"vekt\w*", "veid", r"kvalm\w*", r"oppkast\w*",
         r"kast(?:et|a) opp", r"svelg\w*", r"sonde\w*", r"brødskive\w*", "grøt", "suppe",
         r"tørst\w*", r"drakk\w*"),
@@ -151,13 +169,15 @@ AREA_KEYWORDS = {area: _rx(*words) for area, words in {
     "skin_wounds": (
         r"\w*sår(?:et|a|ene|ene|stell)?", r"hud\w*", r"rødme\w*", "rødhet", "rødt", "rød",
         r"bandasje\w*", r"forbinding\w*", r"kompress?\w*", r"eksem\w*", "kløe", "klør",
-        r"utslett\w*", r"blåmerke\w*", r"hematom\w*", r"trykkpunkt\w*"),
+        r"utslett\w*", r"blåmerke\w*", r"hematom\w*", r"trykkpunkt\w*", "skade", "skader",
+        "skaden", "skadene"),
     "activity_mobility": (
         r"mobilis\w*", r"rullator\w*", r"rullestol\w*", "gåstol", r"krykke\w*",
         r"gangfunksjon\w*", r"(?:går|gikk|gjekk|gått) (?:med|selv|sjølv|ute|rundt|tur|alene|"
         r"bort|til|fint|greit|dårlig|ustøtt)", "gange", r"forflytt?\w*", r"reis(?:e|te) seg",
         "oppegående", r"sengeliggende", r"fysioterap\w*", r"trening\w*", r"balanse\w*",
-        r"personløfter\w*", "ustø", "ustødig", "støtte"),
+        r"personløfter\w*", "ustø", "ustødig", "støtte", "falt", "datt", r"fallet\w*",
+        r"(?<!så )(?<!alle )(?<!hvert )fall"),
     "sleep": (
         "sov", "sovet", r"sove\w*", r"søvn\w*", r"sovn(?:et|a)", r"innsovn\w*", "urolig natt",
         "lå våken", r"våken (?:i natt|om natta|om natten|store deler)", r"døgnrytme\w*",
@@ -182,20 +202,6 @@ AREA_KEYWORDS = {area: _rx(*words) for area, words in {
         r"venn\w*", r"venninne\w*", r"nabo\w*", r"søster\w*", r"bror\w*", "brødre",
         "besøk av", r"(?:fikk|fekk|hadde) besøk"),
 }.items()}  # fmt: skip
-
-
-def is_negated(clause: str, keywords: re.Pattern[str]) -> bool:
-    """A negation before the area's first keyword, or right after it ("Smerter: ingen"), in the
-    same part of the clause ("Ingen skader, men smerter i hofta" is not negated pain)."""
-    first = keywords.search(clause)
-    if first is None:
-        return NEGATION.search(clause) is not None
-    cuts = [m.end() for m in _SUBCLAUSE.finditer(clause, 0, first.start())]
-    start = cuts[-1] if cuts else 0
-    nxt = _SUBCLAUSE.search(clause, first.end())
-    end = nxt.start() if nxt else len(clause)
-    return any(m.start() < first.start() or m.start() - first.end() <= 12
-               for m in NEGATION.finditer(clause, start, end))
 
 
 # Sections: spoken headings, then cue words for sentences no area claims.
@@ -274,14 +280,14 @@ ISBAR_CUES = {  # in this order
     "situation": _rx("ringer fordi", r"i dag", "i natt", "i kveld", "nå", "akutt", "plutselig",
                      "siden"),
 }
-DEVIATION = _rx("falt", "fallet", r"(?<!så )(?<!alle )(?<!hvert )fall", r"funnet på gulvet",
+DEVIATION = _rx("falt", "fallet", "datt", r"(?<!så )(?<!alle )(?<!hvert )fall", r"funnet på gulvet",
                 r"lå på gulvet", "sklei", "skled", r"snubl(?:et|a)", r"veltet",
                 r"feilmedisin\w*", "feil medisin", "feil dose", "feil legemiddel",
                 r"glemt å gi", "dobbeltdose", "avvik", "avviksmelding", "uønsket hendelse")
 
 
 def deviation_kind(text: str) -> str:
-    if _rx("falt", "fallet", "fall", "gulvet", "sklei", "skled", r"snubl\w*").search(text):
+    if _rx("falt", "fallet", "fall", "datt", "gulvet", "sklei", "skled", r"snubl\w*").search(text):
         return "fall"
     if _rx(r"feilmedisin\w*", "feil medisin", "feil dose", "feil legemiddel", r"glemt å gi",
            "dobbeltdose", r"dosett\w*").search(text):

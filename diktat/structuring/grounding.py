@@ -24,9 +24,12 @@ from typing import Any
 from pydantic import BaseModel
 
 from diktat.structuring import cues, news2
+from diktat.structuring.assertion import finding_assertion
+from diktat.structuring.clauses import Relations, split_clauses
 from diktat.structuring.lexicon import Lexicon
 from diktat.structuring.normalize import normalize_spoken
 from diktat.structuring.note import (
+    Assertion,
     DroppedValue,
     Evidence,
     IsbarMessage,
@@ -142,14 +145,21 @@ class _Grounder:
         return None if st is None else self.item(st, path)
 
     def observation(self, obs: Observation, path: str) -> Observation | None:
-        said_negated = cues.is_negated(obs.text, cues.AREA_KEYWORDS[obs.area])
-        if obs.negated != said_negated:
-            reason = ("negated, but the text says no negation" if obs.negated
-                      else "the text is negated, but the observation is not")
-        elif not obs.negated and _negated_before(obs.text, obs.evidence.quote):
+        """The assertion (present, negated, possible, ...) must be what the evidence says about
+        the finding: a negation can be neither invented nor lost."""
+        keywords = cues.AREA_KEYWORDS[obs.area]
+        text, quote = _normalised(obs.text), _normalised(obs.evidence.quote)
+        said = finding_assertion(text, quote, keywords)
+        if said == obs.assertion:
+            return obs
+        if obs.negated:
+            reason = "negated, but the text says no negation"
+        elif finding_assertion(text, text, keywords) is Assertion.negated:
+            reason = "the text is negated, but the observation is not"
+        elif said is Assertion.negated:
             reason = "the evidence negates what the text states"
         else:
-            return obs
+            reason = f"the evidence says '{said}', not '{obs.assertion}'"
         self.drop(path, obs, reason)
         return None
 
@@ -176,6 +186,16 @@ class _Grounder:
             if not all(float(x) in said for x in values):
                 self.drop(path, v, "the value is not in the evidence")
                 return None
+            rel = _Relations(_normalised(quote), self.lexicon)
+            mine = rel.heads_matching(news2.LABEL_PATTERNS[kind])
+            if not any(all(rel.owned(_number_at(rel.text, x), k, "dose") for x in values)
+                       for k in mine):
+                self.drop(path, v, "the value is said in another clause than its label")
+                return None
+            if v.time is not None and not any(
+                    rel.owned(_time_at(rel.text, v.time), k, "shared") for k in mine):
+                self.drop(f"{path}.time", v.time, "the time belongs to another clause")
+                v = v.model_copy(update={"time": None})
         v = self.clear_time(v, path)
         return self.oxygen(v, path) if isinstance(v, OxygenSaturation) else v
 
@@ -208,21 +228,40 @@ class _Grounder:
             self.drop(path, m, f"'{m.drug_as_said}' is not the drug {m.drug}")
             return None
         updates: dict[str, Any] = {}
+        rel = _Relations(_normalised(quote), self.lexicon)
+        mine = rel.drug_heads(m.drug_as_said)
+
+        def owned(positions: list[int], kind: str) -> bool:
+            return any(rel.owned(positions, k, kind) for k in mine)
+
         if m.dose is not None and m.dose not in numbers_in(quote):
             self.drop(f"{path}.dose", m.dose, "the dose is not in the evidence")
-            updates |= {"dose": None, "unit": None}
+            updates |= {"dose": None, "unit": None, "count": None}
+        elif m.dose is not None and not owned(_doses_at(rel.text, m.dose, m.unit), "dose"):
+            self.drop(f"{path}.dose", m.dose, "the dose is said for another drug or is a "
+                      "concentration")
+            updates |= {"dose": None, "unit": None, "count": None}
         unit = updates.get("unit", m.unit)
         if unit is not None:
             forms = cues.UNIT_FORMS.get(unit, (unit,))
             if not any(f.casefold() in canonical_tokens(quote) for f in forms):
                 self.drop(f"{path}.unit", unit, "the unit is not in the evidence")
                 updates["unit"] = None
-        if m.route is not None and not cues.ROUTE_CUES[m.route].search(_normalised(quote)):
-            self.drop(f"{path}.route", m.route, "the route is not in the evidence")
+        count = updates.get("count", m.count)
+        if count is not None and float(count) not in numbers_in(quote):
+            self.drop(f"{path}.count", count, "the count is not in the evidence")
+            updates["count"] = None
+        if m.route is not None and not owned(
+                [x.start() for x in cues.ROUTE_CUES[m.route].finditer(rel.text)], "shared"):
+            self.drop(f"{path}.route", m.route, "the route is not in the drug's clause")
             updates["route"] = None
-        if m.status is not None and (reason := _status_problem(m.status, _normalised(quote))):
+        if m.status is not None and (reason := _status_problem(m.status, rel, owned)):
             self.drop(f"{path}.status", m.status, reason)
             updates["status"] = None
+        if m.time is not None and m.time in times_in(quote) and not owned(
+                _time_at(rel.text, m.time), "shared"):
+            self.drop(f"{path}.time", m.time, "the time belongs to another drug's clause")
+            updates["time"] = None
         updates["reason"] = self.optional(m.reason, f"{path}.reason")
         updates["effect"] = self.optional(m.effect, f"{path}.effect")
         return self.clear_time(m.model_copy(update=updates), path)
@@ -258,25 +297,69 @@ class _Grounder:
         return w
 
 
-def _negated_before(text: str, quote: str) -> bool:
-    """A negation in ``quote`` right before where ``text`` starts ("Ingen | smerter i natt")."""
-    said, part = _normalised(quote).casefold(), _normalised(text).casefold().strip(" .,;:")
-    at = said.find(part)
-    if at <= 0:
-        return False
-    head = re.split(r"[,;.!?]|(?<!\w)men(?!\w)", said[:at])[-1]
-    return cues.NEGATION.search(head) is not None
+class _Relations:
+    """The heads (drug names, vital-sign labels) of a normalised quote and which of them may
+    own a value at a position: the same ``clauses.Relations`` the rules read with."""
+
+    def __init__(self, text: str, lexicon: Lexicon) -> None:
+        self.text = text
+        drugs = [(d.start, d.end) for d in lexicon.find(text)]
+        labels = [(a, b) for a, b in news2.measured_labels(text)
+                  if not any(x <= a < y for x, y in drugs)]
+        self.rel = Relations(split_clauses(text), drugs + labels)
+
+    def heads_matching(self, pattern: re.Pattern[str]) -> list[int]:
+        return [k for k, (a, b) in enumerate(self.rel.heads)
+                if pattern.fullmatch(self.text, a, b) or pattern.match(self.text, a, b)]
+
+    def drug_heads(self, as_said: str) -> list[int]:
+        said = canonical_tokens(as_said)
+        found = [k for k, (a, b) in enumerate(self.rel.heads)
+                 if canonical_tokens(self.text[a:b]) == said]
+        if found:
+            return found
+        at = self.text.casefold().find(as_said.casefold())
+        if at < 0:
+            return []
+        heads = [*self.rel.heads, (at, at + len(as_said))]
+        self.rel = Relations(self.rel.clauses, heads)
+        return [self.rel.heads.index((at, at + len(as_said)))]
+
+    def owned(self, positions: list[int], k: int, kind: str) -> bool:
+        return any(k in self.rel.owners(p, kind) for p in positions)  # type: ignore[arg-type]
 
 
-def _status_problem(status: str, text: str) -> str | None:
-    status_cues = cues.STATUS_CUES
-    if status in ("given", "prn"):
-        if status_cues["not_given"].search(text) or status_cues["refused"].search(text):
-            return "the evidence says it was not given"
-        if not status_cues[status].search(text):
-            return f"the evidence does not say '{status}'"
-    elif not status_cues[status].search(text):
-        return f"the evidence does not say '{status}'"
+def _number_at(text: str, value: float) -> list[int]:
+    """Where ``value`` is said in normalised ``text`` (clock times are not numbers)."""
+    clocks = [m.span() for m in cues.CLOCK.finditer(text)]
+    return [m.start() for m in _NUMBER.finditer(text)
+            if float(m.group().replace(",", ".")) == value
+            and not any(a <= m.start() < b for a, b in clocks)]
+
+
+def _doses_at(text: str, dose: float, unit: str | None) -> list[int]:
+    if unit is None:  # "hun hadde tatt 2 selv"
+        return _number_at(text, dose)
+    return [m.start() for m in cues.DOSE.finditer(text)
+            if float(m.group("n").replace(",", ".")) == dose]
+
+
+def _time_at(text: str, time: str) -> list[int]:
+    return [m.start() for m in cues.CLOCK.finditer(text)
+            if f"{int(m.group().split(':')[0]):02d}:{m.group().split(':')[1]}" == time]
+
+
+def _status_problem(status: str, rel: _Relations, owned: Callable[[list[int], str], bool]
+                    ) -> str | None:
+    """The status must be said for this drug (in its clause or shared by its coordination),
+    and a given dose must not also be said to be not given or refused there."""
+    def said(name: str) -> bool:
+        return owned([m.start() for m in cues.STATUS_CUES[name].finditer(rel.text)], "shared")
+
+    if status in ("given", "prn") and (said("not_given") or said("refused")):
+        return "the evidence says it was not given"
+    if not said(status):
+        return f"the evidence does not say '{status}' for this drug"
     return None
 
 

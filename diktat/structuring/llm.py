@@ -36,9 +36,11 @@ import numpy as np
 
 from diktat.errors import ModelMissing
 from diktat.structuring import cues
+from diktat.structuring.assertion import finding_assertion, is_question
 from diktat.structuring.lexicon import Lexicon
 from diktat.structuring.note import (
     Area,
+    Assertion,
     Deviation,
     IsbarMessage,
     JournalNote,
@@ -337,9 +339,13 @@ def apply(note: JournalNote, labellings: Sequence[Labelling], model_id: str,
         st = lab.sentence
         placed.add((st.evidence.start, st.evidence.end))
         if isinstance(target, Area):
-            negated = cues.is_negated(st.text, cues.AREA_KEYWORDS[target])
-            moved.setdefault("observations", []).append(
-                Observation(**st.model_dump(), area=target, negated=negated))
+            said = finding_assertion(st.text, st.text, cues.AREA_KEYWORDS[target])
+            moved.setdefault("observations", []).append(Observation(
+                **st.model_dump(), area=target, assertion=said,
+                negated=said is Assertion.negated))
+        elif target == "deviations" and is_question(st.text):
+            placed.discard((st.evidence.start, st.evidence.end))  # a question is no deviation
+            continue
         elif target == "deviations":
             moved.setdefault(target, []).append(
                 Deviation(**st.model_dump(), kind=cues.deviation_kind(st.text)))

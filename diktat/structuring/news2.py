@@ -29,7 +29,7 @@ VITAL_KINDS = ("blood_pressure", "pulse", "temperature", "spo2", "respiratory_ra
 _LABELS = {
     "blood_pressure": r"BT|blodtrykk\w*|bltr",
     "pulse": r"puls\w*|hjertefrekvens\w*|HF",
-    "temperature": r"temp|tempen|temperatur\w*",
+    "temperature": r"temp|tempen|temperatur\w*|feber|febril",
     "spo2": r"SpO2|SpO₂|SaO2|\w*metning\w*|saturasjon\w*",
     "respiratory_rate": r"RF|resp|respirasjon\w*|pustefrekvens\w*|åndedrett\w*",
 }
@@ -48,6 +48,14 @@ VITAL_PATTERNS = {
 }
 LABEL_PATTERNS = {kind: _rx(label) for kind, label in _LABELS.items()}
 VITAL_LABEL = re.compile(rf"(?<!\w)(?:{'|'.join(_LABELS.values())})(?!\w)", re.IGNORECASE)
+def measured_labels(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
+    """Spans of the vital-sign labels in ``text[start:end]`` that a value follows ("puls 72",
+    not "blodtrykket var lavt"): the heads a measurement hangs on."""
+    end = len(text) if end is None else end
+    return [m.span() for m in VITAL_LABEL.finditer(text, start, end)
+            if any(p.match(text, m.start(), end) for p in VITAL_PATTERNS.values())]
+
+
 VITAL_RANGES = {"pulse": (20, 250), "temperature": (30, 45), "spo2": (50, 100),
                 "respiratory_rate": (3, 70)}
 

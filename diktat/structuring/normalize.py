@@ -101,6 +101,8 @@ DOSE_NOUNS = frozenset({
 RANGE_WORDS = frozenset({"til", "eller", "-", "–"})
 CLOCK_WORDS = frozenset({"klokka", "klokken", "klokke"})
 IDIOMS: tuple[tuple[str, ...], ...] = (("tusen", "takk"),)
+TEMPERATURE_WORDS = frozenset({"temp", "tempen", "temperatur", "temperaturen", "feber", "febril",
+                               "feberen"})
 _BODY_TEMPERATURE = (34.0, 43.0)
 _BP_SYSTOLIC, _BP_DIASTOLIC = (50, 300), (20, 200)
 
@@ -305,6 +307,8 @@ class _Scanner:
         if found is None:
             return None
         q, j = found
+        if (tenth := self.spoken_tenth(q, i, j)) is not None:
+            return tenth
         if (bp := self.blood_pressure(q, j)) is not None:
             return bp
         if (unit := self.unit(j)) is not None:
@@ -322,6 +326,24 @@ class _Scanner:
         if q.article_only and not (self.low(j) in DOSE_NOUNS or self.range_follows(j)):
             return None  # "en pasient": an article, not a count
         return _Match(j, q.text)
+
+    def spoken_tenth(self, q: Quantity, i: int, j: int) -> _Match | None:
+        """ "feber på trettiåtte og fem" → 38,5: a body temperature said with "og" and one
+        digit, only after a temperature word ("to og tre" elsewhere stays a list)."""
+        low, high = _BODY_TEMPERATURE
+        if not (q.integer and low <= q.value <= high and self.low(j) == "og"):
+            return None
+        if not any(self.low(k) in TEMPERATURE_WORDS for k in range(max(0, i - 4), i)):
+            return None
+        tenth = self.number(j + 1, max_tokens=1)
+        if tenth is None or not 1 <= tenth.value <= 9 or tenth.article_only:
+            return None
+        unit = self.unit(j + 2)
+        if unit is not None and unit[0] in ("°C", _DEGREES):
+            return _Match(unit[1], f"{q.text},{tenth.value} °C")
+        if self.unit_follows(j + 2):
+            return None
+        return _Match(j + 2, f"{q.text},{tenth.value}")
 
     def range_follows(self, j: int) -> bool:
         """ "en til to", "ei eller to", "en-to": the lone article starts a range of numbers."""

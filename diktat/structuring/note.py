@@ -70,13 +70,62 @@ AREA_TITLES: dict[Area, str] = {
 }
 
 
+class Assertion(StrEnum):
+    """What was said about a finding: that it is there, absent, possible, past, someone else's,
+    or only asked about (a question is never a finding)."""
+
+    present = "present"
+    negated = "negated"
+    possible = "possible"
+    historical = "historical"
+    other_person = "other_person"
+    asked = "asked"
+
+
+ASSERTION_TITLES: dict[Assertion, str] = {
+    Assertion.present: "til stede",
+    Assertion.negated: "benektet",
+    Assertion.possible: "mulig",
+    Assertion.historical: "tidligere",
+    Assertion.other_person: "gjelder en annen person",
+    Assertion.asked: "spørsmål",
+}
+
+
 class Observation(Statement):
+    """One finding in one area, with what was asserted about it."""
+
     area: Area = Field(title="Område")
     negated: bool = Field(
         default=False,
         title="Benektet",
         description="True when the finding was said to be absent ('ingen smerter', 'ikkje vondt')",
     )
+    assertion: Assertion = Field(
+        default=Assertion.present,
+        title="Påstand",
+        description="present, negated, possible, historical, other_person or asked; "
+        "'negated' exactly when negated is true",
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _assertion_from_negated(cls, data: Any) -> Any:
+        """Older notes have only ``negated``; a note with both keeps them in step."""
+        if isinstance(data, dict):
+            negated = bool(data.get("negated", False))
+            assertion = data.get("assertion")
+            if assertion is None:
+                data = {**data, "assertion": "negated" if negated else "present"}
+            elif "negated" not in data:
+                data = {**data, "negated": str(assertion) == "negated"}
+        return data
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Observation:
+        if self.negated != (self.assertion is Assertion.negated):
+            raise ValueError("negated must be true exactly when the assertion is 'negated'")
+        return self
 
 
 # --- vital signs --------------------------------------------------------------------------------
@@ -169,6 +218,7 @@ class MedicationStatus(StrEnum):
     not_given = "not_given"
     refused = "refused"
     prn = "prn"  # given as needed ("ved behov")
+    self_administered = "self_administered"  # the patient took it ("tatt selv")
 
 
 class Route(StrEnum):
@@ -190,12 +240,19 @@ class MedicationAdministration(_Frozen):
     unit: str | None = Field(
         default=None, title="Enhet", description="mg, g, mikrog, ml, IE, tablett, kapsel, ..."
     )
+    count: int | None = Field(
+        default=None, ge=1, le=24, title="Antall",
+        description="How many times the dose was given ('1 g x 2', '2 x 500 mg')",
+    )
     route: Route | None = Field(default=None, title="Administrasjonsmåte")
     time: str | None = Field(default=None, pattern=TIME_PATTERN, title="Klokkeslett")
     status: MedicationStatus | None = Field(
         default=None, title="Status", description="None when the dictation does not say"
     )
-    reason: Statement | None = Field(default=None, title="Indikasjon", description="'for smerter'")
+    reason: Statement | None = Field(
+        default=None, title="Indikasjon / årsak",
+        description="'for smerter'; for a dose not given or refused, why ('fordi hun sov')",
+    )
     effect: Statement | None = Field(default=None, title="Effekt", description="'god effekt'")
     evidence: Evidence = Field(title="Belegg")
 
@@ -241,6 +298,33 @@ class DroppedValue(_Frozen):
     reason: str = Field(title="Årsak")
 
 
+class Coverage(_Frozen):
+    """How much of what was said the note shows: every word is either placed in a section or
+    listed under «Ikke plassert – les og plasser» (``unclassified``); ``hidden`` must be 0."""
+
+    words: int = Field(ge=0, title="Ord i transkripsjonen")
+    placed: int = Field(ge=0, title="Plassert", description="Words placed in a section")
+    unplaced: int = Field(ge=0, title="Ikke plassert", description="Words shown unplaced")
+    hidden: int = Field(ge=0, title="Skjult", description="Words shown nowhere (must be 0)")
+
+    @computed_field(title="Andel plassert")  # type: ignore[prop-decorator]
+    @property
+    def placed_share(self) -> float:
+        return round(self.placed / self.words, 4) if self.words else 1.0
+
+    @computed_field(title="Andel synlig")  # type: ignore[prop-decorator]
+    @property
+    def visible_share(self) -> float:
+        return round((self.placed + self.unplaced) / self.words, 4) if self.words else 1.0
+
+    @model_validator(mode="before")
+    @classmethod
+    def _ignore_computed(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            data = {k: v for k, v in data.items() if k not in ("placed_share", "visible_share")}
+        return data
+
+
 class NoteMetadata(_Frozen):
     created: datetime = Field(default_factory=lambda: datetime.now(UTC), title="Opprettet")
     service: str | None = Field(default=None, title="Tjeneste", description="hjemmetjeneste, ...")
@@ -267,14 +351,19 @@ class JournalNote(_Frozen):
     deviations: tuple[Deviation, ...] = Field(default=(), title="Avvik")
     uncertain_words: tuple[UncertainWord, ...] = Field(default=(), title="Usikre ord")
     unclassified: tuple[Statement, ...] = Field(
-        default=(), title="Ikke klassifisert", description="Sentences no section claimed"
+        default=(), title="Ikke plassert – les og plasser",
+        description="What was said that no section claimed: whole sentences, and the rest of a "
+        "sentence after its values were taken. Always shown to the nurse.",
+    )
+    coverage: Coverage | None = Field(
+        default=None, title="Dekning", description="Share of the transcript's words shown"
     )
     warnings: tuple[str, ...] = Field(default=(), title="Merknader")
     dropped: tuple[DroppedValue, ...] = Field(default=(), title="Forkastet")
 
     # Filled by diktat itself, never by a structuring backend (left out of llm_json_schema).
     SYSTEM_FIELDS: ClassVar[tuple[str, ...]] = (
-        "metadata", "uncertain_words", "unclassified", "warnings", "dropped",
+        "metadata", "uncertain_words", "unclassified", "coverage", "warnings", "dropped",
     )
     CONTENT_FIELDS: ClassVar[tuple[str, ...]] = (
         "situation", "observations", "vital_signs", "medications", "measures", "evaluation",
@@ -300,4 +389,5 @@ class JournalNote(_Frozen):
         schema["$defs"].pop("NoteMetadata", None)
         schema["$defs"].pop("DroppedValue", None)
         schema["$defs"].pop("UncertainWord", None)
+        schema["$defs"].pop("Coverage", None)
         return schema

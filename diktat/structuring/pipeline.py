@@ -2,7 +2,9 @@
 
 ``structure(transcript_or_text, backend="rules")`` is the one entry point. Every backend's note
 goes through ``grounding.ground`` before it is returned, so a value that its evidence does not
-support never reaches the nurse (it is listed in ``dropped``). Long transcripts are cut into
+support never reaches the nurse (it is listed in ``dropped``), and then through
+``coverage.account``, so that every word said is either placed or shown under «Ikke plassert –
+les og plasser» (``unclassified``), with the note's ``coverage``. Long transcripts are cut into
 chunks at sentence ends (heading state carries across), so time and memory grow linearly.
 """
 
@@ -19,6 +21,7 @@ from pydantic import ValidationError
 
 from diktat.errors import DiktatError, InputError
 from diktat.structuring import cues
+from diktat.structuring.coverage import account
 from diktat.structuring.grounding import ground
 from diktat.structuring.lexicon import Lexicon
 from diktat.structuring.note import Evidence, JournalNote, NoteMetadata, UncertainWord
@@ -239,4 +242,4 @@ def structure(
             "backend": structurer.name,
         }),
     })
-    return ground(note, transcript, lexicon)
+    return account(ground(note, transcript, lexicon), transcript.text, lexicon)

@@ -6,13 +6,18 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Literal
 
+from diktat.structuring import cues
+from diktat.structuring.assertion import finding_assertion
 from diktat.structuring.lexicon import sound_key
 from diktat.structuring.news2 import RISK_TITLES
 from diktat.structuring.note import (
     AREA_TITLES,
+    ASSERTION_TITLES,
+    Assertion,
     IsbarMessage,
     JournalNote,
     MedicationAdministration,
+    Observation,
     Statement,
     VitalSigns,
 )
@@ -20,6 +25,7 @@ from diktat.structuring.note import (
 NoteFormat = Literal["text", "json"]
 FORMATS: tuple[str, ...] = ("text", "json")
 EMPTY_NOTE = "Ingen strukturerbare opplysninger i transkripsjonen."
+UNPLACED_TITLE = "Ikke plassert – les og plasser"
 
 ROUTES = {
     "po": "p.o.", "sc": "s.c.", "iv": "i.v.", "im": "i.m.", "rectal": "rektalt",
@@ -27,7 +33,7 @@ ROUTES = {
     "topical": "utvortes",
 }
 STATUSES = {"given": "gitt", "not_given": "ikke gitt", "refused": "nektet",
-            "prn": "gitt ved behov"}
+            "prn": "gitt ved behov", "self_administered": "tatt selv"}
 ISBAR_TITLES = {
     "identification": "I – Identifikasjon", "situation": "S – Situasjon",
     "background": "B – Bakgrunn", "assessment": "A – Aktuell vurdering",
@@ -36,7 +42,7 @@ ISBAR_TITLES = {
 PLURALS = {
     "tablett": "tabletter", "brusetablett": "brusetabletter", "kapsel": "kapsler",
     "dråpe": "dråper", "stikkpille": "stikkpiller", "ampulle": "ampuller", "pose": "poser",
-    "dose": "doser",
+    "dose": "doser", "inhalasjon": "inhalasjoner",
 }
 DEVIATION_KINDS = {"fall": "fall", "medication": "legemiddel", "other": ""}
 
@@ -56,6 +62,20 @@ def _prose(statements: Iterable[Statement]) -> str:
         text = st.text[:1].upper() + st.text[1:]
         parts.append(text if text.endswith((".", "!", "?")) else text + ".")
     return " ".join(parts)
+
+
+def _observations(found: Iterable[Observation]) -> str:
+    """Observations as prose; an assertion the words alone do not show is written after them
+    ("kvalme (benektet)" where "Ingen smerter og kvalme" was said)."""
+    parts = []
+    for o in found:
+        text = o.text
+        if o.assertion is not Assertion.present:
+            alone = finding_assertion(text, text, cues.AREA_KEYWORDS[o.area])
+            if alone is not o.assertion:
+                text = f"{text.rstrip(' .')} ({ASSERTION_TITLES[o.assertion]})"
+        parts.append(Statement(text=text, evidence=o.evidence))
+    return _prose(parts)
 
 
 def render_vitals(vs: VitalSigns) -> str:
@@ -97,10 +117,14 @@ def render_medication(m: MedicationAdministration) -> str:
     if m.dose is not None and m.dose != 1:
         unit = PLURALS.get(unit, unit)
     dose = f" {number(m.dose)} {unit}".rstrip() if m.dose is not None else ""
+    if m.count is not None:
+        dose += f" x {m.count}"
     route = f" {ROUTES[m.route]}" if m.route else ""
     line = f"- {name}{dose}{route}{_at(m.time)}"
     line += f": {STATUSES[m.status]}" if m.status else ": status ikke oppgitt"
-    if m.reason:
+    if m.reason and m.status in ("not_given", "refused"):
+        line += f", årsak: {m.reason.text}"
+    elif m.reason:
         line += f", for {m.reason.text}"
     if m.effect:
         line += f". Effekt: {m.effect.text}"
@@ -116,37 +140,40 @@ def render_message(msg: IsbarMessage) -> list[str]:
     return lines
 
 
-def render_text(note: JournalNote, *, unclassified: bool = False, review: bool = True) -> str:
-    """The note as plain text for the EPJ; ``unclassified`` adds sentences no section claimed;
-    ``review`` adds the reviewer's aids (uncertain words, warnings), which a form that shows them
-    by itself leaves out so they are not pasted into the journal."""
-    if note.is_empty and not (unclassified and note.unclassified):
-        lines = [EMPTY_NOTE]
-    else:
-        lines = []
-        if note.situation:
-            lines.append(f"Situasjon: {_prose(note.situation)}")
-        if not note.vital_signs.is_empty:
-            lines.append(f"Vitale parametere: {render_vitals(note.vital_signs)}")
-        if note.medications:
-            lines += ["Legemidler:", *map(render_medication, note.medications)]
-        for area, title in AREA_TITLES.items():
-            found = [o for o in note.observations if o.area == area]
-            if found:
-                lines.append(f"{title}: {_prose(found)}")
-        for title, statements in (("Tiltak", note.measures), ("Evaluering", note.evaluation),
-                                  ("Plan", note.plan)):
-            if statements:
-                lines.append(f"{title}: {_prose(statements)}")
-        if note.message is not None and not note.message.is_empty:
-            lines += render_message(note.message)
-        if note.deviations:
-            lines.append("Avvik:")
-            for d in note.deviations:
-                kind = DEVIATION_KINDS[d.kind]
-                lines.append(f"- {kind + ': ' if kind else ''}{_prose([d])}")
-        if unclassified and note.unclassified:
-            lines.append(f"Ikke klassifisert: {_prose(note.unclassified)}")
+def render_text(note: JournalNote, *, review: bool = True) -> str:
+    """The note as plain text for the EPJ. What no section claimed is always shown, under
+    «Ikke plassert – les og plasser», so that nothing said vanishes. ``review`` adds the
+    reviewer's aids (coverage, uncertain words, warnings), which a form that shows them by
+    itself leaves out so they are not pasted into the journal."""
+    lines = [EMPTY_NOTE] if note.is_empty else []
+    if note.situation:
+        lines.append(f"Situasjon: {_prose(note.situation)}")
+    if not note.vital_signs.is_empty:
+        lines.append(f"Vitale parametere: {render_vitals(note.vital_signs)}")
+    if note.medications:
+        lines += ["Legemidler:", *map(render_medication, note.medications)]
+    for area, title in AREA_TITLES.items():
+        found = [o for o in note.observations if o.area == area]
+        if found:
+            lines.append(f"{title}: {_observations(found)}")
+    for title, statements in (("Tiltak", note.measures), ("Evaluering", note.evaluation),
+                              ("Plan", note.plan)):
+        if statements:
+            lines.append(f"{title}: {_prose(statements)}")
+    if note.message is not None and not note.message.is_empty:
+        lines += render_message(note.message)
+    if note.deviations:
+        lines.append("Avvik:")
+        for d in note.deviations:
+            kind = DEVIATION_KINDS[d.kind]
+            lines.append(f"- {kind + ': ' if kind else ''}{_prose([d])}")
+    if note.unclassified:
+        lines.append(f"{UNPLACED_TITLE}:")
+        lines += [f"- {_prose([st])}" for st in note.unclassified]
+    if review and note.coverage is not None and note.coverage.unplaced:
+        c = note.coverage
+        lines.append(f"Dekning: {round(c.placed_share * 100)} % av ordene plassert, "
+                     f"{c.unplaced} ord ikke plassert (vist over)")
     if review and note.uncertain_words:
         words = ", ".join(
             f"«{w.word}»" + (f" (legemiddel? {w.suggestion})" if w.suggestion else "")
@@ -159,11 +186,9 @@ def render_text(note: JournalNote, *, unclassified: bool = False, review: bool =
     return "\n".join(lines) + "\n"
 
 
-def render(
-    note: JournalNote, fmt: NoteFormat = "text", *, unclassified: bool = False, review: bool = True
-) -> str:
+def render(note: JournalNote, fmt: NoteFormat = "text", *, review: bool = True) -> str:
     if fmt == "json":
         return note.model_dump_json(indent=2) + "\n"
     if fmt == "text":
-        return render_text(note, unclassified=unclassified, review=review)
+        return render_text(note, review=review)
     raise ValueError(f"unknown note format {fmt!r}; choose from {', '.join(FORMATS)}")

@@ -5,24 +5,35 @@ maps every span back with ``to_source_span``, so evidence quotes are verbatim tr
 Statement texts are the normalised wording ("Drakk 2 glass vann"); grounding accepts that.
 
 Per sentence: a spoken heading ("Tiltak:", "Plan:", "Beskjed til lege:", "Ernæring:") sets the
-section for it and the sentences after it; vital signs and medication administrations are read
-wherever they occur; the rest is assigned to an area by keyword tables (bokmål and nynorsk),
-split into clauses where one sentence speaks of several areas, with negation recorded
-("ingen smerter" → a pain observation with ``negated=True``). Sentences nothing claims are kept
-as ``unclassified``. The cue words live in ``lexicon`` (vital signs: ``news2``); this is the
-logic.
+section for it and the sentences after it. The sentence is cut into clauses (``clauses``);
+vital signs (``vitals``) and medication administrations (``medication``) take each value from
+their own clause. Every clause with a finding (an area keyword, a fall) becomes one item with
+its own assertion (``assertion``: present, negated, possible, historical, someone else's,
+asked); a clause without one joins the finding before it. A fall or another deviation is a
+deviation only when it happened (not "ikke falt", not "Har du falt?"). Clauses and sentences
+nothing claims are kept as ``unclassified``; ``coverage`` later shows whatever is still left.
+Questions give no findings, doses or measurements. The cue words live in ``cues`` (vital signs:
+``news2``); this is the logic.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
 from diktat.structuring import cues, news2
+from diktat.structuring.assertion import (
+    assertion_at,
+    continues_list,
+    is_question,
+    text_assertion,
+)
+from diktat.structuring.clauses import Clause, split_clauses
 from diktat.structuring.lexicon import Lexicon
+from diktat.structuring.medication import MedRead, read_medications
 from diktat.structuring.normalize import normalize_spoken
 from diktat.structuring.note import (
     Area,
+    Assertion,
     BloodPressure,
     Consciousness,
     Deviation,
@@ -37,13 +48,10 @@ from diktat.structuring.note import (
     Temperature,
     VitalSigns,
 )
+from diktat.structuring.vitals import read_vitals
 
 _TRIM = " \t\r\n.,;:!?-–"
 _TRIM_END = " \t\r\n.,;:-–"  # a question or exclamation mark stays
-_FILLER = cues.wordset(
-    "og var er ble blei vart målt måling målte til kl klokka med på ved i dag morges kveld "
-    "natt ca cirka rundt vitale parametere parametre målinger hun han ho pasienten pas"
-)
 
 
 @dataclass
@@ -137,11 +145,24 @@ _VITAL_MODELS = {
 }
 
 
-@dataclass(frozen=True)
-class _Hit:
+@dataclass
+class _Clause:
+    """A clause of the sentence and what it says."""
+
+    clause: Clause
+    label: str | None = None  # an Area value, "deviation", or None
+    assertion: Assertion = Assertion.present
+    cue: int = 0  # where the evidence must start (a negation said in an earlier clause)
+    has_hit: bool = False  # holds a vital sign or a dose
+
+
+@dataclass
+class _Item:
+    label: str
+    assertion: Assertion
     start: int
     end: int
-    label: str  # an Area value, "med" or "vital"
+    cue: int
 
 
 class _Sentence:
@@ -154,34 +175,33 @@ class _Sentence:
         self._heading()
         if self.start >= self.end:
             return
-        hits = self._vitals() + self._medications()
-        areas = self._area_hits()
-        f = self.f
-        deviation = cues.DEVIATION.search(self.c.text, self.start, self.end) is not None
+        text, f = self.c.text, self.f
+        clauses = split_clauses(text, self.start, self.end)
+        question = is_question(text, self.start, self.end)
+        hits = [] if question else self._vitals(clauses) + self._medications(clauses)
+        records = self._read_clauses(clauses, hits, question)
+        labels = {r.label for r in records if r.label}
         if f.in_message:
             self._to_message()
-        elif f.section and (self.heading_here or not (areas or deviation)):
+        elif f.section and (self.heading_here or not labels):
             if f.section == "deviation":
-                self._deviation()
+                self._deviation(self.start, self.end)
             else:
                 self._add(getattr(f, f.section))
-        elif deviation:
-            self._deviation()
         else:
             f.section = None
-            if areas and any(h.label != f.area for h in areas):
+            areas = labels - {"deviation"}
+            if areas and any(a != f.area for a in areas):
                 f.area = None
-            elif f.area and not areas:
-                areas = [_Hit(self.start, self.start, f.area)]
-            # An area word inside a vital sign or a dose ("på 2 l oksygen") is part of it.
-            areas = [a for a in areas if not any(h.start <= a.start and a.end <= h.end
-                                                 for h in hits)]
-            if hits or areas:
-                self._parts(sorted(hits + areas, key=lambda h: (h.start, h.end)))
-            elif (section := self._section_cue()) is not None:
-                self._add(getattr(f, section))
+            if labels:
+                self._findings(records)
+            elif not hits and f.area:
+                self._observation(_Item(f.area, text_assertion(text, self.start, self.end),
+                                        self.start, self.end, self.start))
+            elif not hits:
+                self._section_or_unclassified(self.start, self.end)
             else:
-                self._add(f.unclassified)
+                self._findings(records)
 
     # -- headings ----------------------------------------------------------------------------
     def _heading(self) -> None:
@@ -203,214 +223,156 @@ class _Sentence:
                 return  # "Smerter: ingen." keeps its heading as part of the statement
         self.start = m.end()
 
-    # -- vital signs --------------------------------------------------------------------------
-    def _vitals(self) -> list[_Hit]:
-        text, hits = self.c.text, []
-        clocks = list(cues.CLOCK.finditer(text, self.start, self.end))
-
-        def clock_at(pos: int) -> re.Match[str] | None:
-            """The last time said before ``pos`` in the sentence, else the first after it."""
-            before = [c for c in clocks if c.start() < pos]
-            return (before[-1] if before else clocks[0]) if clocks else None
-
-        for kind, pattern in news2.VITAL_PATTERNS.items():
-            for m in pattern.finditer(text, self.start, self.end):
-                gap = m.group("gap") or ""
-                if news2.VITAL_LABEL.search(gap) or cues.NEGATION.search(gap):
-                    continue
-                end, extra = m.end(), {}
-                if kind == "blood_pressure":
-                    extra = {"systolic": int(m.group("v")), "diastolic": int(m.group("d"))}
-                    if not news2.plausible_blood_pressure(**extra):
-                        continue
-                else:
-                    value = float(m.group("v").replace(",", "."))
-                    low, high = news2.VITAL_RANGES[kind]
-                    if not low <= value <= high or (kind != "temperature"
-                                                    and not value.is_integer()):
-                        continue
-                    extra = {"value": value if kind == "temperature" else int(value)}
-                if kind == "spo2":
-                    on, flow, end = self._oxygen(end)
-                    extra |= {"on_oxygen": on, "oxygen_l_min": flow}
-                if self._add_vital(kind, m.start(), end, clock_at(m.start()), extra):
-                    hits.append(_Hit(m.start(), end, "vital"))
-        for level, pattern in news2.ACVPU_CUES.items():
-            for m in pattern.finditer(text, self.start, self.end):
-                if self._add_vital("consciousness", m.start(), m.end(), clock_at(m.start()),
-                                   {"level": level}):
-                    hits.append(_Hit(m.start(), m.end(), "vital"))
-        return hits
-
-    def _add_vital(self, kind: str, start: int, end: int, clock: re.Match[str] | None,
-                   values: dict) -> bool:
-        """Record a measurement; its evidence reaches the time said with it."""
-        time = clock.group() if clock else None
-        span = (min(start, clock.start()), max(end, clock.end())) if clock else (start, end)
-        ev = self.c.evidence(*span)
-        if ev is None:
-            return False
-        items = self.f.vitals[kind]
-        if not any(v.time == time and v.model_dump(include=set(values)) == values for v in items):
-            items.append(_VITAL_MODELS[kind](time=time, evidence=ev, **values))
-        return True
-
-    def _oxygen(self, pos: int) -> tuple[bool | None, float | None, int]:
-        """Oxygen said after an SpO2 value, up to the next vital sign in the sentence."""
+    # -- vital signs and medication ---------------------------------------------------------
+    def _vitals(self, clauses: list[Clause]) -> list[tuple[int, int]]:
         text = self.c.text
-        nxt = news2.VITAL_LABEL.search(text, pos, self.end)
-        stop = nxt.start() if nxt else self.end
-        if (m := news2.OXYGEN_FLOW.search(text, pos, stop)) is not None:
-            flow = float((m.group("a") or m.group("b")).replace(",", "."))
-            return True, flow if 0 < flow <= 60 else None, m.end()
-        if (m := news2.ON_AIR.search(text, pos, stop)) is not None:
-            return False, None, m.end()
-        if (m := news2.ON_OXYGEN.search(text, pos, stop)) is not None:
-            return True, None, m.end()
-        return None, None, pos
-
-    # -- medication ---------------------------------------------------------------------------
-    def _medications(self) -> list[_Hit]:
-        text, start, end = self.c.text, self.start, self.end
-        drugs = [(start + d.start, start + d.end, d) for d in self.lex.find(text[start:end])]
-        in_sentence = cues.find_status(text, start, end)
+        drugs = [(self.start + d.start, self.start + d.end)
+                 for d in self.lex.find(text[self.start : self.end])]
         hits = []
-        for i, (d0, d1, drug) in enumerate(drugs):
-            w0 = drugs[i - 1][1] if i else start
-            w1 = drugs[i + 1][0] if i + 1 < len(drugs) else end
-            status = cues.find_status(text, w0, w1)
-            dose = _nearest(cues.DOSE, text, w0, w1, d0, d1)
-            if dose and float(dose.group("n").replace(",", ".")) <= 0:
-                dose = None
-            route = cues.find_route(text, w0, w1)
-            clock = cues.CLOCK.search(text, w0, w1)
-            effect = cues.EFFECT.search(text, w0, w1)
-            reason = cues.REASON.search(text, w0, w1)
-            if effect and status is None and self._add_effect(drug.name, *effect.span()):
-                hits.append(_Hit(d0, effect.end(), "med"))
-                continue
-            if status is None and (cues.NOT_ADMINISTERED.search(text, w0, w1)
-                                   or not (dose or effect or (route and clock))):
-                continue  # a mention ("står på Eliquis"), a plan or an order: not a dose given
-            if status is None and in_sentence is not None:
-                status = in_sentence  # "fikk Paracet og Movicol": the verb serves both
-            said = [(d0, d1)] + [m.span() for m in (dose, clock, effect, reason) if m] + [
-                x[1].span() for x in (status, route) if x]
-            a, b = min(x for x, _ in said), max(y for _, y in said)
-            ev = self.c.evidence(a, b)
+        for v in read_vitals(text, self.start, self.end, clauses, drugs):
+            ev = self.c.evidence(*v.span)
             if ev is None:
                 continue
-            item = MedicationAdministration(
-                drug=drug.name, drug_as_said=drug.text,
-                dose=float(dose.group("n").replace(",", ".")) if dose else None,
-                unit=cues.unit_of(dose.group("u")) if dose else None,
-                route=route[0] if route else None, time=clock.group() if clock else None,
-                status=status[0] if status else None,
-                reason=reason and self.c.statement(*reason.span("r")),
-                effect=effect and self.c.statement(*effect.span()),
-                evidence=ev,
-            )
-            if not any(_same_dose(item, other) for other in self.f.medications):
-                self.f.medications.append(item)
-            hits.append(_Hit(a, b, "med"))
+            time = v.clock.group() if v.clock else None
+            items = self.f.vitals[v.kind]
+            if not any(x.time == time and x.model_dump(include=set(v.values)) == v.values
+                       for x in items):
+                items.append(_VITAL_MODELS[v.kind](time=time, evidence=ev, **v.values))
+            hits.append((v.start, v.end))
+            if v.clock is not None:
+                hits.append(v.clock.span())
         return hits
 
-    def _add_effect(self, drug: str, start: int, end: int) -> bool:
-        """ "Paracet ga god effekt": the effect of the last dose of that drug, if it has none."""
+    def _medications(self, clauses: list[Clause]) -> list[tuple[int, int]]:
+        hits = []
+        for r in read_medications(self.c.text, self.start, self.end, self.lex, clauses):
+            if r.effect_only:  # "Paracet ga god effekt" tells of an earlier dose
+                if r.effect is not None and self._add_effect(r.drug, r.head[0], *r.effect.span()):
+                    hits += r.spans
+                continue
+            if (item := self._medication(r)) is not None:
+                if not any(_same_dose(item, other) for other in self.f.medications):
+                    self.f.medications.append(item)
+                hits += r.spans
+        return hits
+
+    def _medication(self, r: MedRead) -> MedicationAdministration | None:
+        ev = self.c.evidence(*r.span)
+        if ev is None:
+            return None
+        dose = r.dose
+        return MedicationAdministration(
+            drug=r.drug, drug_as_said=r.drug_as_said,
+            dose=float(dose.group("n").replace(",", ".")) if dose else None,
+            unit=cues.unit_of(dose.group("u")) if dose and dose.group("u") else None,
+            count=r.count,
+            route=r.route[0] if r.route else None, time=r.clock.group() if r.clock else None,
+            status=r.status[0] if r.status else None,
+            reason=r.reason and self.c.statement(*r.reason),
+            effect=r.effect and self.c.statement(*r.effect.span()),
+            evidence=ev,
+        )
+
+    def _add_effect(self, drug: str, said: int, start: int, end: int) -> bool:
+        """ "Paracet ga god effekt": the effect of the last dose of that drug, if it has none
+        (its evidence reaches back to the drug named with it)."""
         meds = self.f.medications
         for i in range(len(meds) - 1, -1, -1):
             if meds[i].drug == drug and meds[i].effect is None:
                 effect = self.c.statement(start, end)
+                ev = self.c.evidence(said, end)
+                if effect is not None and ev is not None:
+                    effect = effect.model_copy(update={"evidence": ev})
                 meds[i] = meds[i].model_copy(update={"effect": effect})
                 return effect is not None
         return False
 
-    # -- areas, sections, message ---------------------------------------------------------------
-    def _area_hits(self) -> list[_Hit]:
-        return [
-            _Hit(m.start(), m.end(), area)
-            for area, pattern in cues.AREA_KEYWORDS.items()
-            for m in pattern.finditer(self.c.text, self.start, self.end)
-        ]
+    # -- findings, clause by clause ------------------------------------------------------------
+    def _read_clauses(self, clauses: list[Clause], hits: list[tuple[int, int]],
+                      question: bool) -> list[_Clause]:
+        text, out = self.c.text, []
+        for cl in clauses:
+            r = _Clause(cl, cue=cl.start,
+                        has_hit=any(a < cl.end and b > cl.start for a, b in hits))
+            dev = next((m for m in cues.DEVIATION.finditer(text, cl.start, cl.end)), None)
+            kws = sorted(
+                (m.start(), m.end(), area)
+                for area, rx in cues.AREA_KEYWORDS.items()
+                for m in rx.finditer(text, cl.start, cl.end)
+                if not any(a <= m.start() and m.end() <= b for a, b in hits)
+            )
+            if dev is not None and not question:
+                a, cue = assertion_at(text, dev.start(), dev.end(), self.start, self.end, clauses)
+                if a is Assertion.present:
+                    r.label, r.cue = "deviation", min(cue, cl.start)
+                    out.append(r)
+                    continue
+            if kws:
+                # "Datteren sier hun har vondt": the finding, not who said it or had it
+                k0, k1, area = next((k for k in kws if k[2] != Area.social_relatives), kws[0])
+                r.label = area
+                r.assertion, cue = assertion_at(text, k0, k1, self.start, self.end, clauses)
+                r.cue = min(cue, cl.start)
+            out.append(r)
+        return out
 
-    def _consumed(self, hits: list[_Hit]) -> bool:
-        """Only vital signs / doses here: nothing left to say as an observation."""
-        text = list(self.c.text[self.start : self.end])
-        for h in hits:
-            text[h.start - self.start : h.end - self.start] = " " * (h.end - h.start)
-        words = [w for w in cues.WORD.findall("".join(text)) if w.casefold() not in _FILLER]
-        return bool(hits) and len(words) <= 2
-
-    def _parts(self, hits: list[_Hit]) -> None:
-        """Split at ", ", " og ", " men " between hits of different kinds; one item per part."""
-        groups: list[list[_Hit]] = [[hits[0]]]
-        for h in hits[1:]:
-            prev = groups[-1]
-            if h.label == prev[-1].label or h.start < prev[-1].end:
-                prev.append(h)
-                continue
-            cut = None
-            for m in cues.CLAUSE_SEP.finditer(self.c.text, prev[-1].end, h.start):
-                cut = m
-            if cut is None or (h.label not in ("med", "vital") and self._one_word(cut.end())):
-                prev.append(h)  # "Ingen smerter og kvalme": one clause, one negation
+    def _findings(self, records: list[_Clause]) -> None:
+        items: list[_Item] = []
+        lead: int | None = None  # keyword-less clauses waiting for a finding after them
+        loose: list[tuple[int, int]] = []  # keyword-less runs no finding took
+        is_open = False
+        for r in records:
+            cl = r.clause
+            if r.label and cl.joint == "sub" and items and items[-1].label == "deviation" \
+                    and is_open:
+                items[-1].end = cl.end  # "Hun falt da hun skulle på do": how it happened
+            elif r.label:
+                start = cl.start if lead is None else lead
+                items.append(_Item(r.label, r.assertion, start, cl.end, min(r.cue, start)))
+                lead, is_open = None, True
+            elif r.has_hit:
+                if lead is not None:
+                    loose.append((lead, records[records.index(r) - 1].clause.end))
+                lead, is_open = None, False
+            elif is_open and items[-1].assertion is not Assertion.present and not \
+                    continues_list(self.c.text, cl):
+                # "Ingen smerter i ro, men ved bevegelse": what follows a negated finding is
+                # said of its own (same area, its own assertion)
+                a = text_assertion(self.c.text, cl.start, cl.end)
+                a = Assertion.asked if items[-1].assertion is Assertion.asked else a
+                items.append(_Item(items[-1].label, a, cl.start, cl.end, cl.start))
+            elif is_open:
+                items[-1].end = cl.end
+            elif r.clause.joint == "sub" and items and items[-1].label == "deviation" and (
+                    items[-1].end == records[records.index(r) - 1].clause.end):
+                items[-1].end = cl.end  # "Hun falt da hun skulle på do": how it happened
+            elif lead is None:
+                lead = cl.start
+        if lead is not None:
+            loose.append((lead, records[-1].clause.end))
+        for it in items:
+            if it.label == "deviation":
+                self._deviation(it.start, it.end, it.cue)
             else:
-                groups.append([h])
-        spans, lead = [], self.start
-        for g in groups[1:]:
-            sep = None
-            for m in cues.CLAUSE_SEP.finditer(self.c.text, lead, g[0].start):
-                sep = m
-            spans.append((lead, sep.start() if sep else g[0].start))
-            lead = sep.end() if sep else g[0].start
-        spans.append((lead, self.end))
-        for g, (a, b) in zip(groups, spans, strict=True):
-            labels = [h.label for h in g]
-            if "med" in labels:
-                continue
-            area = next((h.label for h in g if h.label not in ("med", "vital")), None)
-            if area is not None:
-                self._observation(a, b, Area(area))
-            elif not self._consumed(g) and (section := self._section_cue(a, b)):
-                self._add(getattr(self.f, section), a, b)
+                self._observation(it)
+        for a, b in loose:
+            self._section_or_unclassified(a, b)
 
-    def _one_word(self, pos: int) -> bool:
-        """Only one word from ``pos`` to the next clause or the end of the sentence."""
-        nxt = cues.CLAUSE_SEP.search(self.c.text, pos, self.end)
-        return len(cues.WORD.findall(self.c.text, pos, nxt.start() if nxt else self.end)) <= 1
+    def _observation(self, it: _Item) -> None:
+        st = self.c.statement(it.start, it.end)
+        if st is None:
+            return
+        cue = self.start if it.assertion is Assertion.asked else it.cue
+        end = self.end if it.assertion is Assertion.asked else it.end
+        ev = self.c.evidence(min(cue, it.start), max(end, it.end))
+        self.f.observations.append(Observation(
+            text=st.text, evidence=ev or st.evidence, area=Area(it.label),
+            assertion=it.assertion, negated=it.assertion is Assertion.negated))
 
-    def _observation(self, start: int, end: int, area: Area) -> None:
-        """One observation per run of clauses that are all negated or all not."""
-        text, keywords = self.c.text, cues.AREA_KEYWORDS[area]
-        pieces: list[list[int]] = []  # clauses with a keyword, keyword-less ones joined on
-        lead = first = start
-        for m in [*cues.CLAUSE_SEP.finditer(text, start, end), None]:
-            stop = m.start() if m else end
-            if keywords.search(text, lead, stop) and len(cues.WORD.findall(text, lead, stop)) > 1:
-                pieces.append([first if not pieces else lead, stop])
-            elif pieces:
-                pieces[-1][1] = stop
-            lead = m.end() if m else end
-        if not pieces:
-            pieces = [[start, end]]
-        else:
-            pieces[-1][1] = end
-        runs: list[tuple[int, int, bool]] = []
-        for a, b in pieces:
-            negated = cues.is_negated(text[a:b], keywords)
-            if runs and runs[-1][2] == negated:
-                runs[-1] = (runs[-1][0], b, negated)
-            else:
-                runs.append((a, b, negated))
-        for a, b, negated in runs:
-            st = self.c.statement(a, b)
-            if st is not None:
-                self.f.observations.append(
-                    Observation(**st.model_dump(), area=area, negated=negated))
-
-    def _section_cue(self, start: int | None = None, end: int | None = None) -> str | None:
-        text = self.c.text[start or self.start : end or self.end]
-        return next((s for s, p in cues.SECTION_CUES.items() if p.search(text)), None)
+    def _section_or_unclassified(self, start: int, end: int) -> None:
+        text = self.c.text[start:end]
+        section = next((s for s, p in cues.SECTION_CUES.items() if p.search(text)), None)
+        self._add(getattr(self.f, section) if section else self.f.unclassified, start, end)
 
     def _to_message(self) -> None:
         f, text = self.f, self.c.text[self.start : self.end]
@@ -419,11 +381,13 @@ class _Sentence:
             f.part = cue or f.part or "situation"
         self._add(f.message[f.part])
 
-    def _deviation(self) -> None:
-        st = self.c.statement(self.start, self.end)
+    def _deviation(self, start: int, end: int, cue: int | None = None) -> None:
+        st = self.c.statement(start, end)
         if st is not None:
-            self.f.deviations.append(Deviation(**st.model_dump(), kind=cues.deviation_kind(
-                self.c.text[self.start : self.end])))
+            ev = self.c.evidence(min(start, cue if cue is not None else start), end)
+            self.f.deviations.append(Deviation(
+                text=st.text, evidence=ev or st.evidence,
+                kind=cues.deviation_kind(self.c.text[start:end])))
 
     def _add(self, target: list[Statement], start: int | None = None,
              end: int | None = None) -> None:
@@ -435,17 +399,5 @@ class _Sentence:
 
 def _same_dose(a: MedicationAdministration, b: MedicationAdministration) -> bool:
     """The same administration said twice (in the note and again in a message to the doctor)."""
-    keep = {"drug", "dose", "unit", "route", "time", "status"}
+    keep = {"drug", "dose", "unit", "count", "route", "time", "status"}
     return a.model_dump(include=keep) == b.model_dump(include=keep)
-
-
-def _nearest(pattern: re.Pattern[str], text: str, start: int, end: int, d0: int, d1: int
-             ) -> re.Match[str] | None:
-    """The match of ``pattern`` in ``text[start:end]`` closest to ``text[d0:d1]`` (after it wins
-    a tie: "Paracet 1 g" rather than "1 g og Movicol")."""
-    best = None
-    for m in pattern.finditer(text, start, end):
-        dist = m.start() - d1 if m.start() >= d1 else d0 - m.end() + 0.5
-        if best is None or dist < best[0]:
-            best = (dist, m)
-    return best[1] if best else None

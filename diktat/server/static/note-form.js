@@ -13,7 +13,11 @@ const ROUTES = {
   po: "p.o.", sc: "s.c.", iv: "i.v.", im: "i.m.", rectal: "rektalt", sublingual: "sublingualt",
   inhaled: "inhalert", transdermal: "transdermalt", topical: "utvortes",
 };
-const STATUSES = { given: "gitt", not_given: "ikke gitt", refused: "nektet", prn: "gitt ved behov" };
+const STATUSES = { given: "gitt", not_given: "ikke gitt", refused: "nektet", prn: "gitt ved behov",
+                   self_administered: "tatt selv" };
+const ASSERTIONS = { present: "til stede", negated: "benektet", possible: "mulig",
+                     historical: "tidligere", other_person: "gjelder en annen person",
+                     asked: "spørsmål (ikke et funn)" };
 const KINDS = { fall: "fall", medication: "legemiddel", other: "annet" };
 const ACVPU = { A: "A – våken", C: "C – ny forvirring", V: "V – reagerer på tiltale",
                 P: "P – reagerer på smerte", U: "U – ingen respons" };
@@ -26,6 +30,7 @@ const FIELDS = {
   drug_as_said: { label: "Som sagt", type: "readonly" },
   dose: { label: "Dose", type: "number", nullable: true },
   unit: { label: "Enhet", type: "text", nullable: true },
+  count: { label: "Antall ganger", type: "number", nullable: true },
   route: { label: "Administrasjonsmåte", type: "select", options: ROUTES, nullable: true },
   status: { label: "Status", type: "select", options: STATUSES, nullable: true },
   systolic: { label: "Systolisk", type: "number" },
@@ -39,6 +44,7 @@ const FIELDS = {
   kind: { label: "Type", type: "select", options: KINDS },
   text: { label: "Tekst", type: "textarea" },
   negated: { label: "Benektet (ikke til stede)", type: "checkbox" },
+  assertion: { label: "Påstand", type: "select", options: ASSERTIONS },
   reason: { label: "Indikasjon", type: "statement" },
   effect: { label: "Effekt", type: "statement" },
 };
@@ -53,7 +59,7 @@ const LISTS = [
   ["plan", "Plan / oppfølging"],
   ["message", "Beskjed til lege/neste vakt"],
   ["deviations", "Avvik"],
-  ["unclassified", "Ikke klassifisert (kontroller)"],
+  ["unclassified", "Ikke plassert – les og plasser"],
 ];
 const VITALS = [
   ["blood_pressure", "Blodtrykk"], ["pulse", "Puls"], ["temperature", "Temperatur"],
@@ -109,6 +115,11 @@ export class NoteForm {
       }
     }
     if (!any) c.append(el("p", { class: "empty", text: "Ingen strukturerbare opplysninger i transkripsjonen." }));
+    const cov = note.coverage;
+    if (cov && cov.unplaced) {
+      c.append(el("p", { class: "coverage",
+        text: `${cov.unplaced} av ${cov.words} ord er ikke plassert – se «Ikke plassert – les og plasser».` }));
+    }
     if (note.dropped?.length) {
       c.append(el("details", { class: "dropped" },
         el("summary", { text: `Forkastet av kontrollen fordi det ikke står i teksten (${note.dropped.length})` }),
@@ -172,6 +183,7 @@ export class NoteForm {
     const fields = el("div", { class: "fields" });
     for (const [key, spec] of Object.entries(FIELDS)) {
       if (!(key in obj)) continue;
+      if (key === "negated" && "assertion" in obj) continue; // the assertion select says it
       if (spec.type === "statement") {
         if (obj[key]) fields.append(this.nested(obj[key], [...path, key], spec.label));
         continue;
@@ -213,6 +225,9 @@ export class NoteForm {
     const dataPath = path.join(".");
     const commit = (v) => {
       obj[key] = v;
+      // negated and assertion say the same thing; keep them in step
+      if (key === "assertion") obj.negated = v === "negated";
+      if (key === "negated" && "assertion" in obj) obj.assertion = v ? "negated" : "present";
       this.onChange(this.note, dataPath);
     };
     let input;

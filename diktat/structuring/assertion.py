@@ -1,0 +1,192 @@
+"""What a sentence asserts about one finding: present, negated, possible, historical, about
+someone else, or only asked (NegEx-style, bokmål and nynorsk).
+
+A *finding* is a keyword match (an area keyword, a fall). Its assertion is read from cue words
+around it, never from the sentence as a whole:
+
+- **asked**: the sentence is a question ("Har du falt?", "Hvordan sov du", "...?") or the
+  clause reports one ("spurte om hun hadde vondt"). A question is never a finding.
+- **negated**: a trigger ("ikke", "ikkje", "ingen", "inga", "intet", "uten", "utan", "aldri",
+  "verken", "ikke tegn til", ...) before the finding in its clause, or after it in the forms
+  "Smerter: ingen", "kvalme ikke til stede". The scope stops at the clause boundary ("men",
+  "fordi", "som", a new subject); it runs on through a list of bare findings ("Ingen smerter,
+  kvalme eller oppkast", "Ingen smerter og kvalme") but not into a clause with its own verb,
+  subject or a word that says something is there ("Ikke kvalm, spiste godt"; "Ingen smerter,
+  litt kvalme"). Pseudo-triggers negate something else: "ingen endring/bedring i smertene",
+  "ikke så vondt" (still pain), "uten effekt".
+- **possible**: "mulig", "kanskje", "mistanke om", "trolig", "tyder på", ... in the clause.
+- **historical**: "tidligere" (not "tidligere i dag"), "kjent med", "fra før", "i fjor", "for 2
+  år siden" in the clause.
+- **other_person**: the clause's subject is someone else ("Mannen hennes har feber").
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from diktat.structuring.clauses import Clause, clause_at, split_clauses
+from diktat.structuring.note import Assertion
+
+
+def _rx(*alternatives: str) -> re.Pattern[str]:
+    return re.compile(r"(?<!\w)(?:" + "|".join(alternatives) + r")(?!\w)", re.IGNORECASE)
+
+
+NEGATION = _rx("ikke", "ikkje", "ingen", "inga", "intet", "ingenting", "inkje", "aldri", "verken",
+               "uten", "utan", "benekter", "benektar", "avkrefter", "avkreftar", "nekter for",
+               "fri for", "negativ for")
+# Negation words that negate something other than the finding after them.
+PSEUDO_NEGATION = _rx(
+    r"(?:ingen|inga|ikke|ikkje|uten|utan) (?:noen |nokon |særlig |vesentlig )?(?:endring\w*|"
+    r"bedring|betring|forbedring|forverring\w*|effekt|virkning)",
+    r"(?:ikke|ikkje) (?:så|særlig|veldig|helt|heilt|bare|berre|lenger så|mer enn|mindre|like)",
+    r"(?:ikke|ikkje) lenger så", r"ikke bare", r"uten at", r"utan at",
+)
+POST_NEGATION = re.compile(
+    r"[^,.;]{0,25}?(?:[:\-–]\s*(?:ingen|inga|nei|ikke|ikkje)(?!\w)"
+    r"|\s(?:ikke|ikkje) (?:til stede|påvist|observert|registrert|sett|merkbar)(?!\w)"
+    r"|\s(?:avkreft\w*|negativ)(?!\w))",
+    re.IGNORECASE,
+)
+POSSIBLE = _rx("mulig", "muligens", "moglegvis", "kanskje", "kanskje", r"mistanke om",
+               r"mistenk\w*", "trolig", "truleg", r"sannsynlig\w*", "antagelig", "antakeleg",
+               "usikker på om", "usikkert om", "kan ha", "kan være", "kan vere", "tyder på",
+               "ser ut til", "virker som", "spørsmål om", "obs")
+HISTORICAL = _rx(
+    r"tidligere(?! i (?:dag|kveld|natt|morges|formiddag|ettermiddag|dag)| på (?:dagen|kvelden|"
+    r"natta|natten|vakta|vakten))",
+    r"tidlegare(?! i (?:dag|kveld|natt))", "kjent med", "fra før", "frå før", "i fjor",
+    r"for \d+ (?:år|måneder|månader|uker|veker) siden", r"for \d+ (?:år|månader|veker) sidan",
+    r"anamnes\w*", "sykehistorie", "sjukehistorie", "har en historie med",
+)
+_RELATIVE = (r"(?:(?:hennes|hans|pasientens|brukerens|beboerens) )?(?:datter\w*|dotter\w*|"
+             r"sønn\w*|mannen|kona|konen|ektemann\w*|ektefelle\w*|samboer\w*|nabo\w*|"
+             r"romkamerat\w*|medbeboer\w*|medpasient\w*|bror\w*|søster\w*|syster\w*|"
+             r"barnebarn\w*|venninne\w*|vennen)")
+OTHER_PERSON = re.compile(r"\s*(?:og |men |så )?" + _RELATIVE + r"(?!\w)", re.IGNORECASE)
+REPORTING = _rx(r"forteller", "fortalte", "sier", "seier", "sa", "melder", "meldte", "opplyser",
+                "opplyste", "mener", "meiner", "tror", "trur", "at", "om at")
+_ASKING_VERB = (r"(?:har|hadde|er|var|føler|kjenner|får|fikk|fekk|vil|kan|skal|trenger|treng|"
+                r"ønsker|tar|tok|går|sov|spiste|drakk|brukte|bruker|ble|blei|vart|husker|hugsar|"
+                r"klarer|merker|merkar)")
+_WH = r"(?:hvordan|hvorfor|hva|hvor|hvilke|hvilken|kva|korleis|kvifor|kor|kven|hvem)"
+_YOU = r"(?:du|dere|dykk|deg)"
+# Without a question mark (Whisper often drops it) only a question to "du" counts.
+QUESTION_START = re.compile(
+    rf"\s*(?:{_ASKING_VERB}\s+{_YOU}(?!\w)|{_WH}(?!\w)(?:\s+\S+){{1,3}}?\s+{_YOU}(?!\w))",
+    re.IGNORECASE,
+)
+INDIRECT_QUESTION = _rx(r"spurte om", r"spør om", r"spurt om", r"spurde om", r"lurer på om",
+                        r"lurte på om", r"undres på om")
+# A clause that says something of its own: it ends a negation's scope.
+_OWN_CLAUSE = _rx(
+    "hun", "han", "ho", "hen", "vi", "jeg", "eg", "det", "den", "de", "dei", "pasienten",
+    "bruker", "brukeren", "er", "var", "har", "hadde", "ble", "blei", "vart", "fikk", "fekk",
+    "får", "spiste", "åt", "et", "drakk", "sov", "gikk", "gjekk", "kom", "klager", "klaget",
+    "klaga", "sier", "sa", "virker", "ser", "føler", "kjenner", "tok", "ga", "gav", "går",
+    "står", "ligger", "lå", "sitter", "satt", "kastet", "kasta", "hostet", "hosta", "viser",
+    "god", "godt", "bra", "fin", "fint", "normal", "normalt", "litt", "noe", "noko", "lett",
+    "mye", "mykje", "sterk", "sterke", "økt", "økende", "nedsatt", "fortsatt", "framleis",
+    "fremdeles", "stadig", "nå", "no", "igjen", "også", "òg", "mer", "meir", "tydelig",
+)
+_MAX_BARE_WORDS = 5
+_WORD = re.compile(r"[^\W\d_]+")
+
+__all__ = ["assertion_at", "continues_list", "finding_assertion", "is_question",
+           "text_assertion"]
+
+
+def is_question(text: str, start: int = 0, end: int | None = None) -> bool:
+    """``text[start:end]`` (a sentence) asks rather than tells."""
+    end = len(text) if end is None else end
+    said = text[start:end].rstrip()
+    return said.endswith("?") or QUESTION_START.match(said) is not None
+
+
+def _bare(text: str, clause: Clause) -> bool:
+    """``clause`` continues a list of findings: short, no verb, subject or word of presence."""
+    words = _WORD.findall(text, clause.start, clause.end)
+    return (len(words) <= _MAX_BARE_WORDS
+            and _OWN_CLAUSE.search(text, clause.start, clause.end) is None)
+
+
+def continues_list(text: str, clause: Clause) -> bool:
+    """``clause`` only continues the list before it ("..., ryggen eller hofta"): what was said
+    of the list holds for it."""
+    return clause.joint == "list" and _bare(text, clause)
+
+
+def _negation_in(text: str, start: int, end: int) -> int | None:
+    """Start of the last real negation trigger in ``text[start:end]``."""
+    pseudo = [m.span() for m in PSEUDO_NEGATION.finditer(text, start, end)]
+    last = None
+    for m in NEGATION.finditer(text, start, end):
+        if not any(a <= m.start() < b for a, b in pseudo):
+            last = m.start()
+    return last
+
+
+def assertion_at(text: str, kw_start: int, kw_end: int, start: int = 0, end: int | None = None,
+                 clauses: Sequence[Clause] | None = None) -> tuple[Assertion, int]:
+    """The assertion about the finding at ``text[kw_start:kw_end]`` in the sentence
+    ``text[start:end]``, and where its cue starts (``kw_start`` when present; evidence for the
+    finding must reach back to the cue)."""
+    end = len(text) if end is None else end
+    if clauses is None:
+        clauses = split_clauses(text, start, end)
+    ci = clause_at(clauses, kw_start)
+    clause = clauses[ci]
+    if is_question(text, start, end):
+        return Assertion.asked, start
+    if (m := INDIRECT_QUESTION.search(text, clause.start, kw_start)) is not None:
+        return Assertion.asked, m.start()
+    if (neg := _negation_in(text, clause.start, kw_start)) is not None:
+        return Assertion.negated, neg
+    if POST_NEGATION.match(text, kw_end, clause.end) is not None:
+        return Assertion.negated, kw_start
+    for rx, assertion in ((POSSIBLE, Assertion.possible), (HISTORICAL, Assertion.historical)):
+        if (m := rx.search(text, clause.start, clause.end)) is not None:
+            return assertion, min(m.start(), kw_start)
+    m = OTHER_PERSON.match(text, clause.start, kw_start)
+    if m is not None and m.end() <= kw_start and not REPORTING.search(text, m.end(), kw_start):
+        return Assertion.other_person, clause.start
+    # A bare finding in a list takes what was said of the list ("Ingen smerter, kvalme eller
+    # oppkast"; "Mannen hennes har feber og hoste").
+    c = ci
+    while c > 0 and clauses[c].joint == "list" and _bare(text, clauses[c]):
+        c -= 1
+        prev = clauses[c]
+        if (m := INDIRECT_QUESTION.search(text, prev.start, prev.end)) is not None:
+            return Assertion.asked, m.start()
+        if (neg := _negation_in(text, prev.start, prev.end)) is not None:
+            return Assertion.negated, neg
+        for rx, assertion in ((POSSIBLE, Assertion.possible),
+                              (HISTORICAL, Assertion.historical)):
+            if (m := rx.search(text, prev.start, prev.end)) is not None:
+                return assertion, m.start()
+        m = OTHER_PERSON.match(text, prev.start, prev.end)
+        if m is not None and not REPORTING.search(text, m.end(), prev.end):
+            return Assertion.other_person, prev.start
+    return Assertion.present, kw_start
+
+
+def text_assertion(text: str, start: int = 0, end: int | None = None) -> Assertion:
+    """The assertion of a sentence without a finding keyword (a heading gave its area, or a
+    model placed it): asked, negated when a real negation is said, else present."""
+    end = len(text) if end is None else end
+    if is_question(text, start, end):
+        return Assertion.asked
+    return Assertion.negated if _negation_in(text, start, end) is not None else Assertion.present
+
+
+def finding_assertion(text: str, quote: str, keywords: re.Pattern[str]) -> Assertion:
+    """The assertion ``quote`` (evidence, normalised) makes about the finding ``text`` (a
+    stretch of it): the grounding validator's reading, the same as the rules'."""
+    at = quote.casefold().rfind(text.casefold().strip(" .,;:"))
+    if at < 0:
+        quote, at = text, 0
+    kw = keywords.search(quote, at, at + len(text))
+    if kw is None:
+        return text_assertion(quote)
+    return assertion_at(quote, kw.start(), kw.end())[0]

@@ -1,0 +1,204 @@
+"""Medication administrations in one sentence: every value from its own drug's clause.
+
+Heads are the drug names the lexicon finds and the vital-sign labels (a time said with a blood
+pressure is not a drug's time). ``clauses.Relations`` decides which head a dose, time, status,
+route, reason or effect belongs to; a value owned by another head is never borrowed. A clause
+without a drug that says the patient took a dose herself ("..., hun hadde tatt 2 selv kl 7")
+becomes its own administration of the drug before it (status ``self_administered``), so the
+patient's own dose is never folded into the nurse's. Status cues in the drug's own clause win
+over those shared by a coordination ("Fikk A og B" shares "fikk"); among equals, a refusal or
+omission outranks "gitt". Concentrations and rates ("50 mg/ml", "2 mg/t") are never doses; "1 g
+x 2" and "2 x 500 mg" give a count.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from diktat.structuring import cues, news2
+from diktat.structuring.clauses import Clause, Relations, clause_at
+from diktat.structuring.lexicon import Lexicon
+
+STATUS_ORDER = tuple(cues.STATUS_CUES)  # not_given, refused, self_administered, prn, given
+# "hun hadde tatt 2 selv": a count of her own tablets, said without a unit.
+_OWN_COUNT = re.compile(r"(?<!\w)(?:tatt|tok|teke|tek)\s+(?P<n>\d{1,2})(?P<u>)"
+                        r"(?![\d,]|\s?(?:mg|g|ml)(?!\w))", re.IGNORECASE)
+_WHY_NOT = re.compile(
+    r"(?<!\w)(?:(?:fordi|ettersom|pga\.?|på grunn av|grunna|grunnet)\s+(?P<r>[^,.;]+)"
+    r"|(?:da|då|siden|sidan)\s+(?P<s>(?:hun|han|ho|pasienten|brukeren|bruker)\s[^,.;]+))",
+    re.IGNORECASE,
+)
+
+
+@dataclass
+class MedRead:
+    """One administration read from a sentence (positions in the normalised chunk text)."""
+
+    drug: str
+    drug_as_said: str
+    head: tuple[int, int]
+    dose: re.Match[str] | None = None
+    count: int | None = None
+    count_span: tuple[int, int] | None = None
+    route: tuple[str, re.Match[str]] | None = None
+    clock: re.Match[str] | None = None
+    status: tuple[str, re.Match[str]] | None = None
+    reason: tuple[int, int] | None = None
+    effect: re.Match[str] | None = None
+    effect_only: bool = False  # "Paracet ga god effekt": the effect of an earlier dose
+    spans: list[tuple[int, int]] = field(default_factory=list)
+
+    @property
+    def span(self) -> tuple[int, int]:
+        return min(a for a, _ in self.spans), max(b for _, b in self.spans)
+
+
+def _status_matches(text: str, start: int, end: int) -> list[tuple[str, re.Match[str]]]:
+    out = []
+    for name, rx in cues.STATUS_CUES.items():
+        out += [(name, m) for m in rx.finditer(text, start, end)]
+    return out
+
+
+def _route_matches(text: str, start: int, end: int) -> list[tuple[str, re.Match[str]]]:
+    return [(name, m) for name, rx in cues.ROUTE_CUES.items()
+            for m in rx.finditer(text, start, end)]
+
+
+class _Sentence:
+    def __init__(self, text: str, start: int, end: int, clauses: list[Clause],
+                 drugs: list, vital_heads: list[tuple[int, int]]) -> None:
+        self.text, self.start, self.end, self.clauses = text, start, end, clauses
+        self.drugs = drugs
+        heads = [(a, b) for a, b, _ in drugs] + vital_heads
+        self.rel = Relations(clauses, heads)
+        self.index = {h: k for k, h in enumerate(self.rel.heads)}
+        self.clause_of_head = [clause_at(clauses, a) for a, _ in self.rel.heads]
+        self.self_clauses = {
+            clause_at(clauses, m.start()) for _, m in _status_matches(text, start, end)
+            if _ == "self_administered"
+        }
+
+    def owned(self, items: list, k: int, kind: str, pos=lambda x: x.start()):
+        """``items`` whose owner may be head ``k``: (own clause, shared) lists."""
+        own, shared = [], []
+        for x in items:
+            p = pos(x)
+            if k not in self.rel.owners(p, kind):  # type: ignore[arg-type]
+                continue
+            (own if clause_at(self.clauses, p) == self.clause_of_head[k] else shared).append(x)
+        return own, shared
+
+    def split_anaphoric(self, items: list, k: int, pos=lambda x: x.start()):
+        """(main, by self-administration clause) for values owned by head ``k``."""
+        main, extra = [], {}
+        for x in items:
+            c = clause_at(self.clauses, pos(x))
+            if c in self.self_clauses and c > self.clause_of_head[k]:
+                extra.setdefault(c, []).append(x)
+            else:
+                main.append(x)
+        return main, extra
+
+
+def _nearest(matches: list, head: tuple[int, int], pos=lambda m: m.start()):
+    """The match closest to the head; after it wins a tie ("Paracet 1 g" over "1 g og X")."""
+    def dist(m):
+        p = pos(m)
+        return p - head[1] if p >= head[1] else head[0] - p + 0.5
+    return min(matches, key=dist) if matches else None
+
+
+def _best_status(matches: list[tuple[str, re.Match[str]]]):
+    return min(matches, key=lambda x: STATUS_ORDER.index(x[0])) if matches else None
+
+
+def read_medications(text: str, start: int, end: int, lexicon: Lexicon,
+                     clauses: list[Clause]) -> list[MedRead]:
+    """The administrations said in the sentence ``text[start:end]``."""
+    drugs = [(start + d.start, start + d.end, d) for d in lexicon.find(text[start:end])]
+    if not drugs:
+        return []
+    vital_heads = [(a, b) for a, b in news2.measured_labels(text, start, end)
+                   if not any(x <= a < y for x, y, _ in drugs)]
+    s = _Sentence(text, start, end, clauses, drugs, vital_heads)
+    doses = [m for m in cues.DOSE.finditer(text, start, end)
+             if float(m.group("n").replace(",", ".")) > 0]
+    clocks = list(cues.CLOCK.finditer(text, start, end))
+    statuses = _status_matches(text, start, end)
+    routes = _route_matches(text, start, end)
+    effects = list(cues.EFFECT.finditer(text, start, end))
+    reasons = list(cues.REASON.finditer(text, start, end))
+    whys = list(_WHY_NOT.finditer(text, start, end))
+    plans = list(cues.NOT_ADMINISTERED.finditer(text, start, end))
+    out: list[MedRead] = []
+    for d0, d1, drug in drugs:
+        k = s.index[(d0, d1)]
+        head = (d0, d1)
+        own_plans, shared_plans = s.owned(plans, k, "shared")
+        st_own, st_shared = s.owned(statuses, k, "shared", pos=lambda x: x[1].start())
+        st_main, st_self = s.split_anaphoric(st_own + st_shared, k, pos=lambda x: x[1].start())
+        dose_all = s.owned(doses, k, "dose")
+        dose_main, dose_self = s.split_anaphoric(dose_all[0] + dose_all[1], k)
+        clock_own, clock_shared = s.owned(clocks, k, "shared")
+        clock_main, clock_self = s.split_anaphoric(clock_own + clock_shared, k)
+        status = _best_status([x for x in st_main if x in st_own]) or _best_status(st_main)
+        clock_here = [c for c in clock_main if c in clock_own]
+        clock = _nearest(clock_here, head) or _nearest(clock_main, head)
+        dose = _nearest(dose_main, head)
+        route_all = s.owned(routes, k, "shared", pos=lambda x: x[1].start())
+        route = _nearest(route_all[0], head, pos=lambda x: x[1].start()) or _nearest(
+            route_all[1], head, pos=lambda x: x[1].start())
+        effect = _nearest([e for e in effects if k in s.rel.owners(e.start(), "shared")], head)
+        reason_m = _nearest([r for r in reasons if k in s.rel.owners(r.start(), "shared")], head)
+        reason = reason_m.span("r") if reason_m else None
+        if reason is None and status and status[0] in ("not_given", "refused"):
+            why = _nearest([w for w in whys if k in s.rel.owners(w.start(), "shared")], head)
+            if why is not None:
+                reason = why.span("r") if why.group("r") else why.span("s")
+        read = MedRead(drug.name, drug.text, head, dose=dose, route=route, clock=clock,
+                       status=status, reason=reason, effect=effect)
+        _count(text, read, start, end)
+        mention = status is None and (own_plans or shared_plans
+                                      or not (dose or effect or (route and clock)))
+        if mention:
+            pass  # a mention ("står på Eliquis"), a plan or an order: not a dose given
+        elif status is None and effect and not dose:
+            read.effect_only = True
+            read.spans = [head, effect.span()]
+            out.append(read)
+        else:
+            said = [x for x in st_main if x in st_own] or st_main  # "Fikk ... ved behov"
+            read.spans = [head] + [m.span() for m in (dose, clock, effect) if m] + [
+                x[1].span() for x in (*said, route) if x] + ([reason] if reason else []) + (
+                [read.count_span] if read.count_span else [])
+            out.append(read)
+        for c in sorted(set(st_self) | set(dose_self) | set(clock_self)):
+            sts = [x for x in st_self.get(c, []) if x[0] == "self_administered"]
+            if not sts:
+                continue
+            dose = _nearest(dose_self.get(c, []), head) or _OWN_COUNT.search(
+                text, clauses[c].start, clauses[c].end)
+            extra = MedRead(drug.name, drug.text, head, dose=dose,
+                            clock=_nearest(clock_self.get(c, []), head), status=sts[0])
+            _count(text, extra, start, end)
+            extra.spans = [head] + [m.span() for m in (extra.dose, extra.clock) if m] + [
+                sts[0][1].span()] + ([extra.count_span] if extra.count_span else [])
+            out.append(extra)
+    return out
+
+
+def _count(text: str, read: MedRead, start: int, end: int) -> None:
+    """ "1 g x 2", "1 g 2 ganger", "2 x 500 mg" next to the dose."""
+    if read.dose is None:
+        return
+    m = cues.COUNT_AFTER.match(text, read.dose.end(), end)
+    if m is not None:
+        read.count = int(m.group("c") or m.group("c2"))
+        read.count_span = (m.start() + len(m.group()) - len(m.group().lstrip()), m.end())
+    elif (b := cues.COUNT_BEFORE.search(text, max(start, read.dose.start() - 6),
+                                        read.dose.start())) is not None:
+        read.count, read.count_span = int(b.group("c")), b.span()
+    if read.count is not None and not 1 <= read.count <= 24:
+        read.count = read.count_span = None
