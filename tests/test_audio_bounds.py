@@ -105,6 +105,51 @@ def test_a_frame_at_a_tiny_sample_rate_is_refused_before_it_is_resampled(tmp_pat
     assert int(run.stdout) * 1024 < 50 * MB, f"{int(run.stdout) / 1024:.0f} MB"
 
 
+def pcm_wav_header_only_rate(path, rate: int, samples: int):
+    """A 16-bit mono PCM WAV whose header says `rate` Hz (any 32-bit value), written by hand."""
+    import struct
+
+    data = bytes(2 * samples)
+    fmt = struct.pack("<HHIIHH", 1, 1, rate, (2 * rate) & 0xFFFFFFFF, 2, 16)
+    body = (b"WAVE" + b"fmt " + struct.pack("<I", len(fmt)) + fmt
+            + b"data" + struct.pack("<I", len(data)) + data)
+    path.write_bytes(b"RIFF" + struct.pack("<I", len(body)) + body)
+    return path
+
+
+def test_a_huge_sample_rate_is_refused_before_the_resampler_builds_its_filter(tmp_path):
+    """A WAV whose header claims 25 MHz (a few kB): the resampler's filter grows with the ratio
+    to 16 kHz, so it took 2 s and 200 MB (200 MHz: 14 s and 1.6 GB) to decode nothing. Rates
+    over the bound are refused as the first frame arrives. Measured in a fresh process."""
+    from diktat.stt.audio import MAX_SAMPLE_RATE
+
+    path = pcm_wav_header_only_rate(tmp_path / "25mhz.wav", 25_000_016, 4096)
+    script = (
+        "import resource, sys\n"
+        "from diktat.errors import InputError\n"
+        "from diktat.stt.audio import AudioTooLong, load_audio\n"
+        "before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+        "for bound in (30, None):\n"
+        "    try:\n"
+        "        load_audio(sys.argv[1], max_seconds=bound)\n"
+        "    except AudioTooLong:\n"
+        "        raise\n"
+        "    except InputError as exc:\n"
+        "        print(exc)\n"
+        "print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before)\n"
+    )
+    run = subprocess.run([sys.executable, "-c", script, str(path)], capture_output=True,
+                         text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    *errors, grown = run.stdout.strip().splitlines()
+    assert len(errors) == 2 and all("sample rate 25000016 Hz" in e for e in errors), errors
+    assert int(grown) * 1024 < 50 * MB, f"{int(grown) / 1024:.0f} MB"
+    # High but real rates still decode.
+    for rate in (192_000, MAX_SAMPLE_RATE):
+        wav = pcm_wav_header_only_rate(tmp_path / f"{rate}.wav", rate, rate // 10)
+        assert load_audio(wav, max_seconds=30).duration == pytest.approx(0.1, abs=0.01)
+
+
 def test_the_float32_result_costs_at_most_6_bytes_a_sample_while_decoding(tmp_path):
     """int16 while decoding (2 bytes a sample), then the float32 result (4) filled block by
     block: the peak stays near 6 bytes a sample (it was 10: int16 pieces, their int16 join, a

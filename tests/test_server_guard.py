@@ -112,9 +112,14 @@ def test_guard_decisions_behind_a_tls_proxy_and_on_the_websocket():
                     {"Sec-Fetch-Site": "cross-site"}):
         decided = guard.refusal(scope({**ws, **foreign}, kind="websocket", path="/ws/dictate"))
         assert decided[:2] == (403, "foreign_origin"), foreign
-    # A navigation from a link on another site (GET, Sec-Fetch-Site: cross-site) is fine.
-    assert guard.refusal(scope({"Host": "127.0.0.1:8765", "Sec-Fetch-Site": "cross-site"},
-                               method="GET", path="/")) is None
+    # A navigation from a link on another site (GET, Sec-Fetch-Site: cross-site) is fine; a
+    # read of the API from another site's page (or another port: same-site) is not, even blind.
+    for site in ("cross-site", "same-site"):
+        assert guard.refusal(scope({"Host": "127.0.0.1:8765", "Sec-Fetch-Site": site},
+                                   method="GET", path="/")) is None
+        read = scope({"Host": "127.0.0.1:8765", **auth,
+                      "Sec-Fetch-Site": site}, method="GET", path="/api/drafts")
+        assert guard.refusal(read)[:2] == (403, "foreign_origin"), site
     assert guard.refusal(scope({}))[0] == 421  # no Host at all
 
 
@@ -241,7 +246,7 @@ def test_another_web_page_cannot_change_anything(open_server, draft):
         # The server's own page (under any of its names), and clients without an Origin.
         own = [{"Origin": f"http://127.0.0.1:{port}", "Sec-Fetch-Site": "same-origin"},
                {"Origin": f"http://localhost:{port}", "Host": f"localhost:{port}"},
-               {"Origin": f"http://[::1]:{port}", "Sec-Fetch-Site": "same-site"}, {}]
+               {"Origin": f"http://[::1]:{port}", "Host": f"[::1]:{port}"}, {}]
         for headers in own:
             r = client.put(path, json={"epj": ORIGINAL}, headers=headers)
             assert r.status_code == 200, (headers, r.text)

@@ -12,9 +12,11 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import json
 import os
+import socket
 import subprocess
 import sys
 import threading
@@ -319,6 +321,71 @@ async def _dictate(ws_url: str, samples: np.ndarray, *, pause_after: bool = Fals
 
 def _errors(run: dict) -> list[str]:
     return [m["message"] for m in run["messages"] if m["type"] == "error"]
+
+
+def _stalled_sockets(port: int, count: int) -> list[tuple[socket.socket, int]]:
+    """Raw WebSocket clients that flood pings for a second and never read again after the
+    handshake: the server's pongs and messages fill the socket buffers, so every send of the
+    server (its keep-alive pings included) waits forever for the buffers to drain."""
+    socks = [_handshake_only(port) for _ in range(count)]
+    mask = os.urandom(4)
+    payload = bytes(b ^ mask[i % 4] for i, b in enumerate(b"p" * 125))
+    pings = (bytes([0x89, 0x80 | 125]) + mask + payload) * 64  # masked ping frames
+    sent = [0] * count
+    until = time.monotonic() + 1
+    while time.monotonic() < until:
+        for i, sock in enumerate(socks):
+            with contextlib.suppress(BlockingIOError):
+                sent[i] += sock.send(pings)
+    return list(zip(socks, sent, strict=True))
+
+
+def _handshake_only(port: int) -> socket.socket:
+    sock = socket.socket()
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    sock.connect(("127.0.0.1", port))
+    key = base64.b64encode(os.urandom(16)).decode()
+    sock.sendall(f"GET /ws/dictate HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\n"
+                 f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
+                 "Sec-WebSocket-Version: 13\r\n\r\n".encode())
+    assert sock.recv(12).endswith(b"101"), "handshake refused"
+    sock.setblocking(False)
+    return sock
+
+
+@pytest.mark.slow
+@pytest.mark.timing
+def test_a_client_that_stops_reading_does_not_keep_its_slot(live_server, monkeypatch):
+    """A client that floods pings and never reads: the session goes idle after max_pause_s, but
+    its last messages (and its close) could never be sent, so the slot was held for as long as
+    the client kept the connection open (the keep-alive ping waits to be written too). A send
+    that cannot be written within the send timeout now gives up on the client."""
+    from diktat.server.routers import stream_ws
+
+    monkeypatch.setattr(stream_ws, "SEND_TIMEOUT_S", 2.0)
+    streams = live_server.services.streams
+    held = _stalled_sockets(live_server.port, 2)
+    try:
+        assert all(sent > 1 * MB for _, sent in held)  # the buffers are full
+        assert streams.active == 2
+        deadline = time.monotonic() + MAX_PAUSE_S + 2.0 + 20
+        while streams.active and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert streams.active == 0, "a stalled client still holds its live slot"
+        assert asyncio.run(asyncio.wait_for(_first_message(live_server.ws_url), 30)) == "ready"
+    finally:
+        for sock, _ in held:
+            sock.close()
+        deadline = time.monotonic() + 30  # the slots free for the next test
+        while streams.active and time.monotonic() < deadline:
+            time.sleep(0.1)
+
+
+async def _first_message(ws_url: str) -> str:
+    import websockets
+
+    async with websockets.connect(ws_url) as ws:
+        return json.loads(await ws.recv())["type"]
 
 
 @pytest.mark.slow

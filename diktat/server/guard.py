@@ -35,6 +35,7 @@ from diktat.server.run import is_wildcard
 
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "[::1]")
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+FOREIGN_SITES = frozenset({"cross-site", "same-site"})
 PUBLIC_PATHS = frozenset({"/", "/health"})
 PUBLIC_PREFIXES = ("/static/",)
 DEFAULT_PORTS = {"http": 80, "https": 443}
@@ -146,8 +147,12 @@ class Guard:
         origin = headers.get("origin")
         if origin is not None and not self._own_origin(origin, scheme, server_port):
             return 403, "foreign_origin", FOREIGN_ORIGIN
+        # Sec-Fetch-Site (sent by current browsers) says whether another site's page made the
+        # request; "same-site" covers another port on localhost. Such a page may link to the
+        # page itself, but may neither change anything nor fetch the API, even blindly.
         changes = scope["type"] == "websocket" or scope["method"] not in SAFE_METHODS
-        if changes and headers.get("sec-fetch-site") == "cross-site":
+        foreign_site = headers.get("sec-fetch-site") in FOREIGN_SITES
+        if foreign_site and (changes or not _public(scope["path"])):
             return 403, "foreign_origin", FOREIGN_ORIGIN
         if scope["type"] == "http" and self.options.token and not _public(scope["path"]):
             kind, _, given = headers.get("authorization", "").partition(" ")

@@ -24,6 +24,9 @@ _BLOCK_SAMPLES = 1 << 20
 # One decoded input frame may run past the bound by at most this much before it is resampled
 # (a frame at a tiny sample rate would otherwise expand to hours in one resampler call).
 _FRAME_SLACK_S = 1.0
+# The highest input sample rate decoded. The resampler's filter grows with the ratio of the input
+# rate to 16 kHz: a small WAV whose header claims 200 MHz made it take 1.6 GB and 14 s.
+MAX_SAMPLE_RATE = 768_000
 
 # Extensions picked up when a folder is given; a file named explicitly is tried whatever its name.
 AUDIO_EXTENSIONS = frozenset(
@@ -151,8 +154,11 @@ class _Samples:
         self._used = _BLOCK_SAMPLES  # no block yet
 
     def count_input(self, frame) -> None:
-        """Refuse a frame whose own length would take the input far past the bound, before the
-        resampler expands it."""
+        """Refuse a frame at a sample rate the resampler cannot take cheaply, or whose own length
+        would take the input far past the bound, before the resampler sees it."""
+        if frame.sample_rate > MAX_SAMPLE_RATE:
+            raise InputError(f"{self.path}: sample rate {frame.sample_rate} Hz is not supported "
+                             f"(at most {MAX_SAMPLE_RATE} Hz)")
         if self.max_seconds is None:
             return
         if not frame.sample_rate:

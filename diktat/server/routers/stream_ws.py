@@ -32,6 +32,9 @@ TOO_LONG = "Diktatet er for langt; det avsluttes og lagres nå."
 CLOSED = 1000
 # How often, at most, a session that sends nothing is checked for idleness.
 _IDLE_CHECK_S = 1.0
+# A message (or the close) that cannot be written within this long: the client has stopped
+# reading. It is given up on, so that its slot is released once the dictation has finished.
+SEND_TIMEOUT_S = 30.0
 
 
 def idle_message(max_pause_s: float) -> str:
@@ -150,14 +153,18 @@ def _command(text: str | None, live: LiveDictation, activity: AudioActivity,
 async def _send_all(websocket: WebSocket, outbox: asyncio.Queue[Message],
                     ending: _Ending) -> None:
     """Forward the dictation's messages until its last one, then close the socket (with the
-    reason the server ended it, if it did)."""
+    reason the server ended it, if it did). A client that stops reading is given up on after
+    `SEND_TIMEOUT_S` (its socket buffers are full: no write, keep-alive pings included, would
+    ever finish, and the slot would be held for as long as it keeps the connection open)."""
     connected = True
     while (message := await outbox.get()) is not None:
         if connected:
             try:
-                await websocket.send_text(json.dumps(message, ensure_ascii=False))
-            except (WebSocketDisconnect, RuntimeError, OSError):
+                await asyncio.wait_for(
+                    websocket.send_text(json.dumps(message, ensure_ascii=False)), SEND_TIMEOUT_S)
+            except (TimeoutError, WebSocketDisconnect, RuntimeError, OSError):
                 connected = False  # keep draining: the dictation still finishes and saves
     if connected:
-        with contextlib.suppress(RuntimeError, OSError, WebSocketDisconnect):
-            await websocket.close(code=CLOSED, reason=ending.reason)
+        with contextlib.suppress(TimeoutError, RuntimeError, OSError, WebSocketDisconnect):
+            await asyncio.wait_for(websocket.close(code=CLOSED, reason=ending.reason),
+                                   SEND_TIMEOUT_S)
