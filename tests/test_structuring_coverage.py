@@ -13,6 +13,7 @@ import pytest
 
 from diktat.structuring.coverage import GLUE
 from diktat.structuring.grounding import canonical_tokens
+from diktat.structuring.news2 import VITAL_KINDS
 from diktat.structuring.normalize import normalize_spoken
 from diktat.structuring.note import (
     Evidence,
@@ -115,8 +116,7 @@ def _shown(token: str, shown: set[str]) -> bool:
 def _structured_spans(note: JournalNote) -> list[tuple[int, int]]:
     vs = note.vital_signs
     spans = [(v.evidence.start, v.evidence.end)
-             for kind in ("blood_pressure", "pulse", "temperature", "spo2", "respiratory_rate",
-                          "consciousness") for v in getattr(vs, kind)]
+             for kind in VITAL_KINDS for v in getattr(vs, kind)]
     for m in note.medications:
         spans.append((m.evidence.start, m.evidence.end))
         spans += [(s.evidence.start, s.evidence.end) for s in (m.reason, m.effect) if s]
@@ -147,7 +147,7 @@ def test_every_word_said_is_visible_in_the_text(text):
     ("text", "left"),
     [
         ("Puls nittito, uregelmessig.", "uregelmessig"),
-        ("INR var to komma ni.", "INR var 2,9"),
+        ("INR var to komma ni, litt høy.", "litt høy"),
         ("Fikk Paracet en gram klokka åtte, det virket fint.", None),  # its effect
         ("Blodtrykk hundre og førti over åtti, litt svimmel.", "litt svimmel"),
         ("Fikk Zopiklon til natten.", "til natten"),

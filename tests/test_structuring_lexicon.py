@@ -52,7 +52,7 @@ def lex() -> Lexicon:
 
 
 def test_builtin_size_and_names(lex):
-    assert 150 <= len(lex) <= 400
+    assert 400 <= len(lex) <= 700  # municipal-care substances and brands (issue 16)
     for name in ("Paracet", "OxyNorm", "Albyl-E", "Selo-Zok", "Eliquis", "Insulatard"):
         assert name in lex.names
 
@@ -156,7 +156,7 @@ def test_no_fuzzy_false_positives_on_real_corpora(lex, ordinary_corpus):
         and (m := lex.match(w)) is not None and m.score < 100
     }
     # Longer forms or close relatives of the drug, not ordinary words.
-    assert set(fuzzy) <= {"amitriptylinen", "hydroksylysin", "cilastatin"}, fuzzy
+    assert set(fuzzy) <= {"amitriptylinen", "hydroksylysin", "cilastatin", "estetrol"}, fuzzy
 
 
 def test_import_real_normedterm(tmp_path, ordinary_corpus):

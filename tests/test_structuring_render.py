@@ -22,7 +22,7 @@ def test_full_note_in_order():
     assert text.splitlines() == [
         "Situasjon: Morgenbesøk hos bruker i hjemmetjenesten.",
         "Vitale parametere: BT 140/80, puls 72, temp 37,5 °C, SpO2 94 % (2 l O2), RF 16, "
-        "ACVPU A – NEWS2 3 (lav risiko)",
+        "ACVPU A – NEWS2 3 (lav risiko; SpO2 1, O2 2)",
         "Legemidler:",
         "- Paracet 1 g p.o. kl. 08:00: gitt",
         "Ernæring og væske: Spiste en brødskive til frokost. Drakk 2 kopper kaffe.",
@@ -41,7 +41,7 @@ def test_medication_lines_show_what_was_heard_status_reason_and_effect():
     assert "- Furix 40 mg kl. 08:00: nektet" in negations
     assert "- Movicol: ikke gitt, årsak: løs mage" in negations
     fuzzy = render(structure("Ga Stesolit 5 mg rektalt."))
-    assert "- Stesolid (hørt: «Stesolit») 5 mg rektalt: gitt" in fuzzy
+    assert "- hørt «Stesolit» — mente du Stesolid? 5 mg rektalt: gitt" in fuzzy
 
 
 def test_isbar_and_deviations():

@@ -106,7 +106,9 @@ def notes_command(
     backend: str = BACKEND_OPT,
     llm_model: str = LLM_MODEL_OPT,
 ) -> None:
-    """Structure texts into notes and score them against gold notes (precision, recall, F1)."""
+    """Structure texts into notes and score them against gold notes: facts (precision, recall,
+    F1), and value, medication-tuple and assertion accuracy, words visible and every dangerous
+    error with its dictation and field (report.json notes.*.clinical, report.md)."""
     _check_backend(backend)
     if source.is_dir():
         cases, problems = cases_from_folder(source)
@@ -280,6 +282,13 @@ def _summary_rows(data: dict[str, Any]) -> list[tuple[str, str]]:
         rows.append((f"notes {name}: micro F1",
                      f"{fmt_num(total['f1'])} (P {fmt_num(total['precision'])}, "
                      f"R {fmt_num(total['recall'])}; {notes['notes']} notes)"))
+        if c := notes.get("clinical"):
+            rows += [(f"notes {name}: values right", fmt_pct(c["value_accuracy"])),
+                     (f"notes {name}: medication tuples right",
+                      fmt_pct(c["medication_tuple_accuracy"])),
+                     (f"notes {name}: assertions right", fmt_pct(c["assertion_accuracy"])),
+                     (f"notes {name}: words visible", fmt_pct(c["coverage"]["visible_share"])),
+                     (f"notes {name}: dangerous errors", str(c["dangerous_count"]))]
     if ts := data.get("time_saved"):
         rows.append(("time saved", f"{fmt_num(ts['minutes_saved_per_vakt'], 1)} min per vakt "
                                    f"({fmt_num(ts['per_note']['saved'], 1)} s per note)"))

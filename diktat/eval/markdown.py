@@ -7,8 +7,12 @@ other systems on other data.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
+
+from diktat.eval.markdown_clinical import clinical_section
+from diktat.eval.mdformat import cell as _cell
+from diktat.eval.mdformat import fmt_num, fmt_pct, table
 
 __all__ = ["fmt_num", "fmt_pct", "render_markdown", "table"]
 
@@ -31,24 +35,6 @@ def render_markdown(
 
 
 # --- formatting -----------------------------------------------------------------------------------
-def fmt_pct(x: float | None, digits: int = 1) -> str:
-    return "–" if x is None else f"{100 * x:.{digits}f} %"
-
-
-def fmt_num(x: float | None, digits: int = 2) -> str:
-    return "–" if x is None else f"{x:,.{digits}f}"
-
-
-def _cell(value: Any) -> str:
-    return str(value).replace("|", "\\|").replace("\n", " ")
-
-
-def table(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> list[str]:
-    out = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
-    out += ["| " + " | ".join(_cell(v) for v in row) + " |" for row in rows]
-    return [*out, ""]
-
-
 def _ci(ci: Sequence[float] | None) -> str:
     return "–" if not ci else f"{fmt_pct(ci[0])} – {fmt_pct(ci[1])}"
 
@@ -192,7 +178,10 @@ def _notes(data: Mapping[str, Any]) -> list[str]:
         lines.append(f"- {name}: {notes[name]['notes']} notes; values dropped by grounding "
                      f"{fmt_pct(ev['dropped_rate'])}, evidence mismatches "
                      f"{fmt_pct(ev['mismatched_rate'])}.")
-    return [*lines, ""]
+    lines.append("")
+    for name in names:
+        lines += clinical_section(name, notes[name])
+    return lines
 
 
 def _field(notes: Mapping[str, Any], name: str) -> Mapping[str, Any]:

@@ -98,7 +98,12 @@ FIELDS: tuple[str, ...] = (
     "deviations",
 )
 GOLD_KEYS = frozenset({"empty", "vital_signs", "medications", "observations", "message",
-                       "deviations", *STATEMENT_SECTIONS})
+                       "deviations", "meta", *STATEMENT_SECTIONS})
+# Measurements a gold note may expect before the note schema has them (scored by
+# ``diktat.eval.clinical``, not as facts here); "meta" describes a gold dictation, unscored.
+EXTRA_GOLD_KINDS = frozenset({"oxygen_flow", "oxygen_device", "blood_glucose", "inr", "weight",
+                              "pain_score", "fluid_intake", "urine_output", "diuresis",
+                              "fluid_balance"}) - set(VITAL_KINDS)
 
 
 # --- scores ---------------------------------------------------------------------------------------
@@ -253,10 +258,10 @@ def _vital(kind: str, item: Mapping[str, Any]) -> str:
 
 def _vital_facts(gold: Mapping[str, Any]) -> dict[str, list[str]]:
     vitals = gold.get("vital_signs") or {}
-    unknown = set(vitals) - {*VITAL_KINDS, "news2"}
+    unknown = set(vitals) - {*VITAL_KINDS, *EXTRA_GOLD_KINDS, "news2"}
     if unknown:
         raise InputError(f"gold note: unknown vital sign(s) {sorted(unknown)}; expected "
-                         f"{', '.join(VITAL_KINDS)} or news2")
+                         f"{', '.join((*VITAL_KINDS, *sorted(EXTRA_GOLD_KINDS)))} or news2")
     out = {f"vital_signs.{kind}": [_vital(kind, v) for v in vitals.get(kind, [])]
            for kind in VITAL_KINDS}
     news2 = vitals.get("news2")

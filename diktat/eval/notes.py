@@ -9,7 +9,9 @@ Cases come from a folder or from a manifest:
   transcript of their audio.
 
 A case that cannot be used (no gold note, no text beside a gold note, unreadable or malformed
-files) is reported as a problem and skipped. Scoring is :mod:`diktat.eval.note_metrics`.
+files) is reported as a problem and skipped. Scoring is :mod:`diktat.eval.note_metrics` (facts:
+P/R/F1) and :mod:`diktat.eval.clinical` (right / missing / wrong values, doses and assertions,
+coverage, dangerous errors).
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from diktat.errors import InputError
+from diktat.eval.clinical import ClinicalMetrics, aggregate_clinical, score_clinical
+from diktat.eval.clinical_items import gold_doses, gold_findings, gold_values
 from diktat.eval.manifest import ManifestItem, ManifestProblem
 from diktat.eval.note_metrics import NoteMetrics, aggregate, facts, load_gold, score_note
 from diktat.structuring.lexicon import Lexicon
@@ -47,11 +51,14 @@ class NoteCase:
 
 @dataclass(frozen=True)
 class NotesEvaluation:
-    """Micro-averaged scores over the cases, and each case's own."""
+    """Micro-averaged scores over the cases, and each case's own; ``clinical`` (value,
+    medication and assertion accuracy, coverage, dangerous errors) likewise."""
 
     backend: str
     metrics: NoteMetrics
     per_note: tuple[tuple[str, NoteMetrics], ...]
+    clinical: ClinicalMetrics | None = None
+    per_note_clinical: tuple[tuple[str, ClinicalMetrics], ...] = ()
 
 
 def cases_from_folder(folder: Path) -> tuple[list[NoteCase], list[ManifestProblem]]:
@@ -81,9 +88,18 @@ def cases_from_folder(folder: Path) -> tuple[list[NoteCase], list[ManifestProble
 
 def _folder_case(name: str, text: Path, gold: Path) -> NoteCase | ManifestProblem:
     try:
-        return NoteCase(id=name, text=load_transcript(text).text, gold=load_gold(gold))
+        case = NoteCase(id=name, text=load_transcript(text).text, gold=load_gold(gold))
+        _check_clinical(case.gold)
+        return case
     except InputError as exc:
         return _problem(str(exc), name, None)
+
+
+def _check_clinical(gold: Mapping[str, Any]) -> None:
+    """Raise ``InputError`` when the gold's values, doses or findings cannot be scored."""
+    gold_values(gold)
+    gold_doses(gold)
+    gold_findings(gold)
 
 
 def _problem(message: str, item_id: str, path: Path | None) -> ManifestProblem:
@@ -102,6 +118,7 @@ def cases_from_manifest(
             continue
         try:
             facts(item.gold_note)
+            _check_clinical(item.gold_note)
         except InputError as exc:
             problems.append(ManifestProblem(str(exc), item_id=item.id))
             continue
@@ -119,10 +136,13 @@ def evaluate_notes(
 ) -> NotesEvaluation:
     """Structure each case's text with ``backend`` and score the note against its gold."""
     lexicon = lexicon or Lexicon.builtin()
-    per_note = []
+    per_note, clinical = [], []
     for case in cases:
         note = structure(case.text, backend, lexicon=lexicon, llm_model=llm_model,
                          source_file=case.id)
         per_note.append((case.id, score_note(note, case.gold, case.text)))
+        clinical.append((case.id, score_clinical(note, case.gold, case.text, case.id)))
     return NotesEvaluation(backend=backend, metrics=aggregate(m for _, m in per_note),
-                           per_note=tuple(per_note))
+                           per_note=tuple(per_note),
+                           clinical=aggregate_clinical(m for _, m in clinical),
+                           per_note_clinical=tuple(clinical))

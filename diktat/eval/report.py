@@ -27,6 +27,7 @@ from diktat.eval.asr_metrics import (
     TermScore,
     bootstrap_wer_ci,
 )
+from diktat.eval.clinical import ClinicalMetrics, Tally
 from diktat.eval.manifest import ManifestProblem
 from diktat.eval.markdown import render_markdown
 from diktat.eval.notes import NotesEvaluation
@@ -191,9 +192,35 @@ def _item(item: ItemScore, result: ItemResult | None) -> dict[str, Any]:
 
 
 def _notes(ev: NotesEvaluation) -> dict[str, Any]:
-    return {
+    clinical = dict(ev.per_note_clinical)
+    data = {
         "backend": ev.backend,
         **ev.metrics.model_dump(mode="json"),
-        "per_note": [{"id": note_id, **m.total.model_dump(mode="json")}
+        "per_note": [{"id": note_id, **m.total.model_dump(mode="json"),
+                      **({"clinical": _clinical_row(clinical[note_id])}
+                         if note_id in clinical else {})}
                      for note_id, m in ev.per_note],
     }
+    if ev.clinical is not None:
+        data["clinical"] = ev.clinical.model_dump(mode="json", exclude={"missed"})
+    return data
+
+
+def _clinical_row(m: ClinicalMetrics) -> dict[str, Any]:
+    """One dictation's clinical figures (its dangerous errors are in the total's list)."""
+    return {
+        "value_accuracy": m.value_accuracy,
+        "values": _expected(m.values),
+        "medication_tuple_accuracy": m.medication_tuple_accuracy,
+        "medications": m.medications["tuple"].model_dump(mode="json"),
+        "assertion_accuracy": m.assertion_accuracy,
+        "assertions": _expected(m.assertions),
+        "coverage": m.coverage.model_dump(mode="json"),
+        "dangerous_count": m.dangerous_count,
+        "missed": list(m.missed),
+    }
+
+
+def _expected(tallies: Mapping[str, Tally]) -> dict[str, Any]:
+    """The tallies with something expected or extra (the rest are not applicable)."""
+    return {k: t.model_dump(mode="json") for k, t in tallies.items() if t.expected or t.extra}

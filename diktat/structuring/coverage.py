@@ -35,6 +35,9 @@ _WORDS = re.compile(r"[^\W_]+(?:[.,:/'-][^\W_]+)*")
 _NUMBERISH = re.compile(r"\d+(?:[.,:/]\d+)*(?: ?(?:%|°C?|[^\W\d_]{1,12}(?:/\w+)?))?")
 _FORMS = re.compile(r"(?<!\w)(?:tab|tabl|tbl|tablett\w*|kaps\w*|mikstur|miksturen|injeksjon\w*|"
                     r"depot|retard|spray|smeltetablett\w*|brusetablett\w*)(?!\w)", re.IGNORECASE)
+# Words of a measurement its rendering shows by itself ("pluss 300 ml", "6 av 10", "mmol/l").
+_MEASURE_WORDS = re.compile(r"(?<!\w)(?:pluss|minus|positiv|negativ|av 10|mmol(?:/l)?|kilo)"
+                            r"(?!\w)", re.IGNORECASE)
 _SENTENCE = re.compile(r"[.!?](?=\s|$)|[;\n]")
 # Joining words that say nothing by themselves between placed words.
 GLUE = cues.wordset("""
@@ -72,7 +75,8 @@ def _parts(ev: Evidence, lexicon: Lexicon, drug_as_said: str | None = None
     norm = _norm(ev.quote)
     text = norm.text
     patterns = [news2.VITAL_LABEL, _NUMBERISH, cues.CLOCK, news2.OXYGEN_FLOW, news2.ON_AIR,
-                news2.ON_OXYGEN, *news2.ACVPU_CUES.values(), *cues.STATUS_CUES.values(),
+                news2.ON_OXYGEN, news2.OXYGEN_DEVICE, _MEASURE_WORDS, *news2.ACVPU_CUES.values(),
+                *cues.STATUS_CUES.values(),
                 *cues.ROUTE_CUES.values(), cues.EFFECT, cues.REASON, cues.COUNT_AFTER, _FORMS]
     spans = [m.span() for rx in patterns for m in rx.finditer(text)]
     spans += [(d.start, d.end) for d in lexicon.find(text)]

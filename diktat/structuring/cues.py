@@ -235,7 +235,8 @@ HEADINGS: dict[str, Heading] = {
     "identitet": Heading(part="identification", message=""),
     "isbar": Heading(message=""),
     **{f"{w} til {to}": Heading(message=_indefinite(to))
-       for w in ("beskjed", "melding", "rapport") for to in _MESSAGE_TO},
+       for w in ("beskjed", "melding", "rapport", "isbar", "e-melding", "plo-melding")
+       for to in _MESSAGE_TO},
     "vitale parametere": Heading(), "vitalia": Heading(), "målinger": Heading(),
     **{w: Heading(area=a) for a, ws in {
         "respiration_circulation": ("respirasjon", "sirkulasjon", "respirasjon og sirkulasjon"),
@@ -253,13 +254,30 @@ HEADING = re.compile(
     + r")\s*(?:[:\-–,.]\s*|$)",
     re.IGNORECASE,
 )
+# A visit that did not happen ("kveldsbesøket ble ikke utført", "glemt besøk").
+_VISIT = r"(?:\w*besøk\w*|tilsyn\w*|\w*vakt ?besøk\w*)"
+MISSED_VISIT = _rx(
+    rf"{_VISIT} (?:ble|blei|vart|er|har) (?:ikke|ikkje) (?:blitt )?(?:utført|gjennomført|gjort|"
+    r"utfør[dt]|gjennomført|levert)",
+    rf"{_VISIT} (?:ble|blei|vart|er) (?:glemt|gløymt|uteblitt|utelatt|hoppet over)",
+    rf"(?:glemt|glemte|gløymt|gløymde|uteblitt|utelatt|manglende|bortfalt) {_VISIT}",
+    rf"{_VISIT} (?:uteble|falt bort|datt ut)", "bomtur", r"ingen (?:kom|møtte) på \w*besøk\w*")
+# "Avviksmelding er skrevet": a measure taken, never a deviation or advice to the doctor.
+DEVIATION_REPORTED = _rx(
+    r"avvik\w* (?:er |ble |blei |vart |har blitt )?(?:skrevet|skrive|skreve|sendt|meldt|"
+    r"registrert|levert|opprettet|oppretta|lagt inn|skrives|sendes|meldes)",
+    r"(?:skrevet|skreve|skriver|skrev|skreiv|sendt|sendte|meldt|meldte|registrert|registrerte|"
+    r"levert|opprettet|oppretta) (?:et |ei |eit )?(?:nytt )?avvik\w*",
+    r"(?:avvik\w*|avviksmelding\w*) i (?:\w+ )?(?:avvikssystem\w*|TQM|Compilo|EQS|Synergi)",
+)
 SECTION_CUES = {  # in this order
     "plan": _rx("skal", r"følg(?:es|e)? opp", r"oppfølging\w*", "plan", "videre", "neste vakt",
                 r"i morgo?n", r"observeres", r"kontrolleres", r"ny (?:måling|kontroll|vurdering)",
                 r"revurder\w*", "avtalt", "bestilt"),
     "evaluation": _rx(r"evaluer\w*", r"\w*effekt\w*", "bedring", "bedre", r"forverr\w*",
                       "uendret", "stabil", "som før", "virket", "lindret", "lindring"),
-    "measures": _rx(r"hjalp\w*", "hjulpet", "hjelp til", "assistert", "assistanse", "stelt",
+    "measures": _rx(DEVIATION_REPORTED.pattern, r"hjalp\w*", "hjulpet", "hjelp til", "assistert",
+                    "assistanse", "stelt",
                     r"\w*stell\w*", r"dusj\w*", "vasket", "snudd", r"leir(?:et|a)",
                     "lagt om", "skiftet", "byttet", "tilkalt", "kontaktet", "ringte", "varslet",
                     "tilbudt", "smurt", "sjekket", "tømt", "dokumentert", "sendt"),
@@ -282,14 +300,24 @@ ISBAR_CUES = {  # in this order
 }
 DEVIATION = _rx("falt", "fallet", "datt", r"(?<!så )(?<!alle )(?<!hvert )fall", r"funnet på gulvet",
                 r"lå på gulvet", "sklei", "skled", r"snubl(?:et|a)", r"veltet",
-                r"feilmedisin\w*", "feil medisin", "feil dose", "feil legemiddel",
-                r"glemt å gi", "dobbeltdose", "avvik", "avviksmelding", "uønsket hendelse")
+                r"feilmedisin\w*", r"feil (?:medisin\w*|dose\w*|legemiddel\w*|tablett\w*|"
+                r"pasient|styrke|preparat)", r"(?:glemt|glemte|gløymt|gløymde) å (?:gi|gje|sette|"
+                r"dele ut)", r"dobbel ?dose\w*", "dobbeltdose", r"fikk (?:\w+ )?dobbel dose",
+                r"fekk (?:\w+ )?dobbel dose", r"forbytt\w* (?:medisin\w*|dosett\w*)",
+                MISSED_VISIT.pattern)
+# A word of falling that is not a fall that happened ("fare for fall", "ved fall").
+NOT_AN_EVENT = _rx(r"(?:fare|risiko|redd|frykt|bekymret|bekymra) for (?:å )?(?:fall|falle)",
+                   r"(?:forebygge|forebygging av|unngå|hindre|forhindre) fall\w*", "ved fall",
+                   r"i tilfelle fall", r"ved nytt fall", "fallfare", r"fall ?risiko\w*")
 
 
 def deviation_kind(text: str) -> str:
+    if MISSED_VISIT.search(text):
+        return "missed_visit"
     if _rx("falt", "fallet", "fall", "datt", "gulvet", "sklei", "skled", r"snubl\w*").search(text):
         return "fall"
-    if _rx(r"feilmedisin\w*", "feil medisin", "feil dose", "feil legemiddel", r"glemt å gi",
-           "dobbeltdose", r"dosett\w*").search(text):
+    if _rx(r"feilmedisin\w*", r"feil (?:medisin\w*|dose\w*|legemiddel\w*|tablett\w*|pasient|"
+           r"styrke|preparat)", r"(?:glemt|glemte|gløymt|gløymde) å", r"dobbel ?dose\w*",
+           "dobbeltdose", r"dosett\w*", r"forbytt\w*").search(text):
         return "medication"
     return "other"

@@ -27,6 +27,7 @@ from diktat.structuring import cues, news2
 from diktat.structuring.assertion import finding_assertion
 from diktat.structuring.clauses import Relations, split_clauses
 from diktat.structuring.lexicon import Lexicon
+from diktat.structuring.measurements import DEVICE_PATTERNS
 from diktat.structuring.normalize import normalize_spoken
 from diktat.structuring.note import (
     Assertion,
@@ -37,6 +38,7 @@ from diktat.structuring.note import (
     MedicationAdministration,
     Observation,
     OxygenSaturation,
+    PainScore,
     Statement,
     UncertainWord,
     VitalSigns,
@@ -182,7 +184,7 @@ class _Grounder:
                 self.drop(path, v, f"the evidence does not name the {kind.replace('_', ' ')}")
                 return None
             said = numbers_in(quote)
-            values = (v.systolic, v.diastolic) if kind == "blood_pressure" else (v.value,)
+            values = (v.systolic, v.diastolic) if kind == "blood_pressure" else (abs(v.value),)
             if not all(float(x) in said for x in values):
                 self.drop(path, v, "the value is not in the evidence")
                 return None
@@ -197,6 +199,10 @@ class _Grounder:
                 self.drop(f"{path}.time", v.time, "the time belongs to another clause")
                 v = v.model_copy(update={"time": None})
         v = self.clear_time(v, path)
+        if isinstance(v, PainScore) and v.scale is not None and not re.search(
+                rf"(?<!\w){v.scale}(?!\w)", quote, re.IGNORECASE):
+            self.drop(f"{path}.scale", v.scale, "the scale is not in the evidence")
+            v = v.model_copy(update={"scale": None})
         return self.oxygen(v, path) if isinstance(v, OxygenSaturation) else v
 
     def oxygen(self, v: OxygenSaturation, path: str) -> OxygenSaturation:
@@ -204,7 +210,11 @@ class _Grounder:
         if v.oxygen_l_min is not None and v.oxygen_l_min not in numbers_in(v.evidence.quote):
             self.drop(f"{path}.oxygen_l_min", v.oxygen_l_min, "the flow is not in the evidence")
             v = v.model_copy(update={"oxygen_l_min": None})
-        cue = {True: (news2.OXYGEN_FLOW, news2.ON_OXYGEN), False: (news2.ON_AIR,), None: ()}
+        if v.oxygen_device is not None and not DEVICE_PATTERNS[v.oxygen_device].search(norm):
+            self.drop(f"{path}.oxygen_device", v.oxygen_device, "the evidence does not say so")
+            v = v.model_copy(update={"oxygen_device": None})
+        cue = {True: (news2.OXYGEN_FLOW, news2.ON_OXYGEN, news2.OXYGEN_DEVICE),
+               False: (news2.ON_AIR,), None: ()}
         if v.on_oxygen is not None and not any(rx.search(norm) for rx in cue[v.on_oxygen]):
             self.drop(f"{path}.on_oxygen", v.on_oxygen, "the evidence does not say so")
             v = v.model_copy(update={"on_oxygen": None, "oxygen_l_min": None})

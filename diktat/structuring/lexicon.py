@@ -35,6 +35,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
 from diktat.structuring.cues import wordset
+from diktat.structuring.drugnames import drug_like
 
 __all__ = [
     "COMMON_WORDS",
@@ -63,7 +64,7 @@ vart ved vi vil ville være vært
 laktose parasitt parasitten flagell vesicae tablett tabletter medisin medisinen medisiner
 smerter smerte husk balanse balansen ganger stand simplex omega jern fosfor kinin honning
 glukose sukker salt kaffe melk vann oksygen luft alkohol absolutt antibiotika vitamin vitaminer
-skinne bypass protein
+skinne bypass protein glukagonom paritet
 """)
 
 _FOLDS = (
@@ -91,11 +92,17 @@ def sound_key(text: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class DrugMatch:
-    name: str  # canonical name
+    name: str  # canonical name (for an unknown drug-like word: the word, capitalised)
     start: int  # span of the match in the searched text
     end: int
     text: str  # the text as written there
-    score: float  # 100 for the same sound key
+    score: float  # 100 for the same sound key, 0 for an unknown drug-like word
+
+    @property
+    def kind(self) -> str:
+        """``exact`` (same sound key), ``close`` (edit distance) or ``unknown`` (not in the
+        lexicon, but drug-like by its ending: ``drugnames.drug_like``)."""
+        return "exact" if self.score >= 100 else "unknown" if self.score <= 0 else "close"
 
 
 class Lexicon:
@@ -176,6 +183,10 @@ class Lexicon:
                 if found is not None and (best is None or found[1] >= best[1]):
                     best = (found[0], found[1], size)
             if best is None:
+                word = words[i].group()
+                if drug_like(word):  # "propranolol": a drug, though not in the list
+                    name = word[:1].upper() + word[1:]
+                    out.append(DrugMatch(name, words[i].start(), words[i].end(), word, 0.0))
                 i += 1
                 continue
             name, score, size = best

@@ -12,6 +12,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from diktat.structuring import measurements
+
 ACVPU = Literal["A", "C", "V", "P", "U"]
 Risk = Literal["low", "low-medium", "medium", "high"]
 RISK_TITLES: dict[str, str] = {
@@ -24,8 +26,10 @@ def _rx(*alternatives: str) -> re.Pattern[str]:
 
 
 # Vital signs: label, a short gap of words, the value ("blodtrykket ble målt til 140/80").
-VITAL_KINDS = ("blood_pressure", "pulse", "temperature", "spo2", "respiratory_rate",
+NEWS2_KINDS = ("blood_pressure", "pulse", "temperature", "spo2", "respiratory_rate",
                "consciousness")
+# Every measurement a note holds: NEWS2's parameters, then the others (``measurements``).
+VITAL_KINDS = NEWS2_KINDS + measurements.MEASUREMENT_KINDS
 _LABELS = {
     "blood_pressure": r"BT|blodtrykk\w*|bltr",
     "pulse": r"puls\w*|hjertefrekvens\w*|HF",
@@ -45,9 +49,12 @@ VITAL_PATTERNS = {
         ("respiratory_rate", _LABELS["respiratory_rate"],
          r"(?P<v>\d{1,2})(?!\d|[,:/]\d)(?:/min)?"),
     )
-}
-LABEL_PATTERNS = {kind: _rx(label) for kind, label in _LABELS.items()}
-VITAL_LABEL = re.compile(rf"(?<!\w)(?:{'|'.join(_LABELS.values())})(?!\w)", re.IGNORECASE)
+} | measurements.PATTERNS
+_ALL_LABELS = _LABELS | measurements.LABELS
+LABEL_PATTERNS = {kind: _rx(label) for kind, label in _ALL_LABELS.items()}
+VITAL_LABEL = re.compile(rf"(?<!\w)(?:{'|'.join(_ALL_LABELS.values())})(?!\w)", re.IGNORECASE)
+
+
 def measured_labels(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
     """Spans of the vital-sign labels in ``text[start:end]`` that a value follows ("puls 72",
     not "blodtrykket var lavt"): the heads a measurement hangs on."""
@@ -74,6 +81,12 @@ OXYGEN_FLOW = re.compile(
 ON_AIR = _rx(r"ut[ae]n (?:ekstra |tilført )?(?:oksygen|O2|surstoff)", r"(?:på |i )?romluft")
 ON_OXYGEN = _rx(r"(?:på|med|får|fikk|fekk) (?:oksygen|O2|surstoff)", "oksygenbehandling",
                 "oksygentilførsel")
+OXYGEN_DEVICE = measurements.OXYGEN_DEVICE
+PARAMETER_TITLES = {  # how the text output names NEWS2's parameters
+    "respiratory_rate": "RF", "spo2": "SpO2", "oxygen": "O2 eller romluft",
+    "blood_pressure": "BT", "systolic": "BT", "pulse": "puls", "consciousness": "ACVPU",
+    "temperature": "temp",
+}
 ACVPU_CUES = {
     "A": _rx(r"våken(?:,| og) (?:klar|orientert|adekvat|kontaktbar)", "klar og orientert",
              r"A?C?VPU:? A"),

@@ -152,6 +152,10 @@ class Temperature(_Measured):
     unit: Literal["°C"] = "°C"
 
 
+OxygenDevice = Literal["nasal_catheter", "nasal_cannula", "mask", "venturi_mask",
+                       "reservoir_mask", "high_flow", "cpap"]
+
+
 class OxygenSaturation(_Measured):
     value: int = Field(ge=40, le=100, title="SpO2")
     unit: Literal["%"] = "%"
@@ -161,6 +165,11 @@ class OxygenSaturation(_Measured):
         description="True on supplemental oxygen, False on room air, None when not said",
     )
     oxygen_l_min: float | None = Field(default=None, gt=0, le=60, title="Oksygen (l/min)")
+    oxygen_device: OxygenDevice | None = Field(
+        default=None, title="Oksygenutstyr",
+        description="nasal_catheter (nesekateter), nasal_cannula (nesebrille), mask, "
+        "venturi_mask, reservoir_mask, high_flow, cpap; None when not said",
+    )
 
 
 class RespiratoryRate(_Measured):
@@ -172,6 +181,38 @@ class Consciousness(_Measured):
     level: ACVPU = Field(title="ACVPU", description="A, C (new confusion), V, P or U")
 
 
+class BloodGlucose(_Measured):
+    value: float = Field(ge=0.5, le=45, title="Blodsukker")
+    unit: Literal["mmol/l"] = "mmol/l"
+
+
+class Inr(_Measured):
+    value: float = Field(gt=0, le=10, title="INR")
+
+
+class Weight(_Measured):
+    value: float = Field(ge=1, le=400, title="Vekt")
+    unit: Literal["kg"] = "kg"
+
+
+class PainScore(_Measured):
+    value: int = Field(ge=0, le=10, title="Smerteskår (0–10)")
+    scale: Literal["NRS", "VAS"] | None = Field(default=None, title="Skala")
+
+
+class FluidVolume(_Measured):
+    """A volume drunk or given (``fluid_intake``), or urine (``urine_output``), as said."""
+
+    value: float = Field(gt=0, le=10000, title="Mengde")
+    unit: Literal["ml", "dl", "l"] = Field(default="ml", title="Enhet")
+
+
+class FluidBalance(_Measured):
+    value: float = Field(ge=-10000, le=10000, title="Væskebalanse",
+                         description="Positive when more in than out")
+    unit: Literal["ml", "dl", "l"] = Field(default="ml", title="Enhet")
+
+
 class VitalSigns(_Frozen):
     """Measurements in the order said; NEWS2 uses the last one of each parameter."""
 
@@ -181,13 +222,36 @@ class VitalSigns(_Frozen):
     spo2: tuple[OxygenSaturation, ...] = Field(default=(), title="Oksygenmetning")
     respiratory_rate: tuple[RespiratoryRate, ...] = Field(default=(), title="Respirasjonsfrekvens")
     consciousness: tuple[Consciousness, ...] = Field(default=(), title="Bevissthet (ACVPU)")
+    blood_glucose: tuple[BloodGlucose, ...] = Field(default=(), title="Blodsukker (mmol/l)")
+    inr: tuple[Inr, ...] = Field(default=(), title="INR")
+    weight: tuple[Weight, ...] = Field(default=(), title="Vekt (kg)")
+    pain_score: tuple[PainScore, ...] = Field(default=(), title="Smerteskår (NRS/VAS)")
+    fluid_intake: tuple[FluidVolume, ...] = Field(default=(), title="Væskeinntak")
+    urine_output: tuple[FluidVolume, ...] = Field(default=(), title="Diurese / urinmengde")
+    fluid_balance: tuple[FluidBalance, ...] = Field(default=(), title="Væskebalanse")
 
     @model_validator(mode="before")
     @classmethod
     def _ignore_computed(cls, data: Any) -> Any:
-        if isinstance(data, dict) and "news2" in data:
-            data = {k: v for k, v in data.items() if k != "news2"}
+        if isinstance(data, dict) and ("news2" in data or "news2_missing" in data):
+            data = {k: v for k, v in data.items() if k not in ("news2", "news2_missing")}
         return data
+
+    @computed_field(title="NEWS2 mangler")  # type: ignore[prop-decorator]
+    @property
+    def news2_missing(self) -> tuple[str, ...]:
+        """The NEWS2 parameters not said, when some were (so that a NEWS2 that cannot be
+        computed says why): respiratory_rate, spo2, oxygen (air or oxygen with the SpO2),
+        blood_pressure, pulse, consciousness, temperature. Empty when NEWS2 was computed or
+        no NEWS2 parameter was said."""
+        order = ("respiratory_rate", "spo2", "oxygen", "blood_pressure", "pulse",
+                 "consciousness", "temperature")
+        said = {k: bool(getattr(self, k)) for k in order if k != "oxygen"}
+        if not any(said.values()) or self.news2 is not None:
+            return ()
+        said["oxygen"] = not self.spo2 or self.spo2[-1].on_oxygen is not None
+        missing = [k for k in order if not said[k]]
+        return tuple(missing)
 
     @computed_field(title="NEWS2")  # type: ignore[prop-decorator]
     @property
@@ -210,6 +274,14 @@ class VitalSigns(_Frozen):
     @property
     def is_empty(self) -> bool:
         return not any(getattr(self, name) for name in type(self).model_fields)
+
+
+VITAL_MODELS: dict[str, type[_Measured]] = {
+    "blood_pressure": BloodPressure, "pulse": Pulse, "temperature": Temperature,
+    "spo2": OxygenSaturation, "respiratory_rate": RespiratoryRate, "consciousness": Consciousness,
+    "blood_glucose": BloodGlucose, "inr": Inr, "weight": Weight, "pain_score": PainScore,
+    "fluid_intake": FluidVolume, "urine_output": FluidVolume, "fluid_balance": FluidBalance,
+}
 
 
 # --- medication ---------------------------------------------------------------------------------
@@ -278,7 +350,9 @@ class IsbarMessage(_Frozen):
 
 
 class Deviation(Statement):
-    kind: Literal["fall", "medication", "other"] = Field(default="other", title="Type")
+    kind: Literal["fall", "medication", "missed_visit", "other"] = Field(
+        default="other", title="Type",
+        description="fall, medication (error), missed_visit (a visit not made), other")
 
 
 class UncertainWord(_Frozen):
@@ -287,6 +361,19 @@ class UncertainWord(_Frozen):
     drug_like: bool = Field(default=False, title="Ligner legemiddel")
     suggestion: str | None = Field(default=None, title="Forslag", description="Lexicon name")
     audio_start: float | None = Field(default=None, title="Tid i lydfil (s)")
+    evidence: Evidence = Field(title="Belegg")
+
+
+class DrugNameCheck(_Frozen):
+    """A drug name the nurse must check: a word that looks like a drug but is not in the list
+    (``unknown``), a name heard close to a listed one (``close``: «hørt X — mente du Y?»), or a
+    name easily confused with another (``lookalike``), flagged even when matched exactly."""
+
+    kind: Literal["unknown", "close", "lookalike"] = Field(title="Type")
+    said: str = Field(title="Hørt", description="The name as in the transcript")
+    suggestion: str | None = Field(default=None, title="Mente du",
+                                   description="The listed name it was matched to")
+    lookalikes: tuple[str, ...] = Field(default=(), title="Forveksles med")
     evidence: Evidence = Field(title="Belegg")
 
 
@@ -350,6 +437,10 @@ class JournalNote(_Frozen):
     message: IsbarMessage | None = Field(default=None, title="Beskjed til lege/neste vakt")
     deviations: tuple[Deviation, ...] = Field(default=(), title="Avvik")
     uncertain_words: tuple[UncertainWord, ...] = Field(default=(), title="Usikre ord")
+    drug_checks: tuple[DrugNameCheck, ...] = Field(
+        default=(), title="Legemiddelnavn å kontrollere",
+        description="Unknown drug-like words, close matches and look-alike names, in order",
+    )
     unclassified: tuple[Statement, ...] = Field(
         default=(), title="Ikke plassert – les og plasser",
         description="What was said that no section claimed: whole sentences, and the rest of a "
@@ -363,7 +454,8 @@ class JournalNote(_Frozen):
 
     # Filled by diktat itself, never by a structuring backend (left out of llm_json_schema).
     SYSTEM_FIELDS: ClassVar[tuple[str, ...]] = (
-        "metadata", "uncertain_words", "unclassified", "coverage", "warnings", "dropped",
+        "metadata", "uncertain_words", "drug_checks", "unclassified", "coverage", "warnings",
+        "dropped",
     )
     CONTENT_FIELDS: ClassVar[tuple[str, ...]] = (
         "situation", "observations", "vital_signs", "medications", "measures", "evaluation",
@@ -390,4 +482,5 @@ class JournalNote(_Frozen):
         schema["$defs"].pop("DroppedValue", None)
         schema["$defs"].pop("UncertainWord", None)
         schema["$defs"].pop("Coverage", None)
+        schema["$defs"].pop("DrugNameCheck", None)
         return schema

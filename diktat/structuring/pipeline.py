@@ -22,6 +22,7 @@ from pydantic import ValidationError
 from diktat.errors import DiktatError, InputError
 from diktat.structuring import cues
 from diktat.structuring.coverage import account
+from diktat.structuring.drugnames import drug_checks
 from diktat.structuring.grounding import ground
 from diktat.structuring.lexicon import Lexicon
 from diktat.structuring.note import Evidence, JournalNote, NoteMetadata, UncertainWord
@@ -242,4 +243,5 @@ def structure(
             "backend": structurer.name,
         }),
     })
-    return account(ground(note, transcript, lexicon), transcript.text, lexicon)
+    note = account(ground(note, transcript, lexicon), transcript.text, lexicon)
+    return note.model_copy(update={"drug_checks": drug_checks(transcript.text, lexicon)})

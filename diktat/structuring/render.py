@@ -8,8 +8,9 @@ from typing import Literal
 
 from diktat.structuring import cues
 from diktat.structuring.assertion import finding_assertion
+from diktat.structuring.drugnames import check_line
 from diktat.structuring.lexicon import sound_key
-from diktat.structuring.news2 import RISK_TITLES
+from diktat.structuring.news2 import PARAMETER_TITLES, RISK_TITLES
 from diktat.structuring.note import (
     AREA_TITLES,
     ASSERTION_TITLES,
@@ -44,7 +45,8 @@ PLURALS = {
     "dråpe": "dråper", "stikkpille": "stikkpiller", "ampulle": "ampuller", "pose": "poser",
     "dose": "doser", "inhalasjon": "inhalasjoner",
 }
-DEVIATION_KINDS = {"fall": "fall", "medication": "legemiddel", "other": ""}
+DEVIATION_KINDS = {"fall": "fall", "medication": "legemiddel", "missed_visit": "uteblitt besøk",
+                   "other": ""}
 
 
 def number(value: float) -> str:
@@ -78,32 +80,68 @@ def _observations(found: Iterable[Observation]) -> str:
     return _prose(parts)
 
 
+def _series(parts: list[str], label: str, items, fmt) -> None:
+    if items:
+        parts.append(f"{label} " + ", ".join(fmt(x) + _at(x.time) for x in items))
+
+
 def render_vitals(vs: VitalSigns) -> str:
+    """NEWS2's parameters, then NEWS2 with its parts, or what is missing for it."""
     parts: list[str] = []
-
-    def series(label: str, items, fmt) -> None:
-        if items:
-            parts.append(f"{label} " + ", ".join(fmt(x) + _at(x.time) for x in items))
-
-    series("BT", vs.blood_pressure, lambda b: f"{b.systolic}/{b.diastolic}")
-    series("puls", vs.pulse, lambda p: str(p.value))
-    series("temp", vs.temperature, lambda t: f"{number(t.value)} °C")
-    series("SpO2", vs.spo2, _spo2)
-    series("RF", vs.respiratory_rate, lambda r: str(r.value))
-    series("ACVPU", vs.consciousness, lambda c: c.level)
+    _series(parts, "BT", vs.blood_pressure, lambda b: f"{b.systolic}/{b.diastolic}")
+    _series(parts, "puls", vs.pulse, lambda p: str(p.value))
+    _series(parts, "temp", vs.temperature, lambda t: f"{number(t.value)} °C")
+    _series(parts, "SpO2", vs.spo2, _spo2)
+    _series(parts, "RF", vs.respiratory_rate, lambda r: str(r.value))
+    _series(parts, "ACVPU", vs.consciousness, lambda c: c.level)
     line = ", ".join(parts)
     if vs.news2 is not None:
-        line += f" – NEWS2 {vs.news2.total} ({RISK_TITLES[vs.news2.risk]} risiko)"
+        scored = ", ".join(f"{PARAMETER_TITLES[k] if k != 'oxygen' else 'O2'} {v}"
+                           for k, v in vs.news2.parts.items() if v)
+        line += (f" – NEWS2 {vs.news2.total} ({RISK_TITLES[vs.news2.risk]} risiko"
+                 + (f"; {scored})" if scored else ")"))
+    elif vs.news2_missing:
+        missing = ", ".join(PARAMETER_TITLES[k] for k in vs.news2_missing)
+        line += f" – NEWS2 ikke beregnet: mangler {missing}"
     return line
 
 
+def render_measurements(vs: VitalSigns) -> str:
+    """Blood glucose, INR, weight and pain score."""
+    parts: list[str] = []
+    _series(parts, "blodsukker", vs.blood_glucose, lambda g: f"{number(g.value)} mmol/l")
+    _series(parts, "INR", vs.inr, lambda i: number(i.value))
+    _series(parts, "vekt", vs.weight, lambda w: f"{number(w.value)} kg")
+    _series(parts, "smerte", vs.pain_score,
+            lambda p: f"{p.scale + ' ' if p.scale else ''}{p.value}/10")
+    return ", ".join(parts)
+
+
+def render_fluids(vs: VitalSigns) -> str:
+    """Fluid intake, urine output and balance, as said."""
+    parts: list[str] = []
+    _series(parts, "inntak", vs.fluid_intake, lambda f: f"{number(f.value)} {f.unit}")
+    _series(parts, "diurese", vs.urine_output, lambda f: f"{number(f.value)} {f.unit}")
+    _series(parts, "balanse", vs.fluid_balance,
+            lambda f: f"{'+' if f.value > 0 else ''}{number(f.value)} {f.unit}")
+    return ", ".join(parts)
+
+
+OXYGEN_DEVICES = {
+    "nasal_catheter": "nesekateter", "nasal_cannula": "nesebrille", "mask": "maske",
+    "venturi_mask": "venturimaske", "reservoir_mask": "reservoarmaske",
+    "high_flow": "high flow", "cpap": "CPAP",
+}
+
+
 def _spo2(s) -> str:
+    device = f" på {OXYGEN_DEVICES[s.oxygen_device]}" if s.oxygen_device else ""
     if s.on_oxygen is False:
         oxygen = " (uten O2)"
     elif s.oxygen_l_min is not None:
-        oxygen = f" ({number(s.oxygen_l_min)} l O2)"
-    elif s.on_oxygen:
-        oxygen = " (på O2)"
+        oxygen = f" ({number(s.oxygen_l_min)} l O2{device})"
+    elif s.on_oxygen or device:
+        oxygen = f" (O2{device})" if device else " (på O2)"
     else:
         oxygen = ""
     return f"{s.value} %{oxygen}"
@@ -111,8 +149,8 @@ def _spo2(s) -> str:
 
 def render_medication(m: MedicationAdministration) -> str:
     name = m.drug
-    if sound_key(m.drug_as_said) != sound_key(m.drug):  # matched fuzzily: show what was heard
-        name += f" (hørt: «{m.drug_as_said}»)"
+    if sound_key(m.drug_as_said) != sound_key(m.drug):  # matched fuzzily: never replaced
+        name = f"hørt «{m.drug_as_said}» — mente du {m.drug}?"
     unit = m.unit or ""
     if m.dose is not None and m.dose != 1:
         unit = PLURALS.get(unit, unit)
@@ -148,8 +186,12 @@ def render_text(note: JournalNote, *, review: bool = True) -> str:
     lines = [EMPTY_NOTE] if note.is_empty else []
     if note.situation:
         lines.append(f"Situasjon: {_prose(note.situation)}")
-    if not note.vital_signs.is_empty:
-        lines.append(f"Vitale parametere: {render_vitals(note.vital_signs)}")
+    if line := render_vitals(note.vital_signs):
+        lines.append(f"Vitale parametere: {line}")
+    if line := render_measurements(note.vital_signs):
+        lines.append(f"Målinger: {line}")
+    if line := render_fluids(note.vital_signs):
+        lines.append(f"Væske: {line}")
     if note.medications:
         lines += ["Legemidler:", *map(render_medication, note.medications)]
     for area, title in AREA_TITLES.items():
@@ -174,6 +216,9 @@ def render_text(note: JournalNote, *, review: bool = True) -> str:
         c = note.coverage
         lines.append(f"Dekning: {round(c.placed_share * 100)} % av ordene plassert, "
                      f"{c.unplaced} ord ikke plassert (vist over)")
+    if review and note.drug_checks:
+        lines.append("Kontroller legemiddelnavn: "
+                     + "; ".join(check_line(c) for c in note.drug_checks))
     if review and note.uncertain_words:
         words = ", ".join(
             f"«{w.word}»" + (f" (legemiddel? {w.suggestion})" if w.suggestion else "")

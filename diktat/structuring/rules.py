@@ -28,24 +28,20 @@ from diktat.structuring.assertion import (
     text_assertion,
 )
 from diktat.structuring.clauses import Clause, split_clauses
+from diktat.structuring.isbar import call_heading, contact, date_dot
 from diktat.structuring.lexicon import Lexicon
 from diktat.structuring.medication import MedRead, read_medications
 from diktat.structuring.normalize import normalize_spoken
 from diktat.structuring.note import (
+    VITAL_MODELS,
     Area,
     Assertion,
-    BloodPressure,
-    Consciousness,
     Deviation,
     Evidence,
     IsbarMessage,
     MedicationAdministration,
     Observation,
-    OxygenSaturation,
-    Pulse,
-    RespiratoryRate,
     Statement,
-    Temperature,
     VitalSigns,
 )
 from diktat.structuring.vitals import read_vitals
@@ -76,6 +72,8 @@ class Found:
     area: Area | None = None
     in_message: bool = False
     part: str | None = None
+    last_contact: str | None = None  # the doctor or service said to be called last
+    part_said: bool = False  # the message names its ISBAR parts ("Situasjon: ...")
 
     def vital_signs(self) -> VitalSigns:
         return VitalSigns(**{k: tuple(v) for k, v in self.vitals.items()})
@@ -123,7 +121,9 @@ def sentences(text: str) -> list[tuple[int, int]]:
     """Sentence spans: at . ! ? ; and line breaks, and the spoken "punktum" / "ny linje"."""
     spans, start = [], 0
     for m in cues.SENTENCE_END.finditer(text):
-        if m.group("dot") and cues.ABBREVIATION.search(text, max(0, m.start() - 8), m.start() + 1):
+        if m.group("dot") and (cues.ABBREVIATION.search(text, max(0, m.start() - 8),
+                                                        m.start() + 1)
+                               or (m.group("dot") == "." and date_dot(text, m.start()))):
             continue
         if text[start : m.start()].strip(_TRIM):
             spans.append((start, m.start() + (1 if m.group("dot") else 0)))
@@ -137,12 +137,6 @@ def extract(chunk: Chunk, lexicon: Lexicon, found: Found) -> None:
     """Add everything the rules find in ``chunk`` to ``found``."""
     for start, end in sentences(chunk.text):
         _Sentence(chunk, lexicon, found, start, end).run()
-
-
-_VITAL_MODELS = {
-    "blood_pressure": BloodPressure, "pulse": Pulse, "temperature": Temperature,
-    "spo2": OxygenSaturation, "respiratory_rate": RespiratoryRate, "consciousness": Consciousness,
-}
 
 
 @dataclass
@@ -181,7 +175,10 @@ class _Sentence:
         hits = [] if question else self._vitals(clauses) + self._medications(clauses)
         records = self._read_clauses(clauses, hits, question)
         labels = {r.label for r in records if r.label}
-        if f.in_message:
+        if cues.DEVIATION_REPORTED.search(text, self.start, self.end) and (
+                f.in_message or f.section == "deviation"):
+            self._add(f.measures)  # a deviation report written is neither advice nor an event
+        elif f.in_message:
             self._to_message()
         elif f.section and (self.heading_here or not labels):
             if f.section == "deviation":
@@ -190,7 +187,7 @@ class _Sentence:
                 self._add(getattr(f, f.section))
         else:
             f.section = None
-            areas = labels - {"deviation"}
+            areas = labels - {"deviation", "reported"}
             if areas and any(a != f.area for a in areas):
                 f.area = None
             if labels:
@@ -205,17 +202,29 @@ class _Sentence:
 
     # -- headings ----------------------------------------------------------------------------
     def _heading(self) -> None:
-        m = cues.HEADING.match(self.c.text, self.start, self.end)
+        f, text = self.f, self.c.text
+        if (call := call_heading(text, self.start, self.end)) is not None:
+            # "Ringte legevakten kl 14:10: ...": the call is a measure taken, and what was
+            # said a message to legevakt
+            self._add(f.measures, self.start, call[1])
+            f.in_message, f.part, f.section, f.area = True, None, None, None
+            f.part_said = False
+            f.recipient = f.recipient or call[0]
+            self.heading_here, self.start = True, call[1]
+            return
+        if (said := contact(text, self.start, self.end)) is not None:
+            f.last_contact = said
+        m = cues.HEADING.match(text, self.start, self.end)
         if m is None:
             return
         h = cues.HEADINGS[" ".join(m.group("h").casefold().split())]
-        f = self.f
         self.heading_here = True
         if h.message is not None and not (f.in_message and h.part):
             f.in_message, f.part, f.section, f.area = True, h.part, None, None
-            f.recipient = f.recipient or h.message or None
+            f.part_said = h.part is not None
+            f.recipient = f.recipient or h.message or f.last_contact or None
         elif f.in_message and h.part:
-            f.part = h.part
+            f.part, f.part_said = h.part, True
         else:
             f.in_message, f.part, f.section = False, None, h.section
             f.area = Area(h.area) if h.area else None
@@ -235,10 +244,11 @@ class _Sentence:
                 continue
             time = v.clock.group() if v.clock else None
             items = self.f.vitals[v.kind]
-            if not any(x.time == time and x.model_dump(include=set(v.values)) == v.values
-                       for x in items):
-                items.append(_VITAL_MODELS[v.kind](time=time, evidence=ev, **v.values))
-            hits.append((v.start, v.end))
+            # the same value said again in a message to the doctor is not a new measurement
+            if not any((x.time == time or (self.f.in_message and None in (x.time, time)))
+                       and x.model_dump(include=set(v.values)) == v.values for x in items):
+                items.append(VITAL_MODELS[v.kind](time=time, evidence=ev, **v.values))
+            hits.append(v.hit or (v.start, v.end))
             if v.clock is not None:
                 hits.append(v.clock.span())
         return hits
@@ -294,7 +304,13 @@ class _Sentence:
         for cl in clauses:
             r = _Clause(cl, cue=cl.start,
                         has_hit=any(a < cl.end and b > cl.start for a, b in hits))
-            dev = next((m for m in cues.DEVIATION.finditer(text, cl.start, cl.end)), None)
+            if cues.DEVIATION_REPORTED.search(text, cl.start, cl.end):
+                r.label = "reported"  # "avvik er skrevet": a measure taken
+                out.append(r)
+                continue
+            not_events = [m.span() for m in cues.NOT_AN_EVENT.finditer(text, cl.start, cl.end)]
+            dev = next((m for m in cues.DEVIATION.finditer(text, cl.start, cl.end)
+                        if not any(a <= m.start() < b for a, b in not_events)), None)
             kws = sorted(
                 (m.start(), m.end(), area)
                 for area, rx in cues.AREA_KEYWORDS.items()
@@ -351,7 +367,9 @@ class _Sentence:
         if lead is not None:
             loose.append((lead, records[-1].clause.end))
         for it in items:
-            if it.label == "deviation":
+            if it.label == "reported":
+                self._add(self.f.measures, it.start, it.end)
+            elif it.label == "deviation":
                 self._deviation(it.start, it.end, it.cue)
             else:
                 self._observation(it)
@@ -378,7 +396,9 @@ class _Sentence:
         f, text = self.f, self.c.text[self.start : self.end]
         if not self.heading_here or f.part is None:
             cue = next((p for p, rx in cues.ISBAR_CUES.items() if rx.search(text)), None)
-            f.part = cue or f.part or "situation"
+            # who it is about is said once; what follows it is the situation
+            keep = f.part if f.part_said or f.part != "identification" else None
+            f.part = cue or keep or "situation"
         self._add(f.message[f.part])
 
     def _deviation(self, start: int, end: int, cue: int | None = None) -> None:

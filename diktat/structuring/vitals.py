@@ -13,8 +13,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from diktat.structuring import cues, news2
-from diktat.structuring.clauses import Clause, Relations
+from diktat.structuring import cues, measurements, news2
+from diktat.structuring.clauses import Clause, Relations, clause_at
 
 _CLAUSE_WORD = re.compile(r"(?<!\w)(?:og|men|mens|fordi|som|eller|samt)(?!\w)|[;]",
                           re.IGNORECASE)
@@ -28,6 +28,7 @@ class VitalRead:
     end: int
     clock: re.Match[str] | None = None
     parts: list[tuple[int, int]] = field(default_factory=list)
+    hit: tuple[int, int] | None = None  # what it takes from its clause (default start:end)
 
     @property
     def span(self) -> tuple[int, int]:
@@ -41,13 +42,23 @@ def read_vitals(text: str, start: int, end: int, clauses: list[Clause],
     """The measurements said in the sentence ``text[start:end]``."""
     found: list[VitalRead] = []
     for kind, pattern in news2.VITAL_PATTERNS.items():
-        for m in pattern.finditer(text, start, end):
+        for m in _matches(pattern, text, start, end):
             gap = m.group("gap") or ""
-            if (news2.VITAL_LABEL.search(gap) or cues.NEGATION.search(gap)
-                    or _CLAUSE_WORD.search(gap)
+            if (cues.NEGATION.search(gap) or _CLAUSE_WORD.search(gap)
                     or any(m.start("gap") <= a < m.end("gap") for a, _ in other_heads)):
                 continue
             stop, values = m.end(), {}
+            if kind in measurements.MEASUREMENT_KINDS:
+                clause = clauses[clause_at(clauses, m.start())] if clauses else None
+                c0, c1 = (clause.start, clause.end) if clause else (start, end)
+                if measurements.NOT_MEASURED.search(text, c0, m.start("v")):
+                    continue  # a target or an order, not a value measured
+                read = measurements.values_of(kind, m, text, c1)
+                if read is None:
+                    continue
+                found.append(VitalRead(kind, read, m.start(), m.end(), parts=[m.span()],
+                                       hit=measurements.hit_span(kind, m)))
+                continue
             if kind == "blood_pressure":
                 values = {"systolic": int(m.group("v")), "diastolic": int(m.group("d"))}
                 if not news2.plausible_blood_pressure(**values):
@@ -59,8 +70,8 @@ def read_vitals(text: str, start: int, end: int, clauses: list[Clause],
                     continue
                 values = {"value": value if kind == "temperature" else int(value)}
             if kind == "spo2":
-                on, flow, stop = _oxygen(text, stop, end)
-                values |= {"on_oxygen": on, "oxygen_l_min": flow}
+                on, flow, device, stop = _oxygen(text, stop, end)
+                values |= {"on_oxygen": on, "oxygen_l_min": flow, "oxygen_device": device}
             label = news2.VITAL_LABEL.match(text, m.start())
             found.append(VitalRead(kind, values, m.start(), stop,
                                    parts=[(m.start(), label.end() if label else m.start()),
@@ -70,6 +81,7 @@ def read_vitals(text: str, start: int, end: int, clauses: list[Clause],
         for m in pattern.finditer(text, start, end):
             found.append(VitalRead("consciousness", {"level": level}, m.start(), m.end(),
                                    parts=[m.span()]))
+    found = _no_overlaps(found)
     if not found:
         return found
     heads = sorted({(v.start, v.start + 1) for v in found} | set(other_heads))
@@ -87,6 +99,29 @@ def read_vitals(text: str, start: int, end: int, clauses: list[Clause],
         if v.clock is not None:
             v.parts.append(v.clock.span())
     return found
+
+
+def _matches(pattern: re.Pattern[str], text: str, start: int, end: int):
+    """Label–value matches whose gap holds no other label ("feber, temp 38,9": the value
+    belongs to "temp", the label nearest it)."""
+    pos = start
+    while (m := pattern.search(text, pos, end)) is not None:
+        if news2.VITAL_LABEL.search(m.group("gap") or ""):
+            pos = m.start() + 1
+            continue
+        yield m
+        pos = m.end()
+
+
+def _no_overlaps(found: list[VitalRead]) -> list[VitalRead]:
+    """One reading per value: where two kinds read the same number ("smerter" and "NRS" in
+    "smerter NRS 6"), the one whose label is nearest the value wins."""
+    out: list[VitalRead] = []
+    for v in sorted(found, key=lambda v: -v.start):
+        if any(o.end == v.end and o.kind == v.kind for o in out):
+            continue
+        out.append(v)
+    return sorted(out, key=lambda v: v.start)
 
 
 _PRESSURE = re.compile(r"(?<![\d/,])(?P<v>\d{2,3})/(?P<d>\d{2,3})(?![\d,/])(?: mmHg)?")
@@ -120,15 +155,30 @@ def _coordinated_pressures(text: str, start: int, end: int, clauses: list[Clause
     return out
 
 
-def _oxygen(text: str, pos: int, end: int) -> tuple[bool | None, float | None, int]:
-    """Oxygen said after an SpO2 value, up to the next vital sign in the sentence."""
+def _oxygen(text: str, pos: int, end: int
+            ) -> tuple[bool | None, float | None, str | None, int]:
+    """Oxygen said after an SpO2 value, up to the next vital sign in the sentence: on oxygen
+    or air, the flow, and the device ("på 2 l O2 på nesebrille", "på maske")."""
     nxt = news2.VITAL_LABEL.search(text, pos, end)
     stop = nxt.start() if nxt else end
+    on: bool | None = None
+    flow: float | None = None
+    reach = pos
     if (m := news2.OXYGEN_FLOW.search(text, pos, stop)) is not None:
-        flow = float((m.group("a") or m.group("b")).replace(",", "."))
-        return True, flow if 0 < flow <= 60 else None, m.end()
-    if (m := news2.ON_AIR.search(text, pos, stop)) is not None:
-        return False, None, m.end()
-    if (m := news2.ON_OXYGEN.search(text, pos, stop)) is not None:
-        return True, None, m.end()
-    return None, None, pos
+        said = float((m.group("a") or m.group("b")).replace(",", "."))
+        on, flow, reach = True, said if 0 < said <= 60 else None, m.end()
+    elif (m := news2.ON_AIR.search(text, pos, stop)) is not None:
+        return False, None, None, m.end()
+    elif (m := news2.ON_OXYGEN.search(text, pos, stop)) is not None:
+        on, reach = True, m.end()
+    # the device right after the SpO2 or its oxygen ("94 % på 2 l på nesekateter")
+    window = text[pos:stop]
+    cut = re.search(r"[,;]|(?<!\w)(?:og|men|mens|fordi)(?!\w)", text[reach:stop])
+    device_end = reach + cut.start() if cut else stop
+    device = measurements.device_at(text, pos, max(device_end, reach))
+    if device is None or not window:
+        return on, flow, None, reach
+    name, dm = device
+    if on is None and name in measurements.OXYGEN_GIVING:
+        on = True
+    return on, flow, name, max(reach, dm.end())

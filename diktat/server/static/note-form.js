@@ -18,11 +18,20 @@ const STATUSES = { given: "gitt", not_given: "ikke gitt", refused: "nektet", prn
 const ASSERTIONS = { present: "til stede", negated: "benektet", possible: "mulig",
                      historical: "tidligere", other_person: "gjelder en annen person",
                      asked: "spørsmål (ikke et funn)" };
-const KINDS = { fall: "fall", medication: "legemiddel", other: "annet" };
+const KINDS = { fall: "fall", medication: "legemiddel", missed_visit: "uteblitt besøk",
+                other: "annet" };
 const ACVPU = { A: "A – våken", C: "C – ny forvirring", V: "V – reagerer på tiltale",
                 P: "P – reagerer på smerte", U: "U – ingen respons" };
 const OXYGEN = { true: "ja", false: "nei (romluft)" };
 const RISKS = { low: "lav", "low-medium": "lav–middels", medium: "middels", high: "høy" };
+const DEVICES = { nasal_catheter: "nesekateter", nasal_cannula: "nesebrille", mask: "maske",
+                  venturi_mask: "venturimaske", reservoir_mask: "reservoarmaske",
+                  high_flow: "high flow", cpap: "CPAP" };
+const SCALES = { NRS: "NRS", VAS: "VAS" };
+const NEWS2_PARTS = { respiratory_rate: "RF", spo2: "SpO2", oxygen: "O2", systolic: "BT",
+                      blood_pressure: "BT", pulse: "puls", consciousness: "ACVPU",
+                      temperature: "temp" };
+const CHECKS = { unknown: "ukjent legemiddelnavn", close: "lignende navn", lookalike: "forvekslingsfare" };
 
 // key → how to edit it; order here is the order in the form
 const FIELDS = {
@@ -39,6 +48,8 @@ const FIELDS = {
   level: { label: "ACVPU", type: "select", options: ACVPU },
   on_oxygen: { label: "På oksygen", type: "bool3", options: OXYGEN, nullable: true },
   oxygen_l_min: { label: "Oksygen (l/min)", type: "number", nullable: true },
+  oxygen_device: { label: "Oksygenutstyr", type: "select", options: DEVICES, nullable: true },
+  scale: { label: "Skala", type: "select", options: SCALES, nullable: true },
   time: { label: "Klokkeslett", type: "time", nullable: true },
   area: { label: "Område", type: "select", options: AREAS },
   kind: { label: "Type", type: "select", options: KINDS },
@@ -64,7 +75,10 @@ const LISTS = [
 const VITALS = [
   ["blood_pressure", "Blodtrykk"], ["pulse", "Puls"], ["temperature", "Temperatur"],
   ["spo2", "Oksygenmetning (SpO2)"], ["respiratory_rate", "Respirasjonsfrekvens"],
-  ["consciousness", "Bevissthet (ACVPU)"],
+  ["consciousness", "Bevissthet (ACVPU)"], ["blood_glucose", "Blodsukker (mmol/l)"],
+  ["inr", "INR"], ["weight", "Vekt (kg)"], ["pain_score", "Smerteskår (0–10)"],
+  ["fluid_intake", "Væskeinntak"], ["urine_output", "Diurese / urinmengde"],
+  ["fluid_balance", "Væskebalanse"],
 ];
 const ISBAR = [
   ["identification", "I – Identifikasjon"], ["situation", "S – Situasjon"],
@@ -72,7 +86,10 @@ const ISBAR = [
   ["recommendation", "R – Råd"],
 ];
 const VALUE_LABELS = { pulse: "Puls (/min)", temperature: "Temperatur (°C)", spo2: "SpO2 (%)",
-                       respiratory_rate: "Respirasjonsfrekvens (/min)" };
+                       respiratory_rate: "Respirasjonsfrekvens (/min)",
+                       blood_glucose: "Blodsukker (mmol/l)", inr: "INR", weight: "Vekt (kg)",
+                       pain_score: "Smerteskår (0–10)", fluid_intake: "Mengde",
+                       urine_output: "Mengde", fluid_balance: "Væskebalanse (+ inn, − ut)" };
 
 function el(tag, attrs = {}, ...children) {
   const node = document.createElement(tag);
@@ -115,6 +132,7 @@ export class NoteForm {
       }
     }
     if (!any) c.append(el("p", { class: "empty", text: "Ingen strukturerbare opplysninger i transkripsjonen." }));
+    if (note.drug_checks?.length) c.append(this.drugChecks(note.drug_checks));
     const cov = note.coverage;
     if (cov && cov.unplaced) {
       c.append(el("p", { class: "coverage",
@@ -125,6 +143,21 @@ export class NoteForm {
         el("summary", { text: `Forkastet av kontrollen fordi det ikke står i teksten (${note.dropped.length})` }),
         el("ul", {}, ...note.dropped.map((d) => el("li", { text: `${d.field}: ${d.value} – ${d.reason}` })))));
     }
+  }
+
+  /** Drug names to check: shown, never edited (the medication's own fields are). */
+  drugChecks(checks) {
+    const line = (d) => {
+      if (d.kind === "close") return `hørt «${d.said}» — mente du ${d.suggestion}?`;
+      if (d.kind === "unknown") return `«${d.said}» ligner et legemiddel, men er ikke i legemiddellisten`;
+      return `${d.suggestion ?? d.said}: forveksles lett med ${(d.lookalikes || []).join(", ")}`;
+    };
+    return el("fieldset", { class: "section section-drug_checks", "data-section": "drug_checks" },
+      el("legend", { text: "Kontroller legemiddelnavn" }),
+      el("ul", { class: "drug-checks" }, ...checks.map((d) => el("li", { "data-kind": d.kind },
+        el("span", { class: "check-kind", text: `${CHECKS[d.kind] ?? d.kind}: ` }),
+        el("span", { text: line(d) }),
+        d.evidence ? this.evidenceButton(d.evidence, "legemiddelnavn") : null))));
   }
 
   section(key, title) {
@@ -154,8 +187,13 @@ export class NoteForm {
     }
     if (!wrap.childNodes.length) return null;
     if (vs.news2) {
+      const parts = Object.entries(vs.news2.parts || {}).filter(([, v]) => v)
+        .map(([k, v]) => `${NEWS2_PARTS[k] ?? k} ${v}`).join(", ");
       wrap.append(el("p", { class: "news2",
-        text: `NEWS2 fra diktatet: ${vs.news2.total} (${RISKS[vs.news2.risk] ?? vs.news2.risk} risiko). Beregnes på nytt fra verdiene ved godkjenning.` }));
+        text: `NEWS2 fra diktatet: ${vs.news2.total} (${RISKS[vs.news2.risk] ?? vs.news2.risk} risiko${parts ? "; " + parts : ""}). Beregnes på nytt fra verdiene ved godkjenning.` }));
+    } else if (vs.news2_missing?.length) {
+      wrap.append(el("p", { class: "news2 missing",
+        text: `NEWS2 ikke beregnet: mangler ${vs.news2_missing.map((k) => NEWS2_PARTS[k] ?? k).join(", ")}.` }));
     }
     return wrap;
   }

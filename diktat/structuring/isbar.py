@@ -1,0 +1,86 @@
+"""Messages to the doctor or legevakt said without a written heading, and dates kept whole.
+
+A nurse dictates a call as "Ringte legevakten kl 14:10: ..." or "Kontaktet fastlegen: ...":
+a call verb, a recipient (lege, fastlege, tilsynslege, legevakt, ...) and a colon start an ISBAR
+message to that recipient, like the spoken heading "Beskjed til legevakt:". Without the colon
+("Ringte legevakten og fikk råd om ...", "Lege er varslet") the sentence is a measure taken, not
+a message, but the recipient is remembered: an "Identifikasjon:" or "ISBAR:" heading after it
+starts a message to that recipient.
+
+Dates: a sentence never ends at the dot of an ordinal day ("den 6. desember", "fra 06.12.",
+"den 06."), so a date is never cut from its month or its sentence.
+"""
+
+from __future__ import annotations
+
+import re
+
+_RECIPIENT = (r"(?P<to>(?:fast|sykehjems|sjukeheims|tilsyns|vakthavende |vakthavande )?legen?|"
+              r"legevakt(?:en|a)?|LV|AMK|sykehuset|sjukehuset|akuttmottak\w*|"
+              r"(?:kvelds|natte|natt|dag)vakt(?:en|a)?|neste vakt)")
+_CALL_VERB = (r"(?:(?:jeg|vi|eg|me) )?(?:har |hadde )?(?:ringer|ringte|ringt|ringde|kontaktet|"
+              r"kontakta|kontakter|kontaktar|snakket med|snakka med|snakker med|tok kontakt med|"
+              r"tar kontakt med|ga beskjed til|gav beskjed til|gir beskjed til|sender|sendte|"
+              r"sendt|varslet|varsla|varsler|rapporterte til|rapporterer til)")
+_CLOCK = r"(?:\s+(?:kl\.?\s*|klokka\s+)?\d{1,2}:\d{2})?"
+CALL_HEADING = re.compile(
+    rf"\s*{_CALL_VERB}(?: til)?\s+(?:(?:en |ei )?(?:e-melding|elektronisk melding|PLO-melding|"
+    rf"melding|beskjed)\s+(?:til\s+)?)?{_RECIPIENT}{_CLOCK}(?:\s+(?:med|etter) ISBAR)?"
+    r"\s*(?::|–)\s*",
+    re.IGNORECASE,
+)
+_RECIPIENT2 = _RECIPIENT.replace("?P<to>", "?P<to2>")
+CONTACT = re.compile(rf"(?<!\w){_CALL_VERB}(?: til)?\s+{_RECIPIENT}(?!\w)"
+                     rf"|(?<!\w){_RECIPIENT2}\s+(?:er |ble |blei |vart )?(?:ringt|kontaktet|"
+                     rf"kontakta|varslet|varsla)(?!\w)", re.IGNORECASE)
+
+
+def recipient_name(said: str) -> str:
+    """ "legevakten" → "legevakt", "fastlegen" → "fastlege", "LV" → "legevakt"."""
+    s = " ".join(said.casefold().split())
+    if s == "lv":
+        return "legevakt"
+    if s == "amk":
+        return "AMK"
+    for full in ("legevakt", "sykehus", "sjukehus", "akuttmottak"):
+        if s.startswith(full):
+            return full
+    if s.endswith("legen"):
+        return s[:-1]
+    return s.removesuffix("en").removesuffix("a") if s.endswith(("vakten", "vakta")) else s
+
+
+def call_heading(text: str, start: int, end: int) -> tuple[str, int] | None:
+    """ "Ringte legevakten kl 14:10: ..." at the start of ``text[start:end]``: the recipient
+    and where the message starts."""
+    m = CALL_HEADING.match(text, start, end)
+    if m is None:
+        return None
+    return recipient_name(m.group("to")), m.end()
+
+
+def contact(text: str, start: int, end: int) -> str | None:
+    """The doctor or service a sentence says was called or told, or None."""
+    m = CONTACT.search(text, start, end)
+    return recipient_name(m.group("to") or m.group("to2")) if m is not None else None
+
+
+_MONTHS = (r"januar|februar|mars|april|mai|juni|juli|august|september|oktober|november|"
+           r"desember|jan|feb|mar|apr|jun|jul|aug|sep|sept|okt|nov|des")
+_DATE_BEFORE = re.compile(
+    r"(?:(?<!\w)(?:den|fra|frå|til|før|etter|innen|innan|siden|sidan|fom|tom|dato|datert|"
+    r"mandag|tirsdag|onsdag|torsdag|fredag|lørdag|søndag|måndag|tysdag|laurdag|sundag)\s+"
+    r"\d{1,2}|(?<![\d.])\d{1,2}\.\d{1,2}(?:\.\d{2,4})?)$",
+    re.IGNORECASE,
+)
+_MONTH_AFTER = re.compile(rf"\s+(?:{_MONTHS})(?!\w)", re.IGNORECASE)
+_DAY = re.compile(r"(?<![\d.,])\d{1,2}$")
+
+
+def date_dot(text: str, dot: int) -> bool:
+    """The "." at ``text[dot]`` ends an ordinal day or a date ("den 6.", "6. desember",
+    "06.12."), not a sentence."""
+    before = text[max(0, dot - 24) : dot]
+    if _DATE_BEFORE.search(before):
+        return True
+    return bool(_DAY.search(before)) and _MONTH_AFTER.match(text, dot + 1) is not None

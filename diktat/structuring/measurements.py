@@ -1,0 +1,146 @@
+"""Measurements a municipal nursing note needs beside the NEWS2 vital signs, and how they are said.
+
+Blood glucose (mmol/l), INR, weight (kg), a pain score (NRS/VAS 0–10), fluid intake ("drakk
+1200 ml", "væskeinntak 1,5 l"), urine output ("diurese 900 ml", "urinmengde 600 ml", "tømt 400
+ml fra kateterposen") and fluid balance ("væskebalanse pluss 300 ml"); and the oxygen device
+said with an SpO2 ("på 2 l O2 på nesebrille", "på maske").
+
+Each kind is a label, a short gap of words and a value, read on ``normalize_spoken`` text like
+the vital signs in ``news2`` (which merges these patterns into its own, so that rules, grounding
+and coverage read every measurement the same way). A value is taken only where it cannot be a
+dose or something else: a volume needs its unit (ml, dl, l); a pain score needs NRS, VAS or
+"smertescore", or "av 10" / "/10" after the number ("smerter i hofta 6 av 10"), so "Paracet for
+smerter 1 g" never gives a score; a weight is 20–300 kg; a glucose 0,5–45 mmol/l. Anything else
+stays in the text, where coverage shows it.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+MEASUREMENT_KINDS = ("blood_glucose", "inr", "weight", "pain_score", "fluid_intake",
+                     "urine_output", "fluid_balance")
+
+_VOLUME = r"(?P<u>ml|dl|l|liter)(?!\w)"
+LABELS = {
+    "blood_glucose": r"blodsukker\w*|blodglukose\w*|b-glukose|BS|glukoseverdi\w*|sukkeret",
+    "inr": r"INR(?:-?verdi\w*)?",
+    "weight": r"vekt|vekta|vekten|kroppsvekt\w*|veid|veide|veier|vog",
+    "pain_score": r"NRS|VAS|smertescore\w*|smerteskår\w*|smerteintensitet\w*|smerte|smerter|"
+                  r"smerten|smertene|vondt",
+    "fluid_intake": r"(?:væske)?inntak\w*|drakk|drukket|drukke|drikkemengde\w*|fikk i seg|"
+                    r"fekk i seg",
+    "urine_output": r"diurese\w*|timediurese\w*|urinmengde\w*|urinproduksjon\w*|urin|"
+                    r"kateterpose\w*|urinpose\w*|tømt|tømte|tømde|tisset|tissa",
+    "fluid_balance": r"væskebalanse\w*",
+}
+_GAP = r"(?P<gap>(?:[\s:=,]+[^\W\d]+){0,4}?[\s:=,]+)"
+_OF_TEN = r"\s?(?:av|/)\s?10(?!\d)"
+_VALUES = {
+    "blood_glucose": r"(?P<v>\d{1,2}(?:,\d{1,2})?)(?!\d|[,:/]\d)(?: ?mmol(?:/l)?)?(?!\s?(?:mg|g|"
+                     r"ml|IE|E|enheter|%)(?!\w))",
+    "inr": r"(?P<v>\d(?:,\d{1,2})?)(?!\d|[,:/]\d)(?!\s?(?:mg|g|ml|IE|%)(?!\w))",
+    "weight": r"(?P<v>\d{2,3}(?:,\d{1,2})?)(?!\d|[,:/]\d)(?: ?kg)?(?!\s?(?:%|g|mg|ml|l|cm)(?!\w))",
+    # a scale word (NRS, VAS, smertescore) or "av 10" after the number: never a bare number
+    "pain_score": r"(?P<v>\d{1,2})(?!\d|[,:]\d)(?(s)(?:" + _OF_TEN + r")?|" + _OF_TEN + r")"
+                  r"(?!\s?(?:mg|g|ml|IE|tablett\w*|%)(?!\w))",
+    "fluid_intake": r"(?P<v>\d+(?:,\d+)?) ?" + _VOLUME,
+    "urine_output": r"(?P<v>\d+(?:,\d+)?) ?" + _VOLUME,
+    "fluid_balance": r"(?P<sign>\+|-|−|pluss|minus|positiv|negativ)? ?(?P<v>\d+(?:,\d+)?) ?"
+                     + _VOLUME,
+}
+_PAIN_LABEL = (r"(?:(?P<s>NRS|VAS|smertescore\w*|smerteskår\w*|smerteintensitet\w*)|smerte|"
+               r"smerter|smerten|smertene|vondt)")
+PATTERNS = {
+    kind: re.compile(
+        rf"(?<!\w)(?:{_PAIN_LABEL if kind == 'pain_score' else LABELS[kind]}){_GAP}"
+        rf"{_VALUES[kind]}", re.IGNORECASE)
+    for kind in MEASUREMENT_KINDS
+}
+# "tømt 400 ml" is urine only when the clause says so ("fra kateterposen", "urin").
+_URINE_CONTEXT = re.compile(r"(?<!\w)(?:urin\w*|kateter\w*|diurese\w*|tiss\w*)", re.IGNORECASE)
+_EMPTIED = re.compile(r"(?:tømt|tømte|tømde)(?!\w)", re.IGNORECASE)
+RANGES = {"blood_glucose": (0.5, 45), "inr": (0.5, 10), "weight": (20, 300),
+          "pain_score": (0, 10)}
+_VOLUME_RANGES = {"ml": (10, 10000), "dl": (0.5, 100), "l": (0.05, 10)}
+VOLUME_UNITS = {"ml": "ml", "dl": "dl", "l": "l", "liter": "l"}
+_NEGATIVE = {"-", "−", "minus", "negativ"}
+# A target, an order or a plan is not a measurement ("blodsukker skal holdes mellom 5 og 10",
+# "væskeinntak minst 1,5 l").
+NOT_MEASURED = re.compile(
+    r"(?<!\w)(?:skal|skulle|bør|mål|målet|målsetting|minst|maks|maksimalt|ønsket|ønskeleg|"
+    r"anbefalt|anbefales|må|mellom|under|over|opptil|inntil|ikke over|ikkje over)(?!\w)",
+    re.IGNORECASE)
+
+OXYGEN_DEVICES = {
+    "nasal_catheter": r"nesekateter\w*|o2-kateter\w*|oksygenkateter\w*",
+    "nasal_cannula": r"nesebrille\w*|o2-brille\w*|oksygenbrille\w*|(?<=på )brille|"
+                     r"(?<=med )brille|nasal ?kanyle\w*",
+    "venturi_mask": r"venturimaske\w*|venturi",
+    "reservoir_mask": r"reservoarmaske\w*|maske med reservoar|non-rebreather\w*",
+    "high_flow": r"high ?flow|høyflow|høy ?flow|optiflow|airvo",
+    "mask": r"oksygenmaske\w*|o2-maske\w*|maske|masken",
+    "cpap": r"cpap|bipap|niv|ikke-invasiv ventilasjon",
+}
+DEVICE_PATTERNS = {name: re.compile(rf"(?<!\w)(?:{rx})(?!\w)", re.IGNORECASE)
+                   for name, rx in OXYGEN_DEVICES.items()}
+OXYGEN_DEVICE = re.compile(
+    r"(?<!\w)(?:" + "|".join(OXYGEN_DEVICES.values()) + r")(?!\w)", re.IGNORECASE)
+# Devices that give oxygen (CPAP may run on air).
+OXYGEN_GIVING = frozenset(OXYGEN_DEVICES) - {"cpap"}
+
+
+def device_at(text: str, start: int, end: int) -> tuple[str, re.Match[str]] | None:
+    """The oxygen device said in ``text[start:end]`` (the first one), or None."""
+    found = [(m.start(), name, m) for name, rx in DEVICE_PATTERNS.items()
+             for m in rx.finditer(text, start, end)]
+    if not found:
+        return None
+    _, name, m = min(found, key=lambda f: f[0])
+    return name, m
+
+
+def values_of(kind: str, m: re.Match[str], text: str, clause_end: int) -> dict[str, Any] | None:
+    """The model values of a measurement match, or None when it is not one after all."""
+    value = float(m.group("v").replace(",", "."))
+    if kind in ("fluid_intake", "urine_output", "fluid_balance"):
+        unit = VOLUME_UNITS[m.group("u").casefold()]
+        low, high = _VOLUME_RANGES[unit]
+        if not low <= value <= high:
+            return None
+        if kind == "urine_output" and _EMPTIED.match(text, m.start()) and not (
+                _URINE_CONTEXT.search(text, m.start(), clause_end)):
+            return None  # "tømt 200 ml" from a stoma bag is not urine
+        if kind == "fluid_balance":
+            sign = (m.group("sign") or "").casefold()
+            if not sign:
+                return None  # a balance needs its sign said
+            value = -value if sign in _NEGATIVE else value
+        return {"value": value, "unit": unit}
+    low, high = RANGES[kind]
+    if not low <= value <= high:
+        return None
+    if kind == "pain_score":
+        if not value.is_integer():
+            return None
+        scale = (m.group("s") or "").upper()
+        gap = (m.group("gap") or "").upper()
+        if scale not in ("NRS", "VAS"):
+            scale = "NRS" if "NRS" in gap.split() else "VAS" if "VAS" in gap.split() else ""
+        return {"value": int(value), "scale": scale or None}
+    return {"value": value}
+
+
+# Labels that are also finding words: the clause stays a finding too ("Smerter i hofta 6 av 10",
+# "Hun har drukket 1 l i løpet av dagen", "Vekt 62 kg, ned 2 kg"), so nothing said around the
+# value is left unplaced.
+_KEEPS_FINDING = frozenset({"pain_score", "fluid_intake", "urine_output", "weight"})
+
+
+def hit_span(kind: str, m: re.Match[str]) -> tuple[int, int]:
+    """What a measurement takes from its clause: the number only where its label is a finding
+    word as well; else label and value."""
+    if kind in _KEEPS_FINDING and not (kind == "pain_score" and m.group("s")):
+        return m.start("v"), m.end()
+    return m.span()

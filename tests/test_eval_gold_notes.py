@@ -1,0 +1,132 @@
+"""The clinical metrics over the gold set (tests/data/gold_notes), rules backend, no model.
+
+Floors and ceilings are the figures measured when the gold set was written (rules backend of
+that day): they only hold what is met, so the dangerous-error count can only go down and the
+accuracies only up. Raise them when the rules improve."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from diktat.eval.clinical import MEDICATION_PARTS, ClinicalMetrics, score_clinical
+from diktat.eval.clinical_items import VALUE_KINDS, gold_findings, gold_values
+from diktat.eval.notes import cases_from_folder, evaluate_notes
+from diktat.structuring.note import (
+    Evidence,
+    JournalNote,
+    MedicationAdministration,
+    Observation,
+    Pulse,
+    VitalSigns,
+)
+
+GOLD = Path(__file__).parent / "data" / "gold_notes"
+MAX_DANGEROUS = 17  # measured; may only go down
+MIN_VALUE_ACCURACY = 0.79
+MIN_TUPLE_ACCURACY = 0.66
+MIN_ASSERTION_ACCURACY = 0.72
+MAX_HIDDEN_WORDS = 4  # dictated ISBAR headings the text does not show
+
+
+@pytest.fixture(scope="module")
+def evaluation():
+    cases, problems = cases_from_folder(GOLD)
+    assert problems == []
+    return evaluate_notes(cases, "rules")
+
+
+def test_the_gold_set_is_large_and_varied():
+    texts = sorted(GOLD.glob("*.txt"))
+    assert len(texts) >= 60
+    metas = [json.loads(p.with_suffix(".expected.json").read_text(encoding="utf-8"))["meta"]
+             for p in texts]
+    assert {m["written_standard"] for m in metas} >= {"nb", "nn", "dialect"}
+    assert {m["setting"] for m in metas} == {"hjemmetjeneste", "sykehjem"}
+    lengths = [len(p.read_text(encoding="utf-8").split()) for p in texts]
+    assert min(lengths) >= 14 and max(lengths) >= 140
+
+
+def test_metrics_are_computed_per_field_and_dictation(evaluation):
+    c = evaluation.clinical
+    assert c is not None and c.notes == len(evaluation.per_note_clinical) >= 60
+    assert set(c.values) == set(VALUE_KINDS) and set(c.medications) == set(MEDICATION_PARTS)
+    for kind in ("blood_pressure", "pulse", "blood_glucose", "inr", "weight", "pain_score",
+                 "fluid_intake", "urine_output", "oxygen_device"):
+        assert c.values[kind].expected > 0, kind
+    assert c.medications["tuple"].expected >= 50
+    assert {a for a, t in c.assertions.items() if t.expected} >= {
+        "present", "negated", "possible", "historical", "other_person", "asked"}
+    assert all(d.dictation and d.field and d.kind for d in c.dangerous)
+    assert sum(m.dangerous_count for _, m in evaluation.per_note_clinical) == c.dangerous_count
+    assert ClinicalMetrics.model_validate_json(c.model_dump_json()) == c
+
+
+def test_current_figures_hold(evaluation):
+    c = evaluation.clinical
+    assert c.dangerous_count <= MAX_DANGEROUS, [d.model_dump() for d in c.dangerous]
+    assert c.value_accuracy >= MIN_VALUE_ACCURACY
+    assert c.medication_tuple_accuracy >= MIN_TUPLE_ACCURACY
+    assert c.assertion_accuracy >= MIN_ASSERTION_ACCURACY
+    assert c.coverage.hidden <= MAX_HIDDEN_WORDS
+
+
+# --- the judgements themselves, on hand-made notes ---------------------------------------------
+TEXT = "Puls 72. Fikk Paracet 1 g kl 8. Ingen smerter."
+
+
+def _ev(quote: str) -> Evidence:
+    start = TEXT.index(quote)
+    return Evidence(start=start, end=start + len(quote), quote=quote)
+
+
+GOLD_NOTE = {
+    "vital_signs": {"pulse": [{"value": 72}], "inr": [{"value": 2.5}]},
+    "medications": [{"drug": "Paracet", "dose": 1, "unit": "g", "time": "08:00",
+                     "status": "given"}],
+    "observations": [{"area": "pain", "assertion": "negated", "negated": True,
+                      "text": "Ingen smerter", "key": "smerter"}],
+}
+
+
+def _note(pulse=72, dose=1.0, time="08:00", negated=True) -> JournalNote:
+    return JournalNote(
+        vital_signs=VitalSigns(pulse=(Pulse(value=pulse, evidence=_ev("Puls 72")),)),
+        medications=(MedicationAdministration(
+            drug="Paracet", drug_as_said="Paracet", dose=dose, unit="g", time=time,
+            status="given", evidence=_ev("Fikk Paracet 1 g kl 8")),),
+        observations=(Observation(text="Ingen smerter", area="pain", negated=negated,
+                                  evidence=_ev("Ingen smerter")),),
+    )
+
+
+def test_a_right_note_scores_right_and_a_missing_kind_is_missing_not_dangerous():
+    m = score_clinical(_note(), GOLD_NOTE, TEXT, "x")
+    assert m.values["pulse"].right == 1 and m.values["inr"].missing == 1
+    assert m.medications["tuple"].right == 1 and m.assertion_accuracy == 1.0
+    assert m.dangerous == () and "vital_signs.inr: 2.5" in m.missed
+
+
+def test_wrong_values_doses_times_and_negations_are_dangerous():
+    m = score_clinical(_note(pulse=99, dose=2.0, time=None, negated=False), GOLD_NOTE, TEXT, "x")
+    kinds = sorted(d.kind for d in m.dangerous)
+    assert kinds == ["flipped negation", "wrong dose", "wrong value"]
+    assert m.medications["time"].missing == 1  # a time not extracted is missing, not dangerous
+    assert {d.dictation for d in m.dangerous} == {"x"}
+
+
+def test_a_value_the_gold_does_not_have_is_invented():
+    gold = {**GOLD_NOTE, "vital_signs": {"inr": [{"value": 2.5}]}}
+    m = score_clinical(_note(), gold, TEXT)
+    assert [(d.field, d.kind) for d in m.dangerous] == [("vital_signs.pulse", "invented value")]
+
+
+def test_gold_measurements_the_schema_may_lack_are_read():
+    gold = {"vital_signs": {"diuresis": [{"value": 0.4, "unit": "l"}],
+                            "oxygen_device": [{"value": "nesekateter"}]},
+            "observations": [{"area": "pain", "assertion": "asked", "text": "Har du vondt?"}]}
+    got = {(v.kind, v.value, v.unit) for v in gold_values(gold)}
+    assert got == {("urine_output", "400", "ml"), ("oxygen_device", "nasal_catheter", None)}
+    assert gold_findings(gold)[0].key == ("har", "du", "vondt")
