@@ -93,8 +93,9 @@ def test_npsc_clip_streams_to_the_offline_text(engine, npsc_dir, record_property
     assert_append_only(events)
     finals = [e for e in events if e.kind == "final"]
     assert len(finals) == 1
-    # WER against offline, by CPU path: 0.21 (oneDNN AVX2, AVX, default on AVX2), 0.29 (SSE4.1),
-    # 0.43 (an AVX-512 VNNI EPYC, issue 14); 20 words, so 0.05 a word.
+    # WER against offline, by CPU path (make test-cpu-matrix): 0.21 (oneDNN default on AVX2,
+    # AVX2, AVX), 0.29 (SSE4.1), 0.36 (MKL), 0.43 (an AVX-512 VNNI EPYC, issue 14); 20 words,
+    # so 0.05 a word. Word-count ratio 0.93–1.00.
     assert_same_speech(offline_text(engine, samples), finals[0].text, max_wer=0.5,
                        record_property=record_property)
 
@@ -108,9 +109,10 @@ def test_king_streams_partial_then_committed_then_final_text(engine, king_30s, r
     assert any(e.kind == "tentative" and e.words for e in while_speaking)
     committed_early = [w for e in while_speaking if e.kind == "committed" for w in e.words]
     assert len(committed_early) >= 20, "most of the text is committed while audio still arrives"
-    # WER against offline, by CPU path: 0.38 (oneDNN AVX2, default on AVX2), 0.51 (AVX,
-    # SSE4.1), 0.55 (an AVX-512 VNNI EPYC, issue 14). Streaming decodes short windows greedily
-    # where offline decodes 30 s windows with beam 5: issue 19 is about closing that gap.
+    # WER against offline, by CPU path: 0.38 (oneDNN default on AVX2, AVX2), 0.50 (MKL), 0.51
+    # (AVX, SSE4.1), 0.55 (an AVX-512 VNNI EPYC, issue 14); word-count ratio 1.05–1.15.
+    # Streaming decodes short windows greedily where offline decodes 30 s windows with beam 5:
+    # issue 19 is about closing that gap.
     assert_same_speech(offline_text(engine, king_30s), final_text(events), max_wer=0.65,
                        record_property=record_property)
 
@@ -215,8 +217,9 @@ def test_live_pace_with_two_decodes_at_once_streams_to_the_offline_text(
     assert_append_only(events)
     finals = [e.text for e in events if e.kind == "final"]
     assert len(finals) == 2, json.dumps(finals, ensure_ascii=False)
-    # WER against offline, by CPU path: 0.30–0.40 (oneDNN AVX2, AVX, default on AVX2), 0.60
-    # (SSE4.1, whose slower decodes also move the windows); ten words, so 0.1 a word.
+    # WER against offline, by CPU path: 0.30–0.40 (oneDNN default on AVX2, AVX2, AVX), 0.60
+    # (SSE4.1, MKL: slower decodes also move the windows); ten words, so 0.1 a word; word-count
+    # ratio 1.00 on every path.
     assert_same_speech(offline_text(engine, samples), " ".join(finals), max_wer=0.7,
                        record_property=record_property)
     assert overlapping.most_at_once == 2
