@@ -74,7 +74,7 @@ def test_no_value_without_its_label_or_under_a_negation():
     ("text", "level"),
     [("Hun var våken og klar.", "A"), ("Ny forvirring i dag.", "C"),
      ("Reagerer kun på tiltale.", "V"), ("Reagerer bare på smerte.", "P"),
-     ("Hun var ikke kontaktbar.", "U")],
+     ("Reagerer ikke på smerte.", "U"), ("ACVPU: U.", "U")],
 )
 def test_acvpu(text, level):
     assert [c.level for c in rules(text).vital_signs.consciousness] == [level]

@@ -6,18 +6,23 @@ around it, never from the sentence as a whole:
 
 - **asked**: the sentence is a question ("Har du falt?", "Hvordan sov du", "...?") or the
   clause reports one ("spurte om hun hadde vondt"). A question is never a finding.
-- **negated**: a trigger ("ikke", "ikkje", "ingen", "inga", "intet", "uten", "utan", "aldri",
-  "verken", "ikke tegn til", ...) before the finding in its clause, or after it in the forms
-  "Smerter: ingen", "kvalme ikke til stede". The scope stops at the clause boundary ("men",
-  "fordi", "som", a new subject); it runs on through a list of bare findings ("Ingen smerter,
-  kvalme eller oppkast", "Ingen smerter og kvalme") but not into a clause with its own verb,
-  subject or a word that says something is there ("Ikke kvalm, spiste godt"; "Ingen smerter,
-  litt kvalme"). Pseudo-triggers negate something else: "ingen endring/bedring i smertene",
-  "ikke så vondt" (still pain), "uten effekt".
+- **negated**: a trigger ("ikke", "ikkje", dialect "itj", "ittj", "ikkj", "ingen", "inga",
+  "intet", "uten", "utan", "aldri", "verken", "fri for", "ikke tegn til", ...) before the
+  finding in its clause, or after it in the forms "Smerter: ingen", "kvalme ikke til stede".
+  A negation after a finding that is there is its own ("Vondt i hofta, ingen feilstilling";
+  "Ho et lite og vil ikkje ha næringsdrikk" keeps "et lite" present). The scope stops at the
+  clause boundary ("men", "fordi", "som", a new subject); it runs on through a list of bare
+  findings ("Ingen smerter, kvalme eller oppkast", "Ingen smerter og kvalme") but not into a
+  clause with its own verb, subject or a word that says something is there ("Ikke kvalm,
+  spiste godt"; "Ingen smerter, litt kvalme"). Pseudo-triggers negate something else: "ingen
+  endring/bedring i smertene", "ikke så vondt" (still pain), "uten effekt".
 - **possible**: "mulig", "kanskje", "mistanke om", "trolig", "tyder på", ... in the clause.
 - **historical**: "tidligere" (not "tidligere i dag"), "kjent med", "fra før", "i fjor", "for 2
   år siden" in the clause.
-- **other_person**: the clause's subject is someone else ("Mannen hennes har feber").
+- **other_person**: the clause's subject is someone else ("Mannen hennes har feber"); or it
+  tells a relative's illness ("Kona hans har influensa"), also through a pronoun in the next
+  clause ("Sønnen var innom, han har vært syk") or "selv" after a report ("Dottera sa at ho
+  sjølv er forkjøla"). What a relative reports of "hun" stays the patient's.
 """
 
 from __future__ import annotations
@@ -33,19 +38,21 @@ def _rx(*alternatives: str) -> re.Pattern[str]:
     return re.compile(r"(?<!\w)(?:" + "|".join(alternatives) + r")(?!\w)", re.IGNORECASE)
 
 
-NEGATION = _rx("ikke", "ikkje", "ingen", "inga", "intet", "ingenting", "inkje", "aldri", "verken",
+# "ikke" as said in bokmål, nynorsk and dialects (trøndersk "itj", "ittj"; "ikkj", "ikkje").
+NOT = r"(?:ikke|ikkje|ikkj|ikkie|itj|ittj|ikk)"
+NEGATION = _rx(NOT, "ingen", "inga", "intet", "ingenting", "inkje", "aldri", "verken",
                "uten", "utan", "benekter", "benektar", "avkrefter", "avkreftar", "nekter for",
                "fri for", "negativ for")
 # Negation words that negate something other than the finding after them.
 PSEUDO_NEGATION = _rx(
-    r"(?:ingen|inga|ikke|ikkje|uten|utan) (?:noen |nokon |særlig |vesentlig )?(?:endring\w*|"
+    rf"(?:ingen|inga|{NOT}|uten|utan) (?:noen |nokon |særlig |vesentlig )?(?:endring\w*|"
     r"bedring|betring|forbedring|forverring\w*|effekt|virkning)",
-    r"(?:ikke|ikkje) (?:så|særlig|veldig|helt|heilt|bare|berre|lenger så|mer enn|mindre|like)",
-    r"(?:ikke|ikkje) lenger så", r"ikke bare", r"uten at", r"utan at",
+    rf"{NOT} (?:så|særlig|veldig|helt|heilt|bare|berre|lenger så|mer enn|mindre|like)",
+    rf"{NOT} lenger så", r"uten at", r"utan at",
 )
 POST_NEGATION = re.compile(
-    r"[^,.;]{0,25}?(?:[:\-–]\s*(?:ingen|inga|nei|ikke|ikkje)(?!\w)"
-    r"|\s(?:ikke|ikkje) (?:til stede|påvist|observert|registrert|sett|merkbar)(?!\w)"
+    r"[^,.;]{0,25}?(?:[:\-–]\s*(?:ingen|inga|nei|" + NOT + r")(?!\w)"
+    r"|\s" + NOT + r" (?:til stede|påvist|observert|registrert|sett|merkbar)(?!\w)"
     r"|\s(?:avkreft\w*|negativ)(?!\w))",
     re.IGNORECASE,
 )
@@ -60,11 +67,21 @@ HISTORICAL = _rx(
     r"for \d+ (?:år|måneder|månader|uker|veker) siden", r"for \d+ (?:år|månader|veker) sidan",
     r"anamnes\w*", "sykehistorie", "sjukehistorie", "har en historie med",
 )
-_RELATIVE = (r"(?:(?:hennes|hans|pasientens|brukerens|beboerens) )?(?:datter\w*|dotter\w*|"
-             r"sønn\w*|mannen|kona|konen|ektemann\w*|ektefelle\w*|samboer\w*|nabo\w*|"
-             r"romkamerat\w*|medbeboer\w*|medpasient\w*|bror\w*|søster\w*|syster\w*|"
-             r"barnebarn\w*|venninne\w*|vennen)")
+_RELATIVE = (r"(?:(?:hennes|hans|hennar|pasientens|brukerens|beboerens) )?(?:datter\w*|"
+             r"dotter\w*|sønn\w*|son|sonen|sønene|mannen|kona|konen|ektemann\w*|ektefelle\w*|"
+             r"samboer\w*|nabo\w*|romkamerat\w*|medbeboer\w*|medpasient\w*|bror\w*|"
+             r"broren|søster\w*|syster\w*|barnebarn\w*|venninne\w*|vennen|mora|moren|faren|"
+             r"svigerdatter\w*|svigersønn\w*|svigerson\w*|kjæresten)")
 OTHER_PERSON = re.compile(r"\s*(?:og |men |så )?" + _RELATIVE + r"(?!\w)", re.IGNORECASE)
+# An illness a relative has: said of someone else far more often than a nursing finding is.
+ILLNESS = _rx(r"influensa\w*", r"forkjøl\w*", r"omgangssyk\w*", r"covid\w*", r"korona\w*",
+              "corona", r"kreft\w*", "syk", "sjuk", "sjukt", "sykt", r"sykdom\w*", r"sjukdom\w*",
+              r"lungebetennelse\w*", r"smitte\w*", "magesjau", r"infeksjon\w*", r"innlagt",
+              r"operert", r"hjerteinfarkt\w*", r"hjerneslag\w*", r"brukket", r"forkjøling\w*")
+_PRONOUN = r"(?:hun|han|ho|hen|hu|de|dei)"
+# "Datteren sa at hun selv er syk": the one who said it.
+SELF_REF = re.compile(rf"(?<!\w){_PRONOUN}\s+(?:selv|sjølv|sjøl|sjæl)(?!\w)", re.IGNORECASE)
+_PRONOUN_START = re.compile(rf"\s*(?:og |men |så )?{_PRONOUN}(?!\w)", re.IGNORECASE)
 REPORTING = _rx(r"forteller", "fortalte", "sier", "seier", "sa", "melder", "meldte", "opplyser",
                 "opplyste", "mener", "meiner", "tror", "trur", "at", "om at")
 _ASKING_VERB = (r"(?:har|hadde|er|var|føler|kjenner|får|fikk|fekk|vil|kan|skal|trenger|treng|"
@@ -94,7 +111,7 @@ _MAX_BARE_WORDS = 5
 _WORD = re.compile(r"[^\W\d_]+")
 
 __all__ = ["assertion_at", "continues_list", "finding_assertion", "is_question",
-           "text_assertion"]
+           "someone_else", "text_assertion"]
 
 
 def is_question(text: str, start: int = 0, end: int | None = None) -> bool:
@@ -102,6 +119,25 @@ def is_question(text: str, start: int = 0, end: int | None = None) -> bool:
     end = len(text) if end is None else end
     said = text[start:end].rstrip()
     return said.endswith("?") or QUESTION_START.match(said) is not None
+
+
+def someone_else(text: str, clauses: Sequence[Clause], ci: int) -> int | None:
+    """Where the relative starts whose illness clause ``ci`` tells ("Kona hans har influensa";
+    "Sønnen var innom, han har vært syk"; "Dottera ringde og sa at ho sjølv er forkjøla"), or
+    None. What a relative reports of "hun" is the patient's ("Datteren sier hun har vondt")."""
+    c = clauses[ci]
+    if OTHER_PERSON.match(text, c.start, c.end):
+        at = c.start
+    elif ci > 0 and OTHER_PERSON.match(text, clauses[ci - 1].start, clauses[ci - 1].end) and (
+            _PRONOUN_START.match(text, c.start, c.end) or REPORTING.match(text, c.start, c.end)):
+        at = clauses[ci - 1].start
+    else:
+        return None
+    if SELF_REF.search(text, c.start, c.end):
+        return at
+    if ILLNESS.search(text, c.start, c.end) and not REPORTING.search(text, c.start, c.end):
+        return at
+    return None
 
 
 def _bare(text: str, clause: Clause) -> bool:
@@ -151,6 +187,8 @@ def assertion_at(text: str, kw_start: int, kw_end: int, start: int = 0, end: int
     m = OTHER_PERSON.match(text, clause.start, kw_start)
     if m is not None and m.end() <= kw_start and not REPORTING.search(text, m.end(), kw_start):
         return Assertion.other_person, clause.start
+    if (at := someone_else(text, clauses, ci)) is not None:
+        return Assertion.other_person, at
     # A bare finding in a list takes what was said of the list ("Ingen smerter, kvalme eller
     # oppkast"; "Mannen hennes har feber og hoste").
     c = ci
@@ -173,11 +211,17 @@ def assertion_at(text: str, kw_start: int, kw_end: int, start: int = 0, end: int
 
 def text_assertion(text: str, start: int = 0, end: int | None = None) -> Assertion:
     """The assertion of a sentence without a finding keyword (a heading gave its area, or a
-    model placed it): asked, negated when a real negation is said, else present."""
+    model placed it): asked, negated when a real negation is said, someone else's when a
+    relative's illness is told, else present."""
     end = len(text) if end is None else end
     if is_question(text, start, end):
         return Assertion.asked
-    return Assertion.negated if _negation_in(text, start, end) is not None else Assertion.present
+    if _negation_in(text, start, end) is not None:
+        return Assertion.negated
+    clauses = split_clauses(text, start, end)
+    if any(someone_else(text, clauses, ci) is not None for ci in range(len(clauses))):
+        return Assertion.other_person
+    return Assertion.present
 
 
 def finding_assertion(text: str, quote: str, keywords: re.Pattern[str]) -> Assertion:

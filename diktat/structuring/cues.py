@@ -124,6 +124,19 @@ def find_status(text: str, start: int = 0, end: int | None = None
     return _first_cue(STATUS_CUES, text, start, end)
 
 
+# "skulle vært satt kl 18", "skulle hatt Fragmin": planned; a status word inside is no status.
+PLANNED = _rx(r"skulle (?:ha |hatt |ha fått |ha blitt |vært |vore |bli |blitt |blitt )?"
+              r"(?:gitt|gjeve|satt|sett|fått|tatt|teke|gis|settes|tas)",
+              r"skulle (?:hatt|ha|fått|få)", r"skal (?:gis|settes|tas|ha|få|sette|gi)")
+# A self-correction: what was said just before it is taken back ("Ga A, nei jeg mener B").
+CORRECTION = _rx(r"nei,? (?:jeg|eg) mente?", r"nei,? (?:jeg|eg) meiner", r"(?:jeg|eg) mener",
+                 r"(?:jeg|eg) meiner", r"eller,? nei", r"nei,? vent", r"nei,? unnskyld\w*",
+                 r"unnskyld\w*", r"rettelse", r"korreksjon", r"nei forresten",
+                 r"nei,? det var", r"nei,? feil")
+# A prescription's frequency after "x 3" or "3 ganger": not a count of doses given at once.
+PER_DAY = re.compile(r"\s*(?:i dag|daglig|dagleg|per dag|pr\.? dag|om dagen|i døgnet|per døgn|"
+                     r"pr\.? døgn|i uka|i veka|per uke|per veke|om morgonen|i døgeret)(?!\w)",
+                     re.IGNORECASE)
 NOT_ADMINISTERED = _rx("står på", "bruker", "brukar", r"fast(?:e)? medisin\w*", "ordinert",
                        "forordnet", r"resept\w*", r"seponer\w*", r"skal (?:ha|få|gis|starte|ta)",
                        r"kan (?:gis|få|ha)", "økes", "reduseres", r"trappes\w*", "planlagt")
@@ -165,12 +178,12 @@ AREA_KEYWORDS = {area: _rx(*words) for area, words in {
         r"avføring\w*", r"urin\w*", r"vannlat\w*", r"tiss\w*", r"kateter\w*", r"bleie\w*",
         r"inkontinen\w*", r"obstip\w*", r"forstopp\w*", r"diar\w*", r"stomi\w*",
         r"toalett\w*", r"dobesøk\w*", "på do", "bekken", r"tarm\w*", r"blære\w*",
-        "luft i magen", "løs mage"),
+        "luft i magen", "løs mage", r"oppblåst\w*"),
     "skin_wounds": (
         r"\w*sår(?:et|a|ene|ene|stell)?", r"hud\w*", r"rødme\w*", "rødhet", "rødt", "rød",
         r"bandasje\w*", r"forbinding\w*", r"kompress?\w*", r"eksem\w*", "kløe", "klør",
-        r"utslett\w*", r"blåmerke\w*", r"hematom\w*", r"trykkpunkt\w*", "skade", "skader",
-        "skaden", "skadene"),
+        r"utslett\w*", "raudme", "raud", "raudt", r"blåmerke\w*", r"hematom\w*",
+        r"trykkpunkt\w*", "skade", "skader", "skaden", "skadene"),
     "activity_mobility": (
         r"mobilis\w*", r"rullator\w*", r"rullestol\w*", "gåstol", r"krykke\w*",
         r"gangfunksjon\w*", r"(?:går|gikk|gjekk|gått) (?:med|selv|sjølv|ute|rundt|tur|alene|"
@@ -183,8 +196,8 @@ AREA_KEYWORDS = {area: _rx(*words) for area, words in {
         "lå våken", r"våken (?:i natt|om natta|om natten|store deler)", r"døgnrytme\w*",
         r"hvil(?:te|er|e)", r"kvil(?:te|er|e)"),
     "pain": (
-        r"smert\w*", "vondt", r"vond\w*", r"verk(?:er|te|ing)?", r"øm\w*", "NRS", "VAS",
-        "ubehag"),
+        r"\w*smert\w*", "vondt", r"vond\w*", r"hodepine\w*", r"hovudverk\w*",
+        r"verk(?:er|te|ing)?", r"øm\w*", "NRS", "VAS", "ubehag"),
     "cognition_mental": (
         r"forvirr\w*", r"desorient\w*", "orientert", "uro", r"urolig\w*", r"engstel\w*",
         r"angst\w*", "redd", r"trist\w*", "lei seg", r"humør\w*", "glad", "fornøyd",
@@ -196,8 +209,8 @@ AREA_KEYWORDS = {area: _rx(*words) for area, words in {
         r"språk\w*", r"tolk\w*", r"kommunis\w*", r"afasi\w*", "utydelig tale",
         "gjør seg forstått", r"ordleting\w*"),
     "social_relatives": (
-        r"datter\w*", r"dotter\w*", "dottera", "døtre", r"sønn\w*", "kona", "kone", "konen",
-        r"ektemann\w*",
+        r"datter\w*", r"dotter\w*", "dottera", "døtre", r"sønn\w*", "sonen", "kona", "kone",
+        "konen", r"ektemann\w*",
         "mannen hennes", r"ektefelle\w*", "pårørende", r"familie\w*", r"barnebarn\w*",
         r"venn\w*", r"venninne\w*", r"nabo\w*", r"søster\w*", r"bror\w*", "brødre",
         "besøk av", r"(?:fikk|fekk|hadde) besøk"),

@@ -35,7 +35,12 @@ LABELS = {
                     r"kateterpose\w*|urinpose\w*|tømt|tømte|tømde|tisset|tissa",
     "fluid_balance": r"væskebalanse\w*",
 }
-_GAP = r"(?P<gap>(?:[\s:=,]+[^\W\d]+){0,4}?[\s:=,]+)"
+# A number said with a unit of time or a count ("etter 15 minutter", "for 3 dager siden", "2
+# ganger") is never the value: the gap may pass over it, and a value may not be one.
+_DURATION = (r"(?:sek\w*|min|minutt\w*|minutter|time|timer|timar|timen|døgn|døgnet|dag|dager|"
+             r"dagar|uke|uker|veke|veker|måned\w*|månad\w*|år|ganger|gonger|gang|gong)(?!\w)")
+NOT_DURATION = r"(?!\s?" + _DURATION + r")"
+GAP = (r"(?P<gap>(?:[\s:=,]+(?:[^\W\d]+|\d+ " + _DURATION + r")){0,4}?[\s:=,]+)")
 _OF_TEN = r"\s?(?:av|/)\s?10(?!\d)"
 _VALUES = {
     "blood_glucose": r"(?P<v>\d{1,2}(?:,\d{1,2})?)(?!\d|[,:/]\d)(?: ?mmol(?:/l)?)?(?!\s?(?:mg|g|"
@@ -54,8 +59,8 @@ _PAIN_LABEL = (r"(?:(?P<s>NRS|VAS|smertescore\w*|smerteskår\w*|smerteintensitet
                r"smerter|smerten|smertene|vondt)")
 PATTERNS = {
     kind: re.compile(
-        rf"(?<!\w)(?:{_PAIN_LABEL if kind == 'pain_score' else LABELS[kind]}){_GAP}"
-        rf"{_VALUES[kind]}", re.IGNORECASE)
+        rf"(?<!\w)(?:{_PAIN_LABEL if kind == 'pain_score' else LABELS[kind]}){GAP}"
+        rf"{_VALUES[kind]}{NOT_DURATION}", re.IGNORECASE)
     for kind in MEASUREMENT_KINDS
 }
 # "tømt 400 ml" is urine only when the clause says so ("fra kateterposen", "urin").

@@ -8,7 +8,10 @@ becomes its own administration of the drug before it (status ``self_administered
 patient's own dose is never folded into the nurse's. Status cues in the drug's own clause win
 over those shared by a coordination ("Fikk A og B" shares "fikk"); among equals, a refusal or
 omission outranks "gitt". Concentrations and rates ("50 mg/ml", "2 mg/t") are never doses; "1 g
-x 2" and "2 x 500 mg" give a count.
+x 2" and "2 x 500 mg" give a count, but not a frequency ("x 3 daglig", "3 ganger per døgn").
+A plan ("skulle vært satt kl 18", "skal gis") is no status. A self-correction ("nei jeg mener",
+"eller nei", "nei vent", "unnskyld", "rettelse") takes back the drug said just before it, or,
+with no drug after it, the dose or time said before it.
 """
 
 from __future__ import annotations
@@ -126,14 +129,20 @@ def read_medications(text: str, start: int, end: int, lexicon: Lexicon,
     doses = [m for m in cues.DOSE.finditer(text, start, end)
              if float(m.group("n").replace(",", ".")) > 0]
     clocks = list(cues.CLOCK.finditer(text, start, end))
-    statuses = _status_matches(text, start, end)
+    planned = [m.span() for m in cues.PLANNED.finditer(text, start, end)]
+    statuses = [x for x in _status_matches(text, start, end)  # "skulle vært satt": no status
+                if not any(a <= x[1].start() < b for a, b in planned)]
     routes = _route_matches(text, start, end)
     effects = list(cues.EFFECT.finditer(text, start, end))
     reasons = list(cues.REASON.finditer(text, start, end))
     whys = list(_WHY_NOT.finditer(text, start, end))
-    plans = list(cues.NOT_ADMINISTERED.finditer(text, start, end))
+    plans = list(cues.NOT_ADMINISTERED.finditer(text, start, end)) + list(
+        cues.PLANNED.finditer(text, start, end))
+    taken_back, corrected = _corrections(text, start, end, drugs)
     out: list[MedRead] = []
     for d0, d1, drug in drugs:
+        if (d0, d1) in taken_back:
+            continue
         k = s.index[(d0, d1)]
         head = (d0, d1)
         own_plans, shared_plans = s.owned(plans, k, "shared")
@@ -143,6 +152,10 @@ def read_medications(text: str, start: int, end: int, lexicon: Lexicon,
         dose_main, dose_self = s.split_anaphoric(dose_all[0] + dose_all[1], k)
         clock_own, clock_shared = s.owned(clocks, k, "shared")
         clock_main, clock_self = s.split_anaphoric(clock_own + clock_shared, k)
+        if (after := corrected.get((d0, d1))) is not None:
+            # "Ga Paracet 1 g, nei vent, 500 mg": the value said after the correction
+            dose_main = [m for m in dose_main if m.start() >= after] or dose_main
+            clock_main = clock_own = [m for m in clock_main if m.start() >= after] or clock_main
         status = _best_status([x for x in st_main if x in st_own]) or _best_status(st_main)
         clock_here = [c for c in clock_main if c in clock_own]
         clock = _nearest(clock_here, head) or _nearest(clock_main, head)
@@ -189,6 +202,31 @@ def read_medications(text: str, start: int, end: int, lexicon: Lexicon,
     return out
 
 
+def _corrections(text: str, start: int, end: int, drugs: list
+                 ) -> tuple[set[tuple[int, int]], dict[tuple[int, int], int]]:
+    """Self-corrections in the sentence: (drugs taken back, {drug: where its corrected values
+    start}). "Ga A, nei jeg mener B": A is taken back; "Ga A og B, nei, bare A": B is taken back
+    and the second A only confirms the first; "Ga A 1 g, nei vent, 500 mg": A's dose is the one
+    after the correction."""
+    taken_back: set[tuple[int, int]] = set()
+    corrected: dict[tuple[int, int], int] = {}
+    marks = list(cues.CORRECTION.finditer(text, start, end))
+    for i, m in enumerate(marks):
+        upto = marks[i + 1].start() if i + 1 < len(marks) else end
+        before = [d for d in drugs if d[1] <= m.start() and (d[0], d[1]) not in taken_back]
+        after = [d for d in drugs if m.end() <= d[0] < upto]
+        if not before:
+            continue
+        last = before[-1]
+        if not after:
+            corrected[(last[0], last[1])] = m.end()
+            continue
+        taken_back.add((last[0], last[1]))
+        kept = {d[2].name for d in before[:-1]}
+        taken_back |= {(d[0], d[1]) for d in after if d[2].name in kept}  # "bare A" again
+    return taken_back, corrected
+
+
 def _count(text: str, read: MedRead, start: int, end: int) -> None:
     """ "1 g x 2", "1 g 2 ganger", "2 x 500 mg" next to the dose."""
     if read.dose is None:
@@ -202,3 +240,8 @@ def _count(text: str, read: MedRead, start: int, end: int) -> None:
         read.count, read.count_span = int(b.group("c")), b.span()
     if read.count is not None and not 1 <= read.count <= 24:
         read.count = read.count_span = None
+    per_day = cues.PER_DAY.match(text, read.count_span[1]) if read.count_span else None
+    if per_day is not None and (read.status is None or per_day.group().split() != ["i", "dag"]):
+        # "200 mg x 3 daglig", "200 mg x 3 i dag" (said without "fikk"): how often a day, not
+        # doses given at once ("Fikk Paracet 1 g x 2 i dag" keeps its count)
+        read.count = None

@@ -37,9 +37,9 @@ _LABELS = {
     "spo2": r"SpO2|SpO₂|SaO2|\w*metning\w*|saturasjon\w*",
     "respiratory_rate": r"RF|resp|respirasjon\w*|pustefrekvens\w*|åndedrett\w*",
 }
-_GAP = r"(?P<gap>(?:[\s:=,]+[^\W\d]+){0,4}?[\s:=,]+)"
+_GAP, _NOT_DURATION = measurements.GAP, measurements.NOT_DURATION
 VITAL_PATTERNS = {
-    kind: re.compile(rf"(?<!\w)(?:{label}){_GAP}{value}", re.IGNORECASE)
+    kind: re.compile(rf"(?<!\w)(?:{label}){_GAP}{value}{_NOT_DURATION}", re.IGNORECASE)
     for kind, label, value in (
         ("blood_pressure", _LABELS["blood_pressure"],
          r"(?P<v>\d{2,3})/(?P<d>\d{2,3})(?!\d|,\d)(?: mmHg)?"),
@@ -95,7 +95,7 @@ ACVPU_CUES = {
              r"A?C?VPU:? V"),
     "P": _rx(r"(?:reagerer|responderer) (?:kun |bare )?på smerte\w*", r"A?C?VPU:? P"),
     "U": _rx(r"reagerer (?:ikke|ikkje) på (?:tiltale|smerte\w*|stimuli)",
-             r"(?:ikke|ikkje) kontaktbar", "ukontaktbar", "bevisstløs", r"A?C?VPU:? U"),
+             "bevisstløs", r"A?C?VPU:? U"),
 }
 
 

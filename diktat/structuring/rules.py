@@ -25,6 +25,7 @@ from diktat.structuring.assertion import (
     assertion_at,
     continues_list,
     is_question,
+    someone_else,
     text_assertion,
 )
 from diktat.structuring.clauses import Clause, split_clauses
@@ -323,7 +324,11 @@ class _Sentence:
                     r.label, r.cue = "deviation", min(cue, cl.start)
                     out.append(r)
                     continue
-            if kws:
+            if not any(k[2] != Area.social_relatives for k in kws) and not question and (
+                    at := someone_else(text, clauses, clauses.index(cl))) is not None:
+                # "Sønnen var innom, han har vært syk": the relative's illness, not hers
+                r.label, r.assertion, r.cue = Area.social_relatives, Assertion.other_person, at
+            elif kws:
                 # "Datteren sier hun har vondt": the finding, not who said it or had it
                 k0, k1, area = next((k for k in kws if k[2] != Area.social_relatives), kws[0])
                 r.label = area
@@ -343,6 +348,14 @@ class _Sentence:
                     and is_open:
                 items[-1].end = cl.end  # "Hun falt da hun skulle på do": how it happened
             elif r.label:
+                if lead is not None and r.assertion is not Assertion.present \
+                        and r.cue >= cl.start and not continues_list(
+                            self.c.text, Clause(lead, cl.start, "list", "")):
+                    # "Ho et lite og vil ikkje ha næringsdrikk": the negation is the finding's
+                    # own; what was said before it keeps its own assertion
+                    items.append(_Item(r.label, text_assertion(self.c.text, lead, cl.start),
+                                       lead, cl.start, lead))
+                    lead = None
                 start = cl.start if lead is None else lead
                 items.append(_Item(r.label, r.assertion, start, cl.end, min(r.cue, start)))
                 lead, is_open = None, True
@@ -350,10 +363,14 @@ class _Sentence:
                 if lead is not None:
                     loose.append((lead, records[records.index(r) - 1].clause.end))
                 lead, is_open = None, False
-            elif is_open and items[-1].assertion is not Assertion.present and not \
-                    continues_list(self.c.text, cl):
+            elif is_open and (
+                    (items[-1].assertion is Assertion.present
+                     and text_assertion(self.c.text, cl.start, cl.end) is Assertion.negated)
+                    or (items[-1].assertion is not Assertion.present
+                        and not continues_list(self.c.text, cl))):
                 # "Ingen smerter i ro, men ved bevegelse": what follows a negated finding is
-                # said of its own (same area, its own assertion)
+                # said of its own (same area, its own assertion); so is a negation after a
+                # finding that is there ("Har vondt i hofta, ingen synlig feilstilling")
                 a = text_assertion(self.c.text, cl.start, cl.end)
                 a = Assertion.asked if items[-1].assertion is Assertion.asked else a
                 items.append(_Item(items[-1].label, a, cl.start, cl.end, cl.start))
