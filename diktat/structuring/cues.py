@@ -47,6 +47,9 @@ _UNITS = {
     **dict.fromkeys(["pose", "poser", "posar"], "pose"),
     **dict.fromkeys(["dose", "doser", "dosar"], "dose"),
     "puff": "puff", "plaster": "plaster", "drag": "drag",
+    # insulin: "22 E", "6 enh", "14 enheter" (enheter, as the chart writes them)
+    **dict.fromkeys(["e", "enh", "enhet", "enheter", "eining", "einingar"], "E"),
+    "mikrog/t": "mikrog/t",  # a patch's strength ("12 mikrogram i timen"): its dose
     **dict.fromkeys(["inhalasjon", "inhalasjoner", "inhalasjonar"], "inhalasjon"),
 }  # fmt: skip
 UNIT_FORMS: dict[str, tuple[str, ...]] = {}
@@ -100,6 +103,12 @@ _EFFECT_WORDS = (r"(?! (?:god|bra|ingen|noe|lite|litt|dårlig|effekt|lindring|be
                  r"(?!\w))")
 STATUS_CUES = {  # checked in this order: a refusal or omission outranks "gitt" nearby
     "not_given": _rx(r"(?:ikke|ikkje) (?:blitt |vorte )?(?:gitt|gjeve|tatt|fått|gi|satt|sett)",
+                     # a subordinate clause says "ikke" before the verb: "(at) hun ikke hadde
+                     # tatt", "(at) Furix ikke ble gitt", "(at) ho ikkje hadde teke"
+                     r"(?:ikke|ikkje) (?:var|ble|blei|vart|hadde|har|er|hadde blitt|har blitt|"
+                     r"var blitt|hadde vorte|har vorte|var vorte)"
+                     r" (?:gitt|gjeve|gjeven|gjevne|tatt|teke|tekne|fått|fenge|satt|sett)",
+                     r"(?:ikke|ikkje) (?:fikk|fekk|tok|tek|satte|sette)",
                      r"(?:ble|vart|blei) (?:ikke|ikkje) (?:gitt|satt)",
                      r"(?:fikk|fekk|ga|gav|tok|satte|sette) (?:ikke|ikkje)", "utelatt",
                      "utelate", "holdt tilbake", "glemt", "droppet", "hoppet over"),
@@ -107,7 +116,8 @@ STATUS_CUES = {  # checked in this order: a refusal or omission outranks "gitt" 
         r"(?:tatt|tok|teke|tek|inntatt|satt|satte)(?: \S+){0,3}? (?:selv|sjølv|sjøl)",
         r"(?:selv|sjølv) (?:tatt|tok|satt|satte)", "på egen hånd", "på eiga hand",
         r"egenadministrer\w*", r"eigenadministrer\w*"),
-    "refused": _rx(r"nekt(?:et|a|er|ar)(?: å ta)?", r"ville (?:ikke|ikkje) ta",
+    "refused": _rx(r"nekt(?:et|a|er|ar)(?: å ta)?", r"ville (?:ikke|ikkje) (?:ta|ha|svelge)",
+                   r"vil (?:ikke|ikkje) (?:ta|ha|svelge)", r"(?:takket|takka) nei",
                    r"ønsket (?:ikke|ikkje)",
                    r"spytt(?:et|a) ut", "avslo", "avslått"),
     "prn": _rx("ved behov", r"v\.b\.?", "vb", "etter behov", r"behovsmedisin\w*",
@@ -128,6 +138,10 @@ def find_status(text: str, start: int = 0, end: int | None = None
 PLANNED = _rx(r"skulle (?:ha |hatt |ha fått |ha blitt |vært |vore |bli |blitt |blitt )?"
               r"(?:gitt|gjeve|satt|sett|fått|tatt|teke|gis|settes|tas)",
               r"skulle (?:hatt|ha|fått|få)", r"skal (?:gis|settes|tas|ha|få|sette|gi)")
+# An offer is no dose given: "fikk tilbud om Haldol, men spyttet ut tabletten" is refused.
+OFFERED = _rx(r"(?:fikk|fekk|fått|har fått) (?:et |eit )?(?:tilbud|tilbod) om", "tilbudt",
+              "tilbydd", "tilbode", r"tilbød", r"tilbaud", r"(?:prøvde|prøvd|prøvd|forsøkte|"
+              r"forsøkt|freista) (?:å|og) (?:gi|gje|gje henne|gi henne|gi han|gi ham|gje han)")
 # A self-correction: what was said just before it is taken back ("Ga A, nei jeg mener B").
 CORRECTION = _rx(r"nei,? (?:jeg|eg) mente?", r"nei,? (?:jeg|eg) meiner", r"(?:jeg|eg) mener",
                  r"(?:jeg|eg) meiner", r"eller,? nei", r"nei,? vent", r"nei,? unnskyld\w*",

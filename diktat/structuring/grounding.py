@@ -254,7 +254,9 @@ class _Grounder:
         unit = updates.get("unit", m.unit)
         if unit is not None:
             forms = cues.UNIT_FORMS.get(unit, (unit,))
-            if not any(f.casefold() in canonical_tokens(quote) for f in forms):
+            said = canonical_tokens(quote)
+            if not any(f.casefold() in said if "/" not in f  # "mikrog/t" is two tokens
+                       else f.casefold() in rel.text.casefold() for f in forms):
                 self.drop(f"{path}.unit", unit, "the unit is not in the evidence")
                 updates["unit"] = None
         count = updates.get("count", m.count)
@@ -363,8 +365,12 @@ def _status_problem(status: str, rel: _Relations, owned: Callable[[list[int], st
                     ) -> str | None:
     """The status must be said for this drug (in its clause or shared by its coordination),
     and a given dose must not also be said to be not given or refused there."""
+    # "skulle vært gitt", "fikk tilbud om": no status is said there (as the rules read it)
+    void = [m.span() for rx in (cues.PLANNED, cues.OFFERED) for m in rx.finditer(rel.text)]
+
     def said(name: str) -> bool:
-        return owned([m.start() for m in cues.STATUS_CUES[name].finditer(rel.text)], "shared")
+        return owned([m.start() for m in cues.STATUS_CUES[name].finditer(rel.text)
+                      if not any(a <= m.start() < b for a, b in void)], "shared")
 
     if status in ("given", "prn") and (said("not_given") or said("refused")):
         return "the evidence says it was not given"

@@ -8,9 +8,12 @@ said with an SpO2 ("på 2 l O2 på nesebrille", "på maske").
 Each kind is a label, a short gap of words and a value, read on ``normalize_spoken`` text like
 the vital signs in ``news2`` (which merges these patterns into its own, so that rules, grounding
 and coverage read every measurement the same way). A value is taken only where it cannot be a
-dose or something else: a volume needs its unit (ml, dl, l); a pain score needs NRS, VAS or
-"smertescore", or "av 10" / "/10" after the number ("smerter i hofta 6 av 10"), so "Paracet for
-smerter 1 g" never gives a score; a weight is 20–300 kg; a glucose 0,5–45 mmol/l. Anything else
+dose or something else: a volume needs its unit (ml, dl, l), except urine said as a whole
+number of 50–5000 right after "tisset", "diurese" or "urinmengde" ("tisset ca 400": only ml
+fits); a pain score needs NRS, VAS or "smertescore", or "av 10" / "/10" after the number
+("smerter i hofta 6 av 10"), or a bare number right after the pain word that ends its clause
+("smerte 3.", "smertene er på 5 nå"), never after "for"/"mot", so "Paracet for smerter 1 g"
+never gives a score; a weight is 20–300 kg; a glucose 0,5–45 mmol/l. Anything else
 stays in the text, where coverage shows it.
 """
 
@@ -42,16 +45,22 @@ _DURATION = (r"(?:sek\w*|min|minutt\w*|minutter|time|timer|timar|timen|døgn|dø
 NOT_DURATION = r"(?!\s?" + _DURATION + r")"
 GAP = (r"(?P<gap>(?:[\s:=,]+(?:[^\W\d]+|\d+ " + _DURATION + r")){0,4}?[\s:=,]+)")
 _OF_TEN = r"\s?(?:av|/)\s?10(?!\d)"
+# Where a value said without its scale or unit must end: at the clause's end.
+_BARE_END = r"\s*(?:[.,;!?]|$)|\s(?:og|men|før|etter|nå|no)(?!\w)"
 _VALUES = {
     "blood_glucose": r"(?P<v>\d{1,2}(?:,\d{1,2})?)(?!\d|[,:/]\d)(?: ?mmol(?:/l)?)?(?!\s?(?:mg|g|"
                      r"ml|IE|E|enheter|%)(?!\w))",
     "inr": r"(?P<v>\d(?:,\d{1,2})?)(?!\d|[,:/]\d)(?!\s?(?:mg|g|ml|IE|%)(?!\w))",
     "weight": r"(?P<v>\d{2,3}(?:,\d{1,2})?)(?!\d|[,:/]\d)(?: ?kg)?(?!\s?(?:%|g|mg|ml|l|cm)(?!\w))",
     # a scale word (NRS, VAS, smertescore) or "av 10" after the number: never a bare number
-    "pain_score": r"(?P<v>\d{1,2})(?!\d|[,:]\d)(?(s)(?:" + _OF_TEN + r")?|" + _OF_TEN + r")"
-                  r"(?!\s?(?:mg|g|ml|IE|tablett\w*|%)(?!\w))",
+    # or a bare number that ends its clause ("smerte 3.", "smertene er på 5 nå"), checked in
+    # ``values_of``
+    "pain_score": r"(?P<v>\d{1,2})(?!\d|[,:]\d)(?(s)(?:" + _OF_TEN + r")?|(?:" + _OF_TEN
+                  + r"|(?=" + _BARE_END + r")))(?!\s?(?:mg|g|ml|IE|tablett\w*|%)(?!\w))",
     "fluid_intake": r"(?P<v>\d+(?:,\d+)?) ?" + _VOLUME,
-    "urine_output": r"(?P<v>\d+(?:,\d+)?) ?" + _VOLUME,
+    # urine said without its unit ("tisset ca 400"): checked in ``values_of``
+    "urine_output": r"(?P<v>\d+(?:,\d+)?)(?: ?" + _VOLUME + r"|(?![\d,:/])(?=" + _BARE_END
+                    + r"|\s(?:i|siden|sidan|siste|sist|fra|frå|etter|på)(?!\w)))",
     "fluid_balance": r"(?P<sign>\+|-|−|pluss|minus|positiv|negativ)? ?(?P<v>\d+(?:,\d+)?) ?"
                      + _VOLUME,
 }
@@ -109,6 +118,8 @@ def device_at(text: str, start: int, end: int) -> tuple[str, re.Match[str]] | No
 def values_of(kind: str, m: re.Match[str], text: str, clause_end: int) -> dict[str, Any] | None:
     """The model values of a measurement match, or None when it is not one after all."""
     value = float(m.group("v").replace(",", "."))
+    if kind == "urine_output" and m.group("u") is None:
+        return _bare_urine(m, value)
     if kind in ("fluid_intake", "urine_output", "fluid_balance"):
         unit = VOLUME_UNITS[m.group("u").casefold()]
         low, high = _VOLUME_RANGES[unit]
@@ -129,12 +140,46 @@ def values_of(kind: str, m: re.Match[str], text: str, clause_end: int) -> dict[s
     if kind == "pain_score":
         if not value.is_integer():
             return None
+        if not (m.group("s") or _OF_TEN_END.search(m.group())) and not _bare_pain(m, text):
+            return None
         scale = (m.group("s") or "").upper()
         gap = (m.group("gap") or "").upper()
         if scale not in ("NRS", "VAS"):
             scale = "NRS" if "NRS" in gap.split() else "VAS" if "VAS" in gap.split() else ""
         return {"value": int(value), "scale": scale or None}
     return {"value": value}
+
+
+# A bare number is a value only right after its label, or with these words between ("smertene
+# er på 5", "tisset ca 400"); a pain word after "for"/"mot" is an indication ("Paracet mot
+# smerter 2": two tablets).
+_BARE_GAP = frozenset({"er", "var", "på", "nå", "no", "ca", "cirka", "omtrent", "rundt", "om",
+                       "lag"})
+_OF_TEN_END = re.compile(_OF_TEN + r"$")
+_INDICATION_BEFORE = re.compile(r"(?<!\w)(?:for|mot|ved|pga\.?|grunnet)\s+$", re.IGNORECASE)
+# Urine said without a unit: only the labels that name a volume of urine, and only a whole
+# number that can be nothing but millilitres.
+_BARE_URINE_LABEL = re.compile(r"(?:tisset|tissa|diurese\w*|timediurese\w*|urinmengde\w*|"
+                               r"urinproduksjon\w*)$", re.IGNORECASE)
+_BARE_ML = (50, 5000)
+
+
+def _bare_gap(m: re.Match[str]) -> bool:
+    words = re.findall(r"[^\W\d]+|\d+", (m.group("gap") or "").casefold())
+    return all(w in _BARE_GAP for w in words)
+
+
+def _bare_pain(m: re.Match[str], text: str) -> bool:
+    return _bare_gap(m) and not _INDICATION_BEFORE.search(text, max(0, m.start() - 12),
+                                                          m.start())
+
+
+def _bare_urine(m: re.Match[str], value: float) -> dict[str, Any] | None:
+    label = m.group()[: m.start("gap") - m.start()]
+    if not (_BARE_URINE_LABEL.match(label) and _bare_gap(m) and value.is_integer()
+            and _BARE_ML[0] <= value <= _BARE_ML[1]):
+        return None
+    return {"value": value, "unit": "ml"}
 
 
 # Labels that are also finding words: the clause stays a finding too ("Smerter i hofta 6 av 10",

@@ -33,6 +33,18 @@ _WHY_NOT = re.compile(
     re.IGNORECASE,
 )
 
+# A dose said with these in its clause was planned or ordered, not given ("skulle vært 3
+# tabletter, men jeg ga 2", "ordinert 10 mg, men ga 5 mg").
+_PLANNED_DOSE = re.compile(
+    r"(?<!\w)(?:skulle (?:ha|hatt|fått|få|vært|vore|være|ha fått)|ordinert|forordnet|forskrevet|"
+    r"foreskrevet|forskrive|ordinasjon\w*|skal (?:ha|få|gis))(?!\w)", re.IGNORECASE)
+
+# A tablet count said before the drug whose strength follows: "2 Paracet à 500 mg", "2 tabletter
+# Ibux 200 mg", "2 stk Paracet 500 mg" (not a room, bed or day number).
+_COUNT_BEFORE_DRUG = re.compile(
+    r"(?<![\w,.:])(?<!rom )(?<!nr )(?<!seng )(?<!dag )(?<!uke )(?P<c>\d{1,2}) "
+    r"(?:(?:stk\.?|stykk|stykker|tabletter|tablettar|tbl\.?|kapsler|kapslar) )?$", re.IGNORECASE)
+
 
 @dataclass
 class MedRead:
@@ -129,7 +141,8 @@ def read_medications(text: str, start: int, end: int, lexicon: Lexicon,
     doses = [m for m in cues.DOSE.finditer(text, start, end)
              if float(m.group("n").replace(",", ".")) > 0]
     clocks = list(cues.CLOCK.finditer(text, start, end))
-    planned = [m.span() for m in cues.PLANNED.finditer(text, start, end)]
+    planned = [m.span() for m in cues.PLANNED.finditer(text, start, end)] + [
+        m.span() for m in cues.OFFERED.finditer(text, start, end)]  # "fikk tilbud om"
     statuses = [x for x in _status_matches(text, start, end)  # "skulle vært satt": no status
                 if not any(a <= x[1].start() < b for a, b in planned)]
     routes = _route_matches(text, start, end)
@@ -139,6 +152,7 @@ def read_medications(text: str, start: int, end: int, lexicon: Lexicon,
     plans = list(cues.NOT_ADMINISTERED.finditer(text, start, end)) + list(
         cues.PLANNED.finditer(text, start, end))
     taken_back, corrected = _corrections(text, start, end, drugs)
+    planned_in = {clause_at(clauses, m.start()) for m in _PLANNED_DOSE.finditer(text, start, end)}
     out: list[MedRead] = []
     for d0, d1, drug in drugs:
         if (d0, d1) in taken_back:
@@ -157,6 +171,13 @@ def read_medications(text: str, start: int, end: int, lexicon: Lexicon,
             dose_main = [m for m in dose_main if m.start() >= after] or dose_main
             clock_main = clock_own = [m for m in clock_main if m.start() >= after] or clock_main
         status = _best_status([x for x in st_main if x in st_own]) or _best_status(st_main)
+        if status and status[0] in ("given", "prn", "self_administered"):
+            # "Marevan skulle vært 3 tabletter, men jeg ga 2": the planned dose and time are not
+            # the given ones; with only the planned said, no dose rather than the wrong one
+            def given(m: re.Match[str]) -> bool:
+                return clause_at(clauses, m.start()) not in planned_in
+            dose_main = [m for m in dose_main if given(m)]
+            clock_main = [m for m in clock_main if given(m)]
         clock_here = [c for c in clock_main if c in clock_own]
         clock = _nearest(clock_here, head) or _nearest(clock_main, head)
         dose = _nearest(dose_main, head)
@@ -238,6 +259,10 @@ def _count(text: str, read: MedRead, start: int, end: int) -> None:
     elif (b := cues.COUNT_BEFORE.search(text, max(start, read.dose.start() - 6),
                                         read.dose.start())) is not None:
         read.count, read.count_span = int(b.group("c")), b.span()
+    elif read.dose.start() >= read.head[1] and (b := _COUNT_BEFORE_DRUG.search(
+            text, max(start, read.head[0] - 24), read.head[0])) is not None:
+        # "ga to Paracet à 500 mg", "2 tabletter Ibux 200 mg": 2 of the strength said after
+        read.count, read.count_span = int(b.group("c")), b.span("c")
     if read.count is not None and not 1 <= read.count <= 24:
         read.count = read.count_span = None
     per_day = cues.PER_DAY.match(text, read.count_span[1]) if read.count_span else None

@@ -19,8 +19,10 @@ Decisions on ambiguous forms (tested in tests/test_normalize.py):
 - Clock times drop the "klokka/klokken/kl." word and are written HH:MM ("klokka halv åtte" →
   "07:30"). The hour is kept as said (no am/pm guess); "halv ett"/"kvart på ett" → 12:30/12:45.
   "halv H", "kvart over/på H" and "M over/på halv H" are times anywhere; "M over/på H" only after
-  "klokka"; "14.30" is a time unless a unit follows (then it is the decimal 14,30). A dot
-  right after ("17.5.", "12.05.") makes it a date, left alone; so is "1.500" (thousands?).
+  "klokka", and so is "H og M" in words with M a multiple of 5 ("klokka to og ti" → 02:10;
+  "klokka 8 og 10" stays two numbers); "14.30" is a time unless a unit follows (then it is the
+  decimal 14,30). A dot right after ("17.5.", "12.05.") makes it a date, left alone, except
+  after "klokka" ("kl 08.30." ends a sentence); so is "1.500" (thousands?).
 - "S over D" and "S/D" are blood pressure when 50 ≤ S ≤ 300, 20 ≤ D ≤ 200 and S > D.
 - "grader" after a number is °C when the number looks like a body temperature (34–43 or has a
   decimal), otherwise plain degrees ("hevet tretti grader" → "30°"). "grader celsius" is °C.
@@ -426,7 +428,8 @@ class _Scanner:
         if i >= len(self.tokens) or self.tokens[i].kind != "num":
             return None
         text = self.tokens[i].text
-        if (m := _TIME_RE.fullmatch(text)) is not None and not self.date_like(i):
+        # "kl 08.30." ends a sentence: after "klokka" a dot is no date
+        if (m := _TIME_RE.fullmatch(text)) is not None and (prefixed or not self.date_like(i)):
             hour, sep, minute = int(m[1]), m[2], int(m[3])
             if sep == "." and not prefixed and (hour > 23 or self.unit_follows(i + 1)):
                 return None
@@ -446,6 +449,12 @@ class _Scanner:
             if m is not None and m.value < 10 and not self.unit_follows(j + 2):
                 return _time(hour, m.value, j + 2)
             return _time(hour, 0, j + 1)
+        if (self.low(j) == "og" and self.tokens[i].kind != "num"
+                and (m := self.number(j + 1)) is not None and self.tokens[j + 1].kind != "num"
+                and m.value % 5 == 0 and 5 <= m.value <= 55
+                and not self.unit_follows(j + 1 + m.length)
+                and self.low(j + 1 + m.length) != "halv"):
+            return _time(hour, m.value, j + 1 + m.length)  # "klokka to og ti" → 02:10
         m = self.number(j)
         if m is not None and 1 <= m.value <= 59 and not self.unit_follows(j + m.length):
             tok = self.tokens[j]
