@@ -169,7 +169,10 @@ def test_sigkill_mid_dictation_loses_no_audio_and_recover_completes_the_transcri
     assert (folder / "note.txt").exists() and (folder / "text.txt").read_text().strip()
 
 
-def _wait_for_words_and_audio(root: Path, *, min_audio_s: float, timeout_s: float) -> Path:
+def _wait_for_words_and_audio(root: Path, *, min_audio_s: float, timeout_s: float,
+                              words: bool = True) -> Path:
+    """The session folder once `min_audio_s` of audio (and, with `words`, some recognised
+    words) are saved."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         time.sleep(0.2)
@@ -178,8 +181,9 @@ def _wait_for_words_and_audio(root: Path, *, min_audio_s: float, timeout_s: floa
             continue
         folder = folders[0]
         try:
-            saved = json.loads((folder / "autosave.json").read_text(encoding="utf-8"))
             audio_s = (folder / "audio.pcm").stat().st_size / 32_000
+            saved = (json.loads((folder / "autosave.json").read_text(encoding="utf-8"))
+                     if words else {"utterances": [True]})
         except (OSError, ValueError):
             continue
         if any(saved["utterances"]) and audio_s >= min_audio_s:
@@ -197,7 +201,9 @@ def test_ctrl_c_finishes_and_saves_the_session(whisper_model, long_clip, tmp_pat
          str(root)],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )
-    folder = _wait_for_words_and_audio(root, min_audio_s=4.0, timeout_s=240)
+    # Ctrl-C once 4 s of audio is kept, whether or not words were recognised yet: on a loaded
+    # machine the first words can come after the whole clip was captured (CI saw that).
+    folder = _wait_for_words_and_audio(root, min_audio_s=4.0, timeout_s=240, words=False)
     proc.send_signal(signal.SIGINT)
     _, stderr = proc.communicate(timeout=300)
     assert proc.returncode == 0, stderr
