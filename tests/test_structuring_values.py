@@ -10,21 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from diktat.structuring.note import JournalNote
-from diktat.structuring.pipeline import structure
-
-
-def note(text: str) -> JournalNote:
-    n = structure(text)
-    assert n.coverage is not None and n.coverage.hidden == 0
-    for kind in type(n.vital_signs).model_fields:
-        for v in getattr(n.vital_signs, kind):
-            assert text[v.evidence.start : v.evidence.end] == v.evidence.quote
-    return n
-
-
-def values(n: JournalNote, kind: str) -> list:
-    return [v.value for v in getattr(n.vital_signs, kind)]
+from tests.structuring_helpers import note, values
 
 
 @pytest.mark.parametrize(("text", "kind", "expected"), [
