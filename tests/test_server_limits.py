@@ -243,13 +243,13 @@ def test_small_uploads_that_hold_hours_are_refused_within_300_mb(
 @pytest.fixture(scope="module")
 def live_server(engine, tmp_path_factory):
     root = tmp_path_factory.mktemp("server-limits")
-    settings = server_settings(root, max_streams=2, max_pause_s=MAX_PAUSE_S)
+    settings = server_settings(root, max_pause_s=MAX_PAUSE_S)  # the default 8 live slots
     with running_server(settings, engine) as running:
         yield running
 
 
-async def _trickle(ws_url: str) -> dict:
-    """A session that sends a 2-byte frame every 0.5 s until the server closes it."""
+async def _trickle(ws_url: str, period_s: float = 2.0) -> dict:
+    """A session that sends a 2-byte frame every `period_s` until the server closes it."""
     import websockets
 
     messages: list[dict] = []
@@ -260,7 +260,7 @@ async def _trickle(ws_url: str) -> dict:
             with contextlib.suppress(websockets.ConnectionClosed):
                 while True:
                     await ws.send(b"\0\0")
-                    await asyncio.sleep(0.5)
+                    await asyncio.sleep(period_s)
 
         dripping = asyncio.create_task(drip())
         try:
@@ -393,14 +393,15 @@ async def _first_message(ws_url: str) -> str:
 def test_trickled_sessions_are_closed_after_max_pause_s_and_real_dictation_gets_a_slot(
     live_server, npsc_dir
 ):
-    """Both slots held by 2-byte frames every 0.5 s: a third dictation is refused (1013) until
+    """All 8 slots held by 2-byte frames every 2 s: a ninth dictation is refused (1013) until
     they are closed after max_pause_s with the Norwegian reason; a real dictation at real-time
     pace, longer than max_pause_s, then gets a slot and is not closed."""
     medium = load_audio(npsc_dir / "norwegian-medium-8s.16k.wav").samples
     url = live_server.ws_url
 
     async def scenario():
-        trickles = [asyncio.create_task(_trickle(url)) for _ in range(2)]
+        slots = live_server.settings.server.max_streams
+        trickles = [asyncio.create_task(_trickle(url)) for _ in range(slots)]
         await asyncio.sleep(1.0)
         refused = await _refused_code(url)
         done = await asyncio.wait_for(asyncio.gather(*trickles), MAX_PAUSE_S + 30)
