@@ -200,6 +200,9 @@ def test_ctrl_c_finishes_and_saves_the_session(whisper_model, long_clip, tmp_pat
         [*DIKTAT, "dictate", "--input", str(long_clip), "--realtime", "--sessions-dir",
          str(root)],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        # As in a terminal: a test run started in the background by a shell without job control
+        # inherits SIGINT ignored, and Python then never turns it into KeyboardInterrupt.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     # Ctrl-C once 4 s of audio is kept, whether or not words were recognised yet: on a loaded
     # machine the first words can come after the whole clip was captured (CI saw that).
