@@ -173,3 +173,36 @@ def test_a_patch_strength_is_visible_in_the_text(text, said):
     line = [x for x in render_text(note, review=False).splitlines() if "plaster" in x.casefold()
             or "transdermal" in x.casefold()]
     assert any(said in x for x in line), render_text(note, review=False)
+
+
+# -- 8. the same drug said again in a later clause with the opposite status ---------------------
+@pytest.mark.parametrize(
+    ("text", "drug", "time"),
+    [
+        ("Pasienten hadde ikke tatt Somac 40 mg, den ble gitt av meg kl 09.", "Somac", "09:00"),
+        ("Hun hadde ikke tatt Paracet 1 g i morges, så jeg ga den klokka ni.", "Paracet",
+         "09:00"),
+    ],
+)
+def test_a_dose_given_after_one_that_was_not_is_its_own_administration(text, drug, time):
+    meds = [m for m in _note(text).medications if drug in m.drug]
+    given = [m for m in meds if m.status == "given"]
+    assert [m.time for m in given] == [time], meds
+    # the time the nurse gave it is never the time of the dose that was not taken
+    assert not [m for m in meds if m.status in ("not_given", "refused") and m.time == time], meds
+
+
+def test_the_same_status_said_again_is_one_administration():
+    meds = _note("Fikk Paracet 1 g, den ble gitt klokka åtte.").medications
+    assert [(m.drug, m.dose, m.time, m.status) for m in meds] == [
+        ("Paracet", 1, "08:00", "given")], meds
+
+
+def test_a_later_time_never_lands_on_the_dose_that_was_not_given():
+    # The second administration's status is dropped here by the validator (its evidence spans
+    # the "ikke gitt" before it): "status ikke oppgitt" for the nurse to fill in, but 14:00 stays
+    # with it, never with the dose the day shift did not give.
+    meds = structure("Furix 40 mg var ikke gitt av dagvakta, så jeg ga den klokka fjorten."
+                     ).medications
+    assert [(m.dose, m.time) for m in meds if m.status == "not_given"] == [(40, None)], meds
+    assert all(m.status != "not_given" for m in meds if m.time == "14:00"), meds

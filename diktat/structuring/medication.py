@@ -24,6 +24,7 @@ from diktat.structuring.clauses import Clause, Relations, clause_at
 from diktat.structuring.lexicon import Lexicon
 
 STATUS_ORDER = tuple(cues.STATUS_CUES)  # not_given, refused, self_administered, prn, given
+NOT_GIVEN = frozenset({"not_given", "refused"})
 # "hun hadde tatt 2 selv": a count of her own tablets, said without a unit.
 _OWN_COUNT = re.compile(r"(?<!\w)(?:tatt|tok|teke|tek)\s+(?P<n>\d{1,2})(?P<u>)"
                         r"(?![\d,]|\s?(?:mg|g|ml)(?!\w))", re.IGNORECASE)
@@ -105,12 +106,31 @@ class _Sentence:
             (own if clause_at(self.clauses, p) == self.clause_of_head[k] else shared).append(x)
         return own, shared
 
-    def split_anaphoric(self, items: list, k: int, pos=lambda x: x.start()):
-        """(main, by self-administration clause) for values owned by head ``k``."""
+    def anaphoric(self, k: int, statuses: list[tuple[str, re.Match[str]]]) -> set[int]:
+        """Clauses after drug ``k``'s own that name no drug and say another administration of
+        it: the patient's own dose ("hun hadde tatt 2 selv"), or a status opposite to the one
+        in the drug's clause ("hadde ikke tatt Somac, den ble gitt av meg kl 9")."""
+        drug_clauses = {clause_at(self.clauses, a) for a, _, _ in self.drugs}
+        by_clause: dict[int, list] = {}
+        for x in statuses:
+            by_clause.setdefault(clause_at(self.clauses, x[1].start()), []).append(x)
+        own = _best_status(by_clause.get(self.clause_of_head[k], []))
+        found = set()
+        for c, sts in by_clause.items():
+            if c <= self.clause_of_head[k] or c in drug_clauses:
+                continue
+            said = _best_status(sts)
+            if c in self.self_clauses or (
+                    own and (own[0] in NOT_GIVEN) != (said[0] in NOT_GIVEN)):
+                found.add(c)
+        return found
+
+    def split_anaphoric(self, items: list, clauses: set[int], pos=lambda x: x.start()):
+        """(main, by anaphoric clause) for values owned by one head."""
         main, extra = [], {}
         for x in items:
             c = clause_at(self.clauses, pos(x))
-            if c in self.self_clauses and c > self.clause_of_head[k]:
+            if c in clauses:
                 extra.setdefault(c, []).append(x)
             else:
                 main.append(x)
@@ -161,11 +181,13 @@ def read_medications(text: str, start: int, end: int, lexicon: Lexicon,
         head = (d0, d1)
         own_plans, shared_plans = s.owned(plans, k, "shared")
         st_own, st_shared = s.owned(statuses, k, "shared", pos=lambda x: x[1].start())
-        st_main, st_self = s.split_anaphoric(st_own + st_shared, k, pos=lambda x: x[1].start())
+        anaphoric = s.anaphoric(k, st_own + st_shared)
+        st_main, st_self = s.split_anaphoric(st_own + st_shared, anaphoric,
+                                             pos=lambda x: x[1].start())
         dose_all = s.owned(doses, k, "dose")
-        dose_main, dose_self = s.split_anaphoric(dose_all[0] + dose_all[1], k)
+        dose_main, dose_self = s.split_anaphoric(dose_all[0] + dose_all[1], anaphoric)
         clock_own, clock_shared = s.owned(clocks, k, "shared")
-        clock_main, clock_self = s.split_anaphoric(clock_own + clock_shared, k)
+        clock_main, clock_self = s.split_anaphoric(clock_own + clock_shared, anaphoric)
         if (after := corrected.get((d0, d1))) is not None:
             # "Ga Paracet 1 g, nei vent, 500 mg": the value said after the correction
             dose_main = [m for m in dose_main if m.start() >= after] or dose_main
@@ -209,13 +231,15 @@ def read_medications(text: str, start: int, end: int, lexicon: Lexicon,
                 [read.count_span] if read.count_span else [])
             out.append(read)
         for c in sorted(set(st_self) | set(dose_self) | set(clock_self)):
-            sts = [x for x in st_self.get(c, []) if x[0] == "self_administered"]
-            if not sts:
+            said = _best_status(st_self.get(c, []))
+            if said is None:
                 continue
-            dose = _nearest(dose_self.get(c, []), head) or _OWN_COUNT.search(
-                text, clauses[c].start, clauses[c].end)
+            dose = _nearest(dose_self.get(c, []), head)
+            if dose is None and said[0] == "self_administered":
+                dose = _OWN_COUNT.search(text, clauses[c].start, clauses[c].end)
+            sts = [said]
             extra = MedRead(drug.name, drug.text, head, dose=dose,
-                            clock=_nearest(clock_self.get(c, []), head), status=sts[0])
+                            clock=_nearest(clock_self.get(c, []), head), status=said)
             _count(text, extra, start, end)
             extra.spans = [head] + [m.span() for m in (extra.dose, extra.clock) if m] + [
                 sts[0][1].span()] + ([extra.count_span] if extra.count_span else [])
