@@ -2,11 +2,13 @@
 
 FLAC compresses digital silence to almost nothing (about 0.5 MB for 3 hours at 16 kHz), and its
 STREAMINFO header carries the length as a 36-bit total-samples field that a writer may leave at
-0 ("unknown"): a small upload can hold hours of audio, and its header can say anything.
+0 ("unknown"): a small upload can hold hours of audio, and its header can say anything. A WAV
+header can likewise claim any sample rate.
 """
 
 from __future__ import annotations
 
+import struct
 from pathlib import Path
 
 import numpy as np
@@ -43,3 +45,13 @@ def flac_total_samples(path: Path) -> int:
     with open(path, "rb") as f:
         head = f.read(26)
     return int.from_bytes(head[_STREAMINFO_BITS], "big") & _TOTAL_MASK
+
+
+def pcm_wav_header_only_rate(path, rate: int, samples: int):
+    """A 16-bit mono PCM WAV whose header says `rate` Hz (any 32-bit value), written by hand."""
+    data = bytes(2 * samples)
+    fmt = struct.pack("<HHIIHH", 1, 1, rate, (2 * rate) & 0xFFFFFFFF, 2, 16)
+    body = (b"WAVE" + b"fmt " + struct.pack("<I", len(fmt)) + fmt
+            + b"data" + struct.pack("<I", len(data)) + data)
+    path.write_bytes(b"RIFF" + struct.pack("<I", len(body)) + body)
+    return path

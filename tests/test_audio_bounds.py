@@ -15,7 +15,12 @@ import soundfile as sf
 from diktat.errors import InputError
 from diktat.stt.audio import SAMPLE_RATE, AudioTooLong, load_audio, probe_duration
 from tests.conftest import write_wav
-from tests.crafted_audio import flac_total_samples, set_flac_total_samples, silent_flac
+from tests.crafted_audio import (
+    flac_total_samples,
+    pcm_wav_header_only_rate,
+    set_flac_total_samples,
+    silent_flac,
+)
 
 MB = 1024 * 1024
 
@@ -103,18 +108,6 @@ def test_a_frame_at_a_tiny_sample_rate_is_refused_before_it_is_resampled(tmp_pat
                          text=True, timeout=120)
     assert run.returncode == 0 and run.stdout.strip(), run.stderr
     assert int(run.stdout) * 1024 < 50 * MB, f"{int(run.stdout) / 1024:.0f} MB"
-
-
-def pcm_wav_header_only_rate(path, rate: int, samples: int):
-    """A 16-bit mono PCM WAV whose header says `rate` Hz (any 32-bit value), written by hand."""
-    import struct
-
-    data = bytes(2 * samples)
-    fmt = struct.pack("<HHIIHH", 1, 1, rate, (2 * rate) & 0xFFFFFFFF, 2, 16)
-    body = (b"WAVE" + b"fmt " + struct.pack("<I", len(fmt)) + fmt
-            + b"data" + struct.pack("<I", len(data)) + data)
-    path.write_bytes(b"RIFF" + struct.pack("<I", len(body)) + body)
-    return path
 
 
 def test_a_huge_sample_rate_is_refused_before_the_resampler_builds_its_filter(tmp_path):

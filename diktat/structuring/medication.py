@@ -237,12 +237,11 @@ def read_medications(text: str, start: int, end: int, lexicon: Lexicon,
             dose = _nearest(dose_self.get(c, []), head)
             if dose is None and said[0] == "self_administered":
                 dose = _OWN_COUNT.search(text, clauses[c].start, clauses[c].end)
-            sts = [said]
             extra = MedRead(drug.name, drug.text, head, dose=dose,
                             clock=_nearest(clock_self.get(c, []), head), status=said)
             _count(text, extra, start, end)
             extra.spans = [head] + [m.span() for m in (extra.dose, extra.clock) if m] + [
-                sts[0][1].span()] + ([extra.count_span] if extra.count_span else [])
+                said[1].span()] + ([extra.count_span] if extra.count_span else [])
             out.append(extra)
     return out
 
