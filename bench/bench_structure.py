@@ -62,10 +62,12 @@ def _summary(ms: list[float]) -> str:
 
 
 def bench_llm(texts: list[str], model: str, lexicon: Lexicon) -> None:
+    from diktat.config import load_settings
     from diktat.structuring.llm import load_structurer
+    from diktat.structuring.options import llm_options
 
     started = time.perf_counter()
-    llm = load_structurer(model, lexicon=lexicon)
+    llm = load_structurer(llm_options(load_settings(), model), lexicon=lexicon)
     print(f"llm backend, {llm.model_id}: loaded in {time.perf_counter() - started:.1f} s "
           f"(prompt prefix {len(llm.scorer.prefix)} tokens; restored from the cache file when "
           f"one exists)")

@@ -42,10 +42,17 @@ def transcribe(path: str | Path, **asr_settings) -> Transcript:
 
 
 def structure(transcript: Transcript | str, backend: str = "rules") -> JournalNote:
-    """Structure a transcript (or plain text) into a grounded JournalNote."""
+    """Structure a transcript (or plain text) into a grounded JournalNote ("llm" and "auto" use
+    the LLM of the settings)."""
     from diktat.structuring.pipeline import structure as _structure
 
-    return _structure(transcript, backend=backend)
+    llm = None
+    if backend != "rules":
+        from diktat.config import load_settings
+        from diktat.structuring.options import llm_options
+
+        llm = llm_options(load_settings())
+    return _structure(transcript, backend=backend, llm=llm)
 
 
 def __getattr__(name: str):

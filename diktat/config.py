@@ -11,6 +11,8 @@ The config file is `$DIKTAT_CONFIG` if set, else `config.toml` in the user confi
     [dictate]
     device = "pulse"
     mode = "push-to-talk"
+    [structuring]
+    backend = "rules"
     [server]
     port = 8765
     max_upload_mb = 50
@@ -107,13 +109,29 @@ class DictateSettings(BaseModel):
     commands: Path | None = Field(
         default=None, description="Voice command file (phrase = action lines); unset = built-in"
     )
-    backend: Literal["rules", "llm", "auto"] = Field(
-        default="rules", description="Structuring backend for the note written at the end"
-    )
     low_confidence: float = Field(
         default=0.5, ge=0.0, le=1.0, description="Words below this probability are marked"
     )
     clipboard: bool = Field(default=False, description="Copy the note text to the clipboard")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _backend_moved(cls, data):
+        if isinstance(data, dict) and "backend" in data:
+            raise ValueError("dictate.backend has moved: write `backend = ...` under "
+                             "[structuring] instead of [dictate] "
+                             "(environment: DIKTAT_STRUCTURING__BACKEND)")
+        return data
+
+
+class StructuringSettings(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    backend: Literal["rules", "llm", "auto"] = Field(
+        default="rules",
+        description="How notes are structured: rules, llm (the [llm] model) or auto (the LLM "
+        "when it loads, else the rules)",
+    )
 
 
 # An allowed_hosts entry: a DNS name or IPv4 address, or an IPv6 address in brackets; a port.
@@ -217,6 +235,7 @@ class Settings(BaseSettings):
     asr: AsrSettings = AsrSettings()
     llm: LlmSettings = LlmSettings()
     dictate: DictateSettings = DictateSettings()
+    structuring: StructuringSettings = StructuringSettings()
     server: ServerSettings = ServerSettings()
     retention: RetentionSettings = RetentionSettings()
 

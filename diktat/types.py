@@ -6,6 +6,8 @@ these types, and JSON written by one is read back by another.
 
 from __future__ import annotations
 
+import json
+
 from pydantic import BaseModel, ConfigDict, Field
 
 
@@ -77,3 +79,12 @@ class Transcript(_Frozen):
         if self.duration <= 0:
             return None
         return self.timings.total_s / self.duration
+
+
+def read_transcript_json(text: str) -> Transcript:
+    """A transcript from the JSON ``diktat.stt.formats.to_json`` writes (the wrapped document or
+    a bare Transcript)."""
+    doc = json.loads(text)
+    if isinstance(doc, dict) and "transcript" in doc:
+        doc = doc["transcript"]
+    return Transcript.model_validate(doc)

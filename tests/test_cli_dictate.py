@@ -20,11 +20,11 @@ from typer.testing import CliRunner
 
 from diktat.cli import app
 from diktat.stt.audio import load_audio
-from diktat.stt.formats import read_transcript_json
 from diktat.stt.options import DecodeOptions
 from diktat.stt.streaming.dictation import PUSH_TO_TALK_HOLD_S, Controls, dictate
 from diktat.stt.streaming.journal import SessionStore
 from diktat.stt.streaming.sources import FileSource
+from diktat.types import read_transcript_json
 from tests.conftest import norwegian_wer, write_wav
 
 DIKTAT = [sys.executable, "-m", "diktat"]

@@ -1,7 +1,7 @@
 import pytest
 
-from diktat.stt.formats import parse_formats, read_transcript_json, render
-from diktat.types import Segment, Transcript, Word
+from diktat.stt.formats import parse_formats, render
+from diktat.types import Segment, Transcript, Word, read_transcript_json
 
 
 def _transcript():

@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from diktat.structuring.normalize import (
+from diktat.norsk.normalize import (
     NormalizedText,
     normalize_spoken,
     parse_number_words,
@@ -15,7 +15,7 @@ from diktat.structuring.normalize import (
     spoken_number_to_text,
     tokenize,
 )
-from diktat.structuring.numbers import NumberMatch, Quantity, is_number_word
+from diktat.norsk.numbers import NumberMatch, Quantity, is_number_word
 
 
 def check_offsets(result: NormalizedText) -> None:

@@ -133,3 +133,20 @@ def test_the_real_normedterm_imports(tmp_path):
     res = _cli("lexicon", "import", tmp_path / "NorMedTerm.csv")
     assert res.exit_code == 0, res.output
     assert "new names added" in res.stdout
+
+
+def test_the_llm_backend_looks_in_the_models_dir_given_on_the_command_line(tmp_path, monkeypatch):
+    """`serve --models-dir X` with the llm backend loads the LLM from X, not the default folder."""
+    pytest.importorskip("llama_cpp")
+    from diktat.errors import ModelMissing
+    from diktat.models.store import ModelStore
+
+    def resolve(store, name, kind=None):  # no model anywhere: say where it was looked for
+        raise ModelMissing(f"no {kind} model {name} in {store.root}")
+
+    monkeypatch.setattr(ModelStore, "resolve", resolve)
+    monkeypatch.setenv("DIKTAT_STRUCTURING__BACKEND", "llm")
+    empty = tmp_path / "empty-models"
+    res = _cli("serve", "--models-dir", empty, "--sessions-dir", tmp_path / "sessions")
+    assert res.exit_code == 3, res.output
+    assert f"in {empty}" in " ".join(res.output.split())

@@ -11,10 +11,10 @@ import re
 
 import pytest
 
+from diktat.norsk.normalize import normalize_spoken
 from diktat.structuring.coverage import GLUE
 from diktat.structuring.grounding import canonical_tokens
 from diktat.structuring.news2 import VITAL_KINDS
-from diktat.structuring.normalize import normalize_spoken
 from diktat.structuring.note import (
     Evidence,
     JournalNote,

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from diktat.config import load_settings
 from diktat.errors import ConfigError, InputError, ModelMissing
 from diktat.models.store import ModelStore
 from diktat.structuring.grounding import ground
@@ -25,6 +26,7 @@ from diktat.structuring.llm import (
     load_structurer,
 )
 from diktat.structuring.note import Area, JournalNote, Statement
+from diktat.structuring.options import LlmOptions, llm_options
 from diktat.structuring.pipeline import LLM_MISSING, RulesStructurer, as_transcript, structure
 
 MODEL = "qwen2.5-coder-1.5b-instruct-q4_k_m"
@@ -39,7 +41,7 @@ TEMPTING = ("Blodtrykket ble ikke målt i dag. Hun virket fin og sa at hun hadde
 @pytest.fixture(scope="module")
 def llm(models_root) -> LlmStructurer:
     pytest.importorskip("llama_cpp", reason=f"llama-cpp-python is not installed: {INSTALL_HINT}")
-    return load_structurer(MODEL, models_dir=models_root)
+    return load_structurer(LlmOptions(models_dir=models_root, model=MODEL))
 
 
 def _evidence(value: Any) -> Iterator[dict]:
@@ -152,7 +154,8 @@ def test_the_prompt_state_is_cached_and_a_broken_cache_is_ignored(llm, models_ro
 
 
 def test_auto_falls_back_to_rules_when_the_model_is_missing(tmp_path):
-    note = structure("Puls 72.", "auto", llm_model=str(tmp_path / "nope.gguf"))
+    missing = LlmOptions(models_dir=tmp_path, model=str(tmp_path / "nope.gguf"))
+    note = structure("Puls 72.", "auto", llm=missing)
     assert note.warnings == (LLM_MISSING,) and note.metadata.backend == "rules"
     assert [p.value for p in note.vital_signs.pulse] == [72]
 
@@ -160,18 +163,19 @@ def test_auto_falls_back_to_rules_when_the_model_is_missing(tmp_path):
 def test_llm_explicitly_requested_gives_a_clear_error(tmp_path):
     pytest.importorskip("llama_cpp", reason=f"llama-cpp-python is not installed: {INSTALL_HINT}")
     with pytest.raises(ModelMissing, match="does not exist"):
-        structure("Puls 72.", "llm", llm_model=str(tmp_path / "nope.gguf"))
+        structure("Puls 72.", "llm",
+                  llm=LlmOptions(models_dir=tmp_path, model=str(tmp_path / "nope.gguf")))
     broken = tmp_path / "broken.gguf"
     broken.write_text("not a model")
     with pytest.raises(InputError, match="not a GGUF model file"):
-        structure("Puls 72.", "llm", llm_model=str(broken))
+        structure("Puls 72.", "llm", llm=LlmOptions(models_dir=tmp_path, model=str(broken)))
 
 
-def test_without_llama_cpp_llm_says_how_to_install_and_auto_uses_rules(monkeypatch):
+def test_without_llama_cpp_llm_says_how_to_install_and_auto_uses_rules(monkeypatch, tmp_path):
     monkeypatch.setitem(sys.modules, "llama_cpp", None)  # import fails as if not installed
     with pytest.raises(ModelMissing, match=r"diktat\[llm\]"):
-        structure("Puls 72.", "llm")
-    note = structure("Puls 72.", "auto")
+        structure("Puls 72.", "llm", llm=LlmOptions(models_dir=tmp_path))
+    note = structure("Puls 72.", "auto", llm=LlmOptions(models_dir=tmp_path))
     assert note.warnings == (LLM_MISSING,) and note.metadata.backend == "rules"
 
 
@@ -179,7 +183,7 @@ def test_without_llama_cpp_llm_says_how_to_install_and_auto_uses_rules(monkeypat
 def test_the_confidence_threshold_and_threads_come_from_the_settings(llm, models_root,
                                                                       monkeypatch):
     monkeypatch.setenv("DIKTAT_LLM__MIN_CONFIDENCE", "0.999")
-    strict = load_structurer(MODEL, models_dir=models_root)
+    strict = load_structurer(llm_options(load_settings(models_dir=models_root), MODEL))
     assert strict.min_confidence == 0.999 and strict.scorer is llm.scorer  # loaded once
     probs = {s: llm.scorer.probabilities(s) for s in (PAIN, SOCIAL)}
     note = structure(NOTE, structurer=strict)
@@ -187,4 +191,4 @@ def test_the_confidence_threshold_and_threads_come_from_the_settings(llm, models
     assert left == {s for s, p in probs.items() if max(p.values()) < 0.999}
     monkeypatch.setenv("DIKTAT_LLM__MIN_CONFIDENCE", "1.5")
     with pytest.raises(ConfigError, match="llm.min_confidence"):
-        load_structurer(MODEL, models_dir=models_root)
+        load_settings(models_dir=models_root)

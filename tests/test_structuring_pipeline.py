@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from diktat.structuring.options import LlmOptions
 from diktat.structuring.pipeline import (
     LLM_MISSING,
     NOT_NORWEGIAN,
@@ -54,12 +55,12 @@ def test_plain_text_becomes_a_transcript_without_timings():
 def test_auto_falls_back_to_rules_without_an_llm_and_llm_refuses(tmp_path):
     from diktat.errors import ModelMissing
 
-    missing = str(tmp_path / "nope.gguf")
-    note = structure("Puls 72.", "auto", llm_model=missing)
+    missing = LlmOptions(models_dir=tmp_path, model=str(tmp_path / "nope.gguf"))
+    note = structure("Puls 72.", "auto", llm=missing)
     assert note.warnings == (LLM_MISSING,)
     assert note.metadata.backend == "rules" and [p.value for p in note.vital_signs.pulse] == [72]
     with pytest.raises(ModelMissing):
-        structure("Puls 72.", "llm", llm_model=missing)
+        structure("Puls 72.", "llm", llm=missing)
     with pytest.raises(ValueError, match="unknown backend"):
         structure("Puls 72.", "gpt")  # type: ignore[arg-type]
 

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from diktat.structuring.note import JournalNote
+from diktat.structuring.options import LlmOptions
 from diktat.structuring.pipeline import load_transcript, structure
 from diktat.structuring.render import EMPTY_NOTE, number, render
 
@@ -64,7 +65,8 @@ def test_empty_note_still_shows_what_was_said():
 
 
 def test_uncertain_words_and_warnings_are_listed(tmp_path):
-    note = structure("Puls 72.", "auto", llm_model=str(tmp_path / "missing.gguf"))
+    note = structure("Puls 72.", "auto",
+                     llm=LlmOptions(models_dir=tmp_path, model=str(tmp_path / "missing.gguf")))
     assert render(note).splitlines()[-1].startswith("Merknad: Språkmodell-strukturering")
     # The EPJ text of a form that shows the warnings itself leaves them out.
     assert "Merknad" not in render(note, review=False)

@@ -27,6 +27,7 @@ from diktat.cli.transcribe import note_outputs
 from diktat.config import Settings
 from diktat.errors import DiktatError
 from diktat.retention import prune
+from diktat.structuring.options import llm_options
 from diktat.stt.factory import decode_options, load_engine
 from diktat.stt.streaming.commands import format_commands, load_commands
 from diktat.stt.streaming.dictation import (
@@ -91,11 +92,14 @@ def dictate_command(
     Voice commands («punktum», «ny linje», «slett siste setning», ...) act on the text.
     Audio is saved as it is recorded; after a crash, the next start offers to recover it."""
     settings = with_options(
-        AsrFlags(model=model, threads=threads, language=language, vocabulary=vocabulary,
-                 models_dir=models_dir).settings(),
+        with_options(
+            AsrFlags(model=model, threads=threads, language=language, vocabulary=vocabulary,
+                     models_dir=models_dir).settings(),
+            "structuring", {"backend": backend},
+        ),
         "dictate",
         {"device": mic, "mode": mode, "pause_s": pause, "commands": commands_file,
-         "backend": backend, "clipboard": copy},
+         "clipboard": copy},
         sessions_dir=sessions_dir,
     )
     cfg = settings.dictate
@@ -120,7 +124,7 @@ def dictate_command(
     source = None if recover else _source(input_path, realtime, rate, cfg.device)
     engine = load_engine(settings, live=source is not None and source.live)
     decode = decode_options(settings.asr)
-    make_note = note_outputs(cfg.backend).make
+    make_note = note_outputs(settings.structuring.backend, llm_options(settings)).make
     if recover or _offer_recovery(store, interactive=input_path is None):
         results = recover_all(
             store, engine, decode=decode, commands=commands, make_note=make_note

@@ -18,7 +18,7 @@ from rich.table import Table
 from diktat.cli.app import app
 from diktat.cli.asr_flags import AsrFlags, asr_flags
 from diktat.cli.common import err_console, out_console, user_errors
-from diktat.config import Settings
+from diktat.config import Settings, load_settings
 from diktat.errors import ConfigError, InputError
 from diktat.eval.manifest import Manifest, ManifestProblem, load_manifest
 from diktat.eval.markdown import fmt_num, fmt_pct
@@ -27,6 +27,7 @@ from diktat.eval.plots import require_matplotlib
 from diktat.eval.report import load_report, overrides_from_report, report_data, write_report
 from diktat.eval.run import EvalRun, Transcribed, score_run, transcribe_manifest
 from diktat.eval.time_saved import estimate, parameters
+from diktat.structuring.options import llm_options
 from diktat.structuring.pipeline import BACKENDS
 from diktat.stt.factory import decode_options, load_engine
 
@@ -93,7 +94,8 @@ def all_command(
     overrides = parse_params(param)
     parameters(overrides)  # a bad parameter stops the run before any transcribing
     _evaluate_audio(manifest, out, settings, asr.add_vocabulary, force=force, anchors=anchors,
-                    full={"backend": backend, "llm_model": llm_model, "overrides": overrides})
+                    full={"backend": backend, "llm": llm_options(settings, llm_model),
+                          "overrides": overrides})
 
 
 @eval_app.command("notes")
@@ -123,7 +125,8 @@ def notes_command(
     print_problems(problems)
     if not cases:
         raise InputError(f"{source}: no note with a usable gold note to score.")
-    evaluation = evaluate_notes(cases, backend, llm_model=llm_model)  # type: ignore[arg-type]
+    llm = llm_options(load_settings(), llm_model)
+    evaluation = evaluate_notes(cases, backend, llm=llm)  # type: ignore[arg-type]
     run = EvalRun(kind="notes", source=str(source), items_in_source=total,
                   items_scored=len(cases), problems=tuple(problems),
                   notes={"from_text": evaluation})

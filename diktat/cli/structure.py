@@ -12,6 +12,7 @@ from diktat.cli.common import err_console, out_console, user_errors
 from diktat.config import load_settings
 from diktat.errors import ConfigError, InputError, OutputError
 from diktat.structuring.lexicon import IMPORT_SOURCES, Lexicon, import_normedterm, parse_lexicon
+from diktat.structuring.options import llm_options
 from diktat.structuring.pipeline import BACKENDS, load_transcript, structure
 from diktat.structuring.render import FORMATS, render
 
@@ -47,7 +48,9 @@ def _write(path: Path, text: str) -> None:
 @user_errors
 def structure_command(
     transcript: Path = typer.Argument(..., help="Transcript: .txt, or .json from `transcribe`."),
-    backend: str = typer.Option("rules", "--backend", "-b", help="rules, llm or auto."),
+    backend: str = typer.Option(
+        None, "--backend", "-b", help="rules, llm or auto (default: [structuring] backend)."
+    ),
     llm_model: str = typer.Option(
         None, "--llm-model", help="LLM registry name or .gguf path (default: the bundled one)."
     ),
@@ -56,6 +59,8 @@ def structure_command(
     service: str = typer.Option(None, "--service", help="hjemmetjeneste, sykehjem, ..."),
 ) -> None:
     """Turn a transcript into a structured journal note. Only what was said is kept."""
+    settings = load_settings()
+    backend = backend or settings.structuring.backend
     if backend not in BACKENDS:
         raise ConfigError(f"unknown backend {backend!r}; choose from {', '.join(BACKENDS)}")
     if fmt not in FORMATS:
@@ -65,7 +70,7 @@ def structure_command(
     note = structure(
         load_transcript(transcript), backend,  # type: ignore[arg-type]
         lexicon=load_lexicon(), service=service, source_file=transcript.name,
-        llm_model=llm_model,
+        llm=llm_options(settings, llm_model),
     )
     text = render(note, fmt)  # type: ignore[arg-type]
     if output is None:

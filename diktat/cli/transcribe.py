@@ -20,6 +20,7 @@ from diktat.cli.app import app
 from diktat.cli.asr_flags import AsrFlags, asr_flags
 from diktat.cli.common import err_console, out_console, user_errors
 from diktat.errors import ConfigError
+from diktat.structuring.options import LlmOptions, llm_options
 from diktat.stt.batch import BatchSummary, DerivedOutputs, plan_jobs, run_batch
 from diktat.stt.factory import decode_options, load_engine
 from diktat.stt.formats import parse_formats
@@ -37,7 +38,9 @@ def transcribe(
     structure_notes: bool = typer.Option(
         False, "--structure", help="Also write a structured note: NAME.note.txt and NAME.note.json."
     ),
-    backend: str = typer.Option("rules", "--backend", help="Structuring backend: rules|llm|auto."),
+    backend: str = typer.Option(
+        None, "--backend", help="Structuring backend: rules|llm|auto (default: [structuring])."
+    ),
     show_text: bool = typer.Option(
         None, "--print/--no-print", help="Print the transcript (default: when one file)."
     ),
@@ -64,7 +67,9 @@ def transcribe(
         highlight=False,
     )
     started = time.perf_counter()
-    derived = note_outputs(backend) if structure_notes else None
+    derived = None
+    if structure_notes:
+        derived = note_outputs(backend or settings.structuring.backend, llm_options(settings))
     summary = _run_with_progress(jobs, engine, opts, fmts, output_dir, force, derived)
     summary.results[:0] = problems
     _print_summary(summary, time.perf_counter() - started)
@@ -77,7 +82,7 @@ def transcribe(
         raise typer.Exit(1)
 
 
-def note_outputs(backend: str) -> DerivedOutputs:
+def note_outputs(backend: str, llm: LlmOptions) -> DerivedOutputs:
     """Structured note files made from each transcript (issue: structured journal notes)."""
     from diktat.structuring.pipeline import BACKENDS, structure
     from diktat.structuring.render import render
@@ -86,7 +91,7 @@ def note_outputs(backend: str) -> DerivedOutputs:
         raise ConfigError(f"unknown backend {backend!r}; choose from {', '.join(BACKENDS)}")
 
     def make(transcript):
-        note = structure(transcript, backend=backend)
+        note = structure(transcript, backend=backend, llm=llm)
         return {"note.txt": render(note, "text") + "\n", "note.json": render(note, "json")}
 
     return DerivedOutputs(("note.txt", "note.json"), make, f"note-{backend}")

@@ -52,7 +52,9 @@ EXTRA_KINDS: tuple[str, ...] = (
     "blood_glucose", "inr", "weight", "pain_score", "fluid_intake", "urine_output",
     "fluid_balance", "oxygen_flow", "oxygen_device",
 )
-VALUE_KINDS: tuple[str, ...] = tuple(dict.fromkeys((*VITAL_KINDS, *EXTRA_KINDS)))
+# Oxygen given apart from an SpO2 (``vital_signs.oxygen``) scores as its flow and device.
+VALUE_KINDS: tuple[str, ...] = tuple(dict.fromkeys(
+    k for k in (*VITAL_KINDS, *EXTRA_KINDS) if k != "oxygen"))
 KIND_ALIASES: dict[str, tuple[str, ...]] = {
     "blood_glucose": ("blood_glucose", "glucose"),
     "pain_score": ("pain_score", "pain_scores"),
@@ -213,6 +215,9 @@ def gold_values(gold: Mapping[str, Any]) -> list[Value]:
             out += [_value(kind, item) for item in items]
             if kind == "spo2":
                 out += _oxygen(items, [""] * len(items))
+        for given in vitals.get("oxygen") or []:
+            out += _oxygen([{"oxygen_l_min": given.get("l_min"),
+                             "oxygen_device": given.get("device")}], [""])
         return out
 
     return _guard("vital_signs", read)
@@ -287,6 +292,9 @@ def note_values(note: JournalNote) -> list[Value]:
                 continue  # a shape this reader does not know: counts as not provided
         if kind == "spo2":
             out += _oxygen(items, [_quote(i) for i in items])
+    for given in dump["vital_signs"].get("oxygen") or []:
+        out += _oxygen([{"oxygen_l_min": given.get("l_min"),
+                         "oxygen_device": given.get("device")}], [_quote(given)])
     return out
 
 

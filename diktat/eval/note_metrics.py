@@ -248,6 +248,9 @@ def _vital(kind: str, item: Mapping[str, Any]) -> str:
         return f"{item['systolic']}/{item['diastolic']}"
     if kind == "consciousness":
         return str(item["level"])
+    if kind == "oxygen":
+        device = f" {item['device']}" if item.get("device") else ""
+        return ("-" if item.get("l_min") is None else f"{_num(item['l_min'])} l/min") + device
     value = _num(item["value"])
     if kind != "spo2":
         return value

@@ -27,6 +27,7 @@ from diktat.eval.clinical_items import gold_doses, gold_findings, gold_values
 from diktat.eval.manifest import ManifestItem, ManifestProblem
 from diktat.eval.note_metrics import NoteMetrics, aggregate, facts, load_gold, score_note
 from diktat.structuring.lexicon import Lexicon
+from diktat.structuring.options import LlmOptions
 from diktat.structuring.pipeline import Backend, load_transcript, structure
 
 __all__ = [
@@ -132,13 +133,14 @@ def evaluate_notes(
     backend: Backend = "rules",
     *,
     lexicon: Lexicon | None = None,
-    llm_model: str | None = None,
+    llm: LlmOptions | None = None,
 ) -> NotesEvaluation:
-    """Structure each case's text with ``backend`` and score the note against its gold."""
+    """Structure each case's text with ``backend`` (``llm``: the LLM's options, which "llm" and
+    "auto" need) and score the note against its gold."""
     lexicon = lexicon or Lexicon.builtin()
     per_note, clinical = [], []
     for case in cases:
-        note = structure(case.text, backend, lexicon=lexicon, llm_model=llm_model,
+        note = structure(case.text, backend, lexicon=lexicon, llm=llm,
                          source_file=case.id)
         per_note.append((case.id, score_note(note, case.gold, case.text)))
         clinical.append((case.id, score_clinical(note, case.gold, case.text, case.id)))

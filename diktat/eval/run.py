@@ -33,6 +33,7 @@ from diktat.eval.asr_metrics import GROUP_ATTRIBUTES, AsrReport, AsrSample, eval
 from diktat.eval.manifest import Manifest, ManifestItem, ManifestProblem
 from diktat.eval.notes import NotesEvaluation, cases_from_manifest, evaluate_notes
 from diktat.eval.time_saved import TimeSaved, estimate, parameters, words_per_note_from
+from diktat.structuring.options import LlmOptions
 from diktat.structuring.pipeline import Backend
 from diktat.stt.batch import fingerprint, transcribe_file, write_atomic
 from diktat.stt.engine import SttEngine
@@ -321,7 +322,7 @@ def score_run(
     *,
     full: bool = False,
     backend: Backend = "rules",
-    llm_model: str | None = None,
+    llm: LlmOptions | None = None,
     overrides: Mapping[str, Any] | None = None,
     n_boot: int = 1000,
 ) -> EvalRun:
@@ -346,7 +347,7 @@ def score_run(
     note_problems: list[ManifestProblem] = []
     time_saved = None
     if full:
-        notes, note_problems = _notes_of(items.values(), done, backend, llm_model)
+        notes, note_problems = _notes_of(items.values(), done, backend, llm)
         time_saved = estimate(parameters({**measured, **(overrides or {})}))
     return replace(base, problems=(*base.problems, *note_problems), asr=asr,
                    performance=performance, notes=notes, measured=measured,
@@ -381,7 +382,7 @@ def measured_parameters(
 
 def _notes_of(
     items: Iterable[ManifestItem], done: Iterable[ItemResult], backend: Backend,
-    llm_model: str | None,
+    llm: LlmOptions | None,
 ) -> tuple[dict[str, NotesEvaluation], list[ManifestProblem]]:
     """Notes from the transcripts and from the references of the transcribed gold-note items."""
     hypotheses = {r.id: r.hypothesis for r in done}
@@ -391,7 +392,7 @@ def _notes_of(
         return {}, problems
     from_transcript, _ = cases_from_manifest(items, hypotheses)
     notes = {
-        "from_transcript": evaluate_notes(from_transcript, backend, llm_model=llm_model),
-        "from_reference": evaluate_notes(from_reference, backend, llm_model=llm_model),
+        "from_transcript": evaluate_notes(from_transcript, backend, llm=llm),
+        "from_reference": evaluate_notes(from_reference, backend, llm=llm),
     }
     return notes, problems

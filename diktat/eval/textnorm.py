@@ -7,7 +7,7 @@ count as the same words. The steps, in order (each a small named jiwer transform
 1. ``DetachFinalDots`` — a full stop that ends a sentence right after a number is split off
    ("Temp 37.5. Puls" → "Temp 37.5 . Puls"; likewise at the end of the text), so the number is
    read as a decimal or a time, not as a date ("17.5." stays a date only inside a sentence).
-2. ``SpokenForms`` — :func:`diktat.structuring.normalize.normalize_spoken`, bokmål and nynorsk:
+2. ``SpokenForms`` — :func:`diktat.norsk.normalize.normalize_spoken`, bokmål and nynorsk:
    spoken numbers become digits ("hundre og førti" → "140", "tjuge" → "20"), decimals get the
    decimal comma ("trettisju komma fem", "37.5" → "37,5"), blood pressure "S over D" → "S/D",
    units after a number get one symbol ("fem milligram" → "5 mg", "nittito prosent", "92%" →
@@ -48,7 +48,7 @@ from dataclasses import dataclass
 
 import jiwer
 
-from diktat.structuring.normalize import PER, UNITS, normalize_spoken
+from diktat.norsk.normalize import PER, UNITS, normalize_spoken
 
 __all__ = [
     "NORWEGIAN",

@@ -24,6 +24,7 @@ from diktat.fileio import private_dir, write_atomic
 from diktat.note_files import APPROVED_JSON, APPROVED_TEXT, TEXT_NOTE_ID
 from diktat.structuring.lexicon import Lexicon
 from diktat.structuring.note import JournalNote
+from diktat.structuring.options import LlmOptions
 from diktat.structuring.pipeline import Backend, Structurer, load_backend, structure
 from diktat.stt.streaming.journal import SESSION_ID
 from diktat.types import Transcript
@@ -42,9 +43,9 @@ def note_folder(note_id: str, sessions: Path, notes: Path) -> Path:
     raise InputError(f"{note_id!r} is not a note id made by this server")
 
 
-def load_structurer(backend: Backend, llm_model: str | None, lexicon: Lexicon) -> Structurer:
+def load_structurer(backend: Backend, llm: LlmOptions, lexicon: Lexicon) -> Structurer:
     """The backend, loaded once for every request ('auto': the rules when the LLM is missing)."""
-    return load_backend(backend, lexicon, llm_model)
+    return load_backend(backend, lexicon, llm)
 
 
 class NoteService:
@@ -67,7 +68,7 @@ class NoteService:
 
     def session_transcript(self, session_id: str) -> Transcript | None:
         """The finished transcript of a dictation session, if there is one."""
-        from diktat.stt.formats import read_transcript_json
+        from diktat.types import read_transcript_json
 
         if not SESSION_ID.fullmatch(session_id):
             return None

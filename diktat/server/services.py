@@ -28,6 +28,7 @@ from diktat.server.notes import NoteService, load_structurer
 from diktat.server.schemas import NoteDraft
 from diktat.server.uploads import decode_upload
 from diktat.structuring.lexicon import Lexicon
+from diktat.structuring.options import llm_options
 from diktat.structuring.render import render
 from diktat.stt.options import DecodeOptions
 from diktat.stt.streaming.commands import VoiceCommand, load_commands
@@ -90,7 +91,7 @@ class Services:
         sessions = settings.session_store_dir
         text_notes = settings.notes_store_dir
         notes = NoteService(
-            load_structurer(settings.dictate.backend, settings.llm.model, lexicon),
+            load_structurer(settings.structuring.backend, llm_options(settings), lexicon),
             lexicon, sessions, text_notes,
         )
         # Uploads wait for their turn here (0700, beside the sessions: journal material too).

@@ -19,9 +19,9 @@ from bisect import bisect_right
 from collections.abc import Iterable, Iterator
 from functools import lru_cache
 
+from diktat.norsk.normalize import normalize_spoken
 from diktat.structuring import cues, news2
 from diktat.structuring.lexicon import Lexicon
-from diktat.structuring.normalize import normalize_spoken
 from diktat.structuring.note import (
     Coverage,
     Evidence,

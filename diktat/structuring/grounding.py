@@ -23,12 +23,12 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from diktat.norsk.normalize import normalize_spoken
 from diktat.structuring import cues, news2
 from diktat.structuring.assertion import finding_assertion
 from diktat.structuring.clauses import Relations, split_clauses
 from diktat.structuring.lexicon import Lexicon
 from diktat.structuring.measurements import DEVICE_PATTERNS
-from diktat.structuring.normalize import normalize_spoken
 from diktat.structuring.note import (
     Assertion,
     DroppedValue,
@@ -38,6 +38,7 @@ from diktat.structuring.note import (
     MedicationAdministration,
     Observation,
     OxygenSaturation,
+    OxygenTherapy,
     PainScore,
     Statement,
     UncertainWord,
@@ -179,6 +180,8 @@ class _Grounder:
             if not news2.ACVPU_CUES[v.level].search(_normalised(quote)):
                 self.drop(path, v, f"the evidence does not say ACVPU {v.level}")
                 return None
+        elif kind == "oxygen":
+            return self.oxygen_given(v, path)
         else:
             if not news2.LABEL_PATTERNS[kind].search(_normalised(quote)):
                 self.drop(path, v, f"the evidence does not name the {kind.replace('_', ' ')}")
@@ -219,6 +222,23 @@ class _Grounder:
             self.drop(f"{path}.on_oxygen", v.on_oxygen, "the evidence does not say so")
             v = v.model_copy(update={"on_oxygen": None, "oxygen_l_min": None})
         return v
+
+    def oxygen_given(self, v: OxygenTherapy, path: str) -> OxygenTherapy | None:
+        norm = _normalised(v.evidence.quote)
+        if not (news2.LABEL_PATTERNS["oxygen"].search(norm) or DEVICE_PATTERNS.get(
+                v.device or "", re.compile(r"(?!)")).search(norm)):
+            self.drop(path, v, "the evidence does not name oxygen")
+            return None
+        if v.l_min is not None and v.l_min not in numbers_in(v.evidence.quote):
+            self.drop(f"{path}.l_min", v.l_min, "the flow is not in the evidence")
+            v = v.model_copy(update={"l_min": None})
+        if v.device is not None and not DEVICE_PATTERNS[v.device].search(norm):
+            self.drop(f"{path}.device", v.device, "the evidence does not say so")
+            v = v.model_copy(update={"device": None})
+        if v.l_min is None and v.device is None:
+            self.drop(path, v, "neither a flow nor a device is in the evidence")
+            return None
+        return self.clear_time(v, path)
 
     def clear_time(self, item, path: str):
         if item.time is not None and item.time not in times_in(item.evidence.quote):
@@ -322,7 +342,7 @@ class _Relations:
 
     def heads_matching(self, pattern: re.Pattern[str]) -> list[int]:
         return [k for k, (a, b) in enumerate(self.rel.heads)
-                if pattern.fullmatch(self.text, a, b) or pattern.match(self.text, a, b)]
+                if (m := pattern.match(self.text, a)) is not None and m.end() <= b]
 
     def drug_heads(self, as_said: str) -> list[int]:
         said = canonical_tokens(as_said)

@@ -47,6 +47,7 @@ from diktat.structuring.note import (
     Observation,
     Statement,
 )
+from diktat.structuring.options import LlmOptions
 from diktat.structuring.pipeline import RulesStructurer
 from diktat.types import Transcript
 
@@ -383,22 +384,17 @@ def _to_message(message: IsbarMessage | None, statements: Sequence[Statement]) -
     })
 
 
-def load_structurer(
-    model: str | None = None, models_dir: Path | None = None, lexicon: Lexicon | None = None
-) -> LlmStructurer:
-    """The LLM backend for a registry name or a .gguf path (default: ``[llm] model`` in the
-    settings, else the registry's default LLM; loaded once per process). Raises
+def load_structurer(options: LlmOptions, lexicon: Lexicon | None = None) -> LlmStructurer:
+    """The LLM backend for ``options.model`` (a registry name or a .gguf path; None: the
+    registry's default LLM) in ``options.models_dir``, loaded once per process. Raises
     ``ModelMissing`` / ``InputError`` with the fix."""
-    from diktat.config import load_settings
     from diktat.models.registry import default_model
     from diktat.models.store import ModelStore
 
     _llama_cpp()  # checked before a model is assembled for nothing
-    settings = load_settings()
-    root = models_dir or settings.models_dir
-    resolved = ModelStore(root).resolve(
-        model or settings.llm.model or default_model("llm").name, kind="llm")
+    root = options.models_dir
+    resolved = ModelStore(root).resolve(options.model or default_model("llm").name, kind="llm")
     return LlmStructurer(
-        resolved.path, model_id=resolved.name, lexicon=lexicon, n_threads=settings.llm.threads,
-        min_confidence=settings.llm.min_confidence, cache_dir=root / ".cache" / "llm",
+        resolved.path, model_id=resolved.name, lexicon=lexicon, n_threads=options.threads,
+        min_confidence=options.min_confidence, cache_dir=root / ".cache" / "llm",
     )

@@ -23,13 +23,13 @@ import re
 from typing import Any
 
 MEASUREMENT_KINDS = ("blood_glucose", "inr", "weight", "pain_score", "fluid_intake",
-                     "urine_output", "fluid_balance")
+                     "urine_output", "fluid_balance", "oxygen")
 
 _VOLUME = r"(?P<u>ml|dl|l|liter)(?!\w)"
 LABELS = {
     "blood_glucose": r"blodsukker\w*|blodglukose\w*|b-glukose|BS|glukoseverdi\w*|sukkeret",
     "inr": r"INR(?:-?verdi\w*)?",
-    "weight": r"vekt|vekta|vekten|kroppsvekt\w*|veid|veide|veier|vog",
+    "weight": r"vekt|vekta|vekten|kroppsvekt\w*|veid|veide|veier|vog|vegen|vege|vegd",
     "pain_score": r"NRS|VAS|smertescore\w*|smerteskår\w*|smerteintensitet\w*|smerte|smerter|"
                   r"smerten|smertene|vondt",
     "fluid_intake": r"(?:væske)?inntak\w*|drakk|drukket|drukke|drikkemengde\w*|fikk i seg|"
@@ -37,13 +37,15 @@ LABELS = {
     "urine_output": r"diurese\w*|timediurese\w*|urinmengde\w*|urinproduksjon\w*|urin|"
                     r"kateterpose\w*|urinpose\w*|tømt|tømte|tømde|tisset|tissa",
     "fluid_balance": r"væskebalanse\w*",
+    "oxygen": r"oksygen|oksygenet|O2|surstoff|oksygentilførsel\w*|oksygenbehandling\w*",
 }
 # A number said with a unit of time or a count ("etter 15 minutter", "for 3 dager siden", "2
 # ganger") is never the value: the gap may pass over it, and a value may not be one.
 _DURATION = (r"(?:sek\w*|min|minutt\w*|minutter|time|timer|timar|timen|døgn|døgnet|dag|dager|"
              r"dagar|uke|uker|veke|veker|måned\w*|månad\w*|år|ganger|gonger|gang|gong)(?!\w)")
 NOT_DURATION = r"(?!\s?" + _DURATION + r")"
-GAP = (r"(?P<gap>(?:[\s:=,]+(?:[^\W\d]+|\d+ " + _DURATION + r")){0,4}?[\s:=,]+)")
+# A clock time may stand between a label and its value ("Kateterpose tømt 06:00, 750 ml").
+GAP = (r"(?P<gap>(?:[\s:=,]+(?:[^\W\d]+|\d+ " + _DURATION + r"|\d{2}:\d{2})){0,4}?[\s:=,]+)")
 _OF_TEN = r"\s?(?:av|/)\s?10(?!\d)"
 # Where a value said without its scale or unit must end: at the clause's end.
 _BARE_END = r"\s*(?:[.,;!?]|$)|\s(?:og|men|før|etter|nå|no)(?!\w)"
@@ -63,6 +65,7 @@ _VALUES = {
                     + r"|\s(?:i|siden|sidan|siste|sist|fra|frå|etter|på)(?!\w)))",
     "fluid_balance": r"(?P<sign>\+|-|−|pluss|minus|positiv|negativ)? ?(?P<v>\d+(?:,\d+)?) ?"
                      + _VOLUME,
+    "oxygen": r"(?P<v>\d{1,2}(?:,\d{1,2})?) ?(?:l|liter)(?!\w)(?:/min)?",
 }
 _PAIN_LABEL = (r"(?:(?P<s>NRS|VAS|smertescore\w*|smerteskår\w*|smerteintensitet\w*)|smerte|"
                r"smerter|smerten|smertene|vondt)")
@@ -76,7 +79,9 @@ PATTERNS = {
 _URINE_CONTEXT = re.compile(r"(?<!\w)(?:urin\w*|kateter\w*|diurese\w*|tiss\w*)", re.IGNORECASE)
 _EMPTIED = re.compile(r"(?:tømt|tømte|tømde)(?!\w)", re.IGNORECASE)
 RANGES = {"blood_glucose": (0.5, 45), "inr": (0.5, 10), "weight": (20, 300),
-          "pain_score": (0, 10)}
+          "pain_score": (0, 10), "oxygen": (0.1, 60)}
+# Labels that are other words too (nynorsk "vegen" is also "the road"): a value needs its unit.
+_UNIT_REQUIRED = re.compile(r"(?:vegen|vege|vegd|vog)$", re.IGNORECASE)
 _VOLUME_RANGES = {"ml": (10, 10000), "dl": (0.5, 100), "l": (0.05, 10)}
 VOLUME_UNITS = {"ml": "ml", "dl": "dl", "l": "l", "liter": "l"}
 _NEGATIVE = {"-", "−", "minus", "negativ"}
@@ -115,8 +120,10 @@ def device_at(text: str, start: int, end: int) -> tuple[str, re.Match[str]] | No
     return name, m
 
 
-def values_of(kind: str, m: re.Match[str], text: str, clause_end: int) -> dict[str, Any] | None:
-    """The model values of a measurement match, or None when it is not one after all."""
+def values_of(kind: str, m: re.Match[str], text: str, clause_start: int, clause_end: int
+              ) -> dict[str, Any] | None:
+    """The model values of a measurement match, or None when it is not one after all
+    (``clause_start:clause_end``: the clauses of its label and its value)."""
     value = float(m.group("v").replace(",", "."))
     if kind == "urine_output" and m.group("u") is None:
         return _bare_urine(m, value)
@@ -126,7 +133,7 @@ def values_of(kind: str, m: re.Match[str], text: str, clause_end: int) -> dict[s
         if not low <= value <= high:
             return None
         if kind == "urine_output" and _EMPTIED.match(text, m.start()) and not (
-                _URINE_CONTEXT.search(text, m.start(), clause_end)):
+                _URINE_CONTEXT.search(text, clause_start, clause_end)):
             return None  # "tømt 200 ml" from a stoma bag is not urine
         if kind == "fluid_balance":
             sign = (m.group("sign") or "").casefold()
@@ -137,6 +144,12 @@ def values_of(kind: str, m: re.Match[str], text: str, clause_end: int) -> dict[s
     low, high = RANGES[kind]
     if not low <= value <= high:
         return None
+    label = m.group()[: m.start("gap") - m.start()]
+    if _UNIT_REQUIRED.match(label) and not m.group().endswith("kg"):
+        return None
+    if kind == "oxygen":
+        device = device_at(text, m.end(), clause_end)
+        return {"l_min": value, "device": device[0] if device else None}
     if kind == "pain_score":
         if not value.is_integer():
             return None

@@ -51,16 +51,25 @@ VITAL_PATTERNS = {
     )
 } | measurements.PATTERNS
 _ALL_LABELS = _LABELS | measurements.LABELS
-LABEL_PATTERNS = {kind: _rx(label) for kind, label in _ALL_LABELS.items()}
-VITAL_LABEL = re.compile(rf"(?<!\w)(?:{'|'.join(_ALL_LABELS.values())})(?!\w)", re.IGNORECASE)
+# "8 åndedrag/min" names its rate after the value (grounding reads a label anywhere in a quote).
+_BREATH_NOUN = r"(?:pust|åndedrag|andedrag|respirasjoner|innpust)(?=/min)"
+_RATE_NOUN = re.compile(r"(?<=\d )" + _BREATH_NOUN, re.IGNORECASE)
+_AFTER_VALUE = {"respiratory_rate": "|" + _BREATH_NOUN}
+LABEL_PATTERNS = {kind: _rx(label + _AFTER_VALUE.get(kind, ""))
+                  for kind, label in _ALL_LABELS.items()}
+# Oxygen is said inside an SpO2's reading too ("91 % på oksygen"): not a label that ends one.
+VITAL_LABEL = re.compile(
+    rf"(?<!\w)(?:{'|'.join(v for k, v in _ALL_LABELS.items() if k != 'oxygen')})(?!\w)",
+    re.IGNORECASE)
 
 
 def measured_labels(text: str, start: int = 0, end: int | None = None) -> list[tuple[int, int]]:
     """Spans of the vital-sign labels in ``text[start:end]`` that a value follows ("puls 72",
     not "blodtrykket var lavt"): the heads a measurement hangs on."""
     end = len(text) if end is None else end
-    return [m.span() for m in VITAL_LABEL.finditer(text, start, end)
-            if any(p.match(text, m.start(), end) for p in VITAL_PATTERNS.values())]
+    return sorted([m.span() for m in VITAL_LABEL.finditer(text, start, end)
+                   if any(p.match(text, m.start(), end) for p in VITAL_PATTERNS.values())]
+                  + [m.span() for m in _RATE_NOUN.finditer(text, start, end)])
 
 
 VITAL_RANGES = {"pulse": (20, 250), "temperature": (30, 45), "spo2": (50, 100),
@@ -88,7 +97,7 @@ PARAMETER_TITLES = {  # how the text output names NEWS2's parameters
     "temperature": "temp",
 }
 ACVPU_CUES = {
-    "A": _rx(r"våken(?:,| og) (?:klar|orientert|adekvat|kontaktbar)", "klar og orientert",
+    "A": _rx(r"v[åa]ken(?:,| og) (?:klar|orientert|adekvat|kontaktbar)", "klar og orientert",
              r"A?C?VPU:? A"),
     "C": _rx(r"(?:ny|nyoppstått|nytilkommen|akutt) forvirr\w*", r"A?C?VPU:? C"),
     "V": _rx(r"(?:reagerer|responderer|svarer) (?:kun |bare )?på (?:tiltale|stemme|tilsnakk)",

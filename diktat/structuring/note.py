@@ -213,6 +213,14 @@ class FluidBalance(_Measured):
     unit: Literal["ml", "dl", "l"] = Field(default="ml", title="Enhet")
 
 
+class OxygenTherapy(_Measured):
+    """Oxygen given, said apart from an SpO2 ("Startet oksygen 2 l på nesebrille"); oxygen said
+    with an SpO2 belongs to that SpO2."""
+
+    l_min: float | None = Field(default=None, gt=0, le=60, title="Oksygen (l/min)")
+    device: OxygenDevice | None = Field(default=None, title="Oksygenutstyr")
+
+
 class VitalSigns(_Frozen):
     """Measurements in the order said; NEWS2 uses the last one of each parameter."""
 
@@ -229,6 +237,7 @@ class VitalSigns(_Frozen):
     fluid_intake: tuple[FluidVolume, ...] = Field(default=(), title="Væskeinntak")
     urine_output: tuple[FluidVolume, ...] = Field(default=(), title="Diurese / urinmengde")
     fluid_balance: tuple[FluidBalance, ...] = Field(default=(), title="Væskebalanse")
+    oxygen: tuple[OxygenTherapy, ...] = Field(default=(), title="Oksygenbehandling")
 
     @model_validator(mode="before")
     @classmethod
@@ -281,6 +290,7 @@ VITAL_MODELS: dict[str, type[_Measured]] = {
     "spo2": OxygenSaturation, "respiratory_rate": RespiratoryRate, "consciousness": Consciousness,
     "blood_glucose": BloodGlucose, "inr": Inr, "weight": Weight, "pain_score": PainScore,
     "fluid_intake": FluidVolume, "urine_output": FluidVolume, "fluid_balance": FluidBalance,
+    "oxygen": OxygenTherapy,
 }
 
 
@@ -334,6 +344,9 @@ class IsbarMessage(_Frozen):
     """Message to the doctor or the next shift, in ISBAR order."""
 
     recipient: str | None = Field(default=None, title="Mottaker", description="'lege', ...")
+    heading: str | None = Field(default=None, title="Overskrift",
+                                description="The message's heading as said ('Melding til "
+                                "fastlege'), shown instead of a made one")
     identification: tuple[Statement, ...] = Field(default=(), title="Identifikasjon")
     situation: tuple[Statement, ...] = Field(default=(), title="Situasjon")
     background: tuple[Statement, ...] = Field(default=(), title="Bakgrunn")

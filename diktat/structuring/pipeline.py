@@ -26,9 +26,10 @@ from diktat.structuring.drugnames import drug_checks
 from diktat.structuring.grounding import ground
 from diktat.structuring.lexicon import Lexicon
 from diktat.structuring.note import Evidence, JournalNote, NoteMetadata, UncertainWord
+from diktat.structuring.options import LlmOptions
 from diktat.structuring.rules import Chunk, Found, extract
 from diktat.textfile import read_utf8
-from diktat.types import Segment, Transcript
+from diktat.types import Segment, Transcript, read_transcript_json
 
 __all__ = [
     "Backend",
@@ -130,8 +131,6 @@ def load_transcript(path: Path) -> Transcript:
         return as_transcript(raw)
     if not raw.strip():
         return as_transcript("")
-    from diktat.stt.formats import read_transcript_json
-
     try:
         return read_transcript_json(raw)
     except json.JSONDecodeError as exc:
@@ -184,16 +183,18 @@ def _language_warning(transcript: Transcript) -> str | None:
     return None
 
 
-def load_backend(backend: Backend, lexicon: Lexicon, llm_model: str | None,
+def load_backend(backend: Backend, lexicon: Lexicon, llm: LlmOptions | None,
                  warnings: list[str] | None = None) -> Structurer:
-    """The structurer for `backend`; 'auto' falls back to the rules when the LLM cannot load
-    (noted in `warnings`), 'llm' raises."""
+    """The structurer for `backend`; 'llm' and 'auto' need `llm` (the LLM's options). 'auto'
+    falls back to the rules when the LLM cannot load (noted in `warnings`), 'llm' raises."""
     if backend == "rules":
         return RulesStructurer(lexicon)
+    if llm is None:
+        raise ValueError(f"backend {backend!r} needs the LLM options (llm=LlmOptions(...))")
     from diktat.structuring.llm import load_structurer
 
     try:
-        return load_structurer(llm_model, lexicon=lexicon)
+        return load_structurer(llm, lexicon=lexicon)
     except DiktatError as exc:
         if backend == "llm":
             raise
@@ -211,12 +212,12 @@ def structure(
     service: str | None = None,
     source_file: str | None = None,
     structurer: Structurer | None = None,
-    llm_model: str | None = None,
+    llm: LlmOptions | None = None,
 ) -> JournalNote:
     """A grounded journal note from a transcript (or plain text).
 
-    ``backend`` "llm" uses the local LLM (``llm_model``: a registry name or .gguf path, default
-    the registry's default LLM) and raises ``ModelMissing`` / ``InputError`` when it cannot;
+    ``backend`` "llm" uses the local LLM (``llm``: its model and models folder, which "llm" and
+    "auto" need) and raises ``ModelMissing`` / ``InputError`` when it cannot;
     "auto" uses it when it can, else the rules with a warning in the note. ``structurer``
     overrides the backend choice (any object with ``structure(transcript)``). An empty
     transcript gives an empty note; nothing here raises on content.
@@ -227,7 +228,7 @@ def structure(
     lexicon = lexicon or Lexicon.builtin()
     warnings: list[str] = []
     if structurer is None:
-        structurer = load_backend(backend, lexicon, llm_model, warnings)
+        structurer = load_backend(backend, lexicon, llm, warnings)
     note = structurer.structure(transcript) if transcript.text else JournalNote()
     if transcript.text and (lang := _language_warning(transcript)):
         warnings.append(lang)

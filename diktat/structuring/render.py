@@ -92,6 +92,7 @@ def render_vitals(vs: VitalSigns) -> str:
     _series(parts, "puls", vs.pulse, lambda p: str(p.value))
     _series(parts, "temp", vs.temperature, lambda t: f"{number(t.value)} °C")
     _series(parts, "SpO2", vs.spo2, _spo2)
+    _series(parts, "O2", vs.oxygen, _oxygen)
     _series(parts, "RF", vs.respiratory_rate, lambda r: str(r.value))
     _series(parts, "ACVPU", vs.consciousness, lambda c: c.level)
     line = ", ".join(parts)
@@ -134,6 +135,12 @@ OXYGEN_DEVICES = {
 }
 
 
+def _oxygen(o) -> str:
+    flow = f"{number(o.l_min)} l/min" if o.l_min is not None else ""
+    device = OXYGEN_DEVICES[o.device] if o.device else ""
+    return f"{flow} på {device}" if flow and device else flow or f"på {device}"
+
+
 def _spo2(s) -> str:
     device = f" på {OXYGEN_DEVICES[s.oxygen_device]}" if s.oxygen_device else ""
     if s.on_oxygen is False:
@@ -170,7 +177,10 @@ def render_medication(m: MedicationAdministration) -> str:
 
 
 def render_message(msg: IsbarMessage) -> list[str]:
-    to = f"Beskjed til {msg.recipient} (ISBAR):" if msg.recipient else "Beskjed (ISBAR):"
+    to = f"Beskjed til {msg.recipient}" if msg.recipient else "Beskjed"
+    if msg.heading:
+        to = msg.heading[:1].upper() + msg.heading[1:]
+    to += " (ISBAR):"
     lines = [to]
     for part in IsbarMessage.PARTS:
         if statements := getattr(msg, part):

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from diktat.norsk.normalize import normalize_spoken
 from diktat.structuring import cues, news2
 from diktat.structuring.assertion import (
     assertion_at,
@@ -32,7 +33,6 @@ from diktat.structuring.clauses import Clause, split_clauses
 from diktat.structuring.isbar import call_heading, contact, date_dot
 from diktat.structuring.lexicon import Lexicon
 from diktat.structuring.medication import MedRead, read_medications
-from diktat.structuring.normalize import normalize_spoken
 from diktat.structuring.note import (
     VITAL_MODELS,
     Area,
@@ -66,6 +66,7 @@ class Found:
         default_factory=lambda: {p: [] for p in IsbarMessage.PARTS}
     )
     recipient: str | None = None
+    message_heading: str | None = None  # as said: "Melding til fastlege"
     deviations: list[Deviation] = field(default_factory=list)
     unclassified: list[Statement] = field(default_factory=list)
     # Heading state carried from sentence to sentence (and chunk to chunk).
@@ -82,8 +83,8 @@ class Found:
     def isbar(self) -> IsbarMessage | None:
         if not self.in_message and not any(self.message.values()):
             return None
-        msg = IsbarMessage(recipient=self.recipient, **{k: tuple(v) for k, v in
-                                                        self.message.items()})
+        msg = IsbarMessage(recipient=self.recipient, heading=self.message_heading,
+                           **{k: tuple(v) for k, v in self.message.items()})
         return None if msg.is_empty else msg
 
 
@@ -220,6 +221,11 @@ class _Sentence:
             return
         h = cues.HEADINGS[" ".join(m.group("h").casefold().split())]
         self.heading_here = True
+        if h.part == "situation" and not f.in_message and f.last_contact:
+            # "Ringte legevakta kl 2. ... Situasjon: ...": the ISBAR of that call
+            h = h._replace(message="")
+        if h.message:  # "Melding til fastlege": shown as said
+            f.message_heading = f.message_heading or " ".join(m.group("h").split())
         if h.message is not None and not (f.in_message and h.part):
             f.in_message, f.part, f.section, f.area = True, h.part, None, None
             f.part_said = h.part is not None

@@ -29,12 +29,14 @@ class VitalRead:
     clock: re.Match[str] | None = None
     parts: list[tuple[int, int]] = field(default_factory=list)
     hit: tuple[int, int] | None = None  # what it takes from its clause (default start:end)
+    lead: int | None = None  # where its evidence starts when before its label (merged oxygen)
 
     @property
     def span(self) -> tuple[int, int]:
+        start = self.start if self.lead is None else min(self.start, self.lead)
         if self.clock is None:
-            return self.start, self.end
-        return min(self.start, self.clock.start()), max(self.end, self.clock.end())
+            return start, self.end
+        return min(start, self.clock.start()), max(self.end, self.clock.end())
 
 
 def read_vitals(text: str, start: int, end: int, clauses: list[Clause],
@@ -53,11 +55,17 @@ def read_vitals(text: str, start: int, end: int, clauses: list[Clause],
                 c0, c1 = (clause.start, clause.end) if clause else (start, end)
                 if measurements.NOT_MEASURED.search(text, c0, m.start("v")):
                     continue  # a target or an order, not a value measured
-                read = measurements.values_of(kind, m, text, c1)
+                if clauses:  # the value may be said in the clause after its label's
+                    c1 = max(c1, clauses[clause_at(clauses, m.start("v"))].end)
+                read = measurements.values_of(kind, m, text, c0, c1)
                 if read is None:
                     continue
-                found.append(VitalRead(kind, read, m.start(), m.end(), parts=[m.span()],
-                                       hit=measurements.hit_span(kind, m)))
+                stop = m.end()
+                if kind == "oxygen" and read["device"] is not None:
+                    stop = measurements.device_at(text, m.end(), c1)[1].end()  # type: ignore[index]
+                found.append(VitalRead(kind, read, m.start(), stop, parts=[(m.start(), stop)],
+                                       hit=(m.start(), stop) if kind == "oxygen"
+                                       else measurements.hit_span(kind, m)))
                 continue
             if kind == "blood_pressure":
                 values = {"systolic": int(m.group("v")), "diastolic": int(m.group("d"))}
@@ -77,8 +85,16 @@ def read_vitals(text: str, start: int, end: int, clauses: list[Clause],
                                    parts=[(m.start(), label.end() if label else m.start()),
                                           (m.end() - len(m.group().split()[-1]), stop)]))
     found += _coordinated_pressures(text, start, end, clauses, found, other_heads)
+    found += _breaths_per_minute(text, start, end, found)
+    found += _oxygen_without_label(text, start, end, clauses, found)
+    found += _second_values(text, found, other_heads)
+    found = _oxygen_into_spo2(text, start, found)
+    asked = text[start:end].rstrip().endswith("?")
     for level, pattern in news2.ACVPU_CUES.items():
         for m in pattern.finditer(text, start, end):
+            c0 = clauses[clause_at(clauses, m.start())].start if clauses else start
+            if asked or cues.NEGATION.search(text, c0, m.start()):
+                continue  # "Hun var ikke bevisstløs", "Var hun bevisstløs?"
             found.append(VitalRead("consciousness", {"level": level}, m.start(), m.end(),
                                    parts=[m.span()]))
     found = _no_overlaps(found)
@@ -152,6 +168,127 @@ def _coordinated_pressures(text: str, start: int, end: int, clauses: list[Clause
         if news2.plausible_blood_pressure(**values):
             out.append(VitalRead("blood_pressure", values, label.start, m.end(),
                                  parts=[m.span()]))
+    return out
+
+
+# "ca 8 åndedrag/min" (the normaliser keeps the breath noun of "åtte åndedrag i minuttet")
+_BREATHS = re.compile(r"(?<![\d,/])(?P<v>\d{1,2}) (?:pust|åndedrag|andedrag|respirasjoner|"
+                      r"innpust)/min", re.IGNORECASE)
+
+
+def _breaths_per_minute(text: str, start: int, end: int, found: list[VitalRead]
+                        ) -> list[VitalRead]:
+    out = []
+    low, high = news2.VITAL_RANGES["respiratory_rate"]
+    for m in _BREATHS.finditer(text, start, end):
+        if any(v.start <= m.start() < v.end for v in found) or not low <= int(m.group("v")) <= high:
+            continue
+        out.append(VitalRead("respiratory_rate", {"value": int(m.group("v"))}, m.start(),
+                             m.end(), parts=[m.span()]))
+    return out
+
+
+# Oxygen said without its label first: "fikk 2 l O2", "2 liter oksygen på brille", or a device
+# alone with oxygen named in its clause ("oksygen på nesebrille"); never negated or ordered.
+_FLOW_BEFORE_LABEL = re.compile(
+    r"(?<![\d,])(?P<v>\d{1,2}(?:,\d{1,2})?) ?(?:l|liter)(?:/min)? (?:O2|oksygen|surstoff)(?!\w)",
+    re.IGNORECASE)
+_OXYGEN_WORD = re.compile(r"(?<!\w)(?:O2|oksygen\w*|surstoff)(?!\w)", re.IGNORECASE)
+_NOT_GIVEN = re.compile(r"(?<!\w)(?:ikke|ikkje|uten|utan|ingen|inga|avsluttet|seponert|"
+                        r"skal|bør|ved behov|før)(?!\w)", re.IGNORECASE)
+
+
+def _oxygen_without_label(text: str, start: int, end: int, clauses: list[Clause],
+                          found: list[VitalRead]) -> list[VitalRead]:
+    out: list[VitalRead] = []
+
+    def taken(a: int) -> bool:
+        return any(v.start <= a < max(v.end, v.start + 1) for v in found + out)
+
+    for m in _FLOW_BEFORE_LABEL.finditer(text, start, end):
+        clause = clauses[clause_at(clauses, m.start())] if clauses else None
+        c0, c1 = (clause.start, clause.end) if clause else (start, end)
+        if taken(m.start()) or _NOT_GIVEN.search(text, c0, m.start()):
+            continue
+        flow = float(m.group("v").replace(",", "."))
+        device = measurements.device_at(text, m.end(), c1)
+        stop = device[1].end() if device else m.end()
+        out.append(VitalRead("oxygen", {"l_min": flow if 0 < flow <= 60 else None,
+                                        "device": device[0] if device else None},
+                             m.start(), stop, parts=[(m.start(), stop)], hit=(m.start(), stop)))
+    for clause in clauses or []:
+        device = measurements.device_at(text, clause.start, clause.end)
+        if device is None or taken(device[1].start()):
+            continue
+        name, dm = device
+        word = _OXYGEN_WORD.search(text, clause.start, clause.end)
+        if word is None or _NOT_GIVEN.search(text, clause.start, dm.start()) or taken(
+                word.start()):
+            continue
+        a, b = min(word.start(), dm.start()), max(word.end(), dm.end())
+        out.append(VitalRead("oxygen", {"l_min": None, "device": name}, a, b, parts=[(a, b)],
+                             hit=(a, b)))
+    return out
+
+
+def _oxygen_into_spo2(text: str, start: int, found: list[VitalRead]) -> list[VitalRead]:
+    """Oxygen said before an SpO2 in its sentence, or inside its reading ("Hun får oksygen 4 l
+    på maske, metning 91 %", "91 % på oksygen 4 l"), is the oxygen that SpO2 was measured on;
+    said after it, or with "før" before the SpO2, it is oxygen on its own."""
+    out = [v for v in found if v.kind != "oxygen"]
+    for o in (v for v in found if v.kind == "oxygen"):
+        later = [v for v in found if v.kind == "spo2" and v.values.get("on_oxygen") is not False
+                 and v.values.get("oxygen_l_min") is None and o.start < v.end
+                 and not re.search(r"(?<!\w)før(?!\w)", text[start:v.start], re.IGNORECASE)]
+        if not later:
+            out.append(o)
+            continue
+        s = later[0]
+        s.values |= {"on_oxygen": True, "oxygen_l_min": o.values["l_min"],
+                     "oxygen_device": s.values.get("oxygen_device") or o.values["device"]}
+        s.parts += o.parts
+        s.lead = min(o.start, s.lead if s.lead is not None else s.start)
+        s.end = max(s.end, o.end)
+    return sorted(out, key=lambda v: v.start)
+
+
+# A second value of the same measurement: "metning fra 89 til 92 %", "smerte 6 før, 2 etter".
+_TO_VALUE = re.compile(r"\s+til\s+(?P<v>\d{1,3}(?:,\d{1,2})?)(?P<u> ?%| ?°C|/min| ?mmol/l)?"
+                       r"(?![\d,:/])", re.IGNORECASE)
+_THEN_VALUE = re.compile(r",?\s+(?P<v>\d{1,3}(?:,\d{1,2})?)\s+etter(?!\w)", re.IGNORECASE)
+_SECOND_KINDS = ("pulse", "temperature", "spo2", "respiratory_rate", "pain_score",
+                 "blood_glucose")
+
+
+def _second_values(text: str, found: list[VitalRead], other_heads: list[tuple[int, int]]
+                   ) -> list[VitalRead]:
+    out = []
+    for v in found:
+        if v.kind not in _SECOND_KINDS or "value" not in v.values:
+            continue
+        m = news2.VITAL_PATTERNS[v.kind].match(text, v.start)
+        if m is None:
+            continue
+        gap = (m.group("gap") or "").casefold().split()
+        if gap[-1:] == ["fra"]:
+            nxt = _TO_VALUE.match(text, m.end())
+        elif re.match(r"\s+før(?!\w)", text[m.end():]):
+            nxt = _THEN_VALUE.match(text, m.end() + len(re.match(r"\s+før", text[m.end():])[0]))
+        else:
+            continue
+        if nxt is None or any(v.start <= nxt.start("v") < v.end for v in found):
+            continue
+        value = float(nxt.group("v").replace(",", "."))
+        low, high = (measurements.RANGES | news2.VITAL_RANGES)[v.kind]
+        if not low <= value <= high or (v.kind != "temperature" and v.kind != "blood_glucose"
+                                        and not value.is_integer()):
+            continue
+        values = dict(v.values) | {"value": value if v.kind in ("temperature", "blood_glucose")
+                                   else int(value)}
+        if v.kind == "spo2":
+            values |= {"on_oxygen": None, "oxygen_l_min": None, "oxygen_device": None}
+        out.append(VitalRead(v.kind, values, v.start, nxt.end(),
+                             parts=[(nxt.start("v"), nxt.end())]))
     return out
 
 

@@ -82,9 +82,3 @@ def parse_formats(spec: str) -> tuple[OutputFormat, ...]:
     return tuple(out)
 
 
-def read_transcript_json(text: str) -> Transcript:
-    """Inverse of to_json (accepts the wrapped document or a bare Transcript)."""
-    doc = json.loads(text)
-    if isinstance(doc, dict) and "transcript" in doc:
-        doc = doc["transcript"]
-    return Transcript.model_validate(doc)

@@ -27,7 +27,7 @@ from typing import Literal
 from rapidfuzz.distance import Levenshtein
 
 from diktat.errors import InputError
-from diktat.structuring.numbers import is_number_word
+from diktat.norsk.numbers import is_number_word
 from diktat.textfile import read_utf8
 from diktat.types import Segment, Word
 

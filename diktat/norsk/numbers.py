@@ -60,11 +60,12 @@ UNITS: dict[str, int] = {
 }  # fmt: skip
 TEENS: dict[str, int] = {
     "ti": 10, "elleve": 11, "tolv": 12, "tretten": 13, "fjorten": 14, "femten": 15,
-    "seksten": 16, "sytten": 17, "atten": 18, "nitten": 19,
+    "seksten": 16, "sytten": 17, "sjutten": 17, "atten": 18, "nitten": 19,
 }  # fmt: skip
 TENS: dict[str, int] = {
     "tjue": 20, "tyve": 20, "tjuge": 20, "tretti": 30, "tredve": 30, "førti": 40, "førr": 40,
-    "fyrti": 40, "femti": 50, "seksti": 60, "sytti": 70, "åtti": 80, "nitti": 90,
+    "fyrti": 40, "femti": 50, "seksti": 60, "sytti": 70, "sjuti": 70, "sjutti": 70,
+    "søtti": 70, "åtti": 80, "nitti": 90,
 }  # fmt: skip
 MULTIPLIERS: dict[str, tuple[Kind, int]] = {
     "hundre": (Kind.HUNDRED, 100),

@@ -35,7 +35,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from diktat.structuring.numbers import (
+from diktat.norsk.numbers import (
     ARTICLES,
     NumberMatch,
     Quantity,
@@ -92,7 +92,8 @@ PER: dict[str, str] = {
 # After "i": only the definite forms ("slag i minuttet", "ml i timen", "i døgnet").
 PER_DEFINITE: dict[str, str] = {"minuttet": "min", "timen": "t", "døgnet": "døgn"}
 PER_WORDS = frozenset({"per", "pr", "/"})
-RATE_NOUNS = frozenset({"slag", "pust", "åndedrag", "andedrag", "respirasjoner"})
+BREATH_NOUNS = frozenset({"pust", "åndedrag", "andedrag", "respirasjoner", "innpust"})
+RATE_NOUNS = BREATH_NOUNS | {"slag"}
 # Count nouns that make a lone "en/ei/ett" a quantity; the noun itself is kept as said.
 DOSE_NOUNS = frozenset({
     "tablett", "tabletter", "tbl", "kapsel", "kapsler", "kapslar", "dose", "doser", "dosar",
@@ -324,7 +325,9 @@ class _Scanner:
                 return _Match(rate[1], f"{q.text} {symbol}/{rate[0]}")
             return _Match(k, f"{q.text} {symbol}")
         if (k := self.per_minute(j)) is not None:
-            return _Match(k, f"{q.text}/min")
+            # a breath noun stays, or "ca 8 åndedrag i minuttet" would read as any rate
+            noun = self.tokens[j].text if self.low(j) in BREATH_NOUNS else ""
+            return _Match(k, f"{q.text} {noun}/min" if noun else f"{q.text}/min")
         if q.article_only and not (self.low(j) in DOSE_NOUNS or self.range_follows(j)):
             return None  # "en pasient": an article, not a count
         return _Match(j, q.text)

@@ -1,0 +1,1 @@
+"""Norwegian language knowledge shared by stt and structuring: number words, spoken forms."""

@@ -1,0 +1,148 @@
+"""Issue 16, values the gold set showed missing: oxygen given without an SpO2, oxygen said before
+the SpO2 it was measured on, a rate said as "åndedrag i minuttet", a second value of one
+measurement ("fra 89 til 92", "6 før, 2 etter", lying and standing pressure), nynorsk "vegen",
+urine said after a clock time, and an ISBAR call recognised from its "Situasjon:" heading."""
+
+from __future__ import annotations
+
+import pytest
+
+from diktat.structuring.grounding import ground
+from diktat.structuring.note import Evidence, JournalNote, OxygenTherapy, VitalSigns
+from diktat.structuring.render import render
+from tests.structuring_helpers import note, values
+
+
+def oxygen(n: JournalNote) -> list[tuple[float | None, str | None]]:
+    return [(o.l_min, o.device) for o in n.vital_signs.oxygen]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Startet oksygen to liter på nesebrille i mellomtiden.", [(2.0, "nasal_cannula")]),
+    ("Oksygen to liter på nesekateter.", [(2.0, "nasal_catheter")]),
+    ("Hun fikk 2 liter O2 på maske.", [(2.0, "mask")]),
+    ("O2 3 l/min.", [(3.0, None)]),
+    ("Hun har oksygen på nesebrille.", [(None, "nasal_cannula")]),
+])
+def test_oxygen_given_without_an_spo2_is_read(text, expected):
+    n = note(text)
+    assert oxygen(n) == expected
+    assert n.vital_signs.spo2 == ()
+
+
+@pytest.mark.parametrize("text", [
+    "Ikke behov for oksygen.",
+    "Hun skal ha 2 l oksygen ved behov.",
+    "Fikk 1 l NaCl intravenøst.",
+    "Hun har ikke oksygen på nesebrille lenger.",
+    "Hun hadde på seg maske ved stell.",
+])
+def test_no_oxygen_invented(text):
+    assert oxygen(note(text)) == []
+
+
+def test_oxygen_said_before_the_spo2_is_what_it_was_measured_on():
+    n = note("Hun får oksygen fire liter på maske, metning nittien prosent.")
+    (s,) = n.vital_signs.spo2
+    assert (s.value, s.on_oxygen, s.oxygen_l_min, s.oxygen_device) == (91, True, 4.0, "mask")
+    assert oxygen(n) == []  # not counted twice
+    assert "SpO2 91 % (4 l O2 på maske)" in render(n)
+
+
+def test_oxygen_started_after_the_spo2_is_not_what_it_was_measured_on():
+    n = note("Metning åttiåtte prosent, startet oksygen to liter på nesebrille.")
+    (s,) = n.vital_signs.spo2
+    assert (s.value, s.on_oxygen, s.oxygen_l_min) == (88, None, None)
+    assert oxygen(n) == [(2.0, "nasal_cannula")]
+    assert "O2 2 l/min på nesebrille" in render(n)
+
+
+def test_oxygen_started_before_a_later_spo2_is_not_the_earlier_ones():
+    n = note("Før vi startet oksygen 2 l var metningen 85 %.")
+    (s,) = n.vital_signs.spo2
+    assert s.on_oxygen is None
+    assert oxygen(n) == [(2.0, None)]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Pusten er ujevn med pauser, ca åtte åndedrag i minuttet.", [8]),
+    ("Hun puster tolv pust i minuttet.", [12]),
+])
+def test_a_rate_said_as_breaths_per_minute(text, expected):
+    n = note(text)
+    assert values(n, "respiratory_rate") == expected
+    assert "åndedrag/min" in render(n) or "pust/min" in render(n) or "RF" in render(n)
+
+
+def test_a_pulse_in_beats_per_minute_is_not_a_rate_of_breathing():
+    n = note("Puls sytti slag i minuttet.")
+    assert values(n, "pulse") == [70]
+    assert values(n, "respiratory_rate") == []
+
+
+@pytest.mark.parametrize(("text", "kind", "expected"), [
+    ("Etter inhalasjon bedre, metning fra åttini til nittito prosent.", "spo2", [89, 92]),
+    ("Smerte seks før, to etter en time.", "pain_score", [6, 2]),
+    ("Blodtrykk liggende hundre og førti over åtti, stående hundre og tjue over sjuti.",
+     "blood_pressure", [(140, 80), (120, 70)]),
+])
+def test_a_second_value_of_one_measurement(text, kind, expected):
+    n = note(text)
+    got = ([(b.systolic, b.diastolic) for b in n.vital_signs.blood_pressure]
+           if kind == "blood_pressure" else values(n, kind))
+    assert got == expected
+
+
+def test_a_range_needs_its_from():
+    # "til 92" without "fra": 92 is not a second saturation
+    assert values(note("Metning 89 %, mål til 92 %."), "spo2") == [89]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Vegen i dag, femtiåtte kilo.", [58]),
+    ("Ho vart vegen, 61,5 kg.", [61.5]),
+    ("Vi gjekk på vegen 50 meter.", []),  # "vegen" is also the road
+    ("Vegen 50.", []),  # no unit: not taken
+])
+def test_nynorsk_weighed(text, expected):
+    assert values(note(text), "weight") == expected
+
+
+def test_urine_said_after_a_clock_time():
+    n = note("Kateterpose tømt klokka seks, sju hundre og femti milliliter klar urin.")
+    assert values(n, "urine_output") == [750]
+
+
+def test_a_situation_heading_after_a_call_is_the_calls_isbar():
+    n = note("Ringte legevakta klokka to i natt. Situasjon: han er mer tungpusten. "
+             "Bakgrunn: KOLS. Vurdering: forverring. Råd: lege kommer.")
+    assert n.message is not None and n.message.recipient == "legevakt"
+    assert [s.text for s in n.message.background] == ["KOLS."] or n.message.background
+    assert "Beskjed til legevakt (ISBAR):" in render(n)
+
+
+def test_a_situation_heading_without_a_call_is_a_section():
+    n = note("Situasjon: han er mer tungpusten.")
+    assert n.message is None
+
+
+def test_a_message_heading_is_shown_as_said():
+    n = note("Melding til fastlege. Situasjon: hun har diaré. Råd: vurdere Furix.")
+    assert render(n).startswith("Melding til fastlege (ISBAR):")
+    assert n.coverage is not None and n.coverage.hidden == 0
+
+
+def test_oxygen_values_are_grounded():
+    text = "Startet oksygen to liter på nesebrille."
+    quote = "oksygen to liter på nesebrille"
+    evidence = Evidence(start=text.index(quote), end=text.index(quote) + len(quote), quote=quote)
+    invented = JournalNote(vital_signs=VitalSigns(oxygen=(
+        OxygenTherapy(l_min=3.0, device="mask", evidence=evidence),)))
+    out = ground(invented, text)
+    assert {d.field for d in out.dropped} == {"vital_signs.oxygen[0].l_min",
+                                              "vital_signs.oxygen[0].device",
+                                              "vital_signs.oxygen[0]"}
+    assert out.vital_signs.oxygen == ()  # neither a flow nor a device left
+    kept = JournalNote(vital_signs=VitalSigns(oxygen=(
+        OxygenTherapy(l_min=2.0, device="nasal_cannula", evidence=evidence),)))
+    assert ground(kept, text).vital_signs == kept.vital_signs
