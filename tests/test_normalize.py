@@ -443,3 +443,18 @@ def test_never_fuses_with_neighbours() -> None:
     assert normalize_spoken("fem.fire").text == "5.fire"
     assert normalize_spoken("tre, fire").text == "3, 4"
     assert normalize_spoken("halvannen°CKlokka").text == "halvannen°CKlokka"
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Var innom i kveld. Sette NovoRapid klokka fem.", "Var innom i kveld. Sette NovoRapid 17:00."),
+    ("Kveldsvakt: klokka 9 fikk hun Sobril.", "Kveldsvakt: 21:00 fikk hun Sobril."),
+    ("I morges klokka fem og i kveld klokka ni.", "I morges 05:00 og i kveld 21:00."),
+    ("I kveld kl 05.00.", "I kveld 05:00."),  # written as a 24-hour time: kept
+    ("Klokka fem fikk hun Paracet.", "05:00 fikk hun Paracet."),  # no part of the day said
+    ("Klokka ni i kveld og klokka ni i morges.", "21:00 i kveld og 09:00 i morges."),
+    ("Nattevakt. Klokka fem var hun urolig, i kveld skal hun ha besøk.",
+     "Nattevakt. 05:00 var hun urolig, i kveld skal hun ha besøk."),
+    ("Ho fekk Paracet eitt gram klokka ti og eit kvarter.", "Ho fekk Paracet 1 g 10:15."),
+])
+def test_an_hour_said_in_the_evening(text, expected):
+    assert normalize_spoken(text).text == expected

@@ -1,7 +1,9 @@
-"""Issue 16, values the gold set showed missing: oxygen given without an SpO2, oxygen said before
-the SpO2 it was measured on, a rate said as "åndedrag i minuttet", a second value of one
-measurement ("fra 89 til 92", "6 før, 2 etter", lying and standing pressure), nynorsk "vegen",
-urine said after a clock time, and an ISBAR call recognised from its "Situasjon:" heading."""
+"""Issue 16, values the gold and audit sets showed missing or wrong: oxygen given without an
+SpO2, oxygen said before the SpO2 it was measured on, room air said before the value, a rate
+said as "åndedrag i minuttet", a second value of one measurement ("fra 89 til 92", "6 før, 2
+etter", "kom ned i 88", lying and standing pressure), nynorsk "vegen" and "sette", urine said
+after a clock time, consciousness never from a negated cue, a doubt or history after a finding,
+and an ISBAR call recognised from its "Situasjon:" heading."""
 
 from __future__ import annotations
 
@@ -146,3 +148,49 @@ def test_oxygen_values_are_grounded():
     kept = JournalNote(vital_signs=VitalSigns(oxygen=(
         OxygenTherapy(l_min=2.0, device="nasal_cannula", evidence=evidence),)))
     assert ground(kept, text).vital_signs == kept.vital_signs
+
+
+def test_room_air_said_before_the_value_and_oxygen_started_after_it():
+    n = note("Metning på romluft var 86 prosent, vi satte på 3 liter oksygen på maske og da kom "
+             "hun opp i 93.")
+    got = [(s.value, s.on_oxygen, s.oxygen_l_min, s.oxygen_device) for s in n.vital_signs.spo2]
+    assert got == [(86, False, None, None), (93, True, 3.0, "mask")]
+
+
+@pytest.mark.parametrize(("text", "kind", "expected"), [
+    ("Puls 110, etter hvile kom den ned i 88.", "pulse", [110, 88]),
+    ("Smerten var fem av ti, etter stell var den nede i tre.", "pain_score", [5, 3]),
+    ("Puls 110, Paracet 1 g, kom ned i 2 etasje.", "pulse", [110]),  # not a pulse
+])
+def test_a_later_value_said_with_a_change(text, kind, expected):
+    assert values(note(text), kind) == expected
+
+
+@pytest.mark.parametrize(("text", "levels"), [
+    ("Hun var ikke bevisstløs og husker fallet selv.", []),
+    ("Ho var ikkje bevisstlaus.", []),
+    ("Var hun bevisstløs?", []),
+    ("Hun var bevisstløs da vi kom.", ["U"]),
+    ("Ho er vaken og orientert.", ["A"]),
+])
+def test_consciousness_never_from_a_negated_or_asked_cue(text, levels):
+    assert [c.level for c in note(text).vital_signs.consciousness] == levels
+
+
+@pytest.mark.parametrize(("text", "assertion"), [
+    ("Såret er rødt i kantene og det er mer væske enn sist, mulig begynnende infeksjon.",
+     "possible"),
+    ("Han har ikkje falt sia sist, seie han, men han ramla i fjor vinter.", "historical"),
+])
+def test_a_doubt_or_a_history_after_a_finding_is_its_own(text, assertion):
+    n = note(text)
+    assert assertion in [o.assertion.value for o in n.observations]
+    assert "present" in [o.assertion.value for o in n.observations] or assertion == "historical"
+
+
+def test_insulin_set_in_nynorsk_given_or_by_himself():
+    n = note("Var innom Olav i kveld. Eg sette åtte einingar NovoRapid klokka fem. Lantus tjue "
+             "einingar sette han sjølv klokka ni.")
+    assert [(m.drug, m.dose, m.time, m.status.value if m.status else None)
+            for m in n.medications] == [("NovoRapid", 8.0, "17:00", "given"),
+                                        ("Lantus", 20.0, "21:00", "self_administered")]

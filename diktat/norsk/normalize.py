@@ -17,7 +17,12 @@ Decisions on ambiguous forms (tested in tests/test_normalize.py):
   Old counting wins over a list: "fem og tjue" → 25, but "to og tre" → "2 og 3".
 - Ordinals ("første", "andre", "tredje", ...) and "halvparten", "annen" are left as words.
 - Clock times drop the "klokka/klokken/kl." word and are written HH:MM ("klokka halv åtte" →
-  "07:30"). The hour is kept as said (no am/pm guess); "halv ett"/"kvart på ett" → 12:30/12:45.
+  "07:30"). The hour is kept as said; "halv ett"/"kvart på ett" → 12:30/12:45. Only right next
+  to "i kveld" / "ettermiddag", or in a text that speaks of the evening and of no other part of
+  the day ("i kveld", "kveldsvakt",
+  "ettermiddag"; no "morgen", "natt", "frokost", "dagvakt", ...) is an hour 4–11 said in words
+  or as a bare number an evening hour ("klokka fem" → 17:00); "kl 05.00" stays 05:00.
+  "klokka ti og et kvarter" → 10:15.
   "halv H", "kvart over/på H" and "M over/på halv H" are times anywhere; "M over/på H" only after
   "klokka", and so is "H og M" in words with M a multiple of 5 ("klokka to og ti" → 02:10;
   "klokka 8 og 10" stays two numbers); "14.30" is a time unless a unit follows (then it is the
@@ -240,10 +245,31 @@ class _Match:
     text: str | None  # None: keep these tokens as written
 
 
+_EVENING = frozenset({"kveld", "kvelden", "kvelds", "kveldsvakt", "kveldsvakta", "kveldsvakten",
+                      "kveldsbesøk", "kveldsbesøket", "kveldsstell", "kveldsstellet",
+                      "ettermiddag", "ettermiddagen", "kveldsmedisin", "kveldsmedisinen"})
+_OTHER_PARTS_OF_DAY = frozenset({
+    "morgen", "morgenen", "morges", "morgon", "morgonen", "formiddag", "formiddagen",
+    "føremiddag", "frokost", "frukost", "natt", "natta", "natten", "nattevakt", "nattevakta",
+    "nattevakten", "dagvakt", "dagvakta", "dagvakten", "morgenstell", "morgenstellet",
+    "lunsj", "døgn", "døgnet"})
+
+
+def _of_the_evening(lows: Sequence[str]) -> bool:
+    said = set(lows)
+    return bool(said & _EVENING) and not said & _OTHER_PARTS_OF_DAY
+
+
+def speaks_of_evening(text: str) -> bool:
+    """``text`` speaks of the evening and of no other part of the day (see the module doc)."""
+    return _of_the_evening([t.text.lower() for t in tokenize(text)])
+
+
 class _Scanner:
-    def __init__(self, tokens: Sequence[Token]) -> None:
+    def __init__(self, tokens: Sequence[Token], evening: bool | None = None) -> None:
         self.tokens = tokens
         self.lows = [t.text.lower() for t in tokens]
+        self.evening = _of_the_evening(self.lows) if evening is None else evening
 
     def low(self, i: int) -> str:
         return self.lows[i] if 0 <= i < len(self.lows) else ""
@@ -378,9 +404,23 @@ class _Scanner:
     def clock(self, i: int) -> _Match | None:
         j = self.clock_prefix(i)
         if j is not None:
-            found = self.relative_time(j, prefixed=True) or self.digit_time(j, prefixed=True)
-            return found or self.spoken_time(j)
-        return self.relative_time(i, prefixed=False) or self.digit_time(i, prefixed=False)
+            if (found := self.digit_time(j, prefixed=True)) is not None:
+                return found
+            return self.in_the_evening(i, self.relative_time(j, prefixed=True)
+                                       or self.spoken_time(j))
+        return (self.in_the_evening(i, self.relative_time(i, prefixed=False))
+                or self.digit_time(i, prefixed=False))
+
+    def in_the_evening(self, i: int, found: _Match | None) -> _Match | None:
+        """An hour said without its half of the day, next to "i kveld" or in a text about the
+        evening only."""
+        if found is None or found.text is None:
+            return found
+        near = set(self.lows[max(0, i - 2) : i] + self.lows[found.end : found.end + 2])
+        if near & _OTHER_PARTS_OF_DAY or not (near & _EVENING or self.evening):
+            return found
+        hour = int(found.text[:2])
+        return _Match(found.end, f"{hour + 12:02d}{found.text[2:]}") if 4 <= hour <= 11 else found
 
     def clock_prefix(self, i: int) -> int | None:
         """The token after "klokka", "klokken", "kl" or "kl." (a stutter "kl. kl." counts once)."""
@@ -445,6 +485,9 @@ class _Scanner:
         if h is None:
             return None
         hour, j = h
+        if (self.low(j) == "og" and self.low(j + 1) in ("et", "eit", "ett", "ein", "en")
+                and self.low(j + 2) == "kvarter"):
+            return _time(hour, 15, j + 3)  # "klokka ti og eit kvarter"
         if self.low(j) == "null":
             if self.low(j + 1) == "null":
                 return _time(hour, 0, j + 2)
@@ -477,10 +520,12 @@ def _time(hour: int, minute: int, end: int) -> _Match | None:
     return _Match(end, f"{hour:02d}:{minute:02d}")
 
 
-def normalize_spoken(text: str) -> NormalizedText:
-    """Spoken Norwegian numbers, units and clock times → written forms, with an offset map."""
+def normalize_spoken(text: str, *, evening: bool | None = None) -> NormalizedText:
+    """Spoken Norwegian numbers, units and clock times → written forms, with an offset map.
+    ``evening``: whether the whole of which ``text`` is a part speaks of the evening only
+    (None: decided from ``text``)."""
     tokens = tokenize(text)
-    scanner = _Scanner(tokens)
+    scanner = _Scanner(tokens, evening)
     builder = _Builder(text)
     i = 0
     while i < len(tokens):

@@ -211,13 +211,16 @@ def assertion_at(text: str, kw_start: int, kw_end: int, start: int = 0, end: int
 
 def text_assertion(text: str, start: int = 0, end: int | None = None) -> Assertion:
     """The assertion of a sentence without a finding keyword (a heading gave its area, or a
-    model placed it): asked, negated when a real negation is said, someone else's when a
-    relative's illness is told, else present."""
+    model placed it): asked, negated when a real negation is said, possible or historical when
+    its cue is said, someone else's when a relative's illness is told, else present."""
     end = len(text) if end is None else end
     if is_question(text, start, end):
         return Assertion.asked
     if _negation_in(text, start, end) is not None:
         return Assertion.negated
+    for rx, assertion in ((POSSIBLE, Assertion.possible), (HISTORICAL, Assertion.historical)):
+        if rx.search(text, start, end) is not None:
+            return assertion
     clauses = split_clauses(text, start, end)
     if any(someone_else(text, clauses, ci) is not None for ci in range(len(clauses))):
         return Assertion.other_person

@@ -113,8 +113,9 @@ STATUS_CUES = {  # checked in this order: a refusal or omission outranks "gitt" 
                      r"(?:fikk|fekk|ga|gav|tok|satte|sette) (?:ikke|ikkje)", "utelatt",
                      "utelate", "holdt tilbake", "glemt", "droppet", "hoppet over"),
     "self_administered": _rx(
-        r"(?:tatt|tok|teke|tek|inntatt|satt|satte)(?: \S+){0,3}? (?:selv|sjølv|sjøl)",
-        r"(?:selv|sjølv) (?:tatt|tok|satt|satte)", "på egen hånd", "på eiga hand",
+        r"(?:tatt|tok|teke|tek|inntatt|satt|satte|sett|sette|sprøytet)(?: \S+){0,3}? "
+        r"(?:selv|sjølv|sjøl)",
+        r"(?:selv|sjølv) (?:tatt|tok|satt|satte|sett|sette)", "på egen hånd", "på eiga hand",
         r"egenadministrer\w*", r"eigenadministrer\w*"),
     "refused": _rx(r"nekt(?:et|a|er|ar)(?: å ta)?", r"ville (?:ikke|ikkje) (?:ta|ha|svelge)",
                    r"vil (?:ikke|ikkje) (?:ta|ha|svelge)", r"(?:takket|takka) nei",
@@ -123,7 +124,7 @@ STATUS_CUES = {  # checked in this order: a refusal or omission outranks "gitt" 
     "prn": _rx("ved behov", r"v\.b\.?", "vb", "etter behov", r"behovsmedisin\w*",
                r"behovsdose\w*", "prn"),
     "given": _rx(rf"(?:gitt|gjeve|ga|gav|fikk|fekk|har fått|fått|tatt|tok){_EFFECT_WORDS}",
-                 "inntatt", "administrert", "satt", "satte", "injisert", r"påført",
+                 "inntatt", "administrert", "satt", "satte", "sette", "injisert", r"påført",
                  r"lagt på", "svelget", r"delt ut", "utdelt"),
 }
 

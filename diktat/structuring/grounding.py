@@ -23,7 +23,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from diktat.norsk.normalize import normalize_spoken
+from diktat.norsk.normalize import normalize_spoken, speaks_of_evening
 from diktat.structuring import cues, news2
 from diktat.structuring.assertion import finding_assertion
 from diktat.structuring.clauses import Relations, split_clauses
@@ -53,14 +53,17 @@ _NUMBER = re.compile(r"\d+(?:,\d+)?")
 
 
 @lru_cache(maxsize=8192)
-def canonical_tokens(text: str) -> tuple[str, ...]:
-    """Words and numbers of ``text`` after spoken-number normalisation, lower case."""
-    return tuple(_TOKEN.findall(normalize_spoken(text).text.casefold()))
+def canonical_tokens(text: str, evening: bool | None = None) -> tuple[str, ...]:
+    """Words and numbers of ``text`` after spoken-number normalisation, lower case
+    (``evening`` as in ``normalize_spoken``)."""
+    return tuple(_TOKEN.findall(normalize_spoken(text, evening=evening).text.casefold()))
 
 
 @lru_cache(maxsize=8192)
-def _normalised(text: str) -> str:
-    return normalize_spoken(text).text
+def _normalised(text: str, evening: bool = False) -> str:
+    """``text`` normalised; ``evening``: its transcript speaks of the evening only, so a quote
+    reads "klokka fem" as the rules read it in the whole transcript."""
+    return normalize_spoken(text, evening=evening).text
 
 
 def _contains(haystack: Sequence[str], needle: Sequence[str]) -> bool:
@@ -75,9 +78,9 @@ def numbers_in(text: str) -> set[float]:
     return {float(m.group().replace(",", ".")) for m in _NUMBER.finditer(norm)}
 
 
-def times_in(text: str) -> set[str]:
+def times_in(text: str, evening: bool = False) -> set[str]:
     return {f"{int(t.split(':')[0]):02d}:{t.split(':')[1]}"
-            for t in cues.CLOCK.findall(_normalised(text))}
+            for t in cues.CLOCK.findall(_normalised(text, evening))}
 
 
 def locate(quote: str, text: str, start: int = 0) -> Evidence | None:
@@ -107,6 +110,10 @@ class _Grounder:
         self.text = text
         self.lexicon = lexicon
         self.dropped: list[DroppedValue] = []
+        self.evening = speaks_of_evening(text)
+
+    def normalised(self, quote: str) -> str:
+        return _normalised(quote, self.evening)
 
     def drop(self, path: str, value: Any, reason: str) -> None:
         if isinstance(value, BaseModel):
@@ -134,7 +141,7 @@ class _Grounder:
             return None
         item = item.model_copy(update={"evidence": ev})
         if isinstance(item, Statement) and not _contains(
-            canonical_tokens(ev.quote), canonical_tokens(item.text)
+            canonical_tokens(ev.quote, self.evening), canonical_tokens(item.text, self.evening)
         ):
             self.drop(path, item, "the text is not what the evidence says")
             return None
@@ -151,7 +158,7 @@ class _Grounder:
         """The assertion (present, negated, possible, ...) must be what the evidence says about
         the finding: a negation can be neither invented nor lost."""
         keywords = cues.AREA_KEYWORDS[obs.area]
-        text, quote = _normalised(obs.text), _normalised(obs.evidence.quote)
+        text, quote = self.normalised(obs.text), self.normalised(obs.evidence.quote)
         said = finding_assertion(text, quote, keywords)
         if said == obs.assertion:
             return obs
@@ -177,13 +184,13 @@ class _Grounder:
     def vital(self, kind: str, v, path: str):
         quote = v.evidence.quote
         if kind == "consciousness":
-            if not news2.ACVPU_CUES[v.level].search(_normalised(quote)):
+            if not news2.ACVPU_CUES[v.level].search(self.normalised(quote)):
                 self.drop(path, v, f"the evidence does not say ACVPU {v.level}")
                 return None
         elif kind == "oxygen":
             return self.oxygen_given(v, path)
         else:
-            if not news2.LABEL_PATTERNS[kind].search(_normalised(quote)):
+            if not news2.LABEL_PATTERNS[kind].search(self.normalised(quote)):
                 self.drop(path, v, f"the evidence does not name the {kind.replace('_', ' ')}")
                 return None
             said = numbers_in(quote)
@@ -191,7 +198,7 @@ class _Grounder:
             if not all(float(x) in said for x in values):
                 self.drop(path, v, "the value is not in the evidence")
                 return None
-            rel = _Relations(_normalised(quote), self.lexicon)
+            rel = _Relations(self.normalised(quote), self.lexicon)
             mine = rel.heads_matching(news2.LABEL_PATTERNS[kind])
             if not any(all(rel.owned(_number_at(rel.text, x), k, "dose") for x in values)
                        for k in mine):
@@ -209,7 +216,7 @@ class _Grounder:
         return self.oxygen(v, path) if isinstance(v, OxygenSaturation) else v
 
     def oxygen(self, v: OxygenSaturation, path: str) -> OxygenSaturation:
-        norm = _normalised(v.evidence.quote)
+        norm = self.normalised(v.evidence.quote)
         if v.oxygen_l_min is not None and v.oxygen_l_min not in numbers_in(v.evidence.quote):
             self.drop(f"{path}.oxygen_l_min", v.oxygen_l_min, "the flow is not in the evidence")
             v = v.model_copy(update={"oxygen_l_min": None})
@@ -224,7 +231,7 @@ class _Grounder:
         return v
 
     def oxygen_given(self, v: OxygenTherapy, path: str) -> OxygenTherapy | None:
-        norm = _normalised(v.evidence.quote)
+        norm = self.normalised(v.evidence.quote)
         if not (news2.LABEL_PATTERNS["oxygen"].search(norm) or DEVICE_PATTERNS.get(
                 v.device or "", re.compile(r"(?!)")).search(norm)):
             self.drop(path, v, "the evidence does not name oxygen")
@@ -241,7 +248,8 @@ class _Grounder:
         return self.clear_time(v, path)
 
     def clear_time(self, item, path: str):
-        if item.time is not None and item.time not in times_in(item.evidence.quote):
+        if item.time is not None and item.time not in times_in(item.evidence.quote,
+                                                               self.evening):
             self.drop(f"{path}.time", item.time, "the time is not in the evidence")
             item = item.model_copy(update={"time": None})
         return item
@@ -258,7 +266,7 @@ class _Grounder:
             self.drop(path, m, f"'{m.drug_as_said}' is not the drug {m.drug}")
             return None
         updates: dict[str, Any] = {}
-        rel = _Relations(_normalised(quote), self.lexicon)
+        rel = _Relations(self.normalised(quote), self.lexicon)
         mine = rel.drug_heads(m.drug_as_said)
 
         def owned(positions: list[int], kind: str) -> bool:
@@ -290,7 +298,7 @@ class _Grounder:
         if m.status is not None and (reason := _status_problem(m.status, rel, owned)):
             self.drop(f"{path}.status", m.status, reason)
             updates["status"] = None
-        if m.time is not None and m.time in times_in(quote) and not owned(
+        if m.time is not None and m.time in times_in(quote, self.evening) and not owned(
                 _time_at(rel.text, m.time), "shared"):
             self.drop(f"{path}.time", m.time, "the time belongs to another drug's clause")
             updates["time"] = None

@@ -371,12 +371,13 @@ class _Sentence:
                 lead, is_open = None, False
             elif is_open and (
                     (items[-1].assertion is Assertion.present
-                     and text_assertion(self.c.text, cl.start, cl.end) is Assertion.negated)
+                     and text_assertion(self.c.text, cl.start, cl.end) is not Assertion.present)
                     or (items[-1].assertion is not Assertion.present
                         and not continues_list(self.c.text, cl))):
                 # "Ingen smerter i ro, men ved bevegelse": what follows a negated finding is
-                # said of its own (same area, its own assertion); so is a negation after a
-                # finding that is there ("Har vondt i hofta, ingen synlig feilstilling")
+                # said of its own (same area, its own assertion); so is a negation, a doubt or
+                # a history after a finding that is there ("Har vondt i hofta, ingen synlig
+                # feilstilling"; "mer væske enn sist, mulig begynnende infeksjon")
                 a = text_assertion(self.c.text, cl.start, cl.end)
                 a = Assertion.asked if items[-1].assertion is Assertion.asked else a
                 items.append(_Item(items[-1].label, a, cl.start, cl.end, cl.start))

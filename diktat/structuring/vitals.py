@@ -77,8 +77,12 @@ def read_vitals(text: str, start: int, end: int, clauses: list[Clause],
                 if not low <= value <= high or (kind != "temperature" and not value.is_integer()):
                     continue
                 values = {"value": value if kind == "temperature" else int(value)}
-            if kind == "spo2":
+            if kind == "spo2" and news2.ON_AIR.search(gap):  # "metning på romluft var 86"
+                values |= {"on_oxygen": False, "oxygen_l_min": None, "oxygen_device": None}
+            elif kind == "spo2":
                 on, flow, device, stop = _oxygen(text, stop, end)
+                if on is None and news2.ON_OXYGEN.search(gap):
+                    on = True
                 values |= {"on_oxygen": on, "oxygen_l_min": flow, "oxygen_device": device}
             label = news2.VITAL_LABEL.match(text, m.start())
             found.append(VitalRead(kind, values, m.start(), stop,
@@ -87,7 +91,7 @@ def read_vitals(text: str, start: int, end: int, clauses: list[Clause],
     found += _coordinated_pressures(text, start, end, clauses, found, other_heads)
     found += _breaths_per_minute(text, start, end, found)
     found += _oxygen_without_label(text, start, end, clauses, found)
-    found += _second_values(text, found, other_heads)
+    found += _second_values(text, found, other_heads, end)
     found = _oxygen_into_spo2(text, start, found)
     asked = text[start:end].rstrip().endswith("?")
     for level, pattern in news2.ACVPU_CUES.items():
@@ -260,8 +264,15 @@ _SECOND_KINDS = ("pulse", "temperature", "spo2", "respiratory_rate", "pain_score
                  "blood_glucose")
 
 
-def _second_values(text: str, found: list[VitalRead], other_heads: list[tuple[int, int]]
-                   ) -> list[VitalRead]:
+# "..., vi satte på 3 l O2 og da kom hun opp i 93": a later value of the same measurement
+_CHANGED_TO = re.compile(
+    r"(?<!\w)(?:(?:kom|gikk|var|er|va)(?: \w+)? (?:opp|ned|nede|oppe) (?:i|til|på)|steg til|"
+    r"økte til|auka til|sank til|falt til|bedret seg til|betra seg til)\s+"
+    r"(?P<v>\d{1,3}(?:,\d{1,2})?)(?P<u> ?%| ?°C|/min| ?mmol/l)?(?![\d,:/])", re.IGNORECASE)
+
+
+def _second_values(text: str, found: list[VitalRead], other_heads: list[tuple[int, int]],
+                   sentence_end: int) -> list[VitalRead]:
     out = []
     for v in found:
         if v.kind not in _SECOND_KINDS or "value" not in v.values:
@@ -275,6 +286,11 @@ def _second_values(text: str, found: list[VitalRead], other_heads: list[tuple[in
         elif re.match(r"\s+før(?!\w)", text[m.end():]):
             nxt = _THEN_VALUE.match(text, m.end() + len(re.match(r"\s+før", text[m.end():])[0]))
         else:
+            label = news2.VITAL_LABEL.search(text, m.end(), sentence_end)
+            nxt = _CHANGED_TO.search(text, m.end(), label.start() if label else sentence_end)
+            if nxt is not None and any(m.end() <= a < nxt.start() for a, _ in other_heads):
+                continue  # a drug said between: its value, not this one's
+        if nxt is None:
             continue
         if nxt is None or any(v.start <= nxt.start("v") < v.end for v in found):
             continue
@@ -292,12 +308,20 @@ def _second_values(text: str, found: list[VitalRead], other_heads: list[tuple[in
     return out
 
 
+_NEW_ACTION = re.compile(
+    r"(?:[,;]|\s(?:og|men|så|da|då))\s+(?:vi|jeg|eg|me|hun|han|ho|de|dei|startet|starta|"
+    r"satte|sette|økte|økt|auka|ga|gav|fikk|fekk|byttet|bytta|la|begynte)(?!\w)",
+    re.IGNORECASE)
+
+
 def _oxygen(text: str, pos: int, end: int
             ) -> tuple[bool | None, float | None, str | None, int]:
     """Oxygen said after an SpO2 value, up to the next vital sign in the sentence: on oxygen
     or air, the flow, and the device ("på 2 l O2 på nesebrille", "på maske")."""
     nxt = news2.VITAL_LABEL.search(text, pos, end)
     stop = nxt.start() if nxt else end
+    if (act := _NEW_ACTION.search(text, pos, stop)) is not None:
+        stop = act.start()  # "86 %, vi satte på 3 l": oxygen started after the measurement
     on: bool | None = None
     flow: float | None = None
     reach = pos
