@@ -125,6 +125,15 @@ def test_a_sentence_below_the_confidence_threshold_stays_unclassified():
     assert apply(JournalNote(unclassified=(st,)), [chat], "m").unclassified == (st,)
 
 
+def test_the_model_never_files_a_deviation():
+    # measured on the gold set: the model's deviations added a dangerous error ("Det står ikke i
+    # dosetten", said after a question) and removed none; only the rules file deviations
+    st = _statement("Det står ikke i dosetten")
+    sure = Labelling(st, {"avvik": 0.95, "annet": 0.05})
+    note = apply(JournalNote(unclassified=(st,)), [sure], "m")
+    assert note.deviations == () and note.unclassified == (st,)
+
+
 @pytest.mark.slow
 def test_a_sentence_too_long_for_the_context_is_left_to_the_nurse(llm):
     long = _statement("og så " * 3000)

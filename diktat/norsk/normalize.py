@@ -24,10 +24,11 @@ Decisions on ambiguous forms (tested in tests/test_normalize.py):
   or as a bare number an evening hour ("klokka fem" → 17:00); "kl 05.00" stays 05:00.
   "klokka ti og et kvarter" → 10:15.
   "halv H", "kvart over/på H" and "M over/på halv H" are times anywhere; "M over/på H" only after
-  "klokka", and so is "H og M" in words with M a multiple of 5 ("klokka to og ti" → 02:10;
-  "klokka 8 og 10" stays two numbers); "14.30" is a time unless a unit follows (then it is the
-  decimal 14,30). A dot right after ("17.5.", "12.05.") makes it a date, left alone, except
-  after "klokka" ("kl 08.30." ends a sentence); so is "1.500" (thousands?).
+  "klokka" or right after a dose ("40 mg ti på åtte"), and so is "H og M" in words with M a
+  multiple of 5 ("klokka to og ti" → 02:10; "klokka 8 og 10" stays two numbers); "14.30" is a
+  time unless a unit follows (then it is the decimal 14,30). A dot right after ("17.5.",
+  "12.05.") makes it a date, left alone, except after "klokka" ("kl 08.30." ends a sentence);
+  so is "1.500" (thousands?).
 - "S over D" and "S/D" are blood pressure when 50 ≤ S ≤ 300, 20 ≤ D ≤ 200 and S > D.
 - "grader" after a number is °C when the number looks like a body temperature (34–43 or has a
   decimal), otherwise plain degrees ("hevet tretti grader" → "30°"). "grader celsius" is °C.
@@ -108,6 +109,7 @@ DOSE_NOUNS = frozenset({
 })  # fmt: skip
 RANGE_WORDS = frozenset({"til", "eller", "-", "–"})
 CLOCK_WORDS = frozenset({"klokka", "klokken", "klokke"})
+_DOSE_UNITS = frozenset(w[-1] for w, u in UNITS.items() if u in ("mg", "mikrog", "g", "ml", "IE"))
 IDIOMS: tuple[tuple[str, ...], ...] = (("tusen", "takk"),)
 TEMPERATURE_WORDS = frozenset({"temp", "tempen", "temperatur", "temperaturen", "feber", "febril",
                                "feberen"})
@@ -408,7 +410,9 @@ class _Scanner:
                 return found
             return self.in_the_evening(i, self.relative_time(j, prefixed=True)
                                        or self.spoken_time(j))
-        return (self.in_the_evening(i, self.relative_time(i, prefixed=False))
+        # right after a dose ("Pantoprazol 40 mg ti på åtte") "M over/på H" is a time too
+        after_dose = self.low(i - 1) in _DOSE_UNITS or self.low(i - 1) in DOSE_NOUNS
+        return (self.in_the_evening(i, self.relative_time(i, prefixed=after_dose))
                 or self.digit_time(i, prefixed=False))
 
     def in_the_evening(self, i: int, found: _Match | None) -> _Match | None:

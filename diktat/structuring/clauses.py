@@ -14,7 +14,9 @@ time or status before the first head of a clause ("Klokka 8 fikk hun A og B") to
 the coordination that follows (list joints only); a clause without a head belongs to the head
 before it ("..., hun hadde tatt 2 selv"), or, at the start of a sentence, forward like a time.
 A bare head coordinated with the next ("A og B ble gitt kl 8") shares that clause's time and
-status. Nothing crosses "men" or a subordinate clause except the anaphoric rule.
+status; so does a head said with only its dose when the text is given ("Fikk A 40 mg, B 50 mg og
+C 500 mg kl 8": all at 8), but a vital sign with its value never ("BT 140/80, puls 72 kl 8":
+only the pulse). Nothing crosses "men" or a subordinate clause except the anaphoric rule.
 """
 
 from __future__ import annotations
@@ -65,6 +67,15 @@ def split_clauses(text: str, start: int = 0, end: int | None = None) -> list[Cla
     return [c for c in out if c.end > c.start]
 
 
+# What may stand around a head in a list of administrations: a status verb before the first
+# ("Fikk", "Hun fikk"), a dose with its unit after ("40 mg", "2 tabletter").
+_LEAD = re.compile(r"\s*(?:(?:hun|han|ho|hen|pasienten|vi|jeg|eg|me)\s+)?(?:fikk|fekk|fått|"
+                   r"har fått|ga|gav|gitt|satte|sette|satt)\s*$", re.IGNORECASE)
+_DOSE_ONLY = re.compile(r"\s*\d+(?:,\d+)?\s*(?:mg|g|ml|mikrog|IE|E|enheter|einingar|"
+                        r"tabletter|tablett|tablettar|tbl|stk|drag|dråper)(?!\w)\.?\s*",
+                        re.IGNORECASE)
+
+
 def clause_at(clauses: Sequence[Clause], pos: int) -> int:
     """Index of the clause holding ``pos`` (a separator belongs to the clause after it)."""
     for i, c in enumerate(clauses):
@@ -79,7 +90,9 @@ Kind = Literal["dose", "shared"]  # "shared": a time, status or route, which coo
 class Relations:
     """Which heads may own a value at a position of one sentence (see the module doc)."""
 
-    def __init__(self, clauses: Sequence[Clause], heads: Sequence[tuple[int, int]]) -> None:
+    def __init__(self, clauses: Sequence[Clause], heads: Sequence[tuple[int, int]],
+                 text: str | None = None) -> None:
+        self.text = text  # given: a head with only its dose counts as bare
         self.clauses = list(clauses)
         self.heads = sorted(heads)
         self.of_clause: list[list[int]] = [[] for _ in self.clauses]
@@ -115,16 +128,30 @@ class Relations:
             out += self.of_clause[c]
         return out
 
+    def _with_dose(self, clause: Clause, a: int, b: int, tail: bool = False) -> bool:
+        """The clause says its head with a dose and at most a status verb before it (with
+        ``tail``: and anything after the dose, the time it shares)."""
+        if self.text is None:
+            return False
+        before, after = self.text[clause.start : a], self.text[b : clause.end]
+        dose = _DOSE_ONLY.match(after) if tail else _DOSE_ONLY.fullmatch(after)
+        return (a - clause.start <= 1 or _LEAD.fullmatch(before) is not None) and (
+            dose is not None)
+
     def _bare_before(self, ci: int) -> set[int]:
-        """Heads of the clauses just before ``ci`` that say nothing but the head itself."""
+        """Heads of the clauses just before ``ci`` that say nothing but the head itself (or,
+        when ``ci`` says its head with a dose too, the head and its dose)."""
         out: set[int] = set()
+        here = self.of_clause[ci]
+        doses = bool(here) and self._with_dose(self.clauses[ci], *self.heads[here[0]], tail=True)
         c = ci
         while c > 0 and self.clauses[c].joint == "list":
             prev, heads = self.clauses[c - 1], self.of_clause[c - 1]
             if len(heads) != 1:
                 break
             a, b = self.heads[heads[0]]
-            if a - prev.start > 1 or prev.end - b > 1:
+            if (a - prev.start > 1 or prev.end - b > 1) and not (
+                    doses and self._with_dose(prev, a, b)):
                 break
             out.add(heads[0])
             c -= 1

@@ -125,6 +125,8 @@ STATUS_CUES = {  # checked in this order: a refusal or omission outranks "gitt" 
                r"behovsdose\w*", "prn"),
     "given": _rx(rf"(?:gitt|gjeve|ga|gav|fikk|fekk|har fått|fått|tatt|tok){_EFFECT_WORDS}",
                  "inntatt", "administrert", "satt", "satte", "sette", "injisert", r"påført",
+                 # a patch changed, a course started with its first dose
+                 "skiftet", "skifta", "byttet", "bytta", "startet", "starta",
                  r"lagt på", "svelget", r"delt ut", "utdelt"),
 }
 
@@ -135,6 +137,9 @@ def find_status(text: str, start: int = 0, end: int | None = None
     return _first_cue(STATUS_CUES, text, start, end)
 
 
+# "og Atrovent 0,5 mg samtidig": the time of the administration said before it.
+SAME_TIME = _rx("samtidig", "samstundes", r"på samme tid(?:spunkt)?", r"på same tid(?:spunkt)?",
+                r"(?:til|på) samme tid", "samme tid")
 # "skulle vært satt kl 18", "skulle hatt Fragmin": planned; a status word inside is no status.
 PLANNED = _rx(r"skulle (?:ha |hatt |ha fått |ha blitt |vært |vore |bli |blitt |blitt )?"
               r"(?:gitt|gjeve|satt|sett|fått|tatt|teke|gis|settes|tas)",

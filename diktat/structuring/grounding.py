@@ -299,7 +299,8 @@ class _Grounder:
             self.drop(f"{path}.status", m.status, reason)
             updates["status"] = None
         if m.time is not None and m.time in times_in(quote, self.evening) and not owned(
-                _time_at(rel.text, m.time), "shared"):
+                _time_at(rel.text, m.time), "shared") and not owned(
+                [x.start() for x in cues.SAME_TIME.finditer(rel.text)], "shared"):
             self.drop(f"{path}.time", m.time, "the time belongs to another drug's clause")
             updates["time"] = None
         updates["reason"] = self.optional(m.reason, f"{path}.reason")
@@ -346,7 +347,7 @@ class _Relations:
         drugs = [(d.start, d.end) for d in lexicon.find(text)]
         labels = [(a, b) for a, b in news2.measured_labels(text)
                   if not any(x <= a < y for x, y in drugs)]
-        self.rel = Relations(split_clauses(text), drugs + labels)
+        self.rel = Relations(split_clauses(text), drugs + labels, text)
 
     def heads_matching(self, pattern: re.Pattern[str]) -> list[int]:
         return [k for k, (a, b) in enumerate(self.rel.heads)
@@ -362,7 +363,7 @@ class _Relations:
         if at < 0:
             return []
         heads = [*self.rel.heads, (at, at + len(as_said))]
-        self.rel = Relations(self.rel.clauses, heads)
+        self.rel = Relations(self.rel.clauses, heads, self.text)
         return [self.rel.heads.index((at, at + len(as_said)))]
 
     def owned(self, positions: list[int], k: int, kind: str) -> bool:

@@ -7,10 +7,12 @@ without a drug that says the patient took a dose herself ("..., hun hadde tatt 2
 becomes its own administration of the drug before it (status ``self_administered``), so the
 patient's own dose is never folded into the nurse's. Status cues in the drug's own clause win
 over those shared by a coordination ("Fikk A og B" shares "fikk"); among equals, a refusal or
-omission outranks "gitt". Concentrations and rates ("50 mg/ml", "2 mg/t") are never doses; "1 g
-x 2" and "2 x 500 mg" give a count, but not a frequency ("x 3 daglig", "3 ganger per døgn").
-A plan ("skulle vært satt kl 18", "skal gis") is no status. A self-correction ("nei jeg mener",
-"eller nei", "nei vent", "unnskyld", "rettelse") takes back the drug said just before it, or,
+omission outranks "gitt". A drug whose clause says "samtidig" without a time of its own takes
+the time of the administration said before it in the sentence. Concentrations and rates ("50
+mg/ml", "2 mg/t") are never doses; "1 g x 2" and "2 x 500 mg" give a count, but not a frequency
+("x 3 daglig", "3 ganger per døgn", "x 3" of a course "startet"). A plan ("skulle vært satt kl
+18", "skal gis") is no status. A self-correction ("nei jeg mener", "eller nei", "nei vent",
+"unnskyld", "rettelse") takes back the drug said just before it, or,
 with no drug after it, the dose or time said before it.
 """
 
@@ -88,7 +90,7 @@ class _Sentence:
         self.text, self.start, self.end, self.clauses = text, start, end, clauses
         self.drugs = drugs
         heads = [(a, b) for a, b, _ in drugs] + vital_heads
-        self.rel = Relations(clauses, heads)
+        self.rel = Relations(clauses, heads, text)
         self.index = {h: k for k, h in enumerate(self.rel.heads)}
         self.clause_of_head = [clause_at(clauses, a) for a, _ in self.rel.heads]
         self.self_clauses = {
@@ -171,6 +173,7 @@ def read_medications(text: str, start: int, end: int, lexicon: Lexicon,
     whys = list(_WHY_NOT.finditer(text, start, end))
     plans = list(cues.NOT_ADMINISTERED.finditer(text, start, end)) + list(
         cues.PLANNED.finditer(text, start, end))
+    same_time = list(cues.SAME_TIME.finditer(text, start, end))
     taken_back, corrected = _corrections(text, start, end, drugs)
     planned_in = {clause_at(clauses, m.start()) for m in _PLANNED_DOSE.finditer(text, start, end)}
     out: list[MedRead] = []
@@ -202,6 +205,11 @@ def read_medications(text: str, start: int, end: int, lexicon: Lexicon,
             clock_main = [m for m in clock_main if given(m)]
         clock_here = [c for c in clock_main if c in clock_own]
         clock = _nearest(clock_here, head) or _nearest(clock_main, head)
+        same = next((m for m in same_time if k in s.rel.owners(m.start(), "shared")), None)
+        earlier = next((r for r in reversed(out) if r.clock is not None
+                        and r.head[1] <= d0), None)
+        if clock is None and same is not None and earlier is not None:
+            clock = earlier.clock  # "..., og Atrovent 0,5 mg samtidig"
         dose = _nearest(dose_main, head)
         route_all = s.owned(routes, k, "shared", pos=lambda x: x[1].start())
         route = _nearest(route_all[0], head, pos=lambda x: x[1].start()) or _nearest(
@@ -226,7 +234,7 @@ def read_medications(text: str, start: int, end: int, lexicon: Lexicon,
             out.append(read)
         else:
             said = [x for x in st_main if x in st_own] or st_main  # "Fikk ... ved behov"
-            read.spans = [head] + [m.span() for m in (dose, clock, effect) if m] + [
+            read.spans = [head] + [m.span() for m in (dose, clock, effect, same) if m] + [
                 x[1].span() for x in (*said, route) if x] + ([reason] if reason else []) + (
                 [read.count_span] if read.count_span else [])
             out.append(read)
@@ -271,6 +279,9 @@ def _corrections(text: str, start: int, end: int, drugs: list
     return taken_back, corrected
 
 
+_COURSE = re.compile(r"startet|starta", re.IGNORECASE)  # a course started: "x 3" is how often
+
+
 def _count(text: str, read: MedRead, start: int, end: int) -> None:
     """ "1 g x 2", "1 g 2 ganger", "2 x 500 mg" next to the dose."""
     if read.dose is None:
@@ -289,7 +300,10 @@ def _count(text: str, read: MedRead, start: int, end: int) -> None:
     if read.count is not None and not 1 <= read.count <= 24:
         read.count = read.count_span = None
     per_day = cues.PER_DAY.match(text, read.count_span[1]) if read.count_span else None
-    if per_day is not None and (read.status is None or per_day.group().split() != ["i", "dag"]):
-        # "200 mg x 3 daglig", "200 mg x 3 i dag" (said without "fikk"): how often a day, not
-        # doses given at once ("Fikk Paracet 1 g x 2 i dag" keeps its count)
+    course = read.status is not None and _COURSE.fullmatch(read.status[1].group()) is not None
+    if per_day is not None and (read.status is None or course
+                                or per_day.group().split() != ["i", "dag"]):
+        # "200 mg x 3 daglig", "200 mg x 3 i dag" (said without "fikk", or as a course
+        # "startet"): how often a day, not doses given at once ("Fikk Paracet 1 g x 2 i dag"
+        # keeps its count)
         read.count = None
