@@ -99,7 +99,7 @@ PER: dict[str, str] = {
 PER_DEFINITE: dict[str, str] = {"minuttet": "min", "timen": "t", "døgnet": "døgn"}
 PER_WORDS = frozenset({"per", "pr", "/"})
 BREATH_NOUNS = frozenset({"pust", "åndedrag", "andedrag", "respirasjoner", "innpust"})
-RATE_NOUNS = BREATH_NOUNS | {"slag"}
+RATE_NOUNS = BREATH_NOUNS | {"slag", "ganger", "gonger", "gongar"}
 # Count nouns that make a lone "en/ei/ett" a quantity; the noun itself is kept as said.
 DOSE_NOUNS = frozenset({
     "tablett", "tabletter", "tbl", "kapsel", "kapsler", "kapslar", "dose", "doser", "dosar",

@@ -121,6 +121,19 @@ def is_question(text: str, start: int = 0, end: int | None = None) -> bool:
     return said.endswith("?") or QUESTION_START.match(said) is not None
 
 
+_PARENT = re.compile(r"\s*(?:og |men |så )?(?:mora|moren|mor|faren|far)(?!\w)", re.IGNORECASE)
+_CHILD = _rx(r"datter\w*", r"dotter\w*", r"sønn\w*", "son", "sonen", r"barnebarn\w*")
+
+
+def _the_childs_parent(text: str, start: int, relative: re.Match[str]) -> int | None:
+    """ "Datteren ringte fordi mora var forvirret": the daughter's mother is the patient; where
+    the child is said, or None."""
+    if _PARENT.fullmatch(relative.group()) is None:
+        return None
+    child = _CHILD.search(text, start, relative.start())
+    return child.start() if child is not None else None
+
+
 def someone_else(text: str, clauses: Sequence[Clause], ci: int) -> int | None:
     """Where the relative starts whose illness clause ``ci`` tells ("Kona hans har influensa";
     "Sønnen var innom, han har vært syk"; "Dottera ringde og sa at ho sjølv er forkjøla"), or
@@ -186,6 +199,8 @@ def assertion_at(text: str, kw_start: int, kw_end: int, start: int = 0, end: int
             return assertion, min(m.start(), kw_start)
     m = OTHER_PERSON.match(text, clause.start, kw_start)
     if m is not None and m.end() <= kw_start and not REPORTING.search(text, m.end(), kw_start):
+        if (child := _the_childs_parent(text, start, m)) is not None:
+            return Assertion.present, child  # the evidence reaches back to the child
         return Assertion.other_person, clause.start
     if (at := someone_else(text, clauses, ci)) is not None:
         return Assertion.other_person, at

@@ -41,7 +41,7 @@ _UNITS = {
     **dict.fromkeys(["tablett", "tabletter", "tbl", "tablettar"], "tablett"),
     **dict.fromkeys(["brusetablett", "brusetabletter"], "brusetablett"),
     **dict.fromkeys(["kapsel", "kapsler", "kapslar"], "kapsel"),
-    **dict.fromkeys(["dråpe", "dråper", "dropar"], "dråpe"),
+    **dict.fromkeys(["dråpe", "dråper", "dropar", "dråpar"], "dråpe"),
     **dict.fromkeys(["stikkpille", "stikkpiller"], "stikkpille"),
     **dict.fromkeys(["ampulle", "ampuller", "ampullar"], "ampulle"),
     **dict.fromkeys(["pose", "poser", "posar"], "pose"),
@@ -113,7 +113,7 @@ STATUS_CUES = {  # checked in this order: a refusal or omission outranks "gitt" 
                      r"(?:fikk|fekk|ga|gav|tok|satte|sette) (?:ikke|ikkje)", "utelatt",
                      "utelate", "holdt tilbake", "glemt", "droppet", "hoppet over"),
     "self_administered": _rx(
-        r"(?:tatt|tok|teke|tek|inntatt|satt|satte|sett|sette|sprøytet)(?: \S+){0,3}? "
+        r"(?:tatt|tok|teke|tek|inntatt|satt|satte|sett|sette|sprøytet)(?: \S+){0,5}? "
         r"(?:selv|sjølv|sjøl)",
         r"(?:selv|sjølv) (?:tatt|tok|satt|satte|sett|sette)", "på egen hånd", "på eiga hand",
         r"egenadministrer\w*", r"eigenadministrer\w*"),
@@ -125,8 +125,9 @@ STATUS_CUES = {  # checked in this order: a refusal or omission outranks "gitt" 
                r"behovsdose\w*", "prn"),
     "given": _rx(rf"(?:gitt|gjeve|ga|gav|fikk|fekk|har fått|fått|tatt|tok){_EFFECT_WORDS}",
                  "inntatt", "administrert", "satt", "satte", "sette", "injisert", r"påført",
-                 # a patch changed, a course started with its first dose
-                 "skiftet", "skifta", "byttet", "bytta", "startet", "starta",
+                 # a patch changed, a course started with its first dose, drops given
+                 "skiftet", "skifta", "byttet", "bytta", "startet", "starta", "dryppet",
+                 "drypta", "drypte", "dryppa", "drypt",
                  r"lagt på", "svelget", r"delt ut", "utdelt"),
 }
 
@@ -159,7 +160,10 @@ PER_DAY = re.compile(r"\s*(?:i dag|daglig|dagleg|per dag|pr\.? dag|om dagen|i d�
                      re.IGNORECASE)
 NOT_ADMINISTERED = _rx("står på", "bruker", "brukar", r"fast(?:e)? medisin\w*", "ordinert",
                        "forordnet", r"resept\w*", r"seponer\w*", r"skal (?:ha|få|gis|starte|ta)",
-                       r"kan (?:gis|få|ha)", "økes", "reduseres", r"trappes\w*", "planlagt")
+                       r"kan (?:gis|få|ha)", "økes", "reduseres", r"trappes\w*", "planlagt",
+                       # an order: "ny dosering: Marevan 2,5 mg i dag i stedet for 5"
+                       r"ny dosering", r"(?:endret|endra|justert) (?:dose\w* )?til",
+                       r"i stedet for", r"i staden for", r"dosering\w*")
 REASON = re.compile(
     r"(?<!\w)(?:for|mot|pga\.?|på grunn av|grunna|grunnet) (?P<r>(?:sterke |kraftige |mye |"
     r"litt )?(?:smert\w*|vondt|uro|urolig\w*|angst\w*|kvalme|oppkast|søvnløshet|søvnvansker|"
@@ -351,6 +355,10 @@ def deviation_kind(text: str) -> str:
         return "fall"
     if _rx(r"feilmedisin\w*", r"feil (?:medisin\w*|dose\w*|legemiddel\w*|tablett\w*|pasient|"
            r"styrke|preparat)", r"(?:glemt|glemte|gløymt|gløymde) å", r"dobbel ?dose\w*",
-           "dobbeltdose", r"dosett\w*", r"forbytt\w*").search(text):
+           "dobbeltdose", r"dosett\w*", r"forbytt\w*").search(text) or (
+            _rx(r"ved (?:en |ei |eit |et )?(?:feil|uhell)", r"til feil \w+", r"rompartner\w*",
+                r"til (?:en |ei )?annen (?:pasient|beboer|bruker)").search(text)
+            and _rx(r"\w*dose\w*", r"\w*medisin\w*", r"tablett\w*", r"legemiddel\w*",
+                    "sprøyte", "plaster", "insulin").search(text)):
         return "medication"
     return "other"

@@ -29,7 +29,8 @@ _VOLUME = r"(?P<u>ml|dl|l|liter)(?!\w)"
 LABELS = {
     "blood_glucose": r"blodsukker\w*|blodglukose\w*|b-glukose|BS|glukoseverdi\w*|sukkeret",
     "inr": r"INR(?:-?verdi\w*)?",
-    "weight": r"vekt|vekta|vekten|kroppsvekt\w*|veid|veide|veier|vog|vegen|vege|vegd",
+    "weight": r"vekt|vekta|vekten|kroppsvekt\w*|morgenvekt\w*|kveldsvekt\w*|dagsvekt\w*|veid|"
+              r"veide|veier|vog|vegen|vege|vegd",
     "pain_score": r"NRS|VAS|smertescore\w*|smerteskår\w*|smerteintensitet\w*|smerte|smerter|"
                   r"smerten|smertene|vondt",
     "fluid_intake": r"(?:væske)?inntak\w*|drakk|drukket|drukke|drikkemengde\w*|fikk i seg|"
@@ -82,7 +83,7 @@ RANGES = {"blood_glucose": (0.5, 45), "inr": (0.5, 10), "weight": (20, 300),
           "pain_score": (0, 10), "oxygen": (0.1, 60)}
 # Labels that are other words too (nynorsk "vegen" is also "the road"): a value needs its unit.
 _UNIT_REQUIRED = re.compile(r"(?:vegen|vege|vegd|vog)$", re.IGNORECASE)
-_VOLUME_RANGES = {"ml": (10, 10000), "dl": (0.5, 100), "l": (0.05, 10)}
+VOLUME_RANGES = {"ml": (10, 10000), "dl": (0.5, 100), "l": (0.05, 10)}
 VOLUME_UNITS = {"ml": "ml", "dl": "dl", "l": "l", "liter": "l"}
 _NEGATIVE = {"-", "−", "minus", "negativ"}
 # A target, an order or a plan is not a measurement ("blodsukker skal holdes mellom 5 og 10",
@@ -129,7 +130,7 @@ def values_of(kind: str, m: re.Match[str], text: str, clause_start: int, clause_
         return _bare_urine(m, value)
     if kind in ("fluid_intake", "urine_output", "fluid_balance"):
         unit = VOLUME_UNITS[m.group("u").casefold()]
-        low, high = _VOLUME_RANGES[unit]
+        low, high = VOLUME_RANGES[unit]
         if not low <= value <= high:
             return None
         if kind == "urine_output" and _EMPTIED.match(text, m.start()) and not (
@@ -147,8 +148,8 @@ def values_of(kind: str, m: re.Match[str], text: str, clause_start: int, clause_
     label = m.group()[: m.start("gap") - m.start()]
     if _UNIT_REQUIRED.match(label) and not m.group().endswith("kg"):
         return None
-    if kind == "oxygen":
-        device = device_at(text, m.end(), clause_end)
+    if kind == "oxygen":  # the device before the flow or after it ("på maske, 5 l/min")
+        device = device_at(text, m.start(), clause_end)
         return {"l_min": value, "device": device[0] if device else None}
     if kind == "pain_score":
         if not value.is_integer():

@@ -31,10 +31,10 @@ NEWS2_KINDS = ("blood_pressure", "pulse", "temperature", "spo2", "respiratory_ra
 # Every measurement a note holds: NEWS2's parameters, then the others (``measurements``).
 VITAL_KINDS = NEWS2_KINDS + measurements.MEASUREMENT_KINDS
 _LABELS = {
-    "blood_pressure": r"BT|blodtrykk\w*|bltr",
-    "pulse": r"puls\w*|hjertefrekvens\w*|HF",
+    "blood_pressure": r"BT|blodtrykk\w*|bltr|trykket|trykk",
+    "pulse": r"puls\w*|hjertefrekvens\w*|HF|hjerterytm\w*",
     "temperature": r"temp|tempen|temperatur\w*|feber|febril",
-    "spo2": r"SpO2|SpO₂|SaO2|\w*metning\w*|saturasjon\w*",
+    "spo2": r"SpO2|SpO₂|SaO2|\w*metning\w*|saturasjon\w*|sat|sats",
     "respiratory_rate": r"RF|resp|respirasjon\w*|pustefrekvens\w*|åndedrett\w*",
 }
 _GAP, _NOT_DURATION = measurements.GAP, measurements.NOT_DURATION
@@ -52,10 +52,26 @@ VITAL_PATTERNS = {
 } | measurements.PATTERNS
 _ALL_LABELS = _LABELS | measurements.LABELS
 # "8 åndedrag/min" names its rate after the value (grounding reads a label anywhere in a quote).
+# So does "Ho pustar 30 gonger i minuttet" (normalised "pustar 30/min") with its verb.
 _BREATH_NOUN = r"(?:pust|åndedrag|andedrag|respirasjoner|innpust)(?=/min)"
-_RATE_NOUN = re.compile(r"(?<=\d )" + _BREATH_NOUN, re.IGNORECASE)
-_AFTER_VALUE = {"respiratory_rate": "|" + _BREATH_NOUN}
-LABEL_PATTERNS = {kind: _rx(label + _AFTER_VALUE.get(kind, ""))
+BREATH_VERB = r"pust(?:er|ar|et|a)(?=\s+(?:[^\W\d]+\s+){0,3}?\d{1,2}/min)"
+_RATE_NOUN = re.compile(r"(?<=\d )" + _BREATH_NOUN + r"|(?<!\w)" + BREATH_VERB, re.IGNORECASE)
+# And a volume of urine said before its noun: "hatt 600 ml urin i posen", "750 ml klar urin".
+URINE_AFTER_VOLUME = re.compile(r"(?<![\d,])(?P<v>\d+(?:,\d+)?) ?(?P<u>ml|dl|l|liter) "
+                                r"(?:[^\W\d]+ ){0,2}?(?P<h>urin)(?!\w)", re.IGNORECASE)
+# Labels that are other words too, or one letter ("P 96", "T 36,4", "pust 22", "liggende
+# 150/85"): a value only right after them, never across a gap.
+_NOT_A_RATE = r"(?![\d,:/]|\s?(?:drag|l|liter|mg|g|ml|ganger|gonger|%|dager|timer|min\w*)(?!\w))"
+TIGHT_LABELS = {
+    "pulse": r"(?-i:P)(?=\s\d{2,3}(?![\d,:/]))",
+    "temperature": r"(?-i:T)(?=\s\d{2}(?:,\d{1,2})?(?![\d:/]))",
+    "respiratory_rate": r"pust(?:en)?(?=\s(?:er\s|på\s)?\d{1,2}" + _NOT_A_RATE + ")",
+    "blood_pressure": r"(?:liggende|stående|sittende)(?=\s(?:\w+\s){0,4}?\d{2,3}/\d{2,3})",
+}
+TIGHT = {kind: re.compile(r"(?<!\w)" + rx, re.IGNORECASE) for kind, rx in TIGHT_LABELS.items()}
+_AFTER_VALUE = {"respiratory_rate": "|" + _BREATH_NOUN + "|" + BREATH_VERB}
+LABEL_PATTERNS = {kind: _rx(label + _AFTER_VALUE.get(kind, "")
+                      + (f"|{TIGHT_LABELS[kind]}" if kind in TIGHT_LABELS else ""))
                   for kind, label in _ALL_LABELS.items()}
 # Oxygen is said inside an SpO2's reading too ("91 % på oksygen"): not a label that ends one.
 VITAL_LABEL = re.compile(
@@ -69,7 +85,9 @@ def measured_labels(text: str, start: int = 0, end: int | None = None) -> list[t
     end = len(text) if end is None else end
     return sorted([m.span() for m in VITAL_LABEL.finditer(text, start, end)
                    if any(p.match(text, m.start(), end) for p in VITAL_PATTERNS.values())]
-                  + [m.span() for m in _RATE_NOUN.finditer(text, start, end)])
+                  + [m.span() for m in _RATE_NOUN.finditer(text, start, end)]
+                  + [m.span("h") for m in URINE_AFTER_VOLUME.finditer(text, start, end)]
+                  + [m.span() for rx in TIGHT.values() for m in rx.finditer(text, start, end)])
 
 
 VITAL_RANGES = {"pulse": (20, 250), "temperature": (30, 45), "spo2": (50, 100),
@@ -87,8 +105,8 @@ OXYGEN_FLOW = re.compile(
     r"(?:O2|oksygen|surstoff)(?!\w)",
     re.IGNORECASE,
 )
-ON_AIR = _rx(r"ut[ae]n (?:ekstra |tilført )?(?:oksygen|O2|surstoff)", r"(?:på |i )?romluft")
-ON_OXYGEN = _rx(r"(?:på|med|får|fikk|fekk) (?:oksygen|O2|surstoff)", "oksygenbehandling",
+ON_AIR = _rx(r"ut[ae]n (?:ekstra |tilført )?(?:oksygen|O2|surstoff)", r"(?:på |i )?rom ?luft")
+ON_OXYGEN = _rx(r"(?:på|med|får|fikk|fekk) (?:oksygen\w*|O2|surstoff)", "oksygenbehandling",
                 "oksygentilførsel")
 OXYGEN_DEVICE = measurements.OXYGEN_DEVICE
 PARAMETER_TITLES = {  # how the text output names NEWS2's parameters
@@ -101,6 +119,7 @@ ACVPU_CUES = {
              r"A?C?VPU:? A"),
     "C": _rx(r"(?:ny|nyoppstått|nytilkommen|akutt) forvirr\w*", r"A?C?VPU:? C"),
     "V": _rx(r"(?:reagerer|responderer|svarer) (?:kun |bare )?på (?:tiltale|stemme|tilsnakk)",
+             r"svarer (?:kun |bare )?når (?:vi|man|en|jeg|eg|me) snakker til (?:ham|han|henne|ho)",
              r"A?C?VPU:? V"),
     "P": _rx(r"(?:reagerer|responderer) (?:kun |bare )?på smerte\w*", r"A?C?VPU:? P"),
     "U": _rx(r"reagerer (?:ikke|ikkje) på (?:tiltale|smerte\w*|stimuli)",

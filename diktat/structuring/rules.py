@@ -76,6 +76,8 @@ class Found:
     part: str | None = None
     last_contact: str | None = None  # the doctor or service said to be called last
     part_said: bool = False  # the message names its ISBAR parts ("Situasjon: ...")
+    # the deviation an "Avvik:" heading opened, told on over the sentences after it
+    told: tuple[Chunk, int] | None = None
 
     def vital_signs(self) -> VitalSigns:
         return VitalSigns(**{k: tuple(v) for k, v in self.vitals.items()})
@@ -184,7 +186,7 @@ class _Sentence:
             self._to_message()
         elif f.section and (self.heading_here or not labels):
             if f.section == "deviation":
-                self._deviation(self.start, self.end)
+                self._told_deviation()
             else:
                 self._add(getattr(f, f.section))
         else:
@@ -424,6 +426,18 @@ class _Sentence:
             keep = f.part if f.part_said or f.part != "identification" else None
             f.part = cue or keep or "situation"
         self._add(f.message[f.part])
+
+    def _told_deviation(self) -> None:
+        """ "Avvik: Hun fikk kveldsdosen til rompartneren ved en feil. Det var Sobril og
+        Imovane. Legevakt kontaktet.": one event told over several sentences."""
+        f = self.f
+        if not self.heading_here and f.told is not None and f.told[0] is self.c \
+                and f.deviations:
+            f.deviations.pop()
+            self._deviation(f.told[1], self.end)
+            return
+        f.told = (self.c, self.start)
+        self._deviation(self.start, self.end)
 
     def _deviation(self, start: int, end: int, cue: int | None = None) -> None:
         st = self.c.statement(start, end)

@@ -62,7 +62,8 @@ def read_vitals(text: str, start: int, end: int, clauses: list[Clause],
                     continue
                 stop = m.end()
                 if kind == "oxygen" and read["device"] is not None:
-                    stop = measurements.device_at(text, m.end(), c1)[1].end()  # type: ignore[index]
+                    device = measurements.device_at(text, m.start(), c1)
+                    stop = max(stop, device[1].end())  # type: ignore[index]
                 found.append(VitalRead(kind, read, m.start(), stop, parts=[(m.start(), stop)],
                                        hit=(m.start(), stop) if kind == "oxygen"
                                        else measurements.hit_span(kind, m)))
@@ -89,10 +90,13 @@ def read_vitals(text: str, start: int, end: int, clauses: list[Clause],
                                    parts=[(m.start(), label.end() if label else m.start()),
                                           (m.end() - len(m.group().split()[-1]), stop)]))
     found += _coordinated_pressures(text, start, end, clauses, found, other_heads)
+    found += _tight_labels(text, start, end, found)
     found += _breaths_per_minute(text, start, end, found)
+    found += _urine_after_volume(text, start, end, clauses, found)
     found += _oxygen_without_label(text, start, end, clauses, found)
     found += _second_values(text, found, other_heads, end)
     found = _oxygen_into_spo2(text, start, found)
+    found = _corrected(text, end, found)
     asked = text[start:end].rstrip().endswith("?")
     for level, pattern in news2.ACVPU_CUES.items():
         for m in pattern.finditer(text, start, end):
@@ -178,17 +182,75 @@ def _coordinated_pressures(text: str, start: int, end: int, clauses: list[Clause
 # "ca 8 åndedrag/min" (the normaliser keeps the breath noun of "åtte åndedrag i minuttet")
 _BREATHS = re.compile(r"(?<![\d,/])(?P<v>\d{1,2}) (?:pust|åndedrag|andedrag|respirasjoner|"
                       r"innpust)/min", re.IGNORECASE)
+_BREATHING = re.compile(r"(?<!\w)(?=" + news2.BREATH_VERB + r")\w+\s+(?:[^\W\d]+\s+){0,3}?"
+                        r"(?P<v>\d{1,2})/min", re.IGNORECASE)
 
 
 def _breaths_per_minute(text: str, start: int, end: int, found: list[VitalRead]
                         ) -> list[VitalRead]:
     out = []
     low, high = news2.VITAL_RANGES["respiratory_rate"]
-    for m in _BREATHS.finditer(text, start, end):
+    for m in [*_BREATHS.finditer(text, start, end), *_BREATHING.finditer(text, start, end)]:
         if any(v.start <= m.start() < v.end for v in found) or not low <= int(m.group("v")) <= high:
             continue
         out.append(VitalRead("respiratory_rate", {"value": int(m.group("v"))}, m.start(),
                              m.end(), parts=[m.span()]))
+    return out
+
+
+_TIGHT_VALUE = re.compile(r"\s(?:[^\W\d]+\s){0,4}?(?P<v>\d{2,3})/(?P<d>\d{2,3})"
+                          r"|\s(?:er\s|på\s)?(?P<n>\d{1,3}(?:,\d{1,2})?)", re.IGNORECASE)
+
+
+def _tight_labels(text: str, start: int, end: int, found: list[VitalRead]) -> list[VitalRead]:
+    """Values right after the labels of ``news2.TIGHT`` ("P 96", "pust 22", "liggende
+    150/85")."""
+    out = []
+    for kind, rx in news2.TIGHT.items():
+        for m in rx.finditer(text, start, end):
+            if any(v.start <= m.start() < v.end for v in found + out):
+                continue
+            value = _TIGHT_VALUE.match(text, m.end(), end)
+            if value is None:
+                continue
+            if kind == "blood_pressure":
+                if value.group("v") is None:
+                    continue
+                values: dict = {"systolic": int(value.group("v")),
+                                "diastolic": int(value.group("d"))}
+                if not news2.plausible_blood_pressure(**values):
+                    continue
+            else:
+                if value.group("n") is None:
+                    continue
+                number = float(value.group("n").replace(",", "."))
+                low, high = news2.VITAL_RANGES[kind]
+                if not low <= number <= high or (kind != "temperature"
+                                                  and not number.is_integer()):
+                    continue
+                values = {"value": number if kind == "temperature" else int(number)}
+            out.append(VitalRead(kind, values, m.start(), value.end(),
+                                 parts=[(m.start(), value.end())]))
+    return out
+
+
+def _urine_after_volume(text: str, start: int, end: int, clauses: list[Clause],
+                        found: list[VitalRead]) -> list[VitalRead]:
+    out = []
+    for m in news2.URINE_AFTER_VOLUME.finditer(text, start, end):
+        clause = clauses[clause_at(clauses, m.start())] if clauses else None
+        c0 = clause.start if clause else start
+        if any(v.start <= m.start() < v.end or v.start <= m.start("h") < v.end for v in found) \
+                or cues.NEGATION.search(text, c0, m.start()) \
+                or measurements.NOT_MEASURED.search(text, c0, m.start()):
+            continue
+        unit = measurements.VOLUME_UNITS[m.group("u").casefold()]
+        value = float(m.group("v").replace(",", "."))
+        low, high = measurements.VOLUME_RANGES[unit]
+        if low <= value <= high:
+            out.append(VitalRead("urine_output", {"value": value, "unit": unit}, m.start("h"),
+                                 m.end(), parts=[m.span()], lead=m.start(),
+                                 hit=(m.start(), m.end("u"))))
     return out
 
 
@@ -256,10 +318,64 @@ def _oxygen_into_spo2(text: str, start: int, found: list[VitalRead]) -> list[Vit
     return sorted(out, key=lambda v: v.start)
 
 
+# "BS 17,8, nei unnskyld, 7,8", "Puls 90, nei 88 mener jeg": the value said after a
+# self-correction replaces the one before it; with none after it, the reading is taken back.
+_CORRECTION = re.compile(cues.CORRECTION.pattern + r"|(?<!\w)nei(?=,?\s+\d)|(?<!\w)(?:mener "
+                         r"jeg|meiner eg)(?!\w)", re.IGNORECASE)
+_NEW_VALUE = re.compile(r"[\s,]*(?:(?:nei|jeg|eg|mener|meiner|det|var|er|så|altså)[\s,]+){0,3}"
+                        r"(?P<v>\d{1,3}(?:,\d{1,2})?)(?:/(?P<d>\d{2,3}))?(?![\d,:])"
+                        r"(?:\s+(?:mener jeg|meiner eg))?", re.IGNORECASE)
+
+
+def _corrected(text: str, end: int, found: list[VitalRead]) -> list[VitalRead]:
+    out = list(found)
+    for c in _CORRECTION.finditer(text, found[0].start if found else end, end):
+        before = [v for v in out if v.end <= c.start() and "value" in v.values
+                  or v.end <= c.start() and v.kind == "blood_pressure"]
+        if not before or any(before[-1].end <= v.start < c.start() for v in out):
+            continue
+        v = before[-1]
+        gap = text[v.end : c.start()]
+        if not re.fullmatch(r"[\s,]*", gap):
+            continue  # the correction is of something else said between
+        new = _NEW_VALUE.match(text, c.end(), end)
+        values = _replaced(v, new) if new is not None else None
+        out.remove(v)
+        if values is not None:
+            out.append(VitalRead(v.kind, values, v.start, new.end(), parts=[
+                p for p in v.parts if p[1] <= v.start + 1 or p[0] < v.start + 1] + [
+                (c.start(), new.end())], lead=v.lead))
+    return sorted(out, key=lambda v: v.start)
+
+
+def _replaced(v: VitalRead, new: re.Match[str]) -> dict | None:
+    """``v``'s values with the corrected number, or None when it cannot be one."""
+    if v.kind == "blood_pressure":
+        if new.group("d") is None:
+            return None
+        values = {"systolic": int(new.group("v")), "diastolic": int(new.group("d"))}
+        return values if news2.plausible_blood_pressure(**values) else None
+    if new.group("d") is not None or "value" not in v.values:
+        return None
+    value = float(new.group("v").replace(",", "."))
+    low, high = (measurements.RANGES | news2.VITAL_RANGES).get(v.kind, (None, None))
+    if low is None or not low <= value <= high:
+        return None
+    if isinstance(v.values["value"], int):
+        if not value.is_integer():
+            return None
+        return v.values | {"value": int(value)}
+    return v.values | {"value": value}
+
+
 # A second value of the same measurement: "metning fra 89 til 92 %", "smerte 6 før, 2 etter".
 _TO_VALUE = re.compile(r"\s+til\s+(?P<v>\d{1,3}(?:,\d{1,2})?)(?P<u> ?%| ?°C|/min| ?mmol/l)?"
                        r"(?![\d,:/])", re.IGNORECASE)
-_THEN_VALUE = re.compile(r",?\s+(?P<v>\d{1,3}(?:,\d{1,2})?)\s+etter(?!\w)", re.IGNORECASE)
+_THEN_VALUE = re.compile(r",?\s+(?P<v>\d{1,3}(?:,\d{1,2})?)\s+(?:etter|etterpå|etterpå)(?!\w)",
+                         re.IGNORECASE)
+_POSTURE = re.compile(r"(?<!\w)(?:liggende|stående|sittende)(?!\w)", re.IGNORECASE)
+_POSTURE_NEXT = re.compile(r",?\s+(?:og\s+)?(?:liggende|stående|sittende)\s+(?:[^\W\d]+\s+){0,2}?"
+                           r"(?P<v>\d{1,3})(?![\d,/:])", re.IGNORECASE)
 _SECOND_KINDS = ("pulse", "temperature", "spo2", "respiratory_rate", "pain_score",
                  "blood_glucose")
 
@@ -285,6 +401,8 @@ def _second_values(text: str, found: list[VitalRead], other_heads: list[tuple[in
             nxt = _TO_VALUE.match(text, m.end())
         elif re.match(r"\s+før(?!\w)", text[m.end():]):
             nxt = _THEN_VALUE.match(text, m.end() + len(re.match(r"\s+før", text[m.end():])[0]))
+        elif _POSTURE.search(m.group("gap") or ""):  # "Puls liggende 72, stående 90"
+            nxt = _POSTURE_NEXT.match(text, m.end())
         else:
             label = news2.VITAL_LABEL.search(text, m.end(), sentence_end)
             nxt = _CHANGED_TO.search(text, m.end(), label.start() if label else sentence_end)

@@ -1,0 +1,131 @@
+"""Issue 16: classes of phrasing two independent audit rounds (60 dictations written apart from
+this project) found wrong or missing — each case here failed before its fix."""
+
+from __future__ import annotations
+
+import pytest
+
+from diktat.structuring.grounding import ground
+from diktat.structuring.render import render
+from tests.structuring_helpers import note, values
+
+
+def pressures(text: str) -> list[tuple[int, int]]:
+    return [(b.systolic, b.diastolic) for b in note(text).vital_signs.blood_pressure]
+
+
+# -- a self-correction replaces the value before it, or takes it back --------------------------
+@pytest.mark.parametrize(("text", "kind", "expected"), [
+    ("BS 17,8, nei unnskyld, 7,8.", "blood_glucose", [7.8]),
+    ("Puls nitti, nei åttiåtte mener jeg.", "pulse", [88]),
+    ("Puls 72, nei unnskyld, temp 37,5.", "pulse", []),  # taken back, nothing after it
+    ("Puls 72, nei unnskyld, temp 37,5.", "temperature", [37.5]),
+])
+def test_a_corrected_value(text, kind, expected):
+    assert values(note(text), kind) == expected
+
+
+def test_a_corrected_pressure():
+    assert pressures("Blodtrykk 150 over 95, eller nei, 150 over 90.") == [(150, 90)]
+
+
+# -- labels as nurses say them -----------------------------------------------------------------
+@pytest.mark.parametrize(("text", "kind", "expected"), [
+    ("Hjerterytmen var uregelmessig, rundt hundre slag i minuttet.", "pulse", [100]),
+    ("Sat 95.", "spo2", [95]),
+    ("Morgenvekt 78,2 kg.", "weight", [78.2]),
+    ("Ho pustar tretti gonger i minuttet og er klam.", "respiratory_rate", [30]),
+    ("Temp 38,4, puls 96, BT 110 over 65, pust 22.", "respiratory_rate", [22]),
+    ("P 96. T 36,4.", "pulse", [96]),
+    ("P 96. T 36,4.", "temperature", [36.4]),
+    ("Smerte fem før, to etterpå.", "pain_score", [5, 2]),
+    ("Han har drukket ca 900 ml i dag og hatt 600 ml urin i posen.", "urine_output", [600]),
+    ("Puls liggende 72, stående 90.", "pulse", [72, 90]),
+])
+def test_values_said_as_nurses_say_them(text, kind, expected):
+    assert values(note(text), kind) == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Trykket var hundre og seksti over nitti.", [(160, 90)]),
+    ("Trykk 138/82.", [(138, 82)]),
+    ("Liggende 150/85, og etter ett minutt stående var det 118/70.", [(150, 85), (118, 70)]),
+])
+def test_pressures_said_without_bt(text, expected):
+    assert pressures(text) == expected
+
+
+@pytest.mark.parametrize(("text", "kind"), [
+    ("Pusten bedret etter 4 drag Ventoline.", "respiratory_rate"),
+    ("Pust 2 liter.", "respiratory_rate"),
+    ("Han satt i stolen, 95 år gammel.", "spo2"),
+    ("Ikke 200 ml urin.", "urine_output"),
+])
+def test_no_value_from_words_that_only_look_like_labels(text, kind):
+    assert values(note(text), kind) == []
+
+
+def test_a_pressing_is_no_pressure():
+    assert pressures("Trykk på 2 kg.") == []
+
+
+def test_the_oxygen_device_said_before_the_flow_and_spo2_on_oxygen():
+    n = note("Ho har fått oksygen på maske, fem liter i minuttet, sidan i natt. Metninga er 90 "
+             "med oksygenet.")
+    assert [(o.l_min, o.device) for o in n.vital_signs.oxygen] == [(5.0, "mask")]
+    assert [(s.value, s.on_oxygen) for s in n.vital_signs.spo2] == [(90, True)]
+
+
+def test_spo2_on_room_air_written_in_two_words():
+    assert note("SpO2 97 % rom luft.").vital_signs.spo2[0].on_oxygen is False
+
+
+def test_responds_when_spoken_to_is_v():
+    n = note("Han svarer når vi snakker til ham men sovner igjen.")
+    assert [c.level for c in n.vital_signs.consciousness] == ["V"]
+
+
+# -- medication ----------------------------------------------------------------------------------
+def meds(text: str) -> list[tuple]:
+    n = note(text)
+    assert ground(n, text).dropped == ()
+    return [(m.drug, m.dose, m.unit, m.count, m.time, m.status.value if m.status else None)
+            for m in n.medications]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Han hadde tatt Selo Sok 50 milligram selv i morges.",
+     [("Selo-Zok", 50.0, "mg", None, None, "self_administered")]),
+    ("Tok to Paracet 500 mg selv kl 9.",
+     [("Paracet", 500.0, "mg", 2, "09:00", "self_administered")]),
+    ("Dryppet Latanoprost en dråpe i hvert øye klokka 20.",
+     [("Latanoprost", 1.0, "dråpe", None, "20:00", "given")]),
+    ("Ho fekk Laxoberal ti dråpar klokka 21.",
+     [("Laxoberal", 10.0, "dråpe", None, "21:00", "given")]),
+])
+def test_administrations(text, expected):
+    assert meds(text) == expected
+
+
+def test_an_order_is_not_an_administration():
+    assert meds("Ny dosering: Marevan 2,5 mg i dag i stedet for 5. Gitt 2,5 mg Marevan kl 17.") \
+        == [("Marevan", 2.5, "mg", None, "17:00", "given")]
+
+
+# -- deviations and who a finding is about ------------------------------------------------------
+def test_a_deviation_told_over_several_sentences_is_one_event_of_its_kind():
+    n = note("Avvik: Ingeborg fikk kveldsdosen til rompartneren ved en feil, klokka 20. Det var "
+             "Sobril 10 mg og Imovane 7,5 mg. Hennes egne medisiner ble ikke gitt.")
+    assert [d.kind for d in n.deviations] == ["medication"]
+    assert "Hennes egne medisiner ble ikke gitt" in n.deviations[0].text
+    assert render(n).count("- legemiddel:") == 1
+
+
+@pytest.mark.parametrize(("text", "assertion"), [
+    ("Datteren ringte fordi mora var forvirret.", "present"),
+    ("Mora hennes har kreft.", "other_person"),
+])
+def test_the_childs_parent_is_the_patient(text, assertion):
+    n = note(text)
+    assert assertion in [o.assertion.value for o in n.observations]
+    assert ground(n, text).dropped == ()
