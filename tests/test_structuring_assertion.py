@@ -36,7 +36,12 @@ def test_a_fall_that_did_not_happen_or_was_asked_about_is_no_deviation(text):
 
 
 def test_a_fall_that_happened_is_a_deviation():
+    # told in two sentences one after the other: one event, both sentences in it
     note = structure("Hun falt på badet i natt. Ho datt i gangen.")
+    assert [(d.kind, d.text) for d in note.deviations] == [
+        ("fall", "Hun falt på badet i natt. Ho datt i gangen")]
+    # with something else said between: two events
+    note = structure("Hun falt på badet i natt. Puls 80. Ho datt i gangen i morges.")
     assert [d.kind for d in note.deviations] == ["fall", "fall"]
 
 

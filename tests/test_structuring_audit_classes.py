@@ -129,3 +129,65 @@ def test_the_childs_parent_is_the_patient(text, assertion):
     n = note(text)
     assert assertion in [o.assertion.value for o in n.observations]
     assert ground(n, text).dropped == ()
+
+
+# -- round 3 (40 dictations, written apart from this project) ----------------------------------
+def findings(text: str) -> list[tuple[str, str]]:
+    n = note(text)
+    assert ground(n, text).dropped == ()
+    return [(o.text, o.assertion.value) for o in n.observations]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Huden rundt er ikke rød.", [("Huden rundt er ikke rød", "negated")]),
+    ("Smertene er ikke borte.", [("Smertene er ikke borte", "present")]),
+    ("Såret er ikke verre.", [("Såret er ikke verre", "present")]),
+])
+def test_a_predicate_said_with_ikke(text, expected):
+    assert findings(text) == expected
+
+
+def test_a_negation_before_a_reporter_and_men():
+    got = findings("Ho har ikkje hatt svie ved vasslating, seier ho, men urinen luktar sterkt.")
+    assert ("Ho har ikkje hatt svie ved vasslating", "negated") in got
+    assert ("urinen luktar sterkt", "present") in got
+
+
+def test_a_negation_before_the_relative_who_reports_it():
+    assert ("Ingen tegn til føling i natt", "negated") in findings(
+        "Ingen tegn til føling i natt, sier kona.")
+
+
+def test_the_relative_goes_on_being_the_subject():
+    got = findings("Kona og sønnen er her, sønnen er veldig sliten og har vondt i hodet.")
+    assert ("har vondt i hodet", "other_person") in got
+
+
+def test_an_indirect_question_and_its_answer():
+    assert findings("Spurte Ola om han hadde hatt føling i natt, og det hadde han ikke.") == [
+        ("Spurte Ola om han hadde hatt føling i natt, og det hadde han ikke", "negated")]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    # a standing "ved behov" order is no dose given; what she did not take is
+    ("Hun har Pinex 500 mg ved behov, men har ikke tatt noe i dag.",
+     [("Pinex", None, None, None, None, "not_given")]),
+    ("Han bruker Nitroglyserin ved behov. Han tok en Nitro sublingualt selv kl 19.50 uten "
+     "effekt.", [("Nitroglyserin", None, None, None, "19:50", "self_administered")]),
+    # the time of the reason is not the dose's
+    ("Han fekk ikkje Metformin i dag fordi han skal ta blodprøvar fastande på legekontoret "
+     "kl 09.", [("Metformin", None, None, None, None, "not_given")]),
+    # "i kveld" said of something else later does not move a morning visit's times
+    ("Var innom Sigrid klokka ti. Ho fekk Levaxin hundre mikrogram klokka ti over ti. Dottera "
+     "kjem i kveld.", [("Levaxin", 100.0, "mikrog", None, "10:10", "given")]),
+    ("Fikk influensavaksinen i dag.",
+     [("Influensavaksine", None, None, None, None, "given")]),
+])
+def test_round_three_administrations(text, expected):
+    assert meds(text) == expected
+
+
+def test_one_missed_visit_told_in_one_sentence_is_one_deviation():
+    n = note("Avvik, glemt besøk. Rut Hansen skulle hatt tilsyn kl 21 i går kveld, men besøket "
+             "ble ikke gjennomført, det sto ikke på lista til kveldsvakten.")
+    assert [d.kind for d in n.deviations] == ["missed_visit"]

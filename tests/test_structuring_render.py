@@ -52,7 +52,8 @@ def test_isbar_and_deviations():
         "I – Identifikasjon", "S – Situasjon", "B – Bakgrunn", "A – Aktuell vurdering",
         "R – Råd"]
     fall = render(_note("06_fall_avvik.txt"))
-    assert "Avvik:\n- fall: Pasienten ble funnet på gulvet på badet 03:00 i natt.\n" in fall
+    assert ("Avvik:\n- fall: Pasienten ble funnet på gulvet på badet 03:00 i natt. Hun hadde falt "
+            "da hun skulle på toalettet.\n") in fall
 
 
 def test_empty_note_still_shows_what_was_said():

@@ -257,9 +257,19 @@ _OTHER_PARTS_OF_DAY = frozenset({
     "lunsj", "døgn", "døgnet"})
 
 
+_EVENING_SHIFTS = frozenset({"kveldsvakt", "kveldsvakta", "kveldsvakten", "kveldsbesøk",
+                            "kveldsbesøket", "kveldsstell", "kveldsstellet"})
+
+
 def _of_the_evening(lows: Sequence[str]) -> bool:
+    """The evening is the text's time: an evening shift or visit is named, or "i kveld" is said
+    in its first sentence ("Var innom Olav i kveld."; not "Dottera kjem i kveld" later on), and
+    no other part of the day is said."""
     said = set(lows)
-    return bool(said & _EVENING) and not said & _OTHER_PARTS_OF_DAY
+    if said & _OTHER_PARTS_OF_DAY:
+        return False
+    first = lows[: lows.index(".")] if "." in lows else lows
+    return bool(said & _EVENING_SHIFTS or set(first) & _EVENING)
 
 
 def speaks_of_evening(text: str) -> bool:

@@ -47,11 +47,15 @@ NEGATION = _rx(NOT, "ingen", "inga", "intet", "ingenting", "inkje", "aldri", "ve
 PSEUDO_NEGATION = _rx(
     rf"(?:ingen|inga|{NOT}|uten|utan) (?:noen |nokon |særlig |vesentlig )?(?:endring\w*|"
     r"bedring|betring|forbedring|forverring\w*|effekt|virkning)",
-    rf"{NOT} (?:så|særlig|veldig|helt|heilt|bare|berre|lenger så|mer enn|mindre|like)",
+    rf"{NOT} (?:så|særlig|veldig|helt|heilt|bare|berre|lenger så|mer enn|mindre|like|bedre|"
+    r"betre|verre|borte|over|forsvunnet|forsvunne)",
     rf"{NOT} lenger så", r"uten at", r"utan at",
 )
 POST_NEGATION = re.compile(
     r"[^,.;]{0,25}?(?:[:\-–]\s*(?:ingen|inga|nei|" + NOT + r")(?!\w)"
+    # "Huden rundt er ikke rød": the predicate said of the finding is negated
+    r"|\s(?:er|var|ble|blei|vart|virker|verkar)\s+" + NOT + r"\s+(?!så|særlig|veldig|helt|heilt|"
+    r"bare|berre|lenger|mer|meir|mindre|like|bedre|betre|verre|borte|over|forsvunn)[^\W\d]+"
     r"|\s" + NOT + r" (?:til stede|påvist|observert|registrert|sett|merkbar)(?!\w)"
     r"|\s(?:avkreft\w*|negativ)(?!\w))",
     re.IGNORECASE,
@@ -94,8 +98,14 @@ QUESTION_START = re.compile(
     rf"\s*(?:{_ASKING_VERB}\s+{_YOU}(?!\w)|{_WH}(?!\w)(?:\s+\S+){{1,3}}?\s+{_YOU}(?!\w))",
     re.IGNORECASE,
 )
-INDIRECT_QUESTION = _rx(r"spurte om", r"spør om", r"spurt om", r"spurde om", r"lurer på om",
-                        r"lurte på om", r"undres på om")
+INDIRECT_QUESTION = _rx(r"(?:spurte|spør|spurt|spurde)(?: [^\W\d]+){0,2}? om",
+                        r"lurer på om", r"lurte på om", r"undres på om")
+# The answer said right after an indirect question ("Spurte Ola om han hadde hatt føling, og det
+# hadde han ikke"): the finding is what the answer says.
+ANSWER = re.compile(
+    r"[\s,]*(?:og |men )?(?:(?P<no>nei\b|det (?:hadde|har|var|er|gjorde|gjør) (?:han|hun|ho|hen|"
+    r"hu) (?:ikke|ikkje|itj)\b)|(?:ja\b|det (?:hadde|har|var|er|gjorde|gjør) (?:han|hun|ho|hen|hu)"
+    r"(?! (?:ikke|ikkje|itj))\b))", re.IGNORECASE)
 # A clause that says something of its own: it ends a negation's scope.
 _OWN_CLAUSE = _rx(
     "hun", "han", "ho", "hen", "vi", "jeg", "eg", "det", "den", "de", "dei", "pasienten",
@@ -110,7 +120,7 @@ _OWN_CLAUSE = _rx(
 _MAX_BARE_WORDS = 5
 _WORD = re.compile(r"[^\W\d_]+")
 
-__all__ = ["assertion_at", "continues_list", "finding_assertion", "is_question",
+__all__ = ["ANSWER", "assertion_at", "continues_list", "finding_assertion", "is_question",
            "someone_else", "text_assertion"]
 
 
@@ -123,6 +133,11 @@ def is_question(text: str, start: int = 0, end: int | None = None) -> bool:
 
 _PARENT = re.compile(r"\s*(?:og |men |så )?(?:mora|moren|mor|faren|far)(?!\w)", re.IGNORECASE)
 _CHILD = _rx(r"datter\w*", r"dotter\w*", r"sønn\w*", "son", "sonen", r"barnebarn\w*")
+
+
+# A clause that goes on without a subject of its own ("... og har vondt i hodet").
+_VERB_FIRST = re.compile(r"\s*(?:har|hadde|er|var|fikk|fekk|får|klager|klaga|kjenner|føler|ble|"
+                         r"blei|vart|ligger|ligg)(?!\w)", re.IGNORECASE)
 
 
 def _the_childs_parent(text: str, start: int, relative: re.Match[str]) -> int | None:
@@ -189,6 +204,9 @@ def assertion_at(text: str, kw_start: int, kw_end: int, start: int = 0, end: int
     if is_question(text, start, end):
         return Assertion.asked, start
     if (m := INDIRECT_QUESTION.search(text, clause.start, kw_start)) is not None:
+        if ci + 1 < len(clauses) and (a := ANSWER.match(text, clauses[ci + 1].start,
+                                                          clauses[ci + 1].end)) is not None:
+            return (Assertion.negated if a.group("no") else Assertion.present), m.start()
         return Assertion.asked, m.start()
     if (neg := _negation_in(text, clause.start, kw_start)) is not None:
         return Assertion.negated, neg
@@ -204,6 +222,11 @@ def assertion_at(text: str, kw_start: int, kw_end: int, start: int = 0, end: int
         return Assertion.other_person, clause.start
     if (at := someone_else(text, clauses, ci)) is not None:
         return Assertion.other_person, at
+    if ci > 0 and clauses[ci].joint == "list" and _VERB_FIRST.match(text, clause.start) and (
+            (rel := OTHER_PERSON.match(text, clauses[ci - 1].start, clauses[ci - 1].end))
+            is not None and _the_childs_parent(text, start, rel) is None):
+        # "sønnen er veldig sliten og har vondt i hodet": the same subject goes on
+        return Assertion.other_person, clauses[ci - 1].start
     # A bare finding in a list takes what was said of the list ("Ingen smerter, kvalme eller
     # oppkast"; "Mannen hennes har feber og hoste").
     c = ci

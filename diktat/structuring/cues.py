@@ -197,12 +197,12 @@ AREA_KEYWORDS = {area: _rx(*words) for area, words in {
         r"drukke\w*", r"væske(?!r(?!\w)|t(?!\w))\w*", "vann", "kaffe", "saft", "juice", r"glass\w*",
         r"næring\w*", r"ernæring\w*", r"vekt\w*", "veid", r"kvalm\w*", r"oppkast\w*",
         r"kast(?:et|a) opp", r"svelg\w*", r"sonde\w*", r"brødskive\w*", "grøt", "suppe",
-        r"tørst\w*", r"drakk\w*"),
+        r"tørst\w*", r"drakk\w*", r"føling\w*", r"hypo\w*", r"blodsukker\w*"),
     "elimination": (
         r"avføring\w*", r"urin\w*", r"vannlat\w*", r"tiss\w*", r"kateter\w*", r"bleie\w*",
         r"inkontinen\w*", r"obstip\w*", r"forstopp\w*", r"diar\w*", r"stomi\w*",
         r"toalett\w*", r"dobesøk\w*", "på do", "bekken", r"tarm\w*", r"blære\w*",
-        "luft i magen", "løs mage", r"oppblåst\w*"),
+        "luft i magen", "løs mage", r"oppblåst\w*", "svie", r"vasslat\w*", r"svi(?:r|dde)"),
     "skin_wounds": (
         r"\w*sår(?:et|a|ene|ene|stell)?", r"hud\w*", r"rødme\w*", "rødhet", "rødt", "rød",
         r"bandasje\w*", r"forbinding\w*", r"kompress?\w*", r"eksem\w*", "kløe", "klør",

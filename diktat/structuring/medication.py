@@ -36,6 +36,10 @@ _WHY_NOT = re.compile(
     re.IGNORECASE,
 )
 
+# "Hun har Pinex 500 mg ved behov", "bruker Nitro ved behov": a standing order, not a dose.
+_STANDING = re.compile(r"(?<!\w)(?:har|hadde|bruker|brukar|brukte|står på|stod på|har fått "
+                       r"forskrevet|har resept på)\s+(?:\S+\s+){0,2}$", re.IGNORECASE)
+
 # A dose said with these in its clause was planned or ordered, not given ("skulle vært 3
 # tabletter, men jeg ga 2", "ordinert 10 mg, men ga 5 mg").
 _PLANNED_DOSE = re.compile(
@@ -196,6 +200,10 @@ def read_medications(text: str, start: int, end: int, lexicon: Lexicon,
             dose_main = [m for m in dose_main if m.start() >= after] or dose_main
             clock_main = clock_own = [m for m in clock_main if m.start() >= after] or clock_main
         status = _best_status([x for x in st_main if x in st_own]) or _best_status(st_main)
+        standing = status is not None and status[0] == "prn" and _STANDING.search(
+            text, clauses[clause_at(clauses, d0)].start, d0) is not None
+        if standing:
+            status = None  # "Hun har Pinex 500 mg ved behov": an order, not a dose given
         if status and status[0] in ("given", "prn", "self_administered"):
             # "Marevan skulle vært 3 tabletter, men jeg ga 2": the planned dose and time are not
             # the given ones; with only the planned said, no dose rather than the wrong one
@@ -203,6 +211,12 @@ def read_medications(text: str, start: int, end: int, lexicon: Lexicon,
                 return clause_at(clauses, m.start()) not in planned_in
             dose_main = [m for m in dose_main if given(m)]
             clock_main = [m for m in clock_main if given(m)]
+        if status and status[0] in NOT_GIVEN:
+            # "ikke gitt fordi han skal ta blodprøver fastende kl 09": the reason's time
+            why_spans = [w.span() for w in whys]
+            clock_main = [c for c in clock_main
+                          if not any(a <= c.start() < b for a, b in why_spans)]
+            clock_own = [c for c in clock_own if c in clock_main]
         clock_here = [c for c in clock_main if c in clock_own]
         clock = _nearest(clock_here, head) or _nearest(clock_main, head)
         same = next((m for m in same_time if k in s.rel.owners(m.start(), "shared")), None)
@@ -224,7 +238,7 @@ def read_medications(text: str, start: int, end: int, lexicon: Lexicon,
         read = MedRead(drug.name, drug.text, head, dose=dose, route=route, clock=clock,
                        status=status, reason=reason, effect=effect)
         _count(text, read, start, end)
-        mention = status is None and (own_plans or shared_plans
+        mention = status is None and (standing or own_plans or shared_plans
                                       or not (dose or effect or (route and clock)))
         if mention:
             pass  # a mention ("står på Eliquis"), a plan or an order: not a dose given

@@ -18,11 +18,13 @@ Questions give no findings, doses or measurements. The cue words live in ``cues`
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from diktat.norsk.normalize import normalize_spoken
 from diktat.structuring import cues, news2
 from diktat.structuring.assertion import (
+    ANSWER,
     assertion_at,
     continues_list,
     is_question,
@@ -76,8 +78,8 @@ class Found:
     part: str | None = None
     last_contact: str | None = None  # the doctor or service said to be called last
     part_said: bool = False  # the message names its ISBAR parts ("Situasjon: ...")
-    # the deviation an "Avvik:" heading opened, told on over the sentences after it
-    told: tuple[Chunk, int] | None = None
+    # the last deviation's chunk and span: an event told on right after it is the same event
+    last_deviation: tuple[Chunk, int, int] | None = None
 
     def vital_signs(self) -> VitalSigns:
         return VitalSigns(**{k: tuple(v) for k, v in self.vitals.items()})
@@ -119,6 +121,9 @@ class Chunk:
             return None
         s, e = self.trim(start, end)
         return Statement(text=self.text[s:e], evidence=ev)
+
+
+_SEPARATOR_ONLY = re.compile(r"[\s.,;:!?–-]*(?:(?:og|men|så)\s+)?")
 
 
 def sentences(text: str) -> list[tuple[int, int]]:
@@ -371,6 +376,9 @@ class _Sentence:
                 if lead is not None:
                     loose.append((lead, records[records.index(r) - 1].clause.end))
                 lead, is_open = None, False
+            elif is_open and items[-1].assertion is not Assertion.present and \
+                    ANSWER.match(self.c.text, cl.start, cl.end) and r.clause.joint == "list":
+                items[-1].end = cl.end  # "..., og det hadde han ikke": the answer
             elif is_open and (
                     (items[-1].assertion is Assertion.present
                      and text_assertion(self.c.text, cl.start, cl.end) is not Assertion.present)
@@ -429,23 +437,35 @@ class _Sentence:
 
     def _told_deviation(self) -> None:
         """ "Avvik: Hun fikk kveldsdosen til rompartneren ved en feil. Det var Sobril og
-        Imovane. Legevakt kontaktet.": one event told over several sentences."""
-        f = self.f
-        if not self.heading_here and f.told is not None and f.told[0] is self.c \
-                and f.deviations:
-            f.deviations.pop()
-            self._deviation(f.told[1], self.end)
-            return
-        f.told = (self.c, self.start)
-        self._deviation(self.start, self.end)
+        Imovane. Legevakt kontaktet.": one event told over several sentences; a new "Avvik:"
+        heading starts another."""
+        self._deviation(self.start, self.end, fresh=self.heading_here)
 
-    def _deviation(self, start: int, end: int, cue: int | None = None) -> None:
+    def _deviation(self, start: int, end: int, cue: int | None = None,
+                   fresh: bool = False) -> None:
+        """A deviation; told on right after the last one (nothing but a separator between),
+        of its kind or of no kind, it is that event told further ("besøket ble ikke
+        gjennomført, det sto ikke på lista"): one event is never filed twice."""
+        f, text = self.f, self.c.text
+        first = min(start, cue if cue is not None else start)
+        kind = cues.deviation_kind(text[start:end])
+        last = f.last_deviation
+        if not fresh and last is not None and last[0] is self.c and f.deviations:
+            before = f.deviations[-1].kind
+            adjacent = _SEPARATOR_ONLY.fullmatch(text, last[2], first) is not None
+            compatible = kind == before or "other" in (kind, before)
+            told_on = f.section == "deviation"  # under its "Avvik:" heading
+        if not fresh and last is not None and last[0] is self.c and f.deviations and (
+                told_on or (adjacent and compatible)):
+            prev = f.deviations.pop()
+            first = start = last[1]
+            merged = cues.deviation_kind(text[start:end])
+            kind = prev.kind if merged == "other" else merged
         st = self.c.statement(start, end)
         if st is not None:
-            ev = self.c.evidence(min(start, cue if cue is not None else start), end)
-            self.f.deviations.append(Deviation(
-                text=st.text, evidence=ev or st.evidence,
-                kind=cues.deviation_kind(self.c.text[start:end])))
+            ev = self.c.evidence(first, end)
+            f.deviations.append(Deviation(text=st.text, evidence=ev or st.evidence, kind=kind))
+            f.last_deviation = (self.c, first, end)
 
     def _add(self, target: list[Statement], start: int | None = None,
              end: int | None = None) -> None:
