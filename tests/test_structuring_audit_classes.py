@@ -191,3 +191,25 @@ def test_one_missed_visit_told_in_one_sentence_is_one_deviation():
     n = note("Avvik, glemt besøk. Rut Hansen skulle hatt tilsyn kl 21 i går kveld, men besøket "
              "ble ikke gjennomført, det sto ikke på lista til kveldsvakten.")
     assert [d.kind for d in n.deviations] == ["missed_visit"]
+
+
+@pytest.mark.parametrize(("text", "kind", "expected"), [
+    ("INR tatt i dag kl 09, den var 3,6.", "inr", [3.6]),
+    ("Ukentlig veiing: 64,8 kg.", "weight", [64.8]),
+    ("Smerter i kneet 3.", "pain_score", [3]),
+    ("Smerteregistrering kl 10: hun oppgir 8 av 10 i ryggen.", "pain_score", [8]),
+    ("Hun sier smertene er 3 av 10 i hvile og 5 når hun går.", "pain_score", [3, 5]),
+    ("Smerter i 3 dager.", "pain_score", []),  # a duration
+    ("Drikker rundt en liter om dagen ifølge datteren.", "fluid_intake", []),  # a habit
+])
+def test_round_three_values(text, kind, expected):
+    assert values(note(text), kind) == expected
+
+
+@pytest.mark.parametrize(("text", "levels"), [
+    ("Ho er litt forvirra i kveld, det er nytt.", ["C"]),
+    ("Han var vanskelig å vekke, åpnet øynene bare når jeg ropte.", ["V"]),
+    ("Hun er forvirret som vanlig.", []),  # not new: no C
+])
+def test_round_three_consciousness(text, levels):
+    assert [c.level for c in note(text).vital_signs.consciousness] == levels

@@ -29,11 +29,13 @@ _VOLUME = r"(?P<u>ml|dl|l|liter)(?!\w)"
 LABELS = {
     "blood_glucose": r"blodsukker\w*|blodglukose\w*|b-glukose|BS|glukoseverdi\w*|sukkeret",
     "inr": r"INR(?:-?verdi\w*)?",
-    "weight": r"vekt|vekta|vekten|kroppsvekt\w*|morgenvekt\w*|kveldsvekt\w*|dagsvekt\w*|veid|"
-              r"veide|veier|vog|vegen|vege|vegd",
-    "pain_score": r"NRS|VAS|smertescore\w*|smerteskår\w*|smerteintensitet\w*|smerte|smerter|"
+    "weight": r"vekt|vekta|vekten|kroppsvekt\w*|morgenvekt\w*|kveldsvekt\w*|dagsvekt\w*|veiing|"
+              r"veid|veide|veier|vog|vegen|vege|vegd",
+    "pain_score": r"NRS|VAS|smertescore\w*|smerteskår\w*|smerteintensitet\w*|"
+                  r"smerteregistrering\w*|smertekartlegging\w*|smerte|smerter|"
                   r"smerten|smertene|vondt",
-    "fluid_intake": r"(?:væske)?inntak\w*|drakk|drukket|drukke|drikkemengde\w*|fikk i seg|"
+    "fluid_intake": r"(?:væske)?inntak\w*|drakk|drukket|drukke|drikkemengde\w*|"
+                    r"fikk i seg|"
                     r"fekk i seg",
     "urine_output": r"diurese\w*|timediurese\w*|urinmengde\w*|urinproduksjon\w*|urin|"
                     r"kateterpose\w*|urinpose\w*|tømt|tømte|tømde|tisset|tissa",
@@ -46,7 +48,10 @@ _DURATION = (r"(?:sek\w*|min|minutt\w*|minutter|time|timer|timar|timen|døgn|dø
              r"dagar|uke|uker|veke|veker|måned\w*|månad\w*|år|ganger|gonger|gang|gong)(?!\w)")
 NOT_DURATION = r"(?!\s?" + _DURATION + r")"
 # A clock time may stand between a label and its value ("Kateterpose tømt 06:00, 750 ml").
-GAP = (r"(?P<gap>(?:[\s:=,]+(?:[^\W\d]+|\d+ " + _DURATION + r"|\d{2}:\d{2})){0,4}?[\s:=,]+)")
+_GAP_WORD = r"[\s:=,]+(?:[^\W\d]+|\d+ " + _DURATION + r"|\d{2}:\d{2})"
+# Or a longer gap that names the value again: "INR tatt i dag kl 09, den var 3,6".
+GAP = (r"(?P<gap>(?:" + _GAP_WORD + r"){0,4}?[\s:=,]+|(?:" + _GAP_WORD + r"){0,5}?[\s:=,]+"
+       r"(?:den|det) (?:var|er|ble|blei|vart|viste)\s+)")
 _OF_TEN = r"\s?(?:av|/)\s?10(?!\d)"
 # Where a value said without its scale or unit must end: at the clause's end.
 _BARE_END = r"\s*(?:[.,;!?]|$)|\s(?:og|men|før|etter|nå|no)(?!\w)"
@@ -68,7 +73,8 @@ _VALUES = {
                      + _VOLUME,
     "oxygen": r"(?P<v>\d{1,2}(?:,\d{1,2})?) ?(?:l|liter)(?!\w)(?:/min)?",
 }
-_PAIN_LABEL = (r"(?:(?P<s>NRS|VAS|smertescore\w*|smerteskår\w*|smerteintensitet\w*)|smerte|"
+_PAIN_LABEL = (r"(?:(?P<s>NRS|VAS|smertescore\w*|smerteskår\w*|smerteintensitet\w*|"
+               r"smerteregistrering\w*|smertekartlegging\w*)|smerte|"
                r"smerter|smerten|smertene|vondt)")
 PATTERNS = {
     kind: re.compile(
@@ -179,7 +185,11 @@ _BARE_ML = (50, 5000)
 
 
 def _bare_gap(m: re.Match[str]) -> bool:
+    """Only the words of ``_BARE_GAP``, or where it is ("Smerter i kneet 3.")."""
     words = re.findall(r"[^\W\d]+|\d+", (m.group("gap") or "").casefold())
+    if words[:1] in (["i"], ["ved"]) and 2 <= len(words) <= 3 and not any(
+            w.isdigit() for w in words):
+        return True
     return all(w in _BARE_GAP for w in words)
 
 

@@ -117,9 +117,11 @@ PARAMETER_TITLES = {  # how the text output names NEWS2's parameters
 ACVPU_CUES = {
     "A": _rx(r"v[åa]ken(?:,| og) (?:klar|orientert|adekvat|kontaktbar)", "klar og orientert",
              r"A?C?VPU:? A"),
-    "C": _rx(r"(?:ny|nyoppstått|nytilkommen|akutt) forvirr\w*", r"A?C?VPU:? C"),
+    "C": _rx(r"(?:ny|nyoppstått|nytilkommen|akutt) forvirr\w*", r"A?C?VPU:? C",
+             r"forvirr\w*[^.;]{0,30}?(?:det er nytt|som er nytt|nytt for (?:henne|ham|han|ho))"),
     "V": _rx(r"(?:reagerer|responderer|svarer) (?:kun |bare )?på (?:tiltale|stemme|tilsnakk)",
              r"svarer (?:kun |bare )?når (?:vi|man|en|jeg|eg|me) snakker til (?:ham|han|henne|ho)",
+             r"åpne[rt] øynene (?:kun |bare )?når (?:vi|jeg|eg|me) (?:ropte|roper|snakket|snakker)",
              r"A?C?VPU:? V"),
     "P": _rx(r"(?:reagerer|responderer) (?:kun |bare )?på smerte\w*", r"A?C?VPU:? P"),
     "U": _rx(r"reagerer (?:ikke|ikkje) på (?:tiltale|smerte\w*|stimuli)",

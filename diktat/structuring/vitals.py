@@ -382,9 +382,13 @@ _SECOND_KINDS = ("pulse", "temperature", "spo2", "respiratory_rate", "pain_score
 
 # "..., vi satte på 3 l O2 og da kom hun opp i 93": a later value of the same measurement
 _CHANGED_TO = re.compile(
-    r"(?<!\w)(?:(?:kom|gikk|var|er|va)(?: \w+)? (?:opp|ned|nede|oppe) (?:i|til|på)|steg til|"
+    r"(?<!\w)(?:(?:(?:kom|gikk|var|er|va)(?: \w+)? )?(?:opp|ned|nede|oppe) (?:i|til|på)|steg til|"
     r"økte til|auka til|sank til|falt til|bedret seg til|betra seg til)\s+"
     r"(?P<v>\d{1,3}(?:,\d{1,2})?)(?P<u> ?%| ?°C|/min| ?mmol/l)?(?![\d,:/])", re.IGNORECASE)
+
+
+_AND_WHEN = re.compile(r"(?:\s+[^\W\d]+){0,3}?\s+og\s+(?P<v>\d{1,2})(?:\s?av\s?10)?"
+                       r"(?=\s+(?:når|ved|under|etter|på|i)(?!\w))", re.IGNORECASE)
 
 
 def _second_values(text: str, found: list[VitalRead], other_heads: list[tuple[int, int]],
@@ -405,7 +409,10 @@ def _second_values(text: str, found: list[VitalRead], other_heads: list[tuple[in
             nxt = _POSTURE_NEXT.match(text, m.end())
         else:
             label = news2.VITAL_LABEL.search(text, m.end(), sentence_end)
-            nxt = _CHANGED_TO.search(text, m.end(), label.start() if label else sentence_end)
+            stop = label.start() if label else sentence_end
+            nxt = _CHANGED_TO.search(text, m.end(), stop)
+            if nxt is None and v.kind == "pain_score":  # "3 av 10 i hvile og 5 når hun går"
+                nxt = _AND_WHEN.match(text, m.end(), stop)
             if nxt is not None and any(m.end() <= a < nxt.start() for a, _ in other_heads):
                 continue  # a drug said between: its value, not this one's
         if nxt is None:
