@@ -1,4 +1,4 @@
-"""Issue 16: classes of phrasing two independent audit rounds (60 dictations written apart from
+"""Issue 16: classes of phrasing independent audit rounds 2–4 (100 dictations written apart from
 this project) found wrong or missing — each case here failed before its fix."""
 
 from __future__ import annotations
@@ -131,7 +131,7 @@ def test_the_childs_parent_is_the_patient(text, assertion):
     assert ground(n, text).dropped == ()
 
 
-# -- round 3 (40 dictations, written apart from this project) ----------------------------------
+# -- round 4 (40 dictations, written apart from this project) ----------------------------------
 def findings(text: str) -> list[tuple[str, str]]:
     n = note(text)
     assert ground(n, text).dropped == ()
@@ -183,7 +183,7 @@ def test_an_indirect_question_and_its_answer():
     ("Fikk influensavaksinen i dag.",
      [("Influensavaksine", None, None, None, None, "given")]),
 ])
-def test_round_three_administrations(text, expected):
+def test_round_four_administrations(text, expected):
     assert meds(text) == expected
 
 
@@ -202,7 +202,7 @@ def test_one_missed_visit_told_in_one_sentence_is_one_deviation():
     ("Smerter i 3 dager.", "pain_score", []),  # a duration
     ("Drikker rundt en liter om dagen ifølge datteren.", "fluid_intake", []),  # a habit
 ])
-def test_round_three_values(text, kind, expected):
+def test_round_four_values(text, kind, expected):
     assert values(note(text), kind) == expected
 
 
@@ -211,5 +211,5 @@ def test_round_three_values(text, kind, expected):
     ("Han var vanskelig å vekke, åpnet øynene bare når jeg ropte.", ["V"]),
     ("Hun er forvirret som vanlig.", []),  # not new: no C
 ])
-def test_round_three_consciousness(text, levels):
+def test_round_four_consciousness(text, levels):
     assert [c.level for c in note(text).vital_signs.consciousness] == levels
