@@ -76,7 +76,7 @@ def _parts(ev: Evidence, lexicon: Lexicon, drug_as_said: str | None = None
     text = norm.text
     patterns = [news2.VITAL_LABEL, _NUMBERISH, cues.CLOCK, news2.OXYGEN_FLOW, news2.ON_AIR,
                 news2.ON_OXYGEN, news2.OXYGEN_DEVICE, _MEASURE_WORDS, *news2.ACVPU_CUES.values(),
-                *news2.LABEL_PATTERNS.values(),
+                *news2.LABEL_PATTERNS.values(), cues.SAME_TIME,
                 *cues.STATUS_CUES.values(),
                 *cues.ROUTE_CUES.values(), cues.EFFECT, cues.REASON, cues.COUNT_AFTER, _FORMS]
     spans = [m.span() for rx in patterns for m in rx.finditer(text)]
