@@ -213,3 +213,16 @@ def test_round_four_values(text, kind, expected):
 ])
 def test_round_four_consciousness(text, levels):
     assert [c.level for c in note(text).vital_signs.consciousness] == levels
+
+
+def test_a_series_of_one_measurement_each_with_its_time():
+    n = note("Blodsukker i dag: kl 8 var det 6,8, ved tolvtiden 11,3 og klokka fjorten 9,1.")
+    assert [(g.value, g.time) for g in n.vital_signs.blood_glucose] == [
+        (6.8, "08:00"), (11.3, None), (9.1, "14:00")]
+    assert ground(n, "Blodsukker i dag: kl 8 var det 6,8, ved tolvtiden 11,3 og klokka fjorten "
+                     "9,1.").dropped == ()
+
+
+def test_a_time_between_label_and_value_is_that_values():
+    n = note("BT kl 8 140/80, puls 72.")
+    assert [(b.systolic, b.time) for b in n.vital_signs.blood_pressure] == [(140, "08:00")]

@@ -51,7 +51,7 @@ NOT_DURATION = r"(?!\s?" + _DURATION + r")"
 _GAP_WORD = r"[\s:=,]+(?:[^\W\d]+|\d+ " + _DURATION + r"|\d{2}:\d{2})"
 # Or a longer gap that names the value again: "INR tatt i dag kl 09, den var 3,6".
 GAP = (r"(?P<gap>(?:" + _GAP_WORD + r"){0,4}?[\s:=,]+|(?:" + _GAP_WORD + r"){0,5}?[\s:=,]+"
-       r"(?:den|det) (?:var|er|ble|blei|vart|viste)\s+)")
+       r"(?:(?:den|det) (?:var|er|ble|blei|vart|viste)|(?:var|er|ble) (?:den|det))\s+)")
 _OF_TEN = r"\s?(?:av|/)\s?10(?!\d)"
 # Where a value said without its scale or unit must end: at the clause's end.
 _BARE_END = r"\s*(?:[.,;!?]|$)|\s(?:og|men|før|etter|nå|no)(?!\w)"

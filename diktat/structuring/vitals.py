@@ -30,6 +30,7 @@ class VitalRead:
     parts: list[tuple[int, int]] = field(default_factory=list)
     hit: tuple[int, int] | None = None  # what it takes from its clause (default start:end)
     lead: int | None = None  # where its evidence starts when before its label (merged oxygen)
+    timed: bool = False  # its clock was said with its value (a series item): not looked for
 
     @property
     def span(self) -> tuple[int, int]:
@@ -95,6 +96,7 @@ def read_vitals(text: str, start: int, end: int, clauses: list[Clause],
     found += _urine_after_volume(text, start, end, clauses, found)
     found += _oxygen_without_label(text, start, end, clauses, found)
     found += _second_values(text, found, other_heads, end)
+    found += _series(text, found, other_heads, end)
     found = _oxygen_into_spo2(text, start, found)
     found = _corrected(text, end, found)
     asked = text[start:end].rstrip().endswith("?")
@@ -113,6 +115,15 @@ def read_vitals(text: str, start: int, end: int, clauses: list[Clause],
     index = {h: k for k, h in enumerate(rel.heads)}
     clocks = list(cues.CLOCK.finditer(text, start, end))
     for v in found:
+        if v.timed:
+            continue
+        m = news2.VITAL_PATTERNS[v.kind].match(text, v.start) if v.kind in news2.VITAL_PATTERNS \
+            else None
+        said = [c for c in clocks if m is not None and m.start("gap") <= c.start() < m.end("gap")]
+        if said:  # "Blodsukker i dag kl 8 var det 6,8": the time said between label and value
+            v.clock = said[-1]
+            v.parts.append(v.clock.span())
+            continue
         k = index[(v.start, v.start + 1)]
         mine = [c for c in clocks if k in rel.owners(c.start(), "shared")
                 and not v.start <= c.start() < v.end]
@@ -389,6 +400,42 @@ _CHANGED_TO = re.compile(
 
 _AND_WHEN = re.compile(r"(?:\s+[^\W\d]+){0,3}?\s+og\s+(?P<v>\d{1,2})(?:\s?av\s?10)?"
                        r"(?=\s+(?:når|ved|under|etter|på|i)(?!\w))", re.IGNORECASE)
+
+
+# "Blodsukker i dag: kl 8 var det 6,8, ved tolvtiden 11,3 og kl 15:30 9,1": each time its value.
+_SERIES_ITEM = re.compile(
+    r"(?:,\s*|\s+og\s+|,\s*og\s+)(?:ved\s+\w+tiden|(?P<clock>\d{2}:\d{2}))\s+"
+    r"(?:(?:var|er|ble)\s+(?:det|den)\s+|(?:det|den)\s+(?:var|er)\s+)?"
+    r"(?P<v>\d{1,3}(?:,\d{1,2})?)(?![\d,:/])", re.IGNORECASE)
+_SERIES_KINDS = ("blood_glucose", "temperature", "pulse", "spo2")
+
+
+def _series(text: str, found: list[VitalRead], other_heads: list[tuple[int, int]],
+            sentence_end: int) -> list[VitalRead]:
+    out: list[VitalRead] = []
+    for v in found:
+        if v.kind not in _SERIES_KINDS or "value" not in v.values:
+            continue
+        pos = v.end
+        label = news2.VITAL_LABEL.search(text, v.end, sentence_end)
+        stop = label.start() if label else sentence_end
+        while (m := _SERIES_ITEM.match(text, pos, stop)) is not None:
+            if any(pos <= a < m.end() for a, _ in other_heads):
+                break
+            value = float(m.group("v").replace(",", "."))
+            low, high = (measurements.RANGES | news2.VITAL_RANGES)[v.kind]
+            if not low <= value <= high or (v.kind in ("pulse", "spo2")
+                                            and not value.is_integer()):
+                break
+            values = dict(v.values) | {"value": value if v.kind in ("temperature",
+                                                                     "blood_glucose")
+                                       else int(value)}
+            clock = cues.CLOCK.match(text, m.start("clock")) if m.group("clock") else None
+            out.append(VitalRead(v.kind, values, v.start, m.end(), clock=clock, timed=True,
+                                 parts=[(m.start("v"), m.end())]
+                                 + ([clock.span()] if clock else [])))
+            pos = m.end()
+    return out
 
 
 def _second_values(text: str, found: list[VitalRead], other_heads: list[tuple[int, int]],
