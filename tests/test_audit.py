@@ -11,13 +11,13 @@ import threading
 
 import pytest
 
-from diktat.audit import GENESIS, AuditLog, verify
 from diktat.errors import InputError
+from diktat.store.audit import GENESIS, AuditLog, verify
 
 DIKTAT = [sys.executable, "-m", "diktat"]
 WRITER = """
 import sys
-from diktat.audit import AuditLog
+from diktat.store.audit import AuditLog
 log = AuditLog(sys.argv[1])
 for i in range(int(sys.argv[2])):
     log.record("note.structured", actor=sys.argv[3], note_id=f"t-{i:016x}")
@@ -105,7 +105,7 @@ def test_a_write_the_disk_cuts_short_leaves_no_half_entry(tmp_path):
     before = path.read_bytes()
     child = f"""
 import resource, sys
-from diktat.audit import AuditLog
+from diktat.store.audit import AuditLog
 from diktat.errors import OutputError
 resource.setrlimit(resource.RLIMIT_FSIZE, ({len(before) + 40}, resource.RLIM_INFINITY))
 import signal; signal.signal(signal.SIGXFSZ, signal.SIG_IGN)

@@ -19,10 +19,10 @@ import soundfile as sf
 from typer.testing import CliRunner
 
 from diktat.cli import app
+from diktat.store.sessions import SessionStore
 from diktat.stt.audio import load_audio
 from diktat.stt.options import DecodeOptions
 from diktat.stt.streaming.dictation import PUSH_TO_TALK_HOLD_S, Controls, dictate
-from diktat.stt.streaming.journal import SessionStore
 from diktat.stt.streaming.sources import FileSource
 from diktat.types import read_transcript_json
 from tests.conftest import norwegian_wer, write_wav
@@ -248,7 +248,7 @@ def test_audio_heard_while_paused_is_neither_stored_nor_transcribed(tmp_path):
     result = dictate(FileSource(path, realtime=True), SilentDecoder(), SessionStore(tmp_path / "s"),
                      decode=DecodeOptions(), controls=controls, on_view=on_view)
     assert result.stopped_by == "user" and result.state == "finished"
-    audio, _ = sf.read(result.files["audio.wav"], dtype="float32")
+    audio, _ = sf.read(result.folder / "audio.wav", dtype="float32")
     assert len(audio) / 16_000 == pytest.approx(2.0, abs=0.3)  # 0–1 s and 2–3 s
     # What was stored is the clip with the paused stretch cut out, chunk for chunk.
     cut = next(i for i in range(0, len(audio), 1600) if audio[i] != clip[i])

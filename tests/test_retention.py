@@ -16,12 +16,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from diktat.audit import AuditLog
 from diktat.config import RetentionSettings, Settings
 from diktat.errors import OutputError
-from diktat.note_files import APPROVED_JSON, DRAFT_JSON
-from diktat.retention import PeriodicPrune, inventory, prune
-from diktat.stt.streaming.journal import SessionStore
+from diktat.store.audit import AuditLog
+from diktat.store.names import APPROVED_JSON, DRAFT_JSON
+from diktat.store.retention import PeriodicPrune, inventory, prune
+from diktat.store.sessions import SessionStore
 
 SECRET = "Pasienten Kari Nordmann har fått Paracet"  # must never reach the audit log
 DIKTAT = [sys.executable, "-m", "diktat"]
@@ -30,7 +30,7 @@ DIKTAT = [sys.executable, "-m", "diktat"]
 def finished_session(store: SessionStore) -> str:
     session = store.create(input_description="test")
     session.append_audio(np.zeros(1600, dtype=np.float32))
-    session.finish({"text.txt": SECRET + "\n"})
+    session.finish(transcript_json="{}\n", text=SECRET + "\n")
     session.close()
     return session.id
 

@@ -323,7 +323,7 @@ def test_a_draft_that_cannot_be_written_is_refused_with_the_reason(server, http)
     finally:
         folder.unlink()
     # A full, over-quota or read-only disk is told apart (the API answers 507 for it).
-    from diktat.server.notes import StoreFull, store_error
+    from diktat.store.notes import StoreFull, store_error
 
     for code in (errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.ENOTDIR, errno.EACCES):
         error = store_error("cannot write draft.json", OSError(code, os.strerror(code)))

@@ -1,5 +1,5 @@
 """`diktat dictate`: live dictation from the microphone (or a file or pipe standing in for it)
-into a session folder: audio.wav, transcript.json, text.txt, note.txt, note.json."""
+into a session of the journal store (its audio, transcript, text and note)."""
 
 from __future__ import annotations
 
@@ -23,10 +23,11 @@ from diktat.cli.asr_flags import (
 )
 from diktat.cli.common import err_console, out_console, user_errors, with_options
 from diktat.cli.dictate_view import copy_to_clipboard, keyboard, render_view
-from diktat.cli.transcribe import note_outputs
+from diktat.cli.transcribe import note_maker
 from diktat.config import Settings
 from diktat.errors import DiktatError
-from diktat.retention import prune
+from diktat.store.retention import prune
+from diktat.store.sessions import SessionNote, SessionStore
 from diktat.structuring.options import llm_options
 from diktat.stt.factory import decode_options, load_engine
 from diktat.stt.streaming.commands import format_commands, load_commands
@@ -37,7 +38,6 @@ from diktat.stt.streaming.dictation import (
     DictationView,
     dictate,
 )
-from diktat.stt.streaming.journal import SessionStore
 from diktat.stt.streaming.recovery import recover_all
 from diktat.stt.streaming.sources import (
     AudioSource,
@@ -124,7 +124,7 @@ def dictate_command(
     source = None if recover else _source(input_path, realtime, rate, cfg.device)
     engine = load_engine(settings, live=source is not None and source.live)
     decode = decode_options(settings.asr)
-    make_note = note_outputs(settings.structuring.backend, llm_options(settings)).make
+    make_note = _session_note(note_maker(settings.structuring.backend, llm_options(settings)))
     if recover or _offer_recovery(store, interactive=input_path is None):
         results = recover_all(
             store, engine, decode=decode, commands=commands, make_note=make_note
@@ -155,6 +155,11 @@ def dictate_command(
     finally:
         signal.signal(signal.SIGTERM, previous_term)
     _report(result, copy=cfg.clipboard)
+
+
+def _session_note(make):
+    """The note maker of `diktat transcribe`, as the session store takes its note."""
+    return lambda transcript: SessionNote(*make(transcript))
 
 
 def _apply_retention(settings: Settings) -> None:
@@ -224,11 +229,11 @@ def _report(result: DictationResult, *, copy: bool) -> None:
     what = "Gjenopprettet" if result.state == "recovered" else "Lagret"
     err_console.print(
         f"{what} økt {result.session_id} ({result.transcript.duration:.1f} s lyd) i "
-        f"{result.folder}: {', '.join(sorted(result.files))}",
+        f"{result.folder}: {', '.join(result.files.names)}",
         highlight=False,
     )
     if result.text:
         out_console.print(result.text, highlight=False)
-    note = result.files.get("note.txt")
+    note = result.files.note_text
     if copy and note is not None:
         err_console.print(copy_to_clipboard(note.read_text(encoding="utf-8")), highlight=False)

@@ -137,5 +137,5 @@ def copy_to_clipboard(text: str) -> str:
         return f"Notatet er kopiert til utklippstavlen ({command[0]})."
     return (
         "Kunne ikke kopiere til utklippstavlen: fant ingen grafisk økt med wl-copy, xclip "
-        "eller xsel. Teksten ligger i note.txt."
+        "eller xsel. Notatet ligger i økten (se over)."
     )

@@ -10,11 +10,11 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from diktat.audit import verify
 from diktat.cli.app import app
 from diktat.cli.common import out_console, user_errors, with_options
 from diktat.config import Settings, load_settings
-from diktat.retention import deletes_at, inventory, prune
+from diktat.store.audit import verify
+from diktat.store.retention import deletes_at, inventory, prune
 
 store_app = typer.Typer(
     name="store",

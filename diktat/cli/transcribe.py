@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import typer
@@ -24,6 +25,7 @@ from diktat.structuring.options import LlmOptions, llm_options
 from diktat.stt.batch import BatchSummary, DerivedOutputs, plan_jobs, run_batch
 from diktat.stt.factory import decode_options, load_engine
 from diktat.stt.formats import parse_formats
+from diktat.types import Transcript
 
 
 @app.command()
@@ -82,19 +84,30 @@ def transcribe(
         raise typer.Exit(1)
 
 
-def note_outputs(backend: str, llm: LlmOptions) -> DerivedOutputs:
-    """Structured note files made from each transcript (issue: structured journal notes)."""
+def note_maker(backend: str, llm: LlmOptions) -> Callable[[Transcript], tuple[str, str]]:
+    """transcript → the structured note as (EPJ text, JSON) (issue: structured journal notes)."""
     from diktat.structuring.pipeline import BACKENDS, structure
     from diktat.structuring.render import render
 
     if backend not in BACKENDS:
         raise ConfigError(f"unknown backend {backend!r}; choose from {', '.join(BACKENDS)}")
 
-    def make(transcript):
+    def make(transcript: Transcript) -> tuple[str, str]:
         note = structure(transcript, backend=backend, llm=llm)
-        return {"note.txt": render(note, "text") + "\n", "note.json": render(note, "json")}
+        return render(note, "text") + "\n", render(note, "json")
 
-    return DerivedOutputs(("note.txt", "note.json"), make, f"note-{backend}")
+    return make
+
+
+def note_outputs(backend: str, llm: LlmOptions) -> DerivedOutputs:
+    """Structured note files written beside each transcript (the user's files, not the store's)."""
+    make = note_maker(backend, llm)
+
+    def files(transcript: Transcript) -> dict[str, str]:
+        text, json_doc = make(transcript)
+        return {"note.txt": text, "note.json": json_doc}
+
+    return DerivedOutputs(("note.txt", "note.json"), files, f"note-{backend}")
 
 
 def _run_with_progress(jobs, engine, opts, fmts, output_dir, force, derived) -> BatchSummary:

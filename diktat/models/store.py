@@ -32,7 +32,6 @@ from pydantic import BaseModel, ValidationError
 
 from diktat import __version__
 from diktat.errors import InputError, ModelCorrupt, ModelMissing, OutputError
-from diktat.fileio import fsync_dir, write_atomic
 from diktat.models.registry import (
     REGISTRY,
     ModelFile,
@@ -41,6 +40,7 @@ from diktat.models.registry import (
     locate_parts,
     packages_present,
 )
+from diktat.store.fileio import fsync_dir, write_atomic
 
 log = logging.getLogger(__name__)
 

@@ -55,7 +55,7 @@ def create_app(settings: Settings, *, services: Services | None = None) -> FastA
         app.state.services.audit.record("server.started", actor=app.state.services.actor,
                                         asr_model=app.state.services.engine.model_id,
                                         asr_model_sha256=app.state.services.engine.model_sha256,
-                                        structurer=app.state.services.notes.backend)
+                                        structurer=app.state.services.structuring.backend)
         try:
             yield
         finally:

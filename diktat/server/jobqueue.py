@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from diktat.store.names import NoteId
+
 log = logging.getLogger(__name__)
 
 JobStatus = Literal["queued", "running", "done", "failed"]
@@ -37,7 +39,7 @@ class Job:
     progress: float = 0.0
     error: str | None = None
     transcript: dict | None = None
-    note_id: str | None = None
+    note_id: NoteId | None = None  # the note made from it (kept as a draft)
     note: dict | None = None
     note_text: str | None = None
     created: float = field(default_factory=time.time)

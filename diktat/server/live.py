@@ -22,7 +22,9 @@ from collections.abc import Callable, Iterator
 import numpy as np
 
 from diktat.errors import DiktatError, OutputError
-from diktat.server.schemas import NoteDraft
+from diktat.store.drafts import NoteDraft
+from diktat.store.names import NoteId
+from diktat.store.sessions import SessionNote
 from diktat.structuring.note import JournalNote
 from diktat.structuring.render import render
 from diktat.stt.audio import SAMPLE_RATE
@@ -240,13 +242,14 @@ class LiveDictation:
                 commands=services.commands, controls=self.controls,
                 make_note=self._make_note, on_view=self._on_view,
             )
-            note = self._note or services.notes.structure(result.transcript)
+            note = self._note or services.structuring.structure(result.transcript)
             if self._idle and result.text.strip():
                 self._keep_draft(result.session_id, result.text, note)
             services.audit.record(
                 "dictation.finished", actor=services.actor, session_id=result.session_id,
                 note_id=result.session_id, asr_model=result.transcript.model_id,
-                asr_model_sha256=result.transcript.model_sha256, structurer=services.notes.backend,
+                asr_model_sha256=result.transcript.model_sha256,
+                structurer=services.structuring.backend,
                 audio_s=round(result.transcript.duration, 2),
                 stopped_by="idle" if self._idle else result.stopped_by,
             )
@@ -266,7 +269,7 @@ class LiveDictation:
             uncertain=[w.model_dump(mode="json") for w in note.uncertain_words],
         )
         try:
-            self.services.drafts.save(session_id, draft)
+            self.services.drafts.save(NoteId("session", session_id), draft)
         except OutputError as exc:  # the done message still carries it to a page that is there
             log.warning("dictation %s: its draft could not be kept: %s", session_id, exc)
 
@@ -275,9 +278,9 @@ class LiveDictation:
                                    session_id=self._session_id, error_type=error_type)
         self._emit({"type": "error", "message": FAILED})
 
-    def _make_note(self, transcript: Transcript) -> dict[str, str]:
-        self._note = self.services.notes.structure(transcript)
-        return {"note.txt": render(self._note, "text"), "note.json": render(self._note, "json")}
+    def _make_note(self, transcript: Transcript) -> SessionNote:
+        self._note = self.services.structuring.structure(transcript)
+        return SessionNote(render(self._note, "text"), render(self._note, "json"))
 
     def _on_view(self, view: DictationView) -> None:
         self.source.stepped()
@@ -306,6 +309,7 @@ def done_message(session_id: str, text: str, transcript: Transcript, note: Journ
         "type": "done",
         "session_id": session_id,
         "note_id": session_id,
+        "note_kind": "session",
         "text": text,
         "transcript": transcript.model_dump(mode="json"),
         "note": note.model_dump(mode="json"),

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from diktat.errors import InputError
 from diktat.server.jobqueue import JobStatus
+from diktat.store.names import NoteId, NoteKind
 
 ResponseFormat = Literal["json", "text", "srt", "vtt", "verbose_json"]
 Granularity = Literal["word", "segment"]
@@ -47,6 +49,7 @@ class JobState(JobCreated):
     error: str | None = None
     transcript: dict[str, Any] | None = None
     note_id: str | None = None
+    note_kind: NoteKind | None = None
     note: dict[str, Any] | None = None
     note_text: str | None = None
 
@@ -58,11 +61,25 @@ class StructureRequest(BaseModel):
     session_id: str | None = Field(default=None, max_length=64)
     # A note made from text earlier and now made again (edited text): it keeps its id, so its
     # draft and approval stay one note.
-    note_id: str | None = Field(default=None, pattern=r"^t-[0-9a-f]{16}$")
+    note_id: str | None = Field(default=None, max_length=64)
+
+    @field_validator("note_id")
+    @classmethod
+    def _text_note_id(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                named = NoteId.parse(value)
+            except InputError as exc:
+                raise ValueError(str(exc)) from None
+            if named.is_session:
+                raise ValueError("note_id names a note made from text; a dictation's note is "
+                                 "made again with session_id")
+        return value
 
 
 class StructureResponse(BaseModel):
     note_id: str
+    note_kind: NoteKind  # the page never works the kind out from the id
     note: dict[str, Any]
     text: str  # the note as EPJ text
     note_text: str  # the same, under the name the WebSocket's done message uses
@@ -86,38 +103,7 @@ class ApproveResponse(BaseModel):
     approved_at: str
 
 
-class NoteDraft(BaseModel):
-    """What the page is working on for one note: the transcript, the note as edited, the EPJ
-    text, the marked words, and whether the text changed since the note was made."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    text: str = Field(default="", max_length=200_000)
-    note: dict[str, Any] | None = None
-    epj: str = Field(default="", max_length=200_000)
-    uncertain: list[dict[str, Any]] = Field(default_factory=list, max_length=5_000)
-    stale: bool = False
-    # When the page made this state (its clock, ms): a save that arrives after a newer one
-    # (two requests in flight as the page is left) does not overwrite it.
-    edited_at: int | None = Field(default=None, ge=0)
-
-
-class StoredDraft(NoteDraft):
-    note_id: str
-    saved_at: str
-
-
 class DraftSaved(BaseModel):
     note_id: str
     saved_at: str
     superseded: bool = False  # a newer edit of this note was already stored; this one was not
-
-
-class DraftSummary(BaseModel):
-    """One unapproved draft in the list the page offers to reopen."""
-
-    note_id: str
-    saved_at: str
-    preview: str  # the first words of the transcript or the EPJ text
-    # When retention deletes it unless it is changed or approved before (at the latest).
-    deletes_at: str | None = None

@@ -2,7 +2,7 @@
 
 One engine (behind `SharedEngine`'s fair slots, one per worker), one structuring backend, the
 session store, the note drafts, the audit log, the upload job queue, the live-stream slots and
-the hourly retention round (`diktat.retention`).
+the hourly retention round; what is kept lives in `diktat.store`.
 Routers get this object from `app.state.services` and hand it plain values — the engine never
 sees a FastAPI object.
 """
@@ -16,23 +16,24 @@ from pathlib import Path
 
 import numpy as np
 
-from diktat.audit import AuditLog, actor_for
 from diktat.config import Settings
 from diktat.errors import OutputError
-from diktat.fileio import private_dir
-from diktat.retention import PeriodicPrune
-from diktat.server.drafts import DraftStore
 from diktat.server.engine import Engine, SharedEngine
 from diktat.server.jobqueue import Job, JobQueue
-from diktat.server.notes import NoteService, load_structurer
-from diktat.server.schemas import NoteDraft
 from diktat.server.uploads import decode_upload
+from diktat.store.audit import AuditLog, actor_for
+from diktat.store.drafts import DraftStore, NoteDraft
+from diktat.store.notes import NoteStore
+from diktat.store.retention import PeriodicPrune
+from diktat.store.sessions import SessionStore
+from diktat.store.uploads import purge
 from diktat.structuring.lexicon import Lexicon
+from diktat.structuring.note import JournalNote
 from diktat.structuring.options import llm_options
+from diktat.structuring.pipeline import Structurer, load_backend, structure
 from diktat.structuring.render import render
 from diktat.stt.options import DecodeOptions
 from diktat.stt.streaming.commands import VoiceCommand, load_commands
-from diktat.stt.streaming.journal import SessionStore
 from diktat.types import Transcript
 
 log = logging.getLogger(__name__)
@@ -58,13 +59,32 @@ class StreamSlots:
             self.active -= 1
 
 
+class Structuring:
+    """The one structuring backend, loaded once for every request ('auto': the rules when the
+    LLM is missing), called one at a time: an LLM backend is not thread-safe."""
+
+    def __init__(self, structurer: Structurer, lexicon: Lexicon) -> None:
+        self.structurer = structurer
+        self.lexicon = lexicon
+        self._lock = threading.Lock()
+
+    @property
+    def backend(self) -> str:
+        return self.structurer.name
+
+    def structure(self, transcript: Transcript | str) -> JournalNote:
+        with self._lock:
+            return structure(transcript, structurer=self.structurer, lexicon=self.lexicon)
+
+
 @dataclass
 class Services:
     settings: Settings
     engine: SharedEngine
     decode: DecodeOptions
     store: SessionStore
-    notes: NoteService
+    structuring: Structuring
+    notes: NoteStore
     drafts: DraftStore
     audit: AuditLog
     commands: tuple[VoiceCommand, ...]
@@ -90,20 +110,20 @@ class Services:
         lexicon = Lexicon.builtin()
         sessions = settings.session_store_dir
         text_notes = settings.notes_store_dir
-        notes = NoteService(
-            load_structurer(settings.structuring.backend, llm_options(settings), lexicon),
-            lexicon, sessions, text_notes,
+        structuring = Structuring(
+            load_backend(settings.structuring.backend, lexicon, llm_options(settings)), lexicon
         )
         # Uploads wait for their turn here (0700, beside the sessions: journal material too).
         # A fixed folder, emptied at start, so audio a killed server left does not linger.
         uploads = settings.uploads_dir
-        _purge(uploads)
+        purge(uploads)
         return cls(
             settings=settings,
             engine=SharedEngine(engine if engine is not None else load_engine(settings, live=True)),
             decode=decode_options(settings.asr),
             store=SessionStore(sessions),
-            notes=notes,
+            structuring=structuring,
+            notes=NoteStore(sessions, text_notes),
             drafts=DraftStore(sessions, text_notes),
             audit=AuditLog(settings.audit_log_path),
             commands=load_commands(settings.dictate.commands),
@@ -132,8 +152,8 @@ class Services:
         job.progress = 0.1
         transcript = self.transcribe(audio.samples)
         job.progress = 0.8
-        note = self.notes.structure(transcript)
-        job.note_id = self.notes.note_id_for(None)
+        note = self.structuring.structure(transcript)
+        job.note_id = note_id = self.notes.note_id_for(None)
         job.transcript = transcript.model_dump(mode="json")
         job.note = note.model_dump(mode="json")
         job.note_text = render(note, "text", review=False)
@@ -142,25 +162,17 @@ class Services:
             uncertain=[w.model_dump(mode="json") for w in note.uncertain_words],
         )
         try:
-            self.drafts.save(job.note_id, draft)
+            self.drafts.save(note_id, draft)
         except OutputError as exc:
             # The result still reaches the page; its own save then says the disk is full.
             log.warning("job %s: its note could not be kept as a draft: %s", job.id, exc)
         self.audit.record(
-            "job.done", actor=self.actor, job_id=job.id, note_id=job.note_id,
+            "job.done", actor=self.actor, job_id=job.id, note_id=note_id.value,
             asr_model=transcript.model_id, asr_model_sha256=transcript.model_sha256,
-            structurer=self.notes.backend, audio_s=round(transcript.duration, 2),
+            structurer=self.structuring.backend, audio_s=round(transcript.duration, 2),
         )
 
     def close(self) -> None:
         self.retention.stop()
         self.jobs.close()
-        _purge(self.uploads_dir)
-
-
-def _purge(folder: Path) -> None:
-    """Create `folder` private, or empty it of files left by an earlier run."""
-    private_dir(folder)
-    for leftover in folder.iterdir():
-        if leftover.is_file():
-            leftover.unlink(missing_ok=True)
+        purge(self.uploads_dir)

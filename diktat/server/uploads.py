@@ -4,7 +4,7 @@ The size limit is enforced on the raw request body as it streams in (`BodyLimit`
 middleware), so an oversize upload is never held in memory or on disk: a declared
 Content-Length over the limit is refused at once, and a body that grows past it is drained
 (read and thrown away, so the client gets the answer instead of a broken pipe) and refused.
-What is accepted is spooled to a private temporary file and decoded by `stt.audio`, which
+What is accepted is spooled (`diktat.store.uploads`) and decoded by `stt.audio`, which
 knows nothing of HTTP; its errors become `AudioRejected` with the status code that fits. The
 decoding is bounded by `max_duration_s` (counted in decoded samples, not taken from the
 header), so a small file that holds hours of audio is refused after at most that much is
@@ -14,16 +14,11 @@ decoded: one upload's memory stays within about 6 bytes a sample of the bound.
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import tempfile
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
 
 from diktat.errors import InputError
-from diktat.fileio import private_dir
 from diktat.stt.audio import Audio, AudioTooLong, load_audio
 
 # Bodies larger than the limit are drained up to this many times the limit, then cut off.
@@ -122,17 +117,6 @@ def _content_length(scope) -> int | None:
             except ValueError:
                 return None
     return None
-
-
-def spool(upload: BinaryIO, suffix: str, folder: Path) -> Path:
-    """Copy an uploaded file object into a new private file under `folder`."""
-    private_dir(folder)
-    safe_suffix = suffix if suffix.isascii() and suffix[1:].isalnum() and len(suffix) <= 8 else ""
-    fd, name = tempfile.mkstemp(prefix="upload-", suffix=safe_suffix, dir=folder)
-    with os.fdopen(fd, "wb") as out:
-        upload.seek(0)
-        shutil.copyfileobj(upload, out, 1 << 20)
-    return Path(name)
 
 
 def decode_upload(path: Path, *, content_type: str | None, max_duration_s: float) -> Audio:

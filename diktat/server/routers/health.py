@@ -22,5 +22,5 @@ def version(services: ServicesDep) -> Version:
         diktat=__version__,
         asr_model=services.engine.model_id,
         asr_model_sha256=services.engine.model_sha256,
-        structurer=services.notes.backend,
+        structurer=services.structuring.backend,
     )

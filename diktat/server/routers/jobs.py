@@ -13,7 +13,7 @@ from starlette.datastructures import UploadFile
 from diktat.server.deps import ServicesDep
 from diktat.server.jobqueue import Job
 from diktat.server.schemas import JobCreated, JobState
-from diktat.server.uploads import spool
+from diktat.store.uploads import spool
 
 router = APIRouter(prefix="/api/jobs")
 
@@ -52,6 +52,7 @@ def get_job(job_id: str, services: ServicesDep) -> JobState:
                             "the server restarts; finished notes stay as drafts, GET /api/drafts).")
     return JobState(
         id=job.id, status=job.status, filename=job.filename, progress=job.progress,
-        error=job.error, transcript=job.transcript, note_id=job.note_id, note=job.note,
-        note_text=job.note_text,
+        error=job.error, transcript=job.transcript,
+        note_id=job.note_id.value if job.note_id else None,
+        note_kind=job.note_id.kind if job.note_id else None, note=job.note, note_text=job.note_text,
     )

@@ -13,20 +13,18 @@ from starlette.concurrency import run_in_threadpool
 
 from diktat.config import Settings
 from diktat.errors import InputError, OutputError
-from diktat.note_files import TEXT_NOTE_ID
-from diktat.retention import deletes_at, describe
 from diktat.server.deps import ServicesDep
-from diktat.server.notes import StoreFull
 from diktat.server.schemas import (
     ApproveRequest,
     ApproveResponse,
     DraftSaved,
-    DraftSummary,
-    NoteDraft,
-    StoredDraft,
     StructureRequest,
     StructureResponse,
 )
+from diktat.store.drafts import DraftSummary, NoteDraft, StoredDraft
+from diktat.store.names import NoteId
+from diktat.store.notes import StoreFull
+from diktat.store.retention import deletes_at, describe_note
 from diktat.structuring.render import render
 from diktat.types import Transcript
 
@@ -45,17 +43,19 @@ async def structure_text(
         transcript = services.notes.session_transcript(body.session_id)
         if transcript is not None and transcript.text.strip() == body.text.strip():
             source = transcript
-    note = await run_in_threadpool(services.notes.structure, source)
-    note_id = body.note_id or services.notes.note_id_for(body.session_id)
+    note = await run_in_threadpool(services.structuring.structure, source)
+    note_id = (NoteId.parse(body.note_id) if body.note_id
+               else services.notes.note_id_for(body.session_id))
     await run_in_threadpool(
-        services.audit.record, "note.structured", actor=services.actor, note_id=note_id,
-        session_id=body.session_id if note_id == body.session_id else None,
+        services.audit.record, "note.structured", actor=services.actor, note_id=note_id.value,
+        session_id=note_id.value if note_id.is_session else None,
         asr_model=note.metadata.asr_model_id, asr_model_sha256=note.metadata.asr_model_sha256,
         structurer=note.metadata.backend,
     )
     epj = render(note, "text", review=False)
     return StructureResponse(
-        note_id=note_id,
+        note_id=note_id.value,
+        note_kind=note_id.kind,
         note=note.model_dump(mode="json"),
         text=epj,
         note_text=epj,
@@ -68,19 +68,20 @@ async def approve_note(
     note_id: str, body: ApproveRequest, services: ServicesDep
 ) -> ApproveResponse:
     with _store_errors():
-        approved_at = await run_in_threadpool(services.notes.approve, note_id, body.note,
+        named = NoteId.parse(note_id)
+        approved_at = await run_in_threadpool(services.notes.approve, named, body.note,
                                               body.text)
     try:
-        await run_in_threadpool(services.drafts.remove_approved, note_id, body.edited_at)
+        await run_in_threadpool(services.drafts.remove_approved, named, body.edited_at)
     except OutputError as exc:  # the approval stands; the draft stays listed until discarded
         log.warning("note %s approved, its draft not removed: %s", note_id, exc)
     # The models are the server's own: nothing from the client's note reaches the log.
     await run_in_threadpool(
         services.audit.record, "note.approved", actor=services.actor, note_id=note_id,
         user=body.user,
-        session_id=note_id if not note_id.startswith("t-") else None,
+        session_id=note_id if named.is_session else None,
         asr_model=services.engine.model_id, asr_model_sha256=services.engine.model_sha256,
-        structurer=services.notes.backend,
+        structurer=services.structuring.backend,
     )
     return ApproveResponse(note_id=note_id, approved_at=approved_at)
 
@@ -96,8 +97,7 @@ async def list_drafts(services: ServicesDep) -> list[DraftSummary]:
 
 def _deletes_at(settings: Settings, note_id: str) -> str | None:
     """When retention deletes the note's folder (its draft with it), by the store's own rule."""
-    kind = "note" if TEXT_NOTE_ID.fullmatch(note_id) else "session"
-    item = describe(settings, kind, note_id)
+    item = describe_note(settings, NoteId.parse(note_id))
     when = deletes_at(item, settings.retention) if item else None
     return when[1].isoformat(timespec="seconds") if when else None
 
@@ -105,7 +105,7 @@ def _deletes_at(settings: Settings, note_id: str) -> str | None:
 @router.get("/notes/{note_id}/draft")
 async def get_draft(note_id: str, services: ServicesDep) -> StoredDraft:
     with _store_errors():
-        draft = await run_in_threadpool(services.drafts.load, note_id)
+        draft = await run_in_threadpool(services.drafts.load, NoteId.parse(note_id))
     if draft is None:
         raise HTTPException(404, f"note {note_id!r} has no draft")
     return draft
@@ -115,14 +115,15 @@ async def get_draft(note_id: str, services: ServicesDep) -> StoredDraft:
 async def save_draft(note_id: str, body: NoteDraft, services: ServicesDep) -> DraftSaved:
     # Saved on every edit: not audited (the audit log records approvals and deletions).
     with _store_errors():
-        stored, written = await run_in_threadpool(services.drafts.save, note_id, body)
+        stored, written = await run_in_threadpool(services.drafts.save, NoteId.parse(note_id),
+                                                  body)
     return DraftSaved(note_id=stored.note_id, saved_at=stored.saved_at, superseded=not written)
 
 
 @router.delete("/notes/{note_id}/draft", status_code=204)
 async def discard_draft(note_id: str, services: ServicesDep) -> Response:
     with _store_errors():
-        deleted = await run_in_threadpool(services.drafts.discard, note_id)
+        deleted = await run_in_threadpool(services.drafts.discard, NoteId.parse(note_id))
     if deleted:
         await run_in_threadpool(services.audit.record, "draft.discarded",
                                 actor=services.actor, note_id=note_id)

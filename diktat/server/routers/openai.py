@@ -22,7 +22,8 @@ from starlette.datastructures import UploadFile
 from diktat.server.deps import ServicesDep
 from diktat.server.schemas import TranscriptionRequest
 from diktat.server.services import Services
-from diktat.server.uploads import AudioRejected, decode_upload, spool
+from diktat.server.uploads import AudioRejected, decode_upload
+from diktat.store.uploads import spool
 from diktat.stt.formats import to_srt, to_vtt
 from diktat.stt.options import DecodeOptions
 from diktat.types import Transcript

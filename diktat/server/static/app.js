@@ -17,8 +17,8 @@ const STATUS_TEXT = {
 };
 
 const state = {
-  noteId: null, sessionId: null, note: null, text: "", uncertain: [], epj: "", stale: false,
-  approved: null,
+  noteId: null, noteKind: null, sessionId: null, note: null, text: "", uncertain: [], epj: "",
+  stale: false, approved: null,
 };
 let dictation = null;
 let pttHeld = false;
@@ -124,6 +124,7 @@ function onDone(msg) {
   setLive({ text: msg.text, pending: "", tentative: "" });
   load({
     noteId: msg.note_id,
+    noteKind: msg.note_kind,
     sessionId: msg.session_id,
     note: parseNote(msg.note),
     text: transcriptText(msg.transcript) || msg.text || "",
@@ -134,13 +135,15 @@ function onDone(msg) {
 }
 
 // --- result: transcript, note, EPJ text -------------------------------------------------------
-function load({ noteId, sessionId = null, note, text, uncertain, epj, stale = false }, { save = true } = {}) {
+// The note's kind ("session" or "text") comes from the server with its id, never from the id.
+function load({ noteId, noteKind = null, sessionId = null, note, text, uncertain, epj, stale = false },
+              { save = true } = {}) {
   const another = noteId !== state.noteId;
   if (another) {
     $("draft-notice").hidden = true; // it spoke of the note left
     $("draft-status").textContent = "";
   }
-  Object.assign(state, { noteId, sessionId, note, text, uncertain, epj, stale, approved: null });
+  Object.assign(state, { noteId, noteKind, sessionId, note, text, uncertain, epj, stale, approved: null });
   $("result").hidden = false;
   $("result").dataset.noteId = noteId || "";
   $("transcript-edit").value = text;
@@ -213,10 +216,11 @@ async function restructure() {
   btn.disabled = true;
   try {
     const json = state.sessionId ? { text, session_id: state.sessionId }
-      : /^t-/.test(state.noteId || "") ? { text, note_id: state.noteId } : { text };
+      : state.noteKind === "text" ? { text, note_id: state.noteId } : { text };
     const { data } = await api("/api/structure", { method: "POST", json });
     load({
-      noteId: data.note_id, sessionId: state.sessionId, note: parseNote(data.note), text,
+      noteId: data.note_id, noteKind: data.note_kind, sessionId: state.sessionId,
+      note: parseNote(data.note), text,
       uncertain: data.uncertain || [],
       epj: data.note_text ?? data.text ?? "",
     });
@@ -300,7 +304,8 @@ async function approve() {
 
 // --- drafts -------------------------------------------------------------------------------------
 function showDraft(d, how) {
-  load({ noteId: d.note_id, sessionId: /^t-/.test(d.note_id) ? null : d.note_id, note: d.note ?? null,
+  load({ noteId: d.note_id, noteKind: d.note_kind, note: d.note ?? null,
+         sessionId: d.note_kind === "session" ? d.note_id : null,
          text: d.text || "", uncertain: d.uncertain || [], epj: d.epj || "", stale: Boolean(d.stale) },
        { save: false });
   drafts.setCurrent(d.note_id);
@@ -390,8 +395,8 @@ async function discardDraft() {
   if (state.noteId && !(await forget(state.noteId))) return;
   if (!state.noteId) drafts.dropLegacy();
   drafts.setCurrent(null);
-  Object.assign(state, { noteId: null, sessionId: null, note: null, text: "", uncertain: [],
-                         epj: "", stale: false });
+  Object.assign(state, { noteId: null, noteKind: null, sessionId: null, note: null, text: "",
+                         uncertain: [], epj: "", stale: false });
   $("result").hidden = true;
   $("draft-notice").hidden = true;
   form.render(null);
@@ -477,7 +482,7 @@ new Jobs({
   onOpen: (job) => {
     const text = transcriptText(job.transcript);
     if (job.note && job.note_id) {
-      load({ noteId: job.note_id, note: parseNote(job.note), text,
+      load({ noteId: job.note_id, noteKind: job.note_kind, note: parseNote(job.note), text,
              uncertain: job.note.uncertain_words || [], epj: job.note_text || "" });
     } else {
       load({ noteId: null, note: null, text, uncertain: [], epj: "", stale: true });

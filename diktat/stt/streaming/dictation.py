@@ -24,12 +24,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, Protocol
 
+from diktat.store.sessions import ActiveSession, Autosave, FinishedFiles, SessionNote, SessionStore
 from diktat.stt.audio import SAMPLE_RATE
 from diktat.stt.formats import to_json
 from diktat.stt.options import DecodeOptions
 from diktat.stt.streaming.commands import DEFAULT_COMMANDS, CommandApplier, Piece, VoiceCommand
 from diktat.stt.streaming.events import StreamEvent
-from diktat.stt.streaming.journal import ActiveSession, Autosave, SessionStore
 from diktat.stt.streaming.processor import (
     StreamingOptions,
     StreamingProcessor,
@@ -42,7 +42,7 @@ from diktat.types import Timings, Transcript, Word
 
 Mode = Literal["toggle", "push-to-talk"]
 Status = Literal["speech", "silence", "paused", "finishing", "done"]
-NoteMaker = Callable[[Transcript], dict[str, str]]  # transcript → {file name: text}
+NoteMaker = Callable[[Transcript], SessionNote]  # transcript → the structured note
 # Key repeat starts after up to ~0.6 s; a gap longer than this means the key was released.
 PUSH_TO_TALK_HOLD_S = 0.75
 # Audio from a live source handed to recognition per step at most.
@@ -110,7 +110,7 @@ class DictationView:
 class DictationResult:
     session_id: str
     folder: Path
-    files: dict[str, Path]
+    files: FinishedFiles
     text: str
     transcript: Transcript
     state: Literal["finished", "recovered"]
@@ -344,10 +344,10 @@ def finish_session(session, applier, engine, decode, make_note, *, state, stoppe
     )
     text = applier.text.strip()
     source = {"session": session.id, "input": session.meta.input, "state": state}
-    files = {"transcript.json": to_json(transcript, source), "text.txt": text + "\n"}
-    if make_note is not None:
-        files |= make_note(transcript)
-    written = session.finish(files, state=state)
+    written = session.finish(
+        transcript_json=to_json(transcript, source), text=text + "\n",
+        note=make_note(transcript) if make_note is not None else None, state=state,
+    )
     return DictationResult(
         session_id=session.id, folder=session.path, files=written, text=text,
         transcript=transcript, state=state, stopped_by=stopped_by,

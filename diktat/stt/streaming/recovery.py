@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import time
 
+from diktat.store.sessions import ActiveSession, SessionStore
 from diktat.stt.engine import SttEngine
 from diktat.stt.options import DecodeOptions
 from diktat.stt.streaming.commands import DEFAULT_COMMANDS, CommandApplier, VoiceCommand
 from diktat.stt.streaming.dictation import DictationResult, NoteMaker, finish_session
-from diktat.stt.streaming.journal import ActiveSession, SessionStore
 from diktat.types import Segment, Word
 
 

@@ -30,11 +30,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Literal
 
-from diktat.audit import AuditLog
 from diktat.config import RetentionSettings, Settings
 from diktat.errors import DiktatError
-from diktat.note_files import APPROVED_JSON, DRAFT_JSON, TEXT_NOTE_ID
-from diktat.stt.streaming.journal import SESSION_ID, SessionStore
+from diktat.store.audit import AuditLog
+from diktat.store.names import APPROVED_JSON, DRAFT_JSON, NoteId
+from diktat.store.sessions import SessionStore
 
 log = logging.getLogger(__name__)
 
@@ -73,15 +73,26 @@ def inventory(settings: Settings) -> list[StoredItem]:
     states = {meta.id: meta.state for meta in store.sessions()}
     items = []
     for folder in _entries(store.root):
-        if SESSION_ID.fullmatch(folder.name) and folder.is_dir():
+        if _is_note(folder, "session"):
             items.append(_describe(folder, "session", states.get(folder.name), store))
     for folder in _entries(settings.notes_store_dir):
-        if TEXT_NOTE_ID.fullmatch(folder.name) and folder.is_dir():
+        if _is_note(folder, "text"):
             items.append(_describe(folder, "note", "draft", store))
     for upload in _entries(settings.uploads_dir):
         if upload.is_file():
             items.append(_describe(upload, "upload", "waiting", store))
     return sorted((i for i in items if i is not None), key=lambda i: i.changed_at)
+
+
+def _is_note(folder: Path, kind: str) -> bool:
+    """`folder` is a note's folder of `kind` (a foreign entry is left alone)."""
+    named = NoteId.match(folder.name)
+    return named is not None and named.kind == kind and folder.is_dir()
+
+
+def describe_note(settings: Settings, note_id: NoteId) -> StoredItem | None:
+    """The store item that holds a note (its session, or its text note folder)."""
+    return describe(settings, "session" if note_id.is_session else "note", note_id.value)
 
 
 def describe(settings: Settings, kind: Kind, item_id: str) -> StoredItem | None:

@@ -1,9 +1,9 @@
 """The session store: the one place diktat keeps dictation audio, transcripts and drafts.
 
 Under the pasientjournalforskrift these are journal material while diktat holds them, so they
-live in one store whose every read and write goes through this module (with the server's drafts
-and approvals beside them; `diktat.retention` deletes what is due, encryption at rest is still
-to come). One folder per session (0700, files 0600):
+live in one store whose every read and write goes through this module (with the drafts and
+approvals beside them, `diktat.store.drafts` and `.notes`; `diktat.store.retention` deletes what
+is due, encryption at rest is still to come). One folder per session (0700, files 0600):
 
     <root>/<session id>/
       session.json     SessionMeta: state active | finished | recovered, pid, times, input, model
@@ -11,6 +11,7 @@ to come). One folder per session (0700, files 0600):
       audio.pcm        while active: 16 kHz mono s16le, appended as captured (fsync'ed each second)
       autosave.json    while active: the committed words so far (atomic replace)
       audio.wav, transcript.json, text.txt, note.txt, note.json   written by `finish`
+      draft.json, approved-note.json, approved-note.txt           the note's (`store.names`)
 
 Audio is written with unbuffered appends the moment a chunk is captured, so killing the process
 (even SIGKILL) loses nothing already captured; fsync bounds what a power cut can lose. A session
@@ -22,12 +23,11 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
-import re
-import secrets
 import shutil
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Literal
@@ -37,17 +37,21 @@ import soundfile as sf
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from diktat.errors import InputError, OutputError
-from diktat.fileio import PART_SUFFIX, private_dir, write_atomic
+from diktat.store.fileio import PART_SUFFIX, private_dir, write_atomic
+from diktat.store.names import NoteId
 from diktat.stt.audio import SAMPLE_RATE
 from diktat.types import Word
 
 SessionState = Literal["active", "finished", "recovered"]
-SESSION_ID = re.compile(r"[0-9]{8}-[0-9]{6}-[0-9a-f]{6}")  # whole ids only: use fullmatch
 SESSION_FILE = "session.json"
 LOCK_FILE = ".lock"
 AUDIO_PCM = "audio.pcm"
 AUTOSAVE_FILE = "autosave.json"
 AUDIO_WAV = "audio.wav"
+TRANSCRIPT_JSON = "transcript.json"
+TEXT_TXT = "text.txt"
+NOTE_TXT = "note.txt"
+NOTE_JSON = "note.json"
 FSYNC_INTERVAL_S = 1.0
 _BYTES_PER_SAMPLE = 2
 
@@ -78,6 +82,27 @@ class Autosave(BaseModel):
     saved_at: float = 0.0
 
 
+@dataclass(frozen=True)
+class SessionNote:
+    """The structured note made from a session's transcript: as EPJ text and as JSON."""
+
+    text: str
+    json: str
+
+
+@dataclass(frozen=True)
+class FinishedFiles:
+    """What `finish` wrote into the session folder."""
+
+    folder: Path
+    paths: tuple[Path, ...]
+    note_text: Path | None  # the note as EPJ text, when a note was made
+
+    @property
+    def names(self) -> list[str]:
+        return sorted(p.name for p in self.paths)
+
+
 class SessionStore:
     """Sessions under `root`: create, list, find the ones a dead process left, resume, delete."""
 
@@ -86,7 +111,7 @@ class SessionStore:
 
     def create(self, *, input_description: str, model_id: str | None = None) -> ActiveSession:
         _private_dir(self.root)
-        session_id = f"{datetime.now():%Y%m%d-%H%M%S}-{secrets.token_hex(3)}"
+        session_id = NoteId.new_session().value
         path = self.root / session_id
         try:
             path.mkdir(mode=0o700)
@@ -145,7 +170,8 @@ class SessionStore:
         cannot be read). The session's lock is held until it is gone, so no process can take it
         over halfway."""
         path = self.root / session_id
-        damaged_folder = damaged and SESSION_ID.fullmatch(session_id) and path.is_dir()
+        named = NoteId.match(session_id)
+        damaged_folder = damaged and named is not None and named.is_session and path.is_dir()
         if not damaged_folder and _read_meta(path) is None:
             raise InputError(f"no dictation session {session_id!r} in {self.root}")
         try:
@@ -239,20 +265,24 @@ class ActiveSession:
     def load_autosave(self) -> Autosave:
         return _read_autosave(self.path / AUTOSAVE_FILE)
 
-    def finish(self, files: dict[str, str], *, state: SessionState = "finished") -> dict[str, Path]:
-        """Write the final outputs (name → text) and audio.wav, drop the working files, and mark
-        the session `state`. Returns the paths written."""
+    def finish(self, *, transcript_json: str, text: str, note: SessionNote | None = None,
+               state: SessionState = "finished") -> FinishedFiles:
+        """Write the final outputs (transcript, text, the note if one was made) and audio.wav,
+        drop the working files, and mark the session `state`."""
+        files = {TRANSCRIPT_JSON: transcript_json, TEXT_TXT: text}
+        if note is not None:
+            files |= {NOTE_TXT: note.text, NOTE_JSON: note.json}
         with self._io:
             self._accepting = False
             self._sync_audio()
-        written = {name: self._write_atomic(name, text) for name, text in files.items()}
+        written = {name: self._write_atomic(name, content) for name, content in files.items()}
         written[AUDIO_WAV] = self._write_wav()
         for working in (AUDIO_PCM, AUTOSAVE_FILE):
             with contextlib.suppress(FileNotFoundError):
                 (self.path / working).unlink()
         self.save_meta(state=state, finished=_now())
         self.close()
-        return written
+        return FinishedFiles(self.path, tuple(written.values()), written.get(NOTE_TXT))
 
     def close(self) -> None:
         """Release the files and the lock (the session stays as it is on disk)."""

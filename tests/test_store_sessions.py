@@ -14,7 +14,7 @@ import pytest
 import soundfile as sf
 
 from diktat.errors import InputError
-from diktat.stt.streaming.journal import Autosave, SessionStore
+from diktat.store.sessions import Autosave, SessionStore
 from diktat.types import Word
 
 
@@ -106,12 +106,12 @@ def test_finish_writes_outputs_and_drops_the_working_files(tmp_path):
     session = store.create(input_description="test", model_id="whisper-base")
     session.append_audio(tone(16_000))
     session.autosave(Autosave(text="Hei"))
-    written = session.finish({"text.txt": "Hei\n", "transcript.json": "{}\n"})
+    written = session.finish(transcript_json="{}\n", text="Hei\n")
     folder = tmp_path / session.id
     assert sorted(p.name for p in folder.iterdir()) == [
         ".lock", "audio.wav", "session.json", "text.txt", "transcript.json"
     ]
-    assert written["audio.wav"] == folder / "audio.wav"
+    assert folder / "audio.wav" in written.paths and written.note_text is None
     audio, rate = sf.read(folder / "audio.wav", dtype="float32")
     assert rate == 16_000
     np.testing.assert_array_equal(audio, as_pcm16(tone(16_000)))
@@ -141,7 +141,7 @@ WRITER = textwrap.dedent(
     """
     import sys
     import numpy as np
-    from diktat.stt.streaming.journal import SessionStore
+    from diktat.store.sessions import SessionStore
 
     session = SessionStore(sys.argv[1]).create(input_description="test")
     print(session.id, flush=True)

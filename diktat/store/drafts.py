@@ -1,7 +1,7 @@
-"""Working drafts of notes, kept in the server's store beside the note they belong to.
+"""Working drafts of notes, kept in the store beside the note they belong to.
 
 The page saves what the nurse is working on (transcript, edited note, EPJ text) as they type,
-as ``draft.json`` in the note's folder (a dictation session's folder, or ``<notes>/<t-id>``),
+as ``draft.json`` in the note's folder (a dictation session's folder, or ``<notes>/<text id>``),
 so journal text stays in the one store with the sessions and approved notes instead of the
 browser's storage, and a new dictation never overwrites an earlier unapproved draft: each note
 has its own. Approval removes the draft (`remove_approved`, unless it was edited after the
@@ -13,18 +13,58 @@ from __future__ import annotations
 import threading
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from diktat.errors import InputError, OutputError
-from diktat.note_files import DRAFT_JSON, TEXT_NOTE_ID
-from diktat.server.notes import (
-    SESSION_ID,
-    note_folder,
-    private_note_dir,
-    write_private,
-)
-from diktat.server.schemas import DraftSummary, NoteDraft, StoredDraft
+from diktat.store.names import DRAFT_JSON, NoteId, NoteKind
+from diktat.store.notes import note_folder, private_note_dir, write_private
 
 PREVIEW_CHARS = 80
+
+
+class NoteDraft(BaseModel):
+    """What the page is working on for one note: the transcript, the note as edited, the EPJ
+    text, the marked words, and whether the text changed since the note was made."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    text: str = Field(default="", max_length=200_000)
+    note: dict[str, Any] | None = None
+    epj: str = Field(default="", max_length=200_000)
+    uncertain: list[dict[str, Any]] = Field(default_factory=list, max_length=5_000)
+    stale: bool = False
+    # When the page made this state (its clock, ms): a save that arrives after a newer one
+    # (two requests in flight as the page is left) does not overwrite it.
+    edited_at: int | None = Field(default=None, ge=0)
+
+
+class StoredDraft(NoteDraft):
+    note_id: str
+    note_kind: NoteKind  # told to the page, which never works it out from the id
+    saved_at: str
+
+    @model_validator(mode="before")
+    @classmethod
+    def _kind_of_older_drafts(cls, data: Any) -> Any:
+        """Drafts saved before the kind was stored: it is the id's."""
+        if isinstance(data, dict) and "note_kind" not in data and "note_id" in data:
+            named = NoteId.match(str(data["note_id"]))
+            if named is not None:
+                data = {**data, "note_kind": named.kind}
+        return data
+
+
+class DraftSummary(BaseModel):
+    """One unapproved draft in the list the page offers to reopen."""
+
+    note_id: str
+    note_kind: NoteKind
+    saved_at: str
+    preview: str  # the first words of the transcript or the EPJ text
+    # When retention deletes it unless it is changed or approved before (at the latest).
+    deletes_at: str | None = None
 
 
 class DraftUnreadable(OutputError):
@@ -38,7 +78,7 @@ class DraftStore:
         self.notes = Path(notes)
         self._lock = threading.Lock()  # compare-and-write of one draft at a time
 
-    def save(self, note_id: str, draft: NoteDraft) -> tuple[StoredDraft, bool]:
+    def save(self, note_id: NoteId, draft: NoteDraft) -> tuple[StoredDraft, bool]:
         """Store the draft unless the stored one was edited later (`edited_at`); returns the
         draft now stored and whether it is the one given."""
         folder = note_folder(note_id, self.sessions, self.notes)
@@ -50,7 +90,8 @@ class DraftStore:
             if _edited_later(current, draft.edited_at):
                 return current, False
             stored = StoredDraft(
-                note_id=note_id,
+                note_id=note_id.value,
+                note_kind=note_id.kind,
                 saved_at=datetime.now(UTC).isoformat(timespec="microseconds"),
                 **draft.model_dump(),
             )
@@ -58,7 +99,7 @@ class DraftStore:
             write_private(folder / DRAFT_JSON, stored.model_dump_json(indent=1))
             return stored, True
 
-    def load(self, note_id: str) -> StoredDraft | None:
+    def load(self, note_id: NoteId) -> StoredDraft | None:
         """The note's draft; None when it has none. InputError for an unknown id,
         DraftUnreadable for a draft file that cannot be read back."""
         path = note_folder(note_id, self.sessions, self.notes) / DRAFT_JSON
@@ -71,7 +112,7 @@ class DraftStore:
         except ValueError:
             raise DraftUnreadable(f"{path} is damaged: not a draft this server wrote") from None
 
-    def remove_approved(self, note_id: str, approved_edit: int | None) -> bool:
+    def remove_approved(self, note_id: NoteId, approved_edit: int | None) -> bool:
         """After approval: delete the draft unless it holds a later edit than the approved
         state (typed while the approval was on its way); True when it was deleted."""
         with self._lock:
@@ -83,7 +124,7 @@ class DraftStore:
                 return False
             return self.discard(note_id)
 
-    def discard(self, note_id: str) -> bool:
+    def discard(self, note_id: NoteId) -> bool:
         """Delete the note's draft; False when there was none."""
         path = note_folder(note_id, self.sessions, self.notes) / DRAFT_JSON
         try:
@@ -97,17 +138,19 @@ class DraftStore:
     def summaries(self) -> list[DraftSummary]:
         """Every readable draft, newest first (an unreadable one is skipped, not deleted)."""
         found = []
-        for root, pattern in ((self.sessions, SESSION_ID), (self.notes, TEXT_NOTE_ID)):
+        for root, kind in ((self.sessions, "session"), (self.notes, "text")):
             for path in root.glob(f"*/{DRAFT_JSON}"):
-                if not pattern.fullmatch(path.parent.name):
+                named = NoteId.match(path.parent.name)
+                if named is None or named.kind != kind:
                     continue
                 try:
-                    draft = self.load(path.parent.name)
+                    draft = self.load(named)
                 except (InputError, OutputError):
                     continue
                 if draft is not None:
                     found.append(DraftSummary(
-                        note_id=draft.note_id, saved_at=draft.saved_at, preview=_preview(draft)
+                        note_id=named.value, note_kind=named.kind, saved_at=draft.saved_at,
+                        preview=_preview(draft),
                     ))
         return sorted(found, key=lambda d: (d.saved_at, d.note_id), reverse=True)
 
