@@ -226,3 +226,62 @@ def test_a_series_of_one_measurement_each_with_its_time():
 def test_a_time_between_label_and_value_is_that_values():
     n = note("BT kl 8 140/80, puls 72.")
     assert [(b.systolic, b.time) for b in n.vital_signs.blood_pressure] == [(140, "08:00")]
+
+
+# -- round 5 (40 dictations, written apart from this project) ----------------------------------
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Ringte fastlegen og fikk beskjed om å stå over Marevan i dag.", []),  # an instruction
+    ("Han fikk derfor ikke Paracet 1 g klokka 12.",
+     [("Paracet", 1.0, "g", None, "12:00", "not_given")]),
+    ("Han doserer selv. Han sier han har tatt Albyl-E og Lipitor 40 mg i morges.",
+     [("Albyl-E", None, None, None, None, "self_administered"),
+      ("Lipitor", 40.0, "mg", None, None, "self_administered")]),
+    ("Humulin 10 enheter settes som vanlig ved sengetid.", []),  # a routine, not a dose
+    # "i går kveld" in the first sentence is yesterday: no evening hours today
+    ("Han sier han nesten falt i går kveld. Fikk Calcigran Forte 1 tablett klokka 9.",
+     [("Calcigran forte", 1.0, "tablett", None, "09:00", "given")]),
+])
+def test_round_five_administrations(text, expected):
+    assert meds(text) == expected
+
+
+@pytest.mark.parametrize(("text", "kinds"), [
+    ("Han sier han nesten falt i går kveld, men han tok seg for med rullatoren og falt ikke.",
+     []),
+    ("Avvik: Lunsjbesøket hos Arne ble ikke gjennomført i dag, det var glemt på listen.",
+     ["missed_visit"]),
+])
+def test_round_five_deviations(text, kinds):
+    assert [d.kind for d in note(text).deviations] == kinds
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Ho hadd itj sovet godt, hadd vondt i kneet.",
+     [("Ho hadd itj sovet godt", "negated"), ("hadd vondt i kneet", "present")]),
+    ("Mors bror døde av hjerteinfarkt.", [("Mors bror døde av hjerteinfarkt", "other_person")]),
+    ("Hun sovnet ikke før etter midnatt.", [("Hun sovnet ikke før etter midnatt", "present")]),
+])
+def test_round_five_findings(text, expected):
+    assert findings(text) == expected
+
+
+def test_a_sentence_ends_after_a_range_of_days_without_a_month():
+    got = findings("Smerta gjekk frå sju til to. Ho har ikkje hatt feber.")
+    assert ("Ho har ikkje hatt feber", "negated") in got
+
+
+@pytest.mark.parametrize(("text", "kind", "expected"), [
+    ("Metning 93 prosent før og 96 etter, utan oksygen.", "spo2", [93, 96]),
+    ("Drakk godt, ca. 1200 ml i dag.", "fluid_intake", [1200]),
+    ("Drikkeliste viser 900 ml i går.", "fluid_intake", [900]),
+])
+def test_round_five_values(text, kind, expected):
+    assert values(note(text), kind) == expected
+
+
+def test_oxygen_after_a_later_saturation():
+    n = note("Metning 86 prosent uten oksygen, økte til 92 prosent på 3 liter oksygen på "
+             "nesekateter.")
+    assert [(s.value, s.on_oxygen, s.oxygen_l_min) for s in n.vital_signs.spo2] == [
+        (86, False, None), (92, True, 3.0)]
+    assert n.vital_signs.oxygen == ()

@@ -67,3 +67,19 @@ def test_a_patch_changed_or_a_course_started(text, expected):
 
 def test_two_doses_given_today_keep_their_count():
     assert tuples("Fikk Paracet 1 g x 2 i dag.") == [("Paracet", 1.0, "g", 2, None, "given")]
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Ingeborg fikk kveldsdosen til rompartneren ved en feil, klokka 20. Det var Sobril 10 mg "
+     "og Imovane 7,5 mg.", [("Sobril", 10.0, "mg", None, "20:00", "given"),
+                            ("Imovane", 7.5, "mg", None, "20:00", "given")]),
+    ("Han nektet å ta morgenmedisinene i dag, sa han var kvalm. Det gjelder Metformin fem "
+     "hundre milligram og Selo-Zok tjuefem milligram.",
+     [("Metformin", 500.0, "mg", None, None, "refused"),
+      ("Selo-Zok", 25.0, "mg", None, None, "refused")]),
+    # a sentence between: the doses are not those said before
+    ("Han nektet å ta morgenmedisinene. Puls 80. Det var Metformin 500 mg.",
+     [("Metformin", 500.0, "mg", None, None, None)]),
+])
+def test_doses_named_in_the_sentence_after_their_status(text, expected):
+    assert tuples(text) == expected

@@ -269,7 +269,9 @@ def _of_the_evening(lows: Sequence[str]) -> bool:
     if said & _OTHER_PARTS_OF_DAY:
         return False
     first = lows[: lows.index(".")] if "." in lows else lows
-    return bool(said & _EVENING_SHIFTS or set(first) & _EVENING)
+    tonight = {w for i, w in enumerate(first) if w in _EVENING and (i == 0 or first[i - 1]
+                                                                    not in ("går", "gårs"))}
+    return bool(said & _EVENING_SHIFTS or tonight)
 
 
 def speaks_of_evening(text: str) -> bool:

@@ -75,13 +75,15 @@ _RELATIVE = (r"(?:(?:hennes|hans|hennar|pasientens|brukerens|beboerens) )?(?:dat
              r"dotter\w*|sønn\w*|son|sonen|sønene|mannen|kona|konen|ektemann\w*|ektefelle\w*|"
              r"samboer\w*|nabo\w*|romkamerat\w*|medbeboer\w*|medpasient\w*|bror\w*|"
              r"broren|søster\w*|syster\w*|barnebarn\w*|venninne\w*|vennen|mora|moren|faren|"
-             r"svigerdatter\w*|svigersønn\w*|svigerson\w*|kjæresten)")
+             r"svigerdatter\w*|svigersønn\w*|svigerson\w*|kjæresten|onkel\w*|tante\w*|"
+             r"fetter\w*|kusine\w*|(?:mors|fars|morens|farens|mora si|faren sin) \w+)")
 OTHER_PERSON = re.compile(r"\s*(?:og |men |så )?" + _RELATIVE + r"(?!\w)", re.IGNORECASE)
 # An illness a relative has: said of someone else far more often than a nursing finding is.
 ILLNESS = _rx(r"influensa\w*", r"forkjøl\w*", r"omgangssyk\w*", r"covid\w*", r"korona\w*",
               "corona", r"kreft\w*", "syk", "sjuk", "sjukt", "sykt", r"sykdom\w*", r"sjukdom\w*",
               r"lungebetennelse\w*", r"smitte\w*", "magesjau", r"infeksjon\w*", r"innlagt",
-              r"operert", r"hjerteinfarkt\w*", r"hjerneslag\w*", r"brukket", r"forkjøling\w*")
+              r"operert", r"hjerteinfarkt\w*", r"hjerneslag\w*", r"brukket", r"forkjøling\w*",
+              "døde", "døydde", "død", "diabetes", r"demens\w*")
 _PRONOUN = r"(?:hun|han|ho|hen|hu|de|dei)"
 # "Datteren sa at hun selv er syk": the one who said it.
 SELF_REF = re.compile(rf"(?<!\w){_PRONOUN}\s+(?:selv|sjølv|sjøl|sjæl)(?!\w)", re.IGNORECASE)
@@ -109,7 +111,8 @@ ANSWER = re.compile(
 # A clause that says something of its own: it ends a negation's scope.
 _OWN_CLAUSE = _rx(
     "hun", "han", "ho", "hen", "vi", "jeg", "eg", "det", "den", "de", "dei", "pasienten",
-    "bruker", "brukeren", "er", "var", "har", "hadde", "ble", "blei", "vart", "fikk", "fekk",
+    "bruker", "brukeren", "er", "var", "har", "hadde", "hadd", "ble", "blei", "vart", "fikk",
+    "fekk",
     "får", "spiste", "åt", "et", "drakk", "sov", "gikk", "gjekk", "kom", "klager", "klaget",
     "klaga", "sier", "sa", "virker", "ser", "føler", "kjenner", "tok", "ga", "gav", "går",
     "står", "ligger", "lå", "sitter", "satt", "kastet", "kasta", "hostet", "hosta", "viser",
@@ -135,6 +138,9 @@ _PARENT = re.compile(r"\s*(?:og |men |så )?(?:mora|moren|mor|faren|far)(?!\w)",
 _CHILD = _rx(r"datter\w*", r"dotter\w*", r"sønn\w*", "son", "sonen", r"barnebarn\w*")
 
 
+# "... og falt ikke", "sov ikkje godt": the finding's own verb negated right after it.
+_VERB_NEGATED = re.compile(r"\s+" + NOT + r"(?!\s+(?:bare|berre|så|mye|mykje|lenge|helt|heilt|"
+                           r"lenger|meir|mer|før|til|etter))(?!\w)", re.IGNORECASE)
 # A clause that goes on without a subject of its own ("... og har vondt i hodet").
 _VERB_FIRST = re.compile(r"\s*(?:har|hadde|er|var|fikk|fekk|får|klager|klaga|kjenner|føler|ble|"
                          r"blei|vart|ligger|ligg)(?!\w)", re.IGNORECASE)
@@ -210,7 +216,8 @@ def assertion_at(text: str, kw_start: int, kw_end: int, start: int = 0, end: int
         return Assertion.asked, m.start()
     if (neg := _negation_in(text, clause.start, kw_start)) is not None:
         return Assertion.negated, neg
-    if POST_NEGATION.match(text, kw_end, clause.end) is not None:
+    if POST_NEGATION.match(text, kw_end, clause.end) is not None \
+            or _VERB_NEGATED.match(text, kw_end, clause.end) is not None:
         return Assertion.negated, kw_start
     for rx, assertion in ((POSSIBLE, Assertion.possible), (HISTORICAL, Assertion.historical)):
         if (m := rx.search(text, clause.start, clause.end)) is not None:

@@ -99,8 +99,8 @@ def find_route(text: str, start: int = 0, end: int | None = None
 
 
 # "ga god effekt" and "fikk resept på" say nothing about a dose being given.
-_EFFECT_WORDS = (r"(?! (?:god|bra|ingen|noe|lite|litt|dårlig|effekt|lindring|bedring|resept)"
-                 r"(?!\w))")
+_EFFECT_WORDS = (r"(?! (?:god|bra|ingen|noe|lite|litt|dårlig|effekt|lindring|bedring|resept|"
+                 r"beskjed|råd|melding|vite|høre|svar|tilbakemelding|beskjeden)(?!\w))")
 STATUS_CUES = {  # checked in this order: a refusal or omission outranks "gitt" nearby
     "not_given": _rx(r"(?:ikke|ikkje) (?:blitt |vorte )?(?:gitt|gjeve|tatt|fått|gi|satt|sett)",
                      # a subordinate clause says "ikke" before the verb: "(at) hun ikke hadde
@@ -110,12 +110,17 @@ STATUS_CUES = {  # checked in this order: a refusal or omission outranks "gitt" 
                      r" (?:gitt|gjeve|gjeven|gjevne|tatt|teke|tekne|fått|fenge|satt|sett)",
                      r"(?:ikke|ikkje) (?:fikk|fekk|tok|tek|satte|sette)",
                      r"(?:ble|vart|blei) (?:ikke|ikkje) (?:gitt|satt)",
-                     r"(?:fikk|fekk|ga|gav|tok|satte|sette) (?:ikke|ikkje)", "utelatt",
+                     r"(?:fikk|fekk|ga|gav|tok|satte|sette) (?:(?:derfor|heller|likevel|altså|"
+                     r"dessverre|da|enda|ennå|fortsatt|så) )?(?:ikke|ikkje)", "utelatt",
+                     r"(?:stå|står|sto|stod|stått) over", "hoppe over",
                      "utelate", "holdt tilbake", "glemt", "droppet", "hoppet over"),
     "self_administered": _rx(
         r"(?:tatt|tok|teke|tek|inntatt|satt|satte|sett|sette|sprøytet)(?: \S+){0,5}? "
         r"(?:selv|sjølv|sjøl)",
         r"(?:selv|sjølv) (?:tatt|tok|satt|satte|sett|sette)", "på egen hånd", "på eiga hand",
+        # what the patient reports having taken: "Han sier han har tatt Albyl-E i morges"
+        r"(?:sier|sa|seier|forteller|fortalte|oppgir|opplyser)(?: at)? (?:han|hun|ho|hen) "
+        r"(?:har|hadde) (?:tatt|teke)",
         r"egenadministrer\w*", r"eigenadministrer\w*"),
     "refused": _rx(r"nekt(?:et|a|er|ar)(?: å ta)?", r"ville (?:ikke|ikkje) (?:ta|ha|svelge)",
                    r"vil (?:ikke|ikkje) (?:ta|ha|svelge)", r"(?:takket|takka) nei",
@@ -144,7 +149,9 @@ SAME_TIME = _rx("samtidig", "samstundes", r"på samme tid(?:spunkt)?", r"på sam
 # "skulle vært satt kl 18", "skulle hatt Fragmin": planned; a status word inside is no status.
 PLANNED = _rx(r"skulle (?:ha |hatt |ha fått |ha blitt |vært |vore |bli |blitt |blitt )?"
               r"(?:gitt|gjeve|satt|sett|fått|tatt|teke|gis|settes|tas)",
-              r"skulle (?:hatt|ha|fått|få)", r"skal (?:gis|settes|tas|ha|få|sette|gi)")
+              r"skulle (?:hatt|ha|fått|få)", r"skal (?:gis|settes|tas|ha|få|sette|gi)",
+              # an instruction: "fikk beskjed om å stå over Marevan i dag"
+              r"(?:beskjed|råd|melding|ordre|instruks) om å (?:\w+ )?\w+(?: over)?")
 # An offer is no dose given: "fikk tilbud om Haldol, men spyttet ut tabletten" is refused.
 OFFERED = _rx(r"(?:fikk|fekk|fått|har fått) (?:et |eit )?(?:tilbud|tilbod) om", "tilbudt",
               "tilbydd", "tilbode", r"tilbød", r"tilbaud", r"(?:prøvde|prøvd|prøvd|forsøkte|"
@@ -161,6 +168,8 @@ PER_DAY = re.compile(r"\s*(?:i dag|daglig|dagleg|per dag|pr\.? dag|om dagen|i d�
 NOT_ADMINISTERED = _rx("står på", "bruker", "brukar", r"fast(?:e)? medisin\w*", "ordinert",
                        "forordnet", r"resept\w*", r"seponer\w*", r"skal (?:ha|få|gis|starte|ta)",
                        r"kan (?:gis|få|ha)", "økes", "reduseres", r"trappes\w*", "planlagt",
+                       # a routine said in the passive: "settes som vanlig ved sengetid"
+                       "settes", "gis", "tas", r"gjevast", r"setjast",
                        # an order: "ny dosering: Marevan 2,5 mg i dag i stedet for 5"
                        r"ny dosering", r"(?:endret|endra|justert) (?:dose\w* )?til",
                        r"i stedet for", r"i staden for", r"dosering\w*")
@@ -294,7 +303,8 @@ HEADING = re.compile(
 # A visit that did not happen ("kveldsbesøket ble ikke utført", "glemt besøk").
 _VISIT = r"(?:\w*besøk\w*|tilsyn\w*|\w*vakt ?besøk\w*)"
 MISSED_VISIT = _rx(
-    rf"{_VISIT} (?:ble|blei|vart|er|har) (?:ikke|ikkje) (?:blitt )?(?:utført|gjennomført|gjort|"
+    rf"{_VISIT}(?: [^\W\d]+){{0,3}}? (?:ble|blei|vart|er|har) (?:ikke|ikkje) (?:blitt )?"
+    r"(?:utført|gjennomført|gjort|"
     r"utfør[dt]|gjennomført|levert)",
     rf"{_VISIT} (?:ble|blei|vart|er) (?:glemt|gløymt|uteblitt|utelatt|hoppet over)",
     rf"(?:glemt|glemte|gløymt|gløymde|uteblitt|utelatt|manglende|bortfalt) {_VISIT}",
@@ -345,7 +355,11 @@ DEVIATION = _rx("falt", "fallet", "datt", r"(?<!så )(?<!alle )(?<!hvert )fall",
 # A word of falling that is not a fall that happened ("fare for fall", "ved fall").
 NOT_AN_EVENT = _rx(r"(?:fare|risiko|redd|frykt|bekymret|bekymra) for (?:å )?(?:fall|falle)",
                    r"(?:forebygge|forebygging av|unngå|hindre|forhindre) fall\w*", "ved fall",
-                   r"i tilfelle fall", r"ved nytt fall", "fallfare", r"fall ?risiko\w*")
+                   r"i tilfelle fall", r"ved nytt fall", "fallfare", r"fall ?risiko\w*",
+                   # a near-fall: "nesten falt", "holdt på å falle", "var nær ved å falle"
+                   r"(?:nesten|nestan|nærmest|nære på å) (?:falt|datt|ramla|falle|detta)",
+                   r"(?:holdt|heldt|holdt på) på å (?:falle|detta|ramle)",
+                   r"nær ved å (?:falle|detta)", "nestenfall", "nesten-fall")
 
 
 def deviation_kind(text: str) -> str:

@@ -8,7 +8,8 @@ a message, but the recipient is remembered: an "Identifikasjon:" or "ISBAR:" hea
 starts a message to that recipient.
 
 Dates: a sentence never ends at the dot of an ordinal day ("den 6. desember", "fra 06.12.",
-"den 06."), so a date is never cut from its month or its sentence.
+"den 06.", "fra 6. desember"), so a date is never cut from its month or its sentence; after
+"fra/til/før/etter" a day needs its month ("smerta gjekk frå 7 til 2. Ho ..." ends there).
 """
 
 from __future__ import annotations
@@ -68,11 +69,14 @@ def contact(text: str, start: int, end: int) -> str | None:
 _MONTHS = (r"januar|februar|mars|april|mai|juni|juli|august|september|oktober|november|"
            r"desember|jan|feb|mar|apr|jun|jul|aug|sep|sept|okt|nov|des")
 _DATE_BEFORE = re.compile(
-    r"(?:(?<!\w)(?:den|fra|frå|til|før|etter|innen|innan|siden|sidan|fom|tom|dato|datert|"
+    r"(?:(?<!\w)(?:den|fom|tom|dato|datert|"
     r"mandag|tirsdag|onsdag|torsdag|fredag|lørdag|søndag|måndag|tysdag|laurdag|sundag)\s+"
     r"\d{1,2}|(?<![\d.])\d{1,2}\.\d{1,2}(?:\.\d{2,4})?)$",
     re.IGNORECASE,
 )
+# "fra 6. desember", but "smerta gjekk frå 7 til 2. Ho ...": a day only with its month after.
+_DAY_WITH_MONTH = re.compile(r"(?<!\w)(?:fra|frå|til|før|etter|innen|innan|siden|sidan)\s+"
+                             r"\d{1,2}$", re.IGNORECASE)
 _MONTH_AFTER = re.compile(rf"\s+(?:{_MONTHS})(?!\w)", re.IGNORECASE)
 _DAY = re.compile(r"(?<![\d.,])\d{1,2}$")
 
@@ -83,4 +87,5 @@ def date_dot(text: str, dot: int) -> bool:
     before = text[max(0, dot - 24) : dot]
     if _DATE_BEFORE.search(before):
         return True
-    return bool(_DAY.search(before)) and _MONTH_AFTER.match(text, dot + 1) is not None
+    return (bool(_DAY.search(before)) or bool(_DAY_WITH_MONTH.search(before))) and (
+        _MONTH_AFTER.match(text, dot + 1) is not None)

@@ -34,7 +34,7 @@ LABELS = {
     "pain_score": r"NRS|VAS|smertescore\w*|smerteskår\w*|smerteintensitet\w*|"
                   r"smerteregistrering\w*|smertekartlegging\w*|smerte|smerter|"
                   r"smerten|smertene|vondt",
-    "fluid_intake": r"(?:væske)?inntak\w*|drakk|drukket|drukke|drikkemengde\w*|"
+    "fluid_intake": r"(?:væske)?inntak\w*|drakk|drukket|drukke|drikkemengde\w*|drikkeliste\w*|"
                     r"fikk i seg|"
                     r"fekk i seg",
     "urine_output": r"diurese\w*|timediurese\w*|urinmengde\w*|urinproduksjon\w*|urin|"
@@ -48,7 +48,7 @@ _DURATION = (r"(?:sek\w*|min|minutt\w*|minutter|time|timer|timar|timen|døgn|dø
              r"dagar|uke|uker|veke|veker|måned\w*|månad\w*|år|ganger|gonger|gang|gong)(?!\w)")
 NOT_DURATION = r"(?!\s?" + _DURATION + r")"
 # A clock time may stand between a label and its value ("Kateterpose tømt 06:00, 750 ml").
-_GAP_WORD = r"[\s:=,]+(?:[^\W\d]+|\d+ " + _DURATION + r"|\d{2}:\d{2})"
+_GAP_WORD = r"[\s:=,]+(?:[^\W\d]+\.?|\d+ " + _DURATION + r"|\d{2}:\d{2})"  # "ca."
 # Or a longer gap that names the value again: "INR tatt i dag kl 09, den var 3,6".
 GAP = (r"(?P<gap>(?:" + _GAP_WORD + r"){0,4}?[\s:=,]+|(?:" + _GAP_WORD + r"){0,5}?[\s:=,]+"
        r"(?:(?:den|det) (?:var|er|ble|blei|vart|viste)|(?:var|er|ble) (?:den|det))\s+)")

@@ -78,6 +78,8 @@ class Found:
     part: str | None = None
     last_contact: str | None = None  # the doctor or service said to be called last
     part_said: bool = False  # the message names its ISBAR parts ("Situasjon: ...")
+    # "Ingeborg fikk kveldsdosen kl 20.": the status and time of doses the next sentence names
+    collective: tuple[Chunk, tuple[str, re.Match[str]], re.Match[str] | None] | None = None
     # the last deviation's chunk and span: an event told on right after it is the same event
     last_deviation: tuple[Chunk, int, int] | None = None
 
@@ -123,6 +125,11 @@ class Chunk:
         return Statement(text=self.text[s:e], evidence=ev)
 
 
+# Doses said as a whole ("kveldsdosen", "morgenmedisinene"), and a sentence that names them next.
+_COLLECTIVE = re.compile(r"(?<!\w)(?:\w*dose(?:n|ne|r)?|\w*medisin(?:en|ene|ane|er)?|"
+                         r"tablettene|tablettane|dosett(?:en)?)(?!\w)", re.IGNORECASE)
+_NAMING = re.compile(r"\s*(?:det|dette|dei|de)\s+(?:var|er|gjelder|gjaldt|gjeld|va|e)(?!\w)",
+                     re.IGNORECASE)
 _SEPARATOR_ONLY = re.compile(r"[\s.,;:!?–-]*(?:(?:og|men|så)\s+)?")
 
 
@@ -179,9 +186,17 @@ class _Sentence:
         if self.start >= self.end:
             return
         text, f = self.c.text, self.f
+        said_before, f.collective = f.collective, None
         clauses = split_clauses(text, self.start, self.end)
         question = is_question(text, self.start, self.end)
-        hits = [] if question else self._vitals(clauses) + self._medications(clauses)
+        hits = [] if question else self._vitals(clauses) + self._medications(clauses,
+                                                                             said_before)
+        if not question and not any(a <= self.start < b or self.start <= a < self.end
+                                    for a, b in hits) \
+                and _COLLECTIVE.search(text, self.start, self.end) \
+                and (status := cues.find_status(text, self.start, self.end)) is not None:
+            clock = cues.CLOCK.search(text, self.start, self.end)
+            f.collective = (self.c, status, clock)
         records = self._read_clauses(clauses, hits, question)
         labels = {r.label for r in records if r.label}
         if cues.DEVIATION_REPORTED.search(text, self.start, self.end) and (
@@ -267,9 +282,19 @@ class _Sentence:
                 hits.append(v.clock.span())
         return hits
 
-    def _medications(self, clauses: list[Clause]) -> list[tuple[int, int]]:
+    def _medications(self, clauses: list[Clause], said_before=None) -> list[tuple[int, int]]:
         hits = []
-        for r in read_medications(self.c.text, self.start, self.end, self.lex, clauses):
+        reads = read_medications(self.c.text, self.start, self.end, self.lex, clauses)
+        if said_before is not None and said_before[0] is self.c and _NAMING.match(
+                self.c.text, self.start):
+            # "... fikk kveldsdosen kl 20. Det var Sobril 10 mg og Imovane 7,5 mg."
+            _, status, clock = said_before
+            for r in reads:
+                if r.status is None and not r.effect_only:
+                    r.status = status
+                    r.clock = r.clock or clock
+                    r.spans += [status[1].span()] + ([clock.span()] if clock else [])
+        for r in reads:
             if r.effect_only:  # "Paracet ga god effekt" tells of an earlier dose
                 if r.effect is not None and self._add_effect(r.drug, r.head[0], *r.effect.span()):
                     hits += r.spans

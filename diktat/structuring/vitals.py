@@ -152,8 +152,11 @@ def _no_overlaps(found: list[VitalRead]) -> list[VitalRead]:
     """One reading per value: where two kinds read the same number ("smerter" and "NRS" in
     "smerter NRS 6"), the one whose label is nearest the value wins."""
     out: list[VitalRead] = []
+    def said(v: VitalRead) -> tuple:
+        return tuple(v.values.get(k) for k in ("value", "systolic", "diastolic", "level", "l_min"))
+
     for v in sorted(found, key=lambda v: -v.start):
-        if any(o.end == v.end and o.kind == v.kind for o in out):
+        if any(o.end == v.end and o.kind == v.kind and said(o) == said(v) for o in out):
             continue
         out.append(v)
     return sorted(out, key=lambda v: v.start)
@@ -314,6 +317,9 @@ def _oxygen_into_spo2(text: str, start: int, found: list[VitalRead]) -> list[Vit
     said after it, or with "før" before the SpO2, it is oxygen on its own."""
     out = [v for v in found if v.kind != "oxygen"]
     for o in (v for v in found if v.kind == "oxygen"):
+        if any(s.kind == "spo2" and s.values.get("oxygen_l_min") is not None
+               and o.start < s.end and o.end > s.start for s in found):
+            continue  # read with the SpO2 it was measured on ("92 % på 3 l oksygen")
         later = [v for v in found if v.kind == "spo2" and v.values.get("on_oxygen") is not False
                  and v.values.get("oxygen_l_min") is None and o.start < v.end
                  and not re.search(r"(?<!\w)før(?!\w)", text[start:v.start], re.IGNORECASE)]
@@ -382,7 +388,7 @@ def _replaced(v: VitalRead, new: re.Match[str]) -> dict | None:
 # A second value of the same measurement: "metning fra 89 til 92 %", "smerte 6 før, 2 etter".
 _TO_VALUE = re.compile(r"\s+til\s+(?P<v>\d{1,3}(?:,\d{1,2})?)(?P<u> ?%| ?°C|/min| ?mmol/l)?"
                        r"(?![\d,:/])", re.IGNORECASE)
-_THEN_VALUE = re.compile(r",?\s+(?P<v>\d{1,3}(?:,\d{1,2})?)\s+(?:etter|etterpå|etterpå)(?!\w)",
+_THEN_VALUE = re.compile(r",?\s+(?:og\s+)?(?P<v>\d{1,3}(?:,\d{1,2})?)\s+(?:etter|etterpå)(?!\w)",
                          re.IGNORECASE)
 _POSTURE = re.compile(r"(?<!\w)(?:liggende|stående|sittende)(?!\w)", re.IGNORECASE)
 _POSTURE_NEXT = re.compile(r",?\s+(?:og\s+)?(?:liggende|stående|sittende)\s+(?:[^\W\d]+\s+){0,2}?"
@@ -464,7 +470,7 @@ def _second_values(text: str, found: list[VitalRead], other_heads: list[tuple[in
                 continue  # a drug said between: its value, not this one's
         if nxt is None:
             continue
-        if nxt is None or any(v.start <= nxt.start("v") < v.end for v in found):
+        if nxt is None or any(o is not v and o.start <= nxt.start("v") < o.end for o in found):
             continue
         value = float(nxt.group("v").replace(",", "."))
         low, high = (measurements.RANGES | news2.VITAL_RANGES)[v.kind]
@@ -473,10 +479,12 @@ def _second_values(text: str, found: list[VitalRead], other_heads: list[tuple[in
             continue
         values = dict(v.values) | {"value": value if v.kind in ("temperature", "blood_glucose")
                                    else int(value)}
-        if v.kind == "spo2":
-            values |= {"on_oxygen": None, "oxygen_l_min": None, "oxygen_device": None}
-        out.append(VitalRead(v.kind, values, v.start, nxt.end(),
-                             parts=[(nxt.start("v"), nxt.end())]))
+        stop = nxt.end()
+        if v.kind == "spo2":  # "økte til 92 % på 3 l oksygen": the oxygen said after it
+            on, flow, device, stop = _oxygen(text, nxt.end(), sentence_end)
+            values |= {"on_oxygen": on, "oxygen_l_min": flow, "oxygen_device": device}
+        out.append(VitalRead(v.kind, values, v.start, stop,
+                             parts=[(nxt.start("v"), stop)]))
     return out
 
 
