@@ -33,6 +33,7 @@ def test_samtidig_without_an_earlier_time_gives_none():
     "Hun fikk Furix førti milligram, Selo-Zok femti milligram og Metformin fem hundre "
     "milligram klokka åtte.",
     "Fikk Furix 40 mg og Selo-Zok 50 mg kl 08:00.",
+    "Eg gav han Furix 40 mg og Selo-Zok 50 mg klokka åtte.",
 ])
 def test_a_time_after_a_list_of_doses_is_the_lists(text):
     assert {t[4] for t in tuples(text)} == {"08:00"}

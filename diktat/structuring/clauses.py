@@ -70,7 +70,8 @@ def split_clauses(text: str, start: int = 0, end: int | None = None) -> list[Cla
 # What may stand around a head in a list of administrations: a status verb before the first
 # ("Fikk", "Hun fikk"), a dose with its unit after ("40 mg", "2 tabletter").
 _LEAD = re.compile(r"\s*(?:(?:hun|han|ho|hen|pasienten|vi|jeg|eg|me)\s+)?(?:fikk|fekk|fått|"
-                   r"har fått|ga|gav|gitt|satte|sette|satt)\s*$", re.IGNORECASE)
+                   r"har fått|ga|gav|gitt|satte|sette|satt)(?:\s+(?:han|ham|henne|ho|hen|"
+                   r"pasienten))?\s*$", re.IGNORECASE)
 _DOSE_ONLY = re.compile(r"\s*\d+(?:,\d+)?\s*(?:mg|g|ml|mikrog|IE|E|enheter|einingar|"
                         r"tabletter|tablett|tablettar|tbl|stk|drag|dråper)(?!\w)\.?\s*",
                         re.IGNORECASE)
