@@ -13,6 +13,7 @@ behind the token like every path but the page and /health, and no /docs page is 
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -34,8 +35,21 @@ from diktat.server.routers import health, jobs, notes, openai, stream_ws
 from diktat.server.routers.openai import openai_error
 from diktat.server.services import Services
 from diktat.server.uploads import BodyLimit
+from diktat.store.audit import AuditUnwritable
+from diktat.store.fileio import StoreFull
 
+log = logging.getLogger(__name__)
 STATIC_DIR = Path(__file__).parent / "static"
+STORE_FULL = (
+    "Disken på serveren er full: ingenting fra denne forespørselen er lagret. Frigjør plass og "
+    "prøv igjen. / The server's disk is full: nothing from this request was kept; free space "
+    "and try again."
+)
+NO_AUDIT = (
+    "Revisjonsloggen kan ikke skrives, så forespørselen ble avvist og ingenting er lagret; "
+    "kontakt driftsansvarlig. / The audit log cannot be written: the request was refused and "
+    "nothing was kept (no access without its audit entry)."
+)
 PAGE_HEADERS = {
     "Cache-Control": "no-store",
     "Content-Security-Policy": (
@@ -69,6 +83,8 @@ def create_app(settings: Settings, *, services: Services | None = None) -> FastA
     app.add_middleware(Guard, options=GuardOptions.from_settings(settings.server))  # outermost
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StoreFull, _store_fault)  # what a router leaves to these two
+    app.add_exception_handler(AuditUnwritable, _store_fault)
     for module in (health, openai, jobs, notes, stream_ws):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR, check_dir=False), name="static")
@@ -112,6 +128,17 @@ async def _http_error(request: Request, exc: Exception) -> Response:
         response.headers.update(exc.headers or {})
         return response
     return await http_exception_handler(request, exc)
+
+
+async def _store_fault(request: Request, exc: Exception) -> Response:
+    """A full disk (507) or an audit log that cannot be written (503): nothing was kept, and the
+    client is told so in the shape of the path. Logged with the reason (paths, no content)."""
+    log.error("%s refused: %s", request.url.path, exc)
+    status, message = (507, STORE_FULL) if isinstance(exc, StoreFull) else (503, NO_AUDIT)
+    if request.url.path.startswith("/v1/"):
+        return openai_error(status, message, "server_error",
+                            code="insufficient_storage" if status == 507 else "audit_unavailable")
+    return JSONResponse({"detail": message}, status_code=status)
 
 
 async def _validation_error(request: Request, exc: Exception) -> Response:

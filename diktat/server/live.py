@@ -23,6 +23,7 @@ import numpy as np
 
 from diktat.errors import DiktatError, OutputError
 from diktat.store.drafts import NoteDraft
+from diktat.store.fileio import StoreFull
 from diktat.store.names import NoteId
 from diktat.store.sessions import SessionNote
 from diktat.structuring.note import JournalNote
@@ -39,7 +40,18 @@ VIEW_RATE_HZ = 10.0
 _POLL_S = 0.02
 MAX_HANDOVER_S = 6.0
 _NOTHING = object()
-FAILED = "Diktatet kunne ikke fullføres på serveren. Lyden som kom fram, er lagret."
+# What the page is told when a dictation fails: only what the store really holds.
+FAILED = ("Diktatet kunne ikke fullføres på serveren. Lyden som kom fram ({seconds:.0f} s), er "
+          "lagret og kan gjenopprettes.")
+FAILED_NOTHING_KEPT = "Diktatet kunne ikke fullføres på serveren, og ingenting av det er lagret."
+DISK_FULL = " Disken på serveren er full."
+
+
+def failed_message(kept_s: float, full: bool) -> str:
+    """The page's message after a failure: what was kept (`kept_s` seconds of audio in the
+    store) and whether the disk is full."""
+    message = FAILED.format(seconds=max(1.0, kept_s)) if kept_s > 0 else FAILED_NOTHING_KEPT
+    return message + (DISK_FULL if full else "")
 # Activity is judged over the audio received in this many recent seconds.
 ACTIVITY_WINDOW_S = 10.0
 _ACTIVITY_BUCKETS = 10
@@ -256,8 +268,8 @@ class LiveDictation:
             self._emit(done_message(result.session_id, result.text, result.transcript, note))
         except DiktatError as exc:
             log.warning("dictation %s failed: %s", self._session_id, type(exc).__name__)
-            self._failed(type(exc).__name__)
-        except Exception:  # noqa: BLE001 - reported to the client; the audio is on disk
+            self._failed(type(exc).__name__, full=isinstance(exc, StoreFull))
+        except Exception:  # noqa: BLE001 - reported to the client with what was kept
             log.exception("dictation %s failed", self._session_id)
             self._failed("internal")
         finally:
@@ -273,10 +285,17 @@ class LiveDictation:
         except OutputError as exc:  # the done message still carries it to a page that is there
             log.warning("dictation %s: its draft could not be kept: %s", session_id, exc)
 
-    def _failed(self, error_type: str) -> None:
-        self.services.audit.record("dictation.failed", actor=self.services.actor,
-                                   session_id=self._session_id, error_type=error_type)
-        self._emit({"type": "error", "message": FAILED})
+    def _failed(self, error_type: str, *, full: bool = False) -> None:
+        services = self.services
+        kept_s = services.store.kept_audio_s(self._session_id) if self._session_id else 0.0
+        try:
+            services.audit.record("dictation.failed", actor=services.actor,
+                                  session_id=self._session_id, error_type=error_type)
+        except OutputError as exc:  # the page must still hear what happened
+            log.error("dictation %s: its failure could not be audited: %s", self._session_id,
+                      exc)
+            full = full or isinstance(exc, StoreFull)
+        self._emit({"type": "error", "message": failed_message(kept_s, full)})
 
     def _make_note(self, transcript: Transcript) -> SessionNote:
         self._note = self.services.structuring.structure(transcript)

@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from diktat.errors import InputError
 from diktat.server.jobqueue import JobStatus
+from diktat.store.drafts import bounded
 from diktat.store.names import NoteId, NoteKind
 
 ResponseFormat = Literal["json", "text", "srt", "vtt", "verbose_json"]
@@ -96,6 +97,11 @@ class ApproveRequest(BaseModel):
     # The page's edit time (`NoteDraft.edited_at`) of the state approved: a draft edited later
     # is kept.
     edited_at: int | None = Field(default=None, ge=0)
+
+    @field_validator("note")
+    @classmethod
+    def _bounded_depth(cls, value: dict[str, Any]) -> dict[str, Any]:
+        return bounded(value)
 
 
 class ApproveResponse(BaseModel):

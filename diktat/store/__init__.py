@@ -4,7 +4,8 @@ retention rules and the audit log. No module outside this package builds a path 
 store (`tests/test_store_boundary.py`).
 
     names       NoteId (the one note-id scheme) and the note files' names
-    fileio      durable writes (temp file, fsync, rename) and private folders
+    fileio      durable writes (temp file, fsync, rename), private folders, StoreFull
+    documents   the depth and size bounds of the JSON documents kept
     sessions    dictation sessions: audio appended as captured, autosave, finish, recovery
     notes       approved notes and the folder of a note
     drafts      the working draft of each note

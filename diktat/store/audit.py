@@ -13,6 +13,10 @@ structuring backend, durations — and never transcript or note text, nor the na
 files (a file name can name a patient). The server's actor is "local" without a token, else a
 fingerprint of the token (its SHA-256 prefix), never the token itself; the command line's is
 "cli".
+
+An entry that cannot be written raises `AuditUnwritable` (`AuditFull` on a full or read-only
+disk) and the operation it records does not go ahead: nothing is structured, approved or kept
+without its entry (Normen: access logging).
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from pathlib import Path
 from typing import Literal
 
 from diktat.errors import InputError, OutputError
+from diktat.store.fileio import FULL_ERRNOS, StoreFull
 
 Action = Literal[
     "server.started",
@@ -40,6 +45,7 @@ Action = Literal[
     "transcription.done",
     "note.structured",
     "note.approved",
+    "note.approval_failed",
     "draft.discarded",
     "retention.deleted",
     "retention.failed",
@@ -56,6 +62,14 @@ def actor_for(token: str | None) -> str:
     if not token:
         return "local"
     return "token:" + hashlib.sha256(token.encode()).hexdigest()[:12]
+
+
+class AuditUnwritable(OutputError):
+    """The audit log cannot be written: the operation it would record must not go ahead."""
+
+
+class AuditFull(AuditUnwritable, StoreFull):
+    """The audit log's disk is full, over quota or read-only."""
 
 
 GENESIS = "0" * 64  # the `prev` of a log's first entry
@@ -93,9 +107,8 @@ class AuditLog:
                 finally:
                     os.close(fd)
             except OSError as exc:
-                raise OutputError(
-                    f"cannot write the audit log {self.path}: {exc.strerror}"
-                ) from None
+                kind = AuditFull if exc.errno in FULL_ERRNOS else AuditUnwritable
+                raise kind(f"cannot write the audit log {self.path}: {exc.strerror}") from None
 
 
 @dataclass(frozen=True)

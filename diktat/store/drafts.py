@@ -15,9 +15,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from diktat.errors import InputError, OutputError
+from diktat.store.documents import DocumentRejected, check_text, check_value
 from diktat.store.names import DRAFT_JSON, NoteId, NoteKind
 from diktat.store.notes import note_folder, private_note_dir, write_private
 
@@ -38,6 +39,19 @@ class NoteDraft(BaseModel):
     # When the page made this state (its clock, ms): a save that arrives after a newer one
     # (two requests in flight as the page is left) does not overwrite it.
     edited_at: int | None = Field(default=None, ge=0)
+
+    @field_validator("note", "uncertain")
+    @classmethod
+    def _bounded_depth(cls, value: Any) -> Any:
+        return bounded(value)
+
+
+def bounded(value: Any) -> Any:
+    """`value`, or ValueError (a 422 in a request) when it is nested too deep to be kept."""
+    try:
+        return check_value(value)
+    except DocumentRejected as exc:
+        raise ValueError(str(exc)) from None
 
 
 class StoredDraft(NoteDraft):
@@ -80,8 +94,11 @@ class DraftStore:
 
     def save(self, note_id: NoteId, draft: NoteDraft) -> tuple[StoredDraft, bool]:
         """Store the draft unless the stored one was edited later (`edited_at`); returns the
-        draft now stored and whether it is the one given."""
+        draft now stored and whether it is the one given. DocumentRejected, before anything
+        is replaced, for a draft nested too deep or too large to be read back."""
         folder = note_folder(note_id, self.sessions, self.notes)
+        check_value(draft.note)
+        check_value(draft.uncertain)
         with self._lock:
             try:
                 current = self.load(note_id)
@@ -95,8 +112,9 @@ class DraftStore:
                 saved_at=datetime.now(UTC).isoformat(timespec="microseconds"),
                 **draft.model_dump(),
             )
+            document = check_text(stored.model_dump_json(indent=1))
             private_note_dir(folder)
-            write_private(folder / DRAFT_JSON, stored.model_dump_json(indent=1))
+            write_private(folder / DRAFT_JSON, document)
             return stored, True
 
     def load(self, note_id: NoteId) -> StoredDraft | None:

@@ -2,18 +2,32 @@
 
 A reader never sees a half-written file, and after a crash either the old or the new content
 is on disk. Journal material (sessions, approved notes) is written with mode 0600 in 0700
-folders; model files with 0644. Errors are left as OSError for the caller to word.
+folders; model files with 0644. Errors are left as OSError for the caller to word (`store_error`: a
+full, over-quota or read-only disk becomes `StoreFull`, which the server answers with 507).
 """
 
 from __future__ import annotations
 
+import errno
 import os
 import tempfile
 from pathlib import Path
 
+from diktat.errors import OutputError
+
 # A crash between write and rename leaves `.<name>.<random>.part` (the model store's cleanup
 # removes such leftovers from a model folder).
 PART_SUFFIX = ".part"
+FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS})
+
+
+class StoreFull(OutputError):
+    """The store's disk is full, over quota or read-only: nothing can be kept until it is not."""
+
+
+def store_error(what: str, exc: OSError) -> OutputError:
+    """`what` failed with `exc`: StoreFull for a full or read-only disk, else OutputError."""
+    return (StoreFull if exc.errno in FULL_ERRNOS else OutputError)(f"{what}: {exc.strerror}")
 
 
 def write_atomic(path: Path, data: str | bytes, *, mode: int = 0o600, sync_dir: bool = False

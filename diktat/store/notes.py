@@ -9,16 +9,36 @@ keeps its id, so approving it again replaces the earlier approval.
 
 from __future__ import annotations
 
-import errno
+import contextlib
 import json
+import logging
+import os
+import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from diktat.errors import InputError, OutputError
-from diktat.store.fileio import private_dir, write_atomic
+from diktat.store.audit import AuditLog
+from diktat.store.documents import check_text, check_value
+from diktat.store.fileio import (
+    PART_SUFFIX,
+    StoreFull,
+    fsync_dir,
+    private_dir,
+    store_error,
+    write_atomic,
+)
 from diktat.store.names import APPROVED_JSON, APPROVED_TEXT, NoteId
 from diktat.store.sessions import TRANSCRIPT_JSON
 from diktat.types import Transcript
+
+if TYPE_CHECKING:
+    from diktat.store.drafts import DraftStore
+
+__all__ = ["NoteStore", "StoreFull", "note_folder", "private_note_dir", "store_error",
+           "write_private"]
+log = logging.getLogger(__name__)
 
 
 def note_folder(note_id: NoteId, sessions: Path, notes: Path) -> Path:
@@ -59,21 +79,85 @@ class NoteStore:
             return named
         return NoteId.new_text()
 
-    def approve(self, note_id: NoteId, note: dict, text: str) -> str:
-        """Store the approved note (JSON as edited, and the EPJ text); returns the time."""
+    def approve(self, note_id: NoteId, note: dict, text: str, *, audit: AuditLog, actor: str,
+                drafts: DraftStore | None = None, edited_at: int | None = None,
+                **audit_fields: str | None) -> str:
+        """Approve a note: keep the note as edited (JSON) and its EPJ text, audited; returns the
+        time. In this order, so that every fault leaves the store as it was:
+
+        1. both files are written and fsync'ed under temporary names in the note's folder (a
+           full disk fails here: the temporary files are removed, nothing is audited);
+        2. the `note.approved` entry is written (if it cannot be, the approval fails and the
+           temporary files are removed: no approval without its entry);
+        3. both files are renamed into place (a rename needs no room on the disk);
+        4. the draft is removed (`drafts.remove_approved`, unless edited later); if that fails,
+           the approval stands and the draft stays listed.
+
+        StoreFull for a full disk, AuditUnwritable for the log, DocumentRejected for a note
+        too deep or too large, InputError for an unknown session."""
         folder = note_folder(note_id, self.sessions, self.notes)
-        doc = {"approved_at": datetime.now(UTC).isoformat(timespec="seconds"), "note": note}
-        private_note_dir(folder)
-        write_private(folder / APPROVED_JSON, json.dumps(doc, ensure_ascii=False, indent=2))
-        write_private(folder / APPROVED_TEXT, text.rstrip("\n") + "\n")
-        return doc["approved_at"]
+        approved_at = datetime.now(UTC).isoformat(timespec="seconds")
+        doc = json.dumps({"approved_at": approved_at, "note": check_value(note)},
+                         ensure_ascii=False, indent=2)
+        contents = {APPROVED_JSON: check_text(doc), APPROVED_TEXT: text.rstrip("\n") + "\n"}
+        created = not folder.exists()
+        staged: dict[str, Path] = {}
+        try:
+            private_note_dir(folder)
+            for name, content in contents.items():
+                staged[name] = _stage(folder, name, content)
+            audit.record(
+                "note.approved", actor=actor, note_id=note_id.value,
+                session_id=note_id.value if note_id.is_session else None, **audit_fields)
+            try:
+                _commit(folder, staged)
+            except OutputError:
+                with contextlib.suppress(OutputError):
+                    audit.record("note.approval_failed", actor=actor, note_id=note_id.value,
+                                 error_type="commit")
+                raise
+        finally:
+            for tmp in staged.values():
+                tmp.unlink(missing_ok=True)
+            if created:
+                with contextlib.suppress(OSError):
+                    folder.rmdir()  # only if still empty: a text note that was never kept
+        if drafts is not None:
+            try:
+                drafts.remove_approved(note_id, edited_at)
+            except OutputError as exc:  # the approval stands; the draft stays until discarded
+                log.warning("note %s approved, its draft not removed: %s", note_id.value, exc)
+        return approved_at
 
 
-class StoreFull(OutputError):
-    """The store's disk is full, over quota or read-only: nothing can be kept until it is not."""
+def _stage(folder: Path, name: str, content: str) -> Path:
+    """`content` written and fsync'ed under a temporary name beside `folder / name`."""
+    fd, tmp_name = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=PART_SUFFIX)
+    tmp = Path(tmp_name)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(content.encode("utf-8"))
+            out.flush()
+            os.fsync(out.fileno())
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise store_error(f"cannot write {folder / name}", exc) from None
+    return tmp
 
 
-_FULL = {errno.ENOSPC, errno.EDQUOT, errno.EROFS}
+def _commit(folder: Path, staged: dict[str, Path]) -> None:
+    """Rename the staged files into place; if one rename fails, the ones before it are removed
+    again, so no approved-note.json stands without its text."""
+    done: list[Path] = []
+    try:
+        for name, tmp in staged.items():
+            os.replace(tmp, folder / name)
+            done.append(folder / name)
+        fsync_dir(folder)
+    except OSError as exc:
+        for path in done:
+            path.unlink(missing_ok=True)
+        raise store_error(f"cannot keep the approval in {folder}", exc) from None
 
 
 def private_note_dir(path: Path) -> None:
@@ -89,7 +173,3 @@ def write_private(path: Path, text: str) -> None:
         write_atomic(path, text)
     except OSError as exc:
         raise store_error(f"cannot write {path}", exc) from None
-
-
-def store_error(what: str, exc: OSError) -> OutputError:
-    return (StoreFull if exc.errno in _FULL else OutputError)(f"{what}: {exc.strerror}")

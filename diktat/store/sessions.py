@@ -37,7 +37,7 @@ import soundfile as sf
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from diktat.errors import InputError, OutputError
-from diktat.store.fileio import PART_SUFFIX, private_dir, write_atomic
+from diktat.store.fileio import PART_SUFFIX, private_dir, store_error, write_atomic
 from diktat.store.names import NoteId
 from diktat.stt.audio import SAMPLE_RATE
 from diktat.types import Word
@@ -116,7 +116,7 @@ class SessionStore:
         try:
             path.mkdir(mode=0o700)
         except OSError as exc:
-            raise OutputError(f"cannot create session folder {path}: {exc.strerror}") from None
+            raise store_error(f"cannot create session folder {path}", exc) from None
         meta = SessionMeta(
             id=session_id,
             created=_now(),
@@ -124,9 +124,30 @@ class SessionStore:
             input=input_description,
             model_id=model_id,
         )
-        session = ActiveSession(path, meta)
-        session.save_meta()
+        session = None
+        try:
+            session = ActiveSession(path, meta)
+            session.save_meta()
+        except BaseException:
+            # A full disk: no folder without its session.json (a "damaged" one), no lock held.
+            if session is not None:
+                session.close()
+            shutil.rmtree(path, ignore_errors=True)
+            raise
         return session
+
+    def kept_audio_s(self, session_id: str) -> float:
+        """Seconds of audio the store holds for a session (0 when it holds none or no session):
+        what a failed dictation may tell the page was kept."""
+        folder = self.root / session_id
+        try:
+            if (folder / AUDIO_PCM).exists():
+                return (folder / AUDIO_PCM).stat().st_size / _BYTES_PER_SAMPLE / SAMPLE_RATE
+            if (folder / AUDIO_WAV).exists():
+                return float(sf.info(folder / AUDIO_WAV).duration)
+        except (OSError, RuntimeError):
+            pass
+        return 0.0
 
     def sessions(self) -> list[SessionMeta]:
         """Every readable session, oldest first."""
@@ -239,9 +260,7 @@ class ActiveSession:
                     os.fsync(self._audio_fd)
                     self._last_fsync = time.monotonic()
             except OSError as exc:
-                raise OutputError(
-                    f"cannot save dictation audio in {self.path}: {exc.strerror}"
-                ) from None
+                raise store_error(f"cannot save dictation audio in {self.path}", exc) from None
             self.samples_written += len(samples)
             return self.samples_written
 
@@ -288,13 +307,15 @@ class ActiveSession:
         """Release the files and the lock (the session stays as it is on disk)."""
         with self._io:
             self._accepting = False
-            self._sync_audio()
-            if self._audio_fd is not None:
-                os.close(self._audio_fd)
-                self._audio_fd = None
-            if self._lock_fd >= 0:
-                os.close(self._lock_fd)
-                self._lock_fd = -1
+            try:
+                self._sync_audio()
+            finally:  # a failed fsync must not keep the files or the lock open
+                if self._audio_fd is not None:
+                    os.close(self._audio_fd)
+                    self._audio_fd = None
+                if self._lock_fd >= 0:
+                    os.close(self._lock_fd)
+                    self._lock_fd = -1
 
     def _sync_audio(self) -> None:
         if self._audio_fd is not None:
@@ -322,7 +343,8 @@ class ActiveSession:
                 os.fsync(f.fileno())
             os.replace(tmp, target)
         except OSError as exc:
-            raise OutputError(f"cannot write {target}: {exc.strerror}") from None
+            tmp.unlink(missing_ok=True)
+            raise store_error(f"cannot write {target}", exc) from None
         return target
 
     def _write_atomic(self, name: str, text: str) -> Path:
@@ -330,7 +352,7 @@ class ActiveSession:
         try:
             return write_atomic(target, text, sync_dir=True)
         except OSError as exc:
-            raise OutputError(f"cannot write {target}: {exc.strerror}") from None
+            raise store_error(f"cannot write {target}", exc) from None
 
 
 def _read_meta(path: Path) -> SessionMeta | None:

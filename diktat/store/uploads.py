@@ -10,19 +10,26 @@ import tempfile
 from pathlib import Path
 from typing import BinaryIO
 
-from diktat.store.fileio import private_dir
+from diktat.store.fileio import private_dir, store_error
 
 UPLOAD_PREFIX = "upload-"
 
 
 def spool(upload: BinaryIO, suffix: str, folder: Path) -> Path:
-    """Copy an uploaded file object into a new private file under `folder`."""
-    private_dir(folder)
+    """Copy an uploaded file object into a new private file under `folder`. On a full disk
+    (StoreFull) or another write error (OutputError) nothing is left behind."""
     safe_suffix = suffix if suffix.isascii() and suffix[1:].isalnum() and len(suffix) <= 8 else ""
-    fd, name = tempfile.mkstemp(prefix=UPLOAD_PREFIX, suffix=safe_suffix, dir=folder)
-    with os.fdopen(fd, "wb") as out:
-        upload.seek(0)
-        shutil.copyfileobj(upload, out, 1 << 20)
+    name = None
+    try:
+        private_dir(folder)
+        fd, name = tempfile.mkstemp(prefix=UPLOAD_PREFIX, suffix=safe_suffix, dir=folder)
+        with os.fdopen(fd, "wb") as out:
+            upload.seek(0)
+            shutil.copyfileobj(upload, out, 1 << 20)
+    except OSError as exc:
+        if name is not None:
+            Path(name).unlink(missing_ok=True)
+        raise store_error("cannot keep the upload in the spool", exc) from None
     return Path(name)
 
 

@@ -21,15 +21,42 @@ from diktat.server.schemas import (
     StructureRequest,
     StructureResponse,
 )
+from diktat.store.audit import AuditUnwritable
+from diktat.store.documents import DocumentRejected
 from diktat.store.drafts import DraftSummary, NoteDraft, StoredDraft
+from diktat.store.fileio import StoreFull
 from diktat.store.names import NoteId
-from diktat.store.notes import StoreFull
 from diktat.store.retention import deletes_at, describe_note
 from diktat.structuring.render import render
 from diktat.types import Transcript
 
 log = logging.getLogger(__name__)
 router = APIRouter(prefix="/api")
+
+APPROVE_FULL = (
+    "Disken på serveren er full: notatet er ikke godkjent, og ingenting er lagret. Utkastet er "
+    "som før; frigjør plass og godkjenn på nytt. / The server's disk is full: the note was not "
+    "approved and nothing was kept; the draft is as it was."
+)
+APPROVE_NO_AUDIT = (
+    "Revisjonsloggen kan ikke skrives, så notatet er ikke godkjent, og ingenting er lagret. "
+    "Utkastet er som før; kontakt driftsansvarlig. / The audit log cannot be written: the note "
+    "was not approved and nothing was kept."
+)
+STRUCTURE_FULL = (
+    "Disken på serveren er full, så revisjonsloggen kan ikke skrives: notatet ble ikke laget. "
+    "Teksten din er ikke sendt videre; frigjør plass og prøv igjen. / The server's disk is full: "
+    "the audit log cannot be written, so no note was made."
+)
+STRUCTURE_NO_AUDIT = (
+    "Revisjonsloggen kan ikke skrives, så notatet ble ikke laget; kontakt driftsansvarlig. / "
+    "The audit log cannot be written, so no note was made (no note without its audit entry)."
+)
+DRAFT_FULL = (
+    "Disken på serveren er full: utkastet ble ikke lagret på serveren (det som var lagret fra "
+    "før, er uendret). / The server's disk is full: the draft was not saved; the stored one is "
+    "unchanged."
+)
 
 
 @router.post("/structure")
@@ -46,12 +73,20 @@ async def structure_text(
     note = await run_in_threadpool(services.structuring.structure, source)
     note_id = (NoteId.parse(body.note_id) if body.note_id
                else services.notes.note_id_for(body.session_id))
-    await run_in_threadpool(
-        services.audit.record, "note.structured", actor=services.actor, note_id=note_id.value,
-        session_id=note_id.value if note_id.is_session else None,
-        asr_model=note.metadata.asr_model_id, asr_model_sha256=note.metadata.asr_model_sha256,
-        structurer=note.metadata.backend,
-    )
+    # No note without its audit entry (Normen: access logging): if the entry cannot be
+    # written, the note is not handed out.
+    try:
+        await run_in_threadpool(
+            services.audit.record, "note.structured", actor=services.actor,
+            note_id=note_id.value, session_id=note_id.value if note_id.is_session else None,
+            asr_model=note.metadata.asr_model_id,
+            asr_model_sha256=note.metadata.asr_model_sha256, structurer=note.metadata.backend,
+        )
+    except AuditUnwritable as exc:
+        log.error("structure refused: %s", exc)
+        if isinstance(exc, StoreFull):
+            raise HTTPException(507, STRUCTURE_FULL) from None
+        raise HTTPException(503, STRUCTURE_NO_AUDIT) from None
     epj = render(note, "text", review=False)
     return StructureResponse(
         note_id=note_id.value,
@@ -67,22 +102,19 @@ async def structure_text(
 async def approve_note(
     note_id: str, body: ApproveRequest, services: ServicesDep
 ) -> ApproveResponse:
-    with _store_errors():
+    # The store audits, then keeps the files, then removes the draft (`NoteStore.approve`); a
+    # fault at any step leaves the store as it was. The models are the server's own: nothing
+    # from the client's note reaches the log.
+    with _store_errors(full=APPROVE_FULL, no_audit=APPROVE_NO_AUDIT):
         named = NoteId.parse(note_id)
-        approved_at = await run_in_threadpool(services.notes.approve, named, body.note,
-                                              body.text)
-    try:
-        await run_in_threadpool(services.drafts.remove_approved, named, body.edited_at)
-    except OutputError as exc:  # the approval stands; the draft stays listed until discarded
-        log.warning("note %s approved, its draft not removed: %s", note_id, exc)
-    # The models are the server's own: nothing from the client's note reaches the log.
-    await run_in_threadpool(
-        services.audit.record, "note.approved", actor=services.actor, note_id=note_id,
-        user=body.user,
-        session_id=note_id if named.is_session else None,
-        asr_model=services.engine.model_id, asr_model_sha256=services.engine.model_sha256,
-        structurer=services.structuring.backend,
-    )
+        approved_at = await run_in_threadpool(
+            lambda: services.notes.approve(
+                named, body.note, body.text, audit=services.audit, actor=services.actor,
+                drafts=services.drafts, edited_at=body.edited_at, user=body.user,
+                asr_model=services.engine.model_id,
+                asr_model_sha256=services.engine.model_sha256,
+                structurer=services.structuring.backend,
+            ))
     return ApproveResponse(note_id=note_id, approved_at=approved_at)
 
 
@@ -114,7 +146,7 @@ async def get_draft(note_id: str, services: ServicesDep) -> StoredDraft:
 @router.put("/notes/{note_id}/draft")
 async def save_draft(note_id: str, body: NoteDraft, services: ServicesDep) -> DraftSaved:
     # Saved on every edit: not audited (the audit log records approvals and deletions).
-    with _store_errors():
+    with _store_errors(full=DRAFT_FULL):
         stored, written = await run_in_threadpool(services.drafts.save, NoteId.parse(note_id),
                                                   body)
     return DraftSaved(note_id=stored.note_id, saved_at=stored.saved_at, superseded=not written)
@@ -124,20 +156,31 @@ async def save_draft(note_id: str, body: NoteDraft, services: ServicesDep) -> Dr
 async def discard_draft(note_id: str, services: ServicesDep) -> Response:
     with _store_errors():
         deleted = await run_in_threadpool(services.drafts.discard, NoteId.parse(note_id))
-    if deleted:
-        await run_in_threadpool(services.audit.record, "draft.discarded",
-                                actor=services.actor, note_id=note_id)
+        if deleted:
+            await run_in_threadpool(services.audit.record, "draft.discarded",
+                                    actor=services.actor, note_id=note_id)
     return Response(status_code=204)
 
 
 @contextmanager
-def _store_errors() -> Iterator[None]:
+def _store_errors(*, full: str | None = None, no_audit: str | None = None) -> Iterator[None]:
+    """Store errors as HTTP answers: 413/422 for a document over its bounds, 404 for an unknown
+    note, 507 for a full disk (`full`: what the nurse is told), 503 for an audit log that cannot
+    be written (`no_audit`), else 500 with the reason (paths and ids only, never content)."""
     try:
         yield
+    except DocumentRejected as exc:
+        raise HTTPException(413 if exc.too_large else 422, str(exc)) from None
     except InputError as exc:
         raise HTTPException(404, str(exc)) from None
+    except AuditUnwritable as exc:
+        log.error("refused, the audit log cannot be written: %s", exc)
+        if isinstance(exc, StoreFull):
+            raise HTTPException(507, full or str(exc)) from None
+        raise HTTPException(503, no_audit or str(exc)) from None
     except StoreFull as exc:
         # A full or read-only disk: the page keeps its copy and says it was not saved.
-        raise HTTPException(507, str(exc)) from None
+        log.warning("store full: %s", exc)
+        raise HTTPException(507, full or str(exc)) from None
     except OutputError as exc:
         raise HTTPException(500, str(exc)) from None

@@ -15,6 +15,7 @@ pauses recognition on silence by itself (no decode, the utterance ends after `pa
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import queue
 import threading
@@ -24,6 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, Protocol
 
+from diktat.errors import DiktatError
 from diktat.store.sessions import ActiveSession, Autosave, FinishedFiles, SessionNote, SessionStore
 from diktat.stt.audio import SAMPLE_RATE
 from diktat.stt.formats import to_json
@@ -194,6 +196,40 @@ def dictate(
     options = options or DictationOptions()
     controls = controls or Controls(options.mode)
     session = store.create(input_description=source.description, model_id=engine.model_id)
+    try:
+        return _dictate(session, source, engine, store, decode=decode, options=options,
+                        commands=commands, controls=controls, make_note=make_note,
+                        on_view=on_view)
+    except BaseException:
+        _abandon(session, store, controls)
+        raise
+
+
+def _abandon(session: ActiveSession, store: SessionStore, controls: Controls) -> None:
+    """After a failure (a full disk, an error, Ctrl-C before the end): stop the capture, release
+    the session's files and lock, and delete it when it holds no audio, so no lock, file handle
+    or empty folder outlives the try. Audio that was kept stays recoverable."""
+    controls.stop()
+    with contextlib.suppress(OSError):
+        session.close()
+    if session.samples_written == 0:
+        with contextlib.suppress(DiktatError, OSError):
+            store.delete(session.id, damaged=True)
+
+
+def _dictate(
+    session: ActiveSession,
+    source: AudioSource,
+    engine: StreamingEngine,
+    store: SessionStore,
+    *,
+    decode: DecodeOptions,
+    options: DictationOptions,
+    commands: tuple[VoiceCommand, ...],
+    controls: Controls,
+    make_note: NoteMaker | None,
+    on_view: Callable[[DictationView], None] | None,
+) -> DictationResult:
     streaming = dataclasses.replace(
         options.streaming, decode=streaming_decode_options(decode),
         parallel_decodes=engine.workers if source.live else 1,
