@@ -215,14 +215,22 @@ class _Grounder:
             v = v.model_copy(update={"scale": None})
         return self.oxygen(v, path) if isinstance(v, OxygenSaturation) else v
 
+    def flow_and_device(self, v, path: str, flow: str, device: str):
+        """``v`` without the oxygen flow (field ``flow``) or device (``device``) its evidence
+        does not say."""
+        if getattr(v, flow) is not None and getattr(v, flow) not in numbers_in(v.evidence.quote):
+            self.drop(f"{path}.{flow}", getattr(v, flow), "the flow is not in the evidence")
+            v = v.model_copy(update={flow: None})
+        said = getattr(v, device)
+        if said is not None and not DEVICE_PATTERNS[said].search(
+                self.normalised(v.evidence.quote)):
+            self.drop(f"{path}.{device}", said, "the evidence does not say so")
+            v = v.model_copy(update={device: None})
+        return v
+
     def oxygen(self, v: OxygenSaturation, path: str) -> OxygenSaturation:
         norm = self.normalised(v.evidence.quote)
-        if v.oxygen_l_min is not None and v.oxygen_l_min not in numbers_in(v.evidence.quote):
-            self.drop(f"{path}.oxygen_l_min", v.oxygen_l_min, "the flow is not in the evidence")
-            v = v.model_copy(update={"oxygen_l_min": None})
-        if v.oxygen_device is not None and not DEVICE_PATTERNS[v.oxygen_device].search(norm):
-            self.drop(f"{path}.oxygen_device", v.oxygen_device, "the evidence does not say so")
-            v = v.model_copy(update={"oxygen_device": None})
+        v = self.flow_and_device(v, path, "oxygen_l_min", "oxygen_device")
         cue = {True: (news2.OXYGEN_FLOW, news2.ON_OXYGEN, news2.OXYGEN_DEVICE),
                False: (news2.ON_AIR,), None: ()}
         if v.on_oxygen is not None and not any(rx.search(norm) for rx in cue[v.on_oxygen]):
@@ -236,12 +244,7 @@ class _Grounder:
                 v.device or "", re.compile(r"(?!)")).search(norm)):
             self.drop(path, v, "the evidence does not name oxygen")
             return None
-        if v.l_min is not None and v.l_min not in numbers_in(v.evidence.quote):
-            self.drop(f"{path}.l_min", v.l_min, "the flow is not in the evidence")
-            v = v.model_copy(update={"l_min": None})
-        if v.device is not None and not DEVICE_PATTERNS[v.device].search(norm):
-            self.drop(f"{path}.device", v.device, "the evidence does not say so")
-            v = v.model_copy(update={"device": None})
+        v = self.flow_and_device(v, path, "l_min", "device")
         if v.l_min is None and v.device is None:
             self.drop(path, v, "neither a flow nor a device is in the evidence")
             return None
