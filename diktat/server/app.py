@@ -70,6 +70,8 @@ def create_app(settings: Settings, *, services: Services | None = None) -> FastA
                                         asr_model=app.state.services.engine.model_id,
                                         asr_model_sha256=app.state.services.engine.model_sha256,
                                         structurer=app.state.services.structuring.backend)
+        # Interrupted sessions are recovered in the background, parked jobs queued again.
+        app.state.services.start()
         try:
             yield
         finally:

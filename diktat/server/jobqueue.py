@@ -3,7 +3,9 @@
 One worker, because every job ends in the one shared engine anyway; a bounded queue, so a burst
 of uploads gets a clear "busy, retry later" (503) instead of piling up audio on disk and waiting
 for ever. Finished jobs are kept in memory (the newest `KEEP_FINISHED`) for their status calls;
-their audio is deleted as soon as the job ends.
+their audio is deleted as soon as the job ends. An accepted job's upload is parked in the spool
+(`diktat.store.uploads.park`) until it ends, so jobs still queued or running when the server
+stops resume, under the same id, at its next start (`submit(..., resumed=True)`).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from pathlib import Path
 from typing import Literal
 
 from diktat.store.names import NoteId
+from diktat.store.uploads import unpark
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +53,7 @@ class JobQueue:
 
     def __init__(self, maxsize: int, work: Callable[[Job], None]) -> None:
         self.maxsize = maxsize
-        self._queue: queue.Queue = queue.Queue(maxsize=maxsize)
+        self._queue: queue.Queue = queue.Queue()  # bounded by `submit` (resumed jobs fit)
         self._work = work
         self._jobs: dict[str, Job] = {}
         self._lock = threading.Lock()
@@ -61,12 +64,13 @@ class JobQueue:
     def waiting(self) -> int:
         return self._queue.qsize()
 
-    def submit(self, job: Job) -> bool:
+    def submit(self, job: Job, *, resumed: bool = False) -> bool:
+        """Queue `job`; False when the queue is full (a job `resumed` after a restart is always
+        taken: it was accepted before)."""
         with self._lock:
-            try:
-                self._queue.put_nowait(job)
-            except queue.Full:
+            if not resumed and self._queue.qsize() >= self.maxsize:
                 return False
+            self._queue.put_nowait(job)
             self._jobs[job.id] = job
             self._forget_old()
         return True
@@ -76,14 +80,13 @@ class JobQueue:
             return self._jobs.get(job_id)
 
     def close(self, timeout: float = 5.0) -> None:
-        """Stop after the running job (queued jobs are dropped with their audio)."""
+        """Stop after the running job (waiting up to `timeout`). Queued jobs, and a running one
+        that does not end in time, stay parked with their audio and resume at the next start."""
         while True:
             try:
-                job = self._queue.get_nowait()
+                self._queue.get_nowait()
             except queue.Empty:
                 break
-            if isinstance(job, Job):
-                job.path.unlink(missing_ok=True)
         self._queue.put(_STOP)
         self._worker.join(timeout)
 
@@ -100,7 +103,7 @@ class JobQueue:
                 if not hasattr(exc, "message"):
                     log.exception("job %s failed", job.id)
             finally:
-                job.path.unlink(missing_ok=True)
+                unpark(job.path)
 
     def _forget_old(self) -> None:
         finished = [j for j in self._jobs.values() if j.status in ("done", "failed")]

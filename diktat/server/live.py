@@ -22,9 +22,7 @@ from collections.abc import Callable, Iterator
 import numpy as np
 
 from diktat.errors import DiktatError, OutputError
-from diktat.store.drafts import NoteDraft
 from diktat.store.fileio import StoreFull
-from diktat.store.names import NoteId
 from diktat.store.sessions import SessionNote
 from diktat.structuring.note import JournalNote
 from diktat.structuring.render import render
@@ -208,6 +206,7 @@ class LiveDictation:
         self._last_view: tuple | None = None
         self._last_sent = 0.0
         self._idle = False
+        self._stopping = False
         self._thread = threading.Thread(target=self._run, name="diktat-ws", daemon=True)
 
     def start(self) -> None:
@@ -240,6 +239,12 @@ class LiveDictation:
         self._idle = True
         self.source.end()
 
+    def finish_shutdown(self) -> None:
+        """The server is stopping (its socket is already closed): finish with the audio
+        received, as `finish_idle` does, and keep what was said as a draft in the store."""
+        self._stopping = True
+        self.source.end()
+
     def abort(self) -> None:
         """The client is gone: stop now (what was recorded stays in the session store)."""
         self.controls.stop()
@@ -255,15 +260,16 @@ class LiveDictation:
                 make_note=self._make_note, on_view=self._on_view,
             )
             note = self._note or services.structuring.structure(result.transcript)
-            if self._idle and result.text.strip():
-                self._keep_draft(result.session_id, result.text, note)
+            if (self._idle or self._stopping) and result.text.strip():
+                services.keep_draft(result.session_id, result.text, note)
             services.audit.record(
                 "dictation.finished", actor=services.actor, session_id=result.session_id,
                 note_id=result.session_id, asr_model=result.transcript.model_id,
                 asr_model_sha256=result.transcript.model_sha256,
                 structurer=services.structuring.backend,
                 audio_s=round(result.transcript.duration, 2),
-                stopped_by="idle" if self._idle else result.stopped_by,
+                stopped_by=("idle" if self._idle else "shutdown" if self._stopping
+                            else result.stopped_by),
             )
             self._emit(done_message(result.session_id, result.text, result.transcript, note))
         except DiktatError as exc:
@@ -274,16 +280,6 @@ class LiveDictation:
             self._failed("internal")
         finally:
             self._emit(None)
-
-    def _keep_draft(self, session_id: str, text: str, note: JournalNote) -> None:
-        draft = NoteDraft(
-            text=text, note=note.model_dump(mode="json"), epj=render(note, "text", review=False),
-            uncertain=[w.model_dump(mode="json") for w in note.uncertain_words],
-        )
-        try:
-            self.services.drafts.save(NoteId("session", session_id), draft)
-        except OutputError as exc:  # the done message still carries it to a page that is there
-            log.warning("dictation %s: its draft could not be kept: %s", session_id, exc)
 
     def _failed(self, error_type: str, *, full: bool = False) -> None:
         services = self.services

@@ -7,11 +7,21 @@ them the token and journal text cross the network unencrypted: `unencrypted_warn
 uvicorn's access log is off (URLs can carry the WebSocket token) and its own logging is kept at
 warnings (its INFO lines name WebSocket paths with their query string); the `Server` header is
 not sent.
+
+SIGTERM (what systemd sends) and SIGINT shut down gracefully and exit 0: uvicorn stops taking
+connections, live dictations are finished and kept as drafts, then `Services.close` runs (queued
+jobs stay parked in the upload spool and resume at the next start). uvicorn itself would raise
+the signal again once it is done, killing the process (exit 143) before `Services.close` ran;
+`DiktatServer` keeps the handlers but not that re-raise.
 """
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
+import signal
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from diktat.config import ServerSettings, Settings
@@ -106,11 +116,37 @@ def uvicorn_config(app, server: ServerSettings):
     )
 
 
+def diktat_server(config, on_shutdown: Callable[[], None] | None = None):
+    """A uvicorn server whose SIGTERM/SIGINT end `run()` normally (exit 0, the caller's clean-up
+    runs) instead of being raised again after the shutdown; `on_shutdown` is called as the
+    shutdown begins (before the open connections are closed)."""
+    import uvicorn
+
+    class DiktatServer(uvicorn.Server):
+        @contextlib.contextmanager
+        def capture_signals(self) -> Iterator[None]:
+            if threading.current_thread() is not threading.main_thread():
+                yield
+                return
+            handled = (signal.SIGINT, signal.SIGTERM)
+            originals = {sig: signal.signal(sig, self.handle_exit) for sig in handled}
+            try:
+                yield
+            finally:
+                for sig, handler in originals.items():
+                    signal.signal(sig, handler)
+
+        async def shutdown(self, sockets=None) -> None:
+            if on_shutdown is not None:
+                on_shutdown()
+            await super().shutdown(sockets=sockets)
+
+    return DiktatServer(config)
+
+
 def serve(settings: Settings) -> None:
     """Check the bind, load the models (their errors surface as DiktatError, before any port
     is opened), then serve until interrupted."""
-    import uvicorn
-
     from diktat.server.app import create_app
     from diktat.server.services import Services
 
@@ -119,6 +155,6 @@ def serve(settings: Settings) -> None:
     services = Services.build(settings)
     try:
         app = create_app(settings, services=services)
-        uvicorn.Server(uvicorn_config(app, settings.server)).run()
+        diktat_server(uvicorn_config(app, settings.server), services.begin_shutdown).run()
     finally:
         services.close()

@@ -5,10 +5,18 @@ session store, the note drafts, the audit log, the upload job queue, the live-st
 the hourly retention round; what is kept lives in `diktat.store`.
 Routers get this object from `app.state.services` and hand it plain values — the engine never
 sees a FastAPI object.
+
+`start` (the app's startup) picks up what a stopped or killed server left: sessions still
+marked active whose process is gone are audited as interrupted at once and recovered in a
+background thread (the audio after the last autosave transcribed again, as `diktat dictate
+--recover` does), each kept as a draft marked recovered and audited; parked upload jobs are
+queued again under their ids. `begin_shutdown` tells live dictations that the server stops (they
+finish and keep their draft); `close` stops the workers.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 from dataclasses import dataclass, field
@@ -23,10 +31,11 @@ from diktat.server.jobqueue import Job, JobQueue
 from diktat.server.uploads import decode_upload
 from diktat.store.audit import AuditLog, actor_for
 from diktat.store.drafts import DraftStore, NoteDraft
+from diktat.store.names import NoteId
 from diktat.store.notes import NoteStore
 from diktat.store.retention import PeriodicPrune
-from diktat.store.sessions import SessionStore
-from diktat.store.uploads import purge
+from diktat.store.sessions import SessionNote, SessionStore
+from diktat.store.uploads import parked, purge
 from diktat.structuring.lexicon import Lexicon
 from diktat.structuring.note import JournalNote
 from diktat.structuring.options import llm_options
@@ -34,6 +43,7 @@ from diktat.structuring.pipeline import Structurer, load_backend, structure
 from diktat.structuring.render import render
 from diktat.stt.options import DecodeOptions
 from diktat.stt.streaming.commands import VoiceCommand, load_commands
+from diktat.stt.streaming.recovery import recover
 from diktat.types import Transcript
 
 log = logging.getLogger(__name__)
@@ -92,11 +102,86 @@ class Services:
     streams: StreamSlots
     jobs: JobQueue = field(init=False)
     retention: PeriodicPrune = field(init=False)
+    stopping: bool = field(init=False, default=False)  # the server is shutting down
+    recovery: threading.Thread | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
         self.jobs = JobQueue(self.settings.server.job_queue, self.run_job)
         self.retention = PeriodicPrune(self.settings, actor="system:retention", audit=self.audit)
         self.retention.start()
+
+    def start(self) -> None:
+        """Pick up what an earlier run left: audit its interrupted sessions and recover them in
+        the background (they appear among the drafts when done); queue its parked jobs again."""
+        interrupted = self.store.recoverable()
+        for meta in interrupted:
+            self.audit.record("dictation.interrupted", actor="system:recovery",
+                              session_id=meta.id,
+                              audio_s=round(self.store.kept_audio_s(meta.id), 2))
+        for waiting in parked(self.uploads_dir):
+            job = Job(filename="", path=waiting.path, content_type=waiting.content_type,
+                      id=waiting.job_id, created=waiting.created)
+            self.audit.record("job.resumed", actor="system:recovery", job_id=job.id)
+            self.jobs.submit(job, resumed=True)
+        if interrupted:
+            self.recovery = threading.Thread(
+                target=self._recover_all, args=([m.id for m in interrupted],),
+                name="diktat-recovery", daemon=True)
+            self.recovery.start()
+
+    def _recover_all(self, session_ids: list[str]) -> None:
+        for session_id in session_ids:
+            if self.stopping:
+                return  # left active: the next start recovers it
+            try:
+                self.recover_session(session_id)
+            except Exception as exc:  # noqa: BLE001 - one damaged session must not stop the rest
+                log.warning("session %s could not be recovered: %s", session_id,
+                            type(exc).__name__)
+                with contextlib.suppress(OutputError):
+                    self.audit.record("dictation.failed", actor="system:recovery",
+                                      session_id=session_id, error_type=type(exc).__name__)
+
+    def recover_session(self, session_id: str) -> None:
+        """Finish a session a dead process left (as `diktat dictate --recover`), keep its note
+        as a draft (listed as recovered), and audit it."""
+        session = self.store.resume(session_id)
+        try:
+            made: list[JournalNote] = []
+
+            def make_note(transcript: Transcript) -> SessionNote:
+                made.append(self.structuring.structure(transcript))
+                return SessionNote(render(made[-1], "text"), render(made[-1], "json"))
+
+            result = recover(session, self.engine, decode=self.decode, commands=self.commands,
+                             make_note=make_note)
+        finally:
+            session.close()
+        note = made[-1] if made else self.structuring.structure(result.transcript)
+        self.keep_draft(result.session_id, result.text, note)
+        self.audit.record(
+            "dictation.recovered", actor="system:recovery", session_id=result.session_id,
+            note_id=result.session_id, asr_model=result.transcript.model_id,
+            asr_model_sha256=result.transcript.model_sha256,
+            structurer=self.structuring.backend, audio_s=round(result.transcript.duration, 2),
+            stopped_by="recovery",
+        )
+
+    def keep_draft(self, session_id: str, text: str, note: JournalNote) -> None:
+        """Keep a dictation's note as the session's draft (listed on the page), when no page
+        may be there to save it; a full disk is logged (the session's files hold the text)."""
+        draft = NoteDraft(
+            text=text, note=note.model_dump(mode="json"), epj=render(note, "text", review=False),
+            uncertain=[w.model_dump(mode="json") for w in note.uncertain_words],
+        )
+        try:
+            self.drafts.save(NoteId("session", session_id), draft)
+        except OutputError as exc:
+            log.warning("dictation %s: its draft could not be kept: %s", session_id, exc)
+
+    def begin_shutdown(self) -> None:
+        """The server stops: live dictations finish and keep their drafts; no new recovery."""
+        self.stopping = True
 
     @property
     def actor(self) -> str:
@@ -173,6 +258,9 @@ class Services:
         )
 
     def close(self) -> None:
+        self.stopping = True
         self.retention.stop()
         self.jobs.close()
-        purge(self.uploads_dir)
+        if self.recovery is not None:  # a recovery cut short stays recoverable
+            self.recovery.join(timeout=5.0)
+        purge(self.uploads_dir)  # parked jobs stay for the next start

@@ -21,6 +21,7 @@ from diktat.errors import InputError, OutputError
 from diktat.store.documents import DocumentRejected, check_text, check_value
 from diktat.store.names import DRAFT_JSON, NoteId, NoteKind
 from diktat.store.notes import note_folder, private_note_dir, write_private
+from diktat.store.sessions import SessionStore
 
 PREVIEW_CHARS = 80
 
@@ -79,6 +80,9 @@ class DraftSummary(BaseModel):
     preview: str  # the first words of the transcript or the EPJ text
     # When retention deletes it unless it is changed or approved before (at the latest).
     deletes_at: str | None = None
+    # Its dictation was cut off (the server or its process died) and finished by recovery:
+    # the page marks it «gjenopprettet etter avbrudd».
+    recovered: bool = False
 
 
 class DraftUnreadable(OutputError):
@@ -156,6 +160,7 @@ class DraftStore:
     def summaries(self) -> list[DraftSummary]:
         """Every readable draft, newest first (an unreadable one is skipped, not deleted)."""
         found = []
+        sessions = SessionStore(self.sessions)
         for root, kind in ((self.sessions, "session"), (self.notes, "text")):
             for path in root.glob(f"*/{DRAFT_JSON}"):
                 named = NoteId.match(path.parent.name)
@@ -168,9 +173,14 @@ class DraftStore:
                 if draft is not None:
                     found.append(DraftSummary(
                         note_id=named.value, note_kind=named.kind, saved_at=draft.saved_at,
-                        preview=_preview(draft),
+                        preview=_preview(draft), recovered=_recovered(sessions, named),
                     ))
         return sorted(found, key=lambda d: (d.saved_at, d.note_id), reverse=True)
+
+
+def _recovered(sessions: SessionStore, note_id: NoteId) -> bool:
+    meta = sessions.meta(note_id.value) if note_id.is_session else None
+    return meta is not None and meta.state == "recovered"
 
 
 def _edited_later(stored: StoredDraft | None, edited_at: int | None) -> bool:

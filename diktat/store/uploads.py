@@ -1,18 +1,35 @@
 """The upload spool: an uploaded recording waits here (a private file, ``upload-*``) until its
-request or job has decoded it; retention lists what is left, and each start of the server
-empties the spool of what an earlier run left."""
+request or job has decoded it; retention lists what is left.
+
+An accepted job's upload is *parked*: a small description beside it in ``jobs/`` (its job id
+and content type, never the uploaded file's name) lets the next start of the server resume it
+after a shutdown or a crash. Each start empties the spool of everything else an earlier run
+left (an upload with no parked job, a description without its upload)."""
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from diktat.store.fileio import private_dir, store_error
+from diktat.store.fileio import private_dir, store_error, write_atomic
 
 UPLOAD_PREFIX = "upload-"
+PARKED_DIR = "jobs"
+
+
+@dataclass(frozen=True)
+class ParkedJob:
+    """An accepted job whose upload waits in the spool."""
+
+    job_id: str
+    path: Path  # the upload
+    content_type: str | None
+    created: float
 
 
 def spool(upload: BinaryIO, suffix: str, folder: Path) -> Path:
@@ -33,9 +50,55 @@ def spool(upload: BinaryIO, suffix: str, folder: Path) -> Path:
     return Path(name)
 
 
+def park(job: ParkedJob) -> None:
+    """Keep the description of an accepted job beside its upload (StoreFull/OutputError on a
+    failed write, when nothing of it is left)."""
+    target = _description(job.path)
+    record = {"job_id": job.job_id, "upload": job.path.name, "content_type": job.content_type,
+              "created": job.created}
+    try:
+        private_dir(target.parent)
+        write_atomic(target, json.dumps(record) + "\n")
+    except OSError as exc:
+        target.unlink(missing_ok=True)
+        raise store_error("cannot keep the job's description in the spool", exc) from None
+
+
+def unpark(path: Path) -> None:
+    """A job has ended: remove its upload and its description."""
+    path.unlink(missing_ok=True)
+    _description(path).unlink(missing_ok=True)
+
+
+def parked(folder: Path) -> list[ParkedJob]:
+    """The jobs an earlier run accepted and did not finish, oldest first (a description whose
+    upload is gone, or that cannot be read, is removed)."""
+    found = []
+    for description in sorted((folder / PARKED_DIR).glob("*.json")):
+        try:
+            record = json.loads(description.read_text(encoding="utf-8"))
+            job = ParkedJob(job_id=str(record["job_id"]), path=folder / str(record["upload"]),
+                            content_type=record.get("content_type"),
+                            created=float(record["created"]))
+        except (OSError, ValueError, KeyError, TypeError):
+            description.unlink(missing_ok=True)
+            continue
+        if job.path.parent != folder or not job.path.is_file():
+            description.unlink(missing_ok=True)
+            continue
+        found.append(job)
+    return sorted(found, key=lambda j: j.created)
+
+
 def purge(folder: Path) -> None:
-    """Create `folder` private, or empty it of files left by an earlier run."""
+    """Create `folder` private, or empty it of files left by an earlier run, except the
+    uploads of parked jobs (`parked`)."""
     private_dir(folder)
+    keep = {job.path.name for job in parked(folder)}
     for leftover in folder.iterdir():
-        if leftover.is_file():
+        if leftover.is_file() and leftover.name not in keep:
             leftover.unlink(missing_ok=True)
+
+
+def _description(upload: Path) -> Path:
+    return upload.parent / PARKED_DIR / f"{upload.name}.json"

@@ -13,7 +13,7 @@ from starlette.datastructures import UploadFile
 from diktat.server.deps import ServicesDep
 from diktat.server.jobqueue import Job
 from diktat.server.schemas import JobCreated, JobState
-from diktat.store.uploads import spool
+from diktat.store.uploads import ParkedJob, park, spool, unpark
 
 router = APIRouter(prefix="/api/jobs")
 
@@ -37,8 +37,13 @@ async def create_job(request: Request, services: ServicesDep):
         await form.close()
     job = Job(filename=Path(upload.filename or "opptak").name, path=path,
               content_type=upload.content_type)
+    try:  # parked until it ends: a stop or crash of the server does not lose it
+        await run_in_threadpool(park, ParkedJob(job.id, path, job.content_type, job.created))
+    except BaseException:
+        unpark(path)
+        raise
     if not services.jobs.submit(job):
-        path.unlink(missing_ok=True)
+        unpark(path)
         return JSONResponse({"detail": QUEUE_FULL}, status_code=503,
                             headers={"Retry-After": str(RETRY_AFTER_S)})
     return JobCreated(id=job.id, status=job.status, filename=job.filename)

@@ -6,7 +6,9 @@ changes), ``done`` (transcript and note) or ``error`` (Norwegian). Over `max_str
 is closed with 1013 (try again later); a wrong token with 1008. A session that receives less
 audio than `min_audio_share` of real time for longer than `max_pause_s` — paused, silent, or a
 trickle of tiny frames — is finished and saved as a draft like a stop, told why (an ``error``
-message, then ``done``) and closed with the reason, so its slot is free again.
+message, then ``done``) and closed with the reason, so its slot is free again. When the server
+shuts down (SIGTERM/SIGINT) uvicorn closes the socket (1012); the dictation then finishes with
+all audio received and is kept as a draft.
 """
 
 from __future__ import annotations
@@ -97,7 +99,7 @@ async def _run(websocket: WebSocket, services: Services) -> None:
                 continue
             message, receiving = receiving.result(), None
             if message["type"] == "websocket.disconnect":
-                live.abort()
+                _disconnected(live, services)
                 break
             if message.get("bytes") is not None:
                 live.feed(message["bytes"])
@@ -113,7 +115,7 @@ async def _run(websocket: WebSocket, services: Services) -> None:
                 _end_idle(live, outbox, ending, server.max_pause_s)
                 break
     except WebSocketDisconnect:
-        live.abort()
+        _disconnected(live, services)
     except BaseException:
         live.abort()
         raise
@@ -121,6 +123,15 @@ async def _run(websocket: WebSocket, services: Services) -> None:
         if receiving is not None and not receiving.done():
             receiving.cancel()
         await sender
+
+
+def _disconnected(live: LiveDictation, services: Services) -> None:
+    """The socket closed: by the client (stop now; what was recorded stays in the store), or by
+    the server's shutdown (finish with all audio received and keep the draft)."""
+    if services.stopping:
+        live.finish_shutdown()
+    else:
+        live.abort()
 
 
 def _end_idle(live: LiveDictation, outbox: asyncio.Queue[Message], ending: _Ending,

@@ -425,6 +425,11 @@ async function refreshDraftList() {
     const at = timeOf(d.saved_at, { dateStyle: "short", timeStyle: "short" });
     const gone = d.deletes_at ? timeOf(d.deletes_at, { dateStyle: "short" }) : "";
     label.textContent = `${at ? `${at} – ` : ""}${d.preview || "(tomt)"}${gone ? ` (slettes ${gone})` : ""}`;
+    if (d.recovered) {
+      const mark = Object.assign(document.createElement("em"), {
+        className: "recovered", textContent: " (gjenopprettet etter avbrudd)" });
+      label.append(mark);
+    }
     const open = Object.assign(document.createElement("button"), { type: "button", textContent: "Åpne" });
     open.addEventListener("click", () => openDraft(d.note_id));
     const drop = Object.assign(document.createElement("button"), { type: "button", textContent: "Forkast" });
