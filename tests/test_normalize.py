@@ -458,3 +458,12 @@ def test_never_fuses_with_neighbours() -> None:
 ])
 def test_an_hour_said_in_the_evening(text, expected):
     assert normalize_spoken(text).text == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("tre komma sju fem milligram", "3,75 mg"),  # decimals said digit by digit
+    ("en komma to fem mg", "1,25 mg"),
+    ("to komma fem to ganger", "2,5 2 ganger"),  # a count after them is not a digit
+])
+def test_decimals_said_digit_by_digit(text, expected):
+    assert normalize_spoken(text).text == expected

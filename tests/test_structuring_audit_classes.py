@@ -285,3 +285,32 @@ def test_oxygen_after_a_later_saturation():
     assert [(s.value, s.on_oxygen, s.oxygen_l_min) for s in n.vital_signs.spo2] == [
         (86, False, None), (92, True, 3.0)]
     assert n.vital_signs.oxygen == ()
+
+
+# -- round 6 (40 dictations, written apart from this project) ----------------------------------
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Fem milligram Zopiklon, nei unnskyld, tre komma sju fem milligram Zopiklon gitt.",
+     [("Zopiklon", 3.75, "mg", None, None, "given")]),
+    ("Oppdaget kl. 10 at pasienten hadde fått dobbel dose Marevan i går kveld, 5 mg.",
+     [("Marevan", 5.0, "mg", None, None, "given")]),  # when found, not when given
+    ("Paracet 1 g ved behov, ikke behov i kveld.",
+     [("Paracet", None, None, None, None, "not_given")]),
+    ("Men Symbicort hadde han glemt, så jeg ga ham 2 drag Symbicort kl. 10.20.",
+     [("Symbicort", 2.0, "drag", None, "10:20", "given")]),
+    ("Og så kvart på ni fikk hun Pantoprazol 40 mg.",  # "så" is no discovery
+     [("Pantoprazol", 40.0, "mg", None, "08:45", "given")]),
+])
+def test_round_six_administrations(text, expected):
+    assert meds(text) == expected
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Hun klaget ikke over magesmerter.", [("Hun klaget ikke over magesmerter", "negated")]),
+    ("Datteren ringte, hun har fått påvist brystkreft.",
+     [("Datteren ringte", "present"), ("hun har fått påvist brystkreft", "other_person")]),
+    ("Besøk av datteren i dag, hun har selv vært forkjølet.",
+     [("Besøk av datteren i dag", "present"),
+      ("hun har selv vært forkjølet", "other_person")]),
+])
+def test_round_six_findings(text, expected):
+    assert findings(text) == expected

@@ -322,7 +322,17 @@ def _fraction(lows: Sequence[str], i: int) -> tuple[str, int] | None:
         digits, i = digits + lows[i], i + 1
     elif (found := parse_number_words(lows, i)) is not None and found.value > 0:
         digits, i = digits + str(found.value), i + found.length
+        # said digit by digit: "tre komma sju fem" → 3,75
+        while (found.length == 1 and found.value < 10 and len(digits) < 3 and i < len(lows)
+               and (lows[i] in UNITS or lows[i] == "null")
+               and not (i + 1 < len(lows) and lows[i + 1] in _COUNTED)):
+            digits, i = digits + str(UNITS.get(lows[i], 0)), i + 1
     return (digits, i) if digits else None
+
+
+# A digit word followed by these counts them ("to komma fem to ganger"): not a decimal digit.
+_COUNTED = frozenset({"ganger", "gonger", "gongar", "gang", "gong", "dager", "dagar", "timer",
+                      "timar", "uker", "veker", "tabletter", "tablettar", "stk"})
 
 
 def spoken_number_to_text(text: str) -> str:

@@ -48,7 +48,7 @@ PSEUDO_NEGATION = _rx(
     rf"(?:ingen|inga|{NOT}|uten|utan) (?:noen |nokon |særlig |vesentlig )?(?:endring\w*|"
     r"bedring|betring|forbedring|forverring\w*|effekt|virkning)",
     rf"{NOT} (?:så|særlig|veldig|helt|heilt|bare|berre|lenger så|mer enn|mindre|like|bedre|"
-    r"betre|verre|borte|over|forsvunnet|forsvunne)",
+    r"betre|verre|borte|forsvunnet|forsvunne)",
     rf"{NOT} lenger så", r"uten at", r"utan at",
 )
 POST_NEGATION = re.compile(
@@ -77,10 +77,11 @@ _RELATIVE = (r"(?:(?:hennes|hans|hennar|pasientens|brukerens|beboerens) )?(?:dat
              r"broren|søster\w*|syster\w*|barnebarn\w*|venninne\w*|vennen|mora|moren|faren|"
              r"svigerdatter\w*|svigersønn\w*|svigerson\w*|kjæresten|onkel\w*|tante\w*|"
              r"fetter\w*|kusine\w*|(?:mors|fars|morens|farens|mora si|faren sin) \w+)")
-OTHER_PERSON = re.compile(r"\s*(?:og |men |så )?" + _RELATIVE + r"(?!\w)", re.IGNORECASE)
+OTHER_PERSON = re.compile(r"\s*(?:og |men |så )?(?:besøk (?:av|fra|frå) )?" + _RELATIVE
+                          + r"(?!\w)", re.IGNORECASE)
 # An illness a relative has: said of someone else far more often than a nursing finding is.
 ILLNESS = _rx(r"influensa\w*", r"forkjøl\w*", r"omgangssyk\w*", r"covid\w*", r"korona\w*",
-              "corona", r"kreft\w*", "syk", "sjuk", "sjukt", "sykt", r"sykdom\w*", r"sjukdom\w*",
+              "corona", r"\w*kreft\w*", "syk", "sjuk", "sjukt", "sykt", r"sykdom\w*", r"sjukdom\w*",
               r"lungebetennelse\w*", r"smitte\w*", "magesjau", r"infeksjon\w*", r"innlagt",
               r"operert", r"hjerteinfarkt\w*", r"hjerneslag\w*", r"brukket", r"forkjøling\w*",
               "døde", "døydde", "død", "diabetes", r"demens\w*")

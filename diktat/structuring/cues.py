@@ -113,6 +113,7 @@ STATUS_CUES = {  # checked in this order: a refusal or omission outranks "gitt" 
                      r"(?:fikk|fekk|ga|gav|tok|satte|sette) (?:(?:derfor|heller|likevel|altså|"
                      r"dessverre|da|enda|ennå|fortsatt|så) )?(?:ikke|ikkje)", "utelatt",
                      r"(?:stå|står|sto|stod|stått) over", "hoppe over",
+                     r"(?:ikke|ikkje|ingen) behov(?! for å)", r"holdes (?:i dag|i kveld|nå)",
                      "utelate", "holdt tilbake", "glemt", "droppet", "hoppet over"),
     "self_administered": _rx(
         r"(?:tatt|tok|teke|tek|inntatt|satt|satte|sett|sette|sprøytet)(?: \S+){0,5}? "
@@ -131,7 +132,7 @@ STATUS_CUES = {  # checked in this order: a refusal or omission outranks "gitt" 
     "given": _rx(rf"(?:gitt|gjeve|ga|gav|fikk|fekk|har fått|fått|tatt|tok){_EFFECT_WORDS}",
                  "inntatt", "administrert", "satt", "satte", "sette", "injisert", r"påført",
                  # a patch changed, a course started with its first dose, drops given
-                 "skiftet", "skifta", "byttet", "bytta", "startet", "starta", "dryppet",
+                 "skiftet", "skifta", "byttet", "bytta", "startet", "starta", "dryppet", "drypet",
                  "drypta", "drypte", "dryppa", "drypt",
                  r"lagt på", "svelget", r"delt ut", "utdelt"),
 }

@@ -36,6 +36,8 @@ _WHY_NOT = re.compile(
     re.IGNORECASE,
 )
 
+_FOUND_AT = re.compile(r"(?<!\w)(?:oppdaget|oppdaga|fant|fann|merket|merka|såg)\s+(?:det\s+)?$",
+                       re.IGNORECASE)
 # "Hun har Pinex 500 mg ved behov", "bruker Nitro ved behov": a standing order, not a dose.
 _STANDING = re.compile(r"(?<!\w)(?:har|hadde|bruker|brukar|brukte|står på|stod på|har fått "
                        r"forskrevet|har resept på)\s+(?:\S+\s+){0,2}$", re.IGNORECASE)
@@ -166,7 +168,9 @@ def read_medications(text: str, start: int, end: int, lexicon: Lexicon,
     s = _Sentence(text, start, end, clauses, drugs, vital_heads)
     doses = [m for m in cues.DOSE.finditer(text, start, end)
              if float(m.group("n").replace(",", ".")) > 0]
-    clocks = list(cues.CLOCK.finditer(text, start, end))
+    # "Oppdaget kl. 10 at hun hadde fått dobbel dose": when it was found, not when given
+    clocks = [c for c in cues.CLOCK.finditer(text, start, end)
+              if not _FOUND_AT.search(text, max(start, c.start() - 16), c.start())]
     planned = [m.span() for m in cues.PLANNED.finditer(text, start, end)] + [
         m.span() for m in cues.OFFERED.finditer(text, start, end)]  # "fikk tilbud om"
     statuses = [x for x in _status_matches(text, start, end)  # "skulle vært satt": no status
@@ -265,7 +269,23 @@ def read_medications(text: str, start: int, end: int, lexicon: Lexicon,
             extra.spans = [head] + [m.span() for m in (extra.dose, extra.clock) if m] + [
                 said[1].span()] + ([extra.count_span] if extra.count_span else [])
             out.append(extra)
-    return out
+    return _forgotten_then_given(out)
+
+
+def _forgotten_then_given(reads: list[MedRead]) -> list[MedRead]:
+    """ "Symbicort hadde han glemt, så jeg ga ham 2 drag kl 10.20": the dose he forgot is the
+    one then given, not an administration of its own (unless it has its own dose or time); and
+    a "ved behov" order followed by "ikke behov" is the dose not given."""
+    given = [r for r in reads if r.status and r.status[0] in ("given", "prn")]
+    withheld = [r for r in reads if r.status and r.status[0] in NOT_GIVEN]
+    return [r for r in reads
+            if not (r.status and r.status[0] == "not_given" and r.dose is None
+                    and r.clock is None and any(g.drug == r.drug and g.head[0] > r.head[0]
+                                                for g in given))
+            # "Paracet 1 g ved behov, ikke behov i kveld": the order, then what was done
+            and not (r.status and r.status[0] == "prn" and r.clock is None
+                     and any(w.drug == r.drug and w is not r and w.head[0] >= r.head[0]
+                             for w in withheld))]
 
 
 def _corrections(text: str, start: int, end: int, drugs: list
