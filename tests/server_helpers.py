@@ -140,6 +140,21 @@ async def first_ws_frame(url: str, **connect) -> str | int:
         return first
 
 
+def wait_until_serving(proc, url: str, output, timeout: float = 120) -> None:
+    """Wait for a `diktat serve` subprocess to answer /health; its `output()` if it exits."""
+    deadline = time.monotonic() + timeout
+    while True:
+        if proc.poll() is not None:
+            raise AssertionError(f"diktat serve exited {proc.returncode}: {output()}")
+        try:
+            if httpx.get(f"{url}/health", timeout=2).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        assert time.monotonic() < deadline, "diktat serve did not come up"
+        time.sleep(0.2)
+
+
 def wait_for_job(http, job_id: str, timeout: float = 120) -> dict:
     deadline = time.monotonic() + timeout
     while True:

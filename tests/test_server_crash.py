@@ -28,7 +28,7 @@ import soundfile as sf
 
 from diktat.store.audit import verify
 from diktat.stt.audio import load_audio
-from tests.server_helpers import free_port, pcm16
+from tests.server_helpers import free_port, pcm16, wait_until_serving
 
 pytestmark = [pytest.mark.slow, pytest.mark.speech]
 RATE = 16_000
@@ -47,18 +47,7 @@ class Serve:
             [sys.executable, "-m", "diktat", "serve", "--port", str(self.port),
              "--sessions-dir", str(root / "sessions")],
             env=env, stdout=self.log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 120
-        while True:
-            if self.proc.poll() is not None:
-                raise AssertionError(f"diktat serve exited {self.proc.returncode}: "
-                                     f"{self.output()}")
-            try:
-                if httpx.get(f"{self.url}/health", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "diktat serve did not come up"
-            time.sleep(0.2)
+        wait_until_serving(self.proc, self.url, self.output)
 
     @property
     def ws_url(self) -> str:

@@ -30,7 +30,13 @@ import pytest
 from diktat.config import ServerSettings
 from diktat.stt.audio import SAMPLE_RATE, load_audio
 from tests.crafted_audio import set_flac_total_samples, silent_flac
-from tests.server_helpers import free_port, pcm16, running_server, server_settings
+from tests.server_helpers import (
+    free_port,
+    pcm16,
+    running_server,
+    server_settings,
+    wait_until_serving,
+)
 
 MB = 1024 * 1024
 MAX_GROWTH = 300 * MB
@@ -163,18 +169,7 @@ def serve_process(whisper_model, tmp_path_factory):
         env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 120
-        while True:
-            if proc.poll() is not None:
-                raise AssertionError(f"diktat serve exited {proc.returncode}: "
-                                     f"{(root / 'serve.log').read_text()}")
-            try:
-                if httpx.get(f"{url}/health", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert time.monotonic() < deadline, "diktat serve did not come up"
-            time.sleep(0.2)
+        wait_until_serving(proc, url, (root / "serve.log").read_text)
         yield proc, url
     finally:
         proc.terminate()
