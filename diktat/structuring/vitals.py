@@ -11,33 +11,14 @@ coordination that the measurement is part of ("Klokka 14 BT 150/90 og puls 88": 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 
 from diktat.structuring import cues, measurements, news2
 from diktat.structuring.clauses import Clause, Relations, clause_at
+from diktat.structuring.oxygen import oxygen_after, oxygen_into_spo2, oxygen_without_label
+from diktat.structuring.vital_read import VitalRead
 
 _CLAUSE_WORD = re.compile(r"(?<!\w)(?:og|men|mens|fordi|som|eller|samt)(?!\w)|[;]",
                           re.IGNORECASE)
-
-
-@dataclass
-class VitalRead:
-    kind: str
-    values: dict
-    start: int
-    end: int
-    clock: re.Match[str] | None = None
-    parts: list[tuple[int, int]] = field(default_factory=list)
-    hit: tuple[int, int] | None = None  # what it takes from its clause (default start:end)
-    lead: int | None = None  # where its evidence starts when before its label (merged oxygen)
-    timed: bool = False  # its clock was said with its value (a series item): not looked for
-
-    @property
-    def span(self) -> tuple[int, int]:
-        start = self.start if self.lead is None else min(self.start, self.lead)
-        if self.clock is None:
-            return start, self.end
-        return min(start, self.clock.start()), max(self.end, self.clock.end())
 
 
 def read_vitals(text: str, start: int, end: int, clauses: list[Clause],
@@ -82,7 +63,7 @@ def read_vitals(text: str, start: int, end: int, clauses: list[Clause],
             if kind == "spo2" and news2.ON_AIR.search(gap):  # "metning på romluft var 86"
                 values |= {"on_oxygen": False, "oxygen_l_min": None, "oxygen_device": None}
             elif kind == "spo2":
-                on, flow, device, stop = _oxygen(text, stop, end)
+                on, flow, device, stop = oxygen_after(text, stop, end)
                 if on is None and news2.ON_OXYGEN.search(gap):
                     on = True
                 values |= {"on_oxygen": on, "oxygen_l_min": flow, "oxygen_device": device}
@@ -94,10 +75,10 @@ def read_vitals(text: str, start: int, end: int, clauses: list[Clause],
     found += _tight_labels(text, start, end, found)
     found += _breaths_per_minute(text, start, end, found)
     found += _urine_after_volume(text, start, end, clauses, found)
-    found += _oxygen_without_label(text, start, end, clauses, found)
+    found += oxygen_without_label(text, start, end, clauses, found)
     found += _second_values(text, found, other_heads, end)
     found += _series(text, found, other_heads, end)
-    found = _oxygen_into_spo2(text, start, found)
+    found = oxygen_into_spo2(text, start, found)
     found = _corrected(text, end, found)
     asked = text[start:end].rstrip().endswith("?")
     for level, pattern in news2.ACVPU_CUES.items():
@@ -268,73 +249,6 @@ def _urine_after_volume(text: str, start: int, end: int, clauses: list[Clause],
     return out
 
 
-# Oxygen said without its label first: "fikk 2 l O2", "2 liter oksygen på brille", or a device
-# alone with oxygen named in its clause ("oksygen på nesebrille"); never negated or ordered.
-_FLOW_BEFORE_LABEL = re.compile(
-    r"(?<![\d,])(?P<v>\d{1,2}(?:,\d{1,2})?) ?(?:l|liter)(?:/min)? (?:O2|oksygen|surstoff)(?!\w)",
-    re.IGNORECASE)
-_OXYGEN_WORD = re.compile(r"(?<!\w)(?:O2|oksygen\w*|surstoff)(?!\w)", re.IGNORECASE)
-_NOT_GIVEN = re.compile(r"(?<!\w)(?:ikke|ikkje|uten|utan|ingen|inga|avsluttet|seponert|"
-                        r"skal|bør|ved behov|før)(?!\w)", re.IGNORECASE)
-
-
-def _oxygen_without_label(text: str, start: int, end: int, clauses: list[Clause],
-                          found: list[VitalRead]) -> list[VitalRead]:
-    out: list[VitalRead] = []
-
-    def taken(a: int) -> bool:
-        return any(v.start <= a < max(v.end, v.start + 1) for v in found + out)
-
-    for m in _FLOW_BEFORE_LABEL.finditer(text, start, end):
-        clause = clauses[clause_at(clauses, m.start())] if clauses else None
-        c0, c1 = (clause.start, clause.end) if clause else (start, end)
-        if taken(m.start()) or _NOT_GIVEN.search(text, c0, m.start()):
-            continue
-        flow = float(m.group("v").replace(",", "."))
-        device = measurements.device_at(text, m.end(), c1)
-        stop = device[1].end() if device else m.end()
-        out.append(VitalRead("oxygen", {"l_min": flow if 0 < flow <= 60 else None,
-                                        "device": device[0] if device else None},
-                             m.start(), stop, parts=[(m.start(), stop)], hit=(m.start(), stop)))
-    for clause in clauses or []:
-        device = measurements.device_at(text, clause.start, clause.end)
-        if device is None or taken(device[1].start()):
-            continue
-        name, dm = device
-        word = _OXYGEN_WORD.search(text, clause.start, clause.end)
-        if word is None or _NOT_GIVEN.search(text, clause.start, dm.start()) or taken(
-                word.start()):
-            continue
-        a, b = min(word.start(), dm.start()), max(word.end(), dm.end())
-        out.append(VitalRead("oxygen", {"l_min": None, "device": name}, a, b, parts=[(a, b)],
-                             hit=(a, b)))
-    return out
-
-
-def _oxygen_into_spo2(text: str, start: int, found: list[VitalRead]) -> list[VitalRead]:
-    """Oxygen said before an SpO2 in its sentence, or inside its reading ("Hun får oksygen 4 l
-    på maske, metning 91 %", "91 % på oksygen 4 l"), is the oxygen that SpO2 was measured on;
-    said after it, or with "før" before the SpO2, it is oxygen on its own."""
-    out = [v for v in found if v.kind != "oxygen"]
-    for o in (v for v in found if v.kind == "oxygen"):
-        if any(s.kind == "spo2" and s.values.get("oxygen_l_min") is not None
-               and o.start < s.end and o.end > s.start for s in found):
-            continue  # read with the SpO2 it was measured on ("92 % på 3 l oksygen")
-        later = [v for v in found if v.kind == "spo2" and v.values.get("on_oxygen") is not False
-                 and v.values.get("oxygen_l_min") is None and o.start < v.end
-                 and not re.search(r"(?<!\w)før(?!\w)", text[start:v.start], re.IGNORECASE)]
-        if not later:
-            out.append(o)
-            continue
-        s = later[0]
-        s.values |= {"on_oxygen": True, "oxygen_l_min": o.values["l_min"],
-                     "oxygen_device": s.values.get("oxygen_device") or o.values["device"]}
-        s.parts += o.parts
-        s.lead = min(o.start, s.lead if s.lead is not None else s.start)
-        s.end = max(s.end, o.end)
-    return sorted(out, key=lambda v: v.start)
-
-
 # "BS 17,8, nei unnskyld, 7,8", "Puls 90, nei 88 mener jeg": the value said after a
 # self-correction replaces the one before it; with none after it, the reading is taken back.
 _CORRECTION = re.compile(cues.CORRECTION.pattern + r"|(?<!\w)nei(?=,?\s+\d)|(?<!\w)(?:mener "
@@ -481,45 +395,8 @@ def _second_values(text: str, found: list[VitalRead], other_heads: list[tuple[in
                                    else int(value)}
         stop = nxt.end()
         if v.kind == "spo2":  # "økte til 92 % på 3 l oksygen": the oxygen said after it
-            on, flow, device, stop = _oxygen(text, nxt.end(), sentence_end)
+            on, flow, device, stop = oxygen_after(text, nxt.end(), sentence_end)
             values |= {"on_oxygen": on, "oxygen_l_min": flow, "oxygen_device": device}
         out.append(VitalRead(v.kind, values, v.start, stop,
                              parts=[(nxt.start("v"), stop)]))
     return out
-
-
-_NEW_ACTION = re.compile(
-    r"(?:[,;]|\s(?:og|men|så|da|då))\s+(?:vi|jeg|eg|me|hun|han|ho|de|dei|startet|starta|"
-    r"satte|sette|økte|økt|auka|ga|gav|fikk|fekk|byttet|bytta|la|begynte)(?!\w)",
-    re.IGNORECASE)
-
-
-def _oxygen(text: str, pos: int, end: int
-            ) -> tuple[bool | None, float | None, str | None, int]:
-    """Oxygen said after an SpO2 value, up to the next vital sign in the sentence: on oxygen
-    or air, the flow, and the device ("på 2 l O2 på nesebrille", "på maske")."""
-    nxt = news2.VITAL_LABEL.search(text, pos, end)
-    stop = nxt.start() if nxt else end
-    if (act := _NEW_ACTION.search(text, pos, stop)) is not None:
-        stop = act.start()  # "86 %, vi satte på 3 l": oxygen started after the measurement
-    on: bool | None = None
-    flow: float | None = None
-    reach = pos
-    if (m := news2.OXYGEN_FLOW.search(text, pos, stop)) is not None:
-        said = float((m.group("a") or m.group("b")).replace(",", "."))
-        on, flow, reach = True, said if 0 < said <= 60 else None, m.end()
-    elif (m := news2.ON_AIR.search(text, pos, stop)) is not None:
-        return False, None, None, m.end()
-    elif (m := news2.ON_OXYGEN.search(text, pos, stop)) is not None:
-        on, reach = True, m.end()
-    # the device right after the SpO2 or its oxygen ("94 % på 2 l på nesekateter")
-    window = text[pos:stop]
-    cut = re.search(r"[,;]|(?<!\w)(?:og|men|mens|fordi)(?!\w)", text[reach:stop])
-    device_end = reach + cut.start() if cut else stop
-    device = measurements.device_at(text, pos, max(device_end, reach))
-    if device is None or not window:
-        return on, flow, None, reach
-    name, dm = device
-    if on is None and name in measurements.OXYGEN_GIVING:
-        on = True
-    return on, flow, name, max(reach, dm.end())
