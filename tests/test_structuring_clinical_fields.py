@@ -150,12 +150,17 @@ def test_isbar_heading_after_a_call_takes_its_recipient():
     assert not n.deviations or all("Hun har falt" not in d.text for d in n.deviations)
 
 
-@pytest.mark.parametrize("text", [
-    "Lege er varslet.", "Ringte legevakten og fikk råd om å observere.",
-])
+@pytest.mark.parametrize("text", ["Lege er varslet."])
 def test_a_call_reported_is_a_measure_not_a_message(text):
     n = note(text)
     assert n.message is None and n.measures
+
+
+def test_a_call_said_without_a_colon_is_a_measure_and_a_message():
+    # issue 16, round 7: what legevakt said is a message to legevakt; the call a measure
+    n = note("Ringte legevakten og fikk råd om å observere.")
+    assert n.message is not None and n.message.recipient == "legevakt"
+    assert [s.text for s in n.measures] == ["Ringte legevakten"]
 
 
 @pytest.mark.parametrize("text", [

@@ -41,8 +41,9 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from diktat.norsk.clock import CLOCK_WORDS, ClockReader, of_the_evening
+from diktat.norsk.clock import Match as _Match
 from diktat.norsk.numbers import (
-    ARTICLES,
     NumberMatch,
     Quantity,
     parse_number_words,
@@ -52,6 +53,7 @@ from diktat.norsk.numbers import (
 )
 
 __all__ = [
+    "CLOCK_WORDS",
     "NormalizedText",
     "Piece",
     "Token",
@@ -108,7 +110,6 @@ DOSE_NOUNS = frozenset({
     "plaster", "pose", "poser", "posar", "brusetablett",
 })  # fmt: skip
 RANGE_WORDS = frozenset({"til", "eller", "-", "–"})
-CLOCK_WORDS = frozenset({"klokka", "klokken", "klokke"})
 _DOSE_UNITS = frozenset(w[-1] for w, u in UNITS.items() if u in ("mg", "mikrog", "g", "ml", "IE"))
 IDIOMS: tuple[tuple[str, ...], ...] = (("tusen", "takk"),)
 TEMPERATURE_WORDS = frozenset({"temp", "tempen", "temperatur", "temperaturen", "feber", "febril",
@@ -119,7 +120,6 @@ _BP_SYSTOLIC, _BP_DIASTOLIC = (50, 300), (20, 200)
 # --- tokens -----------------------------------------------------------------------------------
 _TOKEN_RE = re.compile(r"(?P<num>[0-9]+(?:[.,:][0-9]+)*)|(?P<word>[^\W\d_][^\W_]*)|(?P<sym>\S)")
 _DIGITS_RE = re.compile(r"[0-9]+")
-_TIME_RE = re.compile(r"([0-9]{1,2})([:.])([0-9]{2})")
 
 
 @dataclass(frozen=True, slots=True)
@@ -241,49 +241,21 @@ class _Builder:
 
 
 # --- matchers ---------------------------------------------------------------------------------
-@dataclass(frozen=True, slots=True)
-class _Match:
-    end: int  # token index after the match
-    text: str | None  # None: keep these tokens as written
-
-
-_EVENING = frozenset({"kveld", "kvelden", "kvelds", "kveldsvakt", "kveldsvakta", "kveldsvakten",
-                      "kveldsbesøk", "kveldsbesøket", "kveldsstell", "kveldsstellet",
-                      "ettermiddag", "ettermiddagen", "kveldsmedisin", "kveldsmedisinen"})
-_OTHER_PARTS_OF_DAY = frozenset({
-    "morgen", "morgenen", "morges", "morgon", "morgonen", "formiddag", "formiddagen",
-    "føremiddag", "frokost", "frukost", "natt", "natta", "natten", "nattevakt", "nattevakta",
-    "nattevakten", "dagvakt", "dagvakta", "dagvakten", "morgenstell", "morgenstellet",
-    "lunsj", "døgn", "døgnet"})
-
-
-_EVENING_SHIFTS = frozenset({"kveldsvakt", "kveldsvakta", "kveldsvakten", "kveldsbesøk",
-                            "kveldsbesøket", "kveldsstell", "kveldsstellet"})
-
-
-def _of_the_evening(lows: Sequence[str]) -> bool:
-    """The evening is the text's time: an evening shift or visit is named, or "i kveld" is said
-    in its first sentence ("Var innom Olav i kveld."; not "Dottera kjem i kveld" later on), and
-    no other part of the day is said."""
-    said = set(lows)
-    if said & _OTHER_PARTS_OF_DAY:
-        return False
-    first = lows[: lows.index(".")] if "." in lows else lows
-    tonight = {w for i, w in enumerate(first) if w in _EVENING and (i == 0 or first[i - 1]
-                                                                    not in ("går", "gårs"))}
-    return bool(said & _EVENING_SHIFTS or tonight)
-
-
 def speaks_of_evening(text: str) -> bool:
     """``text`` speaks of the evening and of no other part of the day (see the module doc)."""
-    return _of_the_evening([t.text.lower() for t in tokenize(text)])
+    return of_the_evening([t.text.lower() for t in tokenize(text)])
 
 
-class _Scanner:
-    def __init__(self, tokens: Sequence[Token], evening: bool | None = None) -> None:
+class _Scanner(ClockReader):
+    """The left-to-right scan: idioms, clock times (``ClockReader``) and quantities."""
+
+    def __init__(self, tokens: Sequence[Token], evening: bool | None = None,
+                 four_digit: bool = False) -> None:
         self.tokens = tokens
         self.lows = [t.text.lower() for t in tokens]
-        self.evening = _of_the_evening(self.lows) if evening is None else evening
+        self.evening = of_the_evening(self.lows) if evening is None else evening
+        self.four_digit = four_digit
+        self.last_clock = None
 
     def low(self, i: int) -> str:
         return self.lows[i] if 0 <= i < len(self.lows) else ""
@@ -323,6 +295,9 @@ class _Scanner:
         j = i + 1 if self.low(i) in RATE_NOUNS else i
         rate = self.per(j)
         return rate[1] if rate is not None and rate[0] == "min" else None
+
+    def after_dose(self, i: int) -> bool:
+        return self.low(i - 1) in _DOSE_UNITS or self.low(i - 1) in DOSE_NOUNS
 
     def unit_follows(self, i: int) -> bool:
         return (
@@ -414,134 +389,13 @@ class _Scanner:
             return None  # "hundre over åtti prosent" is not a blood pressure
         return _Match(end, f"{q.text}/{d.text}")
 
-    # -- clock times -------------------------------------------------------------------------
-    def clock(self, i: int) -> _Match | None:
-        j = self.clock_prefix(i)
-        if j is not None:
-            if (found := self.digit_time(j, prefixed=True)) is not None:
-                return found
-            return self.in_the_evening(i, self.relative_time(j, prefixed=True)
-                                       or self.spoken_time(j))
-        # right after a dose ("Pantoprazol 40 mg ti på åtte") "M over/på H" is a time too
-        after_dose = self.low(i - 1) in _DOSE_UNITS or self.low(i - 1) in DOSE_NOUNS
-        return (self.in_the_evening(i, self.relative_time(i, prefixed=after_dose))
-                or self.digit_time(i, prefixed=False))
-
-    def in_the_evening(self, i: int, found: _Match | None) -> _Match | None:
-        """An hour said without its half of the day, next to "i kveld" or in a text about the
-        evening only."""
-        if found is None or found.text is None:
-            return found
-        near = set(self.lows[max(0, i - 2) : i] + self.lows[found.end : found.end + 2])
-        if near & _OTHER_PARTS_OF_DAY or not (near & _EVENING or self.evening):
-            return found
-        hour = int(found.text[:2])
-        return _Match(found.end, f"{hour + 12:02d}{found.text[2:]}") if 4 <= hour <= 11 else found
-
-    def clock_prefix(self, i: int) -> int | None:
-        """The token after "klokka", "klokken", "kl" or "kl." (a stutter "kl. kl." counts once)."""
-        j = i
-        while True:
-            if self.low(j) in CLOCK_WORDS:
-                j += 1
-            elif self.low(j) == "kl":
-                j += 2 if self.low(j + 1) == "." else 1
-            else:
-                return j if j > i else None
-
-    def hour(self, i: int, lowest: int = 1) -> tuple[int, int] | None:
-        """An hour 1–24 (0–24 with ``lowest=0``) at ``i``: ("fjorten" → 14), not before a unit."""
-        for limit in (None, 1):
-            found = self.number(i, max_tokens=limit)
-            if found is not None and lowest <= found.value <= 24:
-                end = i + found.length
-                return None if self.unit_follows(end) else (found.value, end)
-        return None
-
-    def relative_time(self, i: int, *, prefixed: bool) -> _Match | None:
-        """ "halv åtte", "kvart over tre", "ti på halv fire", and after "klokka" "ti over tre"."""
-        word = self.low(i)
-        if word == "halv":
-            if not prefixed and self.low(i - 1) in ARTICLES | {"og"}:
-                return None  # "en halv ...", "to og en halv"
-            h = self.hour(i + 1)
-            return _time(_before(h[0]), 30, h[1]) if h else None
-        if word == "kvart" and self.low(i + 1) in ("over", "på"):
-            h = self.hour(i + 2)
-            if h is None:
-                return None
-            over = self.low(i + 1) == "over"
-            return _time(h[0] if over else _before(h[0]), 15 if over else 45, h[1])
-        m = self.number(i)
-        if m is None or not 1 <= m.value <= 29 or self.low(i + m.length) not in ("over", "på"):
-            return None
-        over, k = self.low(i + m.length) == "over", i + m.length + 1
-        if self.low(k) == "halv" and (h := self.hour(k + 1)) is not None:
-            return _time(_before(h[0]), 30 + m.value if over else 30 - m.value, h[1])
-        if prefixed and (h := self.hour(k)) is not None:
-            return _time(h[0] if over else _before(h[0]), m.value if over else 60 - m.value, h[1])
-        return None
-
-    def digit_time(self, i: int, *, prefixed: bool) -> _Match | None:
-        """ "14:30", "14.30" ("kl 1430" is left alone: "klokka 1500" may be a spoken 1500)."""
-        if i >= len(self.tokens) or self.tokens[i].kind != "num":
-            return None
-        text = self.tokens[i].text
-        # "kl 08.30." ends a sentence: after "klokka" a dot is no date
-        if (m := _TIME_RE.fullmatch(text)) is not None and (prefixed or not self.date_like(i)):
-            hour, sep, minute = int(m[1]), m[2], int(m[3])
-            if sep == "." and not prefixed and (hour > 23 or self.unit_follows(i + 1)):
-                return None
-            return _time(hour, minute, i + 1)
-        return None
-
-    def spoken_time(self, i: int) -> _Match | None:
-        """After "klokka": an hour and maybe minutes ("fjorten tretti", "åtte null fem", "8")."""
-        h = self.hour(i, lowest=0)
-        if h is None:
-            return None
-        hour, j = h
-        if (self.low(j) == "og" and self.low(j + 1) in ("et", "eit", "ett", "ein", "en")
-                and self.low(j + 2) == "kvarter"):
-            return _time(hour, 15, j + 3)  # "klokka ti og eit kvarter"
-        if self.low(j) == "null":
-            if self.low(j + 1) == "null":
-                return _time(hour, 0, j + 2)
-            m = self.number(j + 1, max_tokens=1)
-            if m is not None and m.value < 10 and not self.unit_follows(j + 2):
-                return _time(hour, m.value, j + 2)
-            return _time(hour, 0, j + 1)
-        if (self.low(j) == "og" and self.tokens[i].kind != "num"
-                and (m := self.number(j + 1)) is not None and self.tokens[j + 1].kind != "num"
-                and m.value % 5 == 0 and 5 <= m.value <= 55
-                and not self.unit_follows(j + 1 + m.length)
-                and self.low(j + 1 + m.length) != "halv"):
-            return _time(hour, m.value, j + 1 + m.length)  # "klokka to og ti" → 02:10
-        m = self.number(j)
-        if m is not None and 1 <= m.value <= 59 and not self.unit_follows(j + m.length):
-            tok = self.tokens[j]
-            if tok.kind != "num" or len(tok.text) == 2:
-                return _time(hour, m.value, j + m.length)
-        return _time(hour, 0, j)
-
-
-def _before(hour: int) -> int:
-    """The hour before ``hour`` as said: "halv åtte" → 7, "halv ett" → 12 (12-hour speech)."""
-    return hour - 1 if hour > 1 else 12
-
-
-def _time(hour: int, minute: int, end: int) -> _Match | None:
-    if not (0 <= hour <= 24 and 0 <= minute <= 59):
-        return None
-    return _Match(end, f"{hour:02d}:{minute:02d}")
-
-
-def normalize_spoken(text: str, *, evening: bool | None = None) -> NormalizedText:
+def normalize_spoken(text: str, *, evening: bool | None = None,
+                     four_digit: bool = False) -> NormalizedText:
     """Spoken Norwegian numbers, units and clock times → written forms, with an offset map.
     ``evening``: whether the whole of which ``text`` is a part speaks of the evening only
-    (None: decided from ``text``)."""
+    (None: decided from ``text``); ``four_digit``: "kl 2100" is 21:00 (see ``clock``)."""
     tokens = tokenize(text)
-    scanner = _Scanner(tokens, evening)
+    scanner = _Scanner(tokens, evening, four_digit)
     builder = _Builder(text)
     i = 0
     while i < len(tokens):

@@ -156,7 +156,8 @@ def _the_childs_parent(text: str, start: int, relative: re.Match[str]) -> int | 
     return child.start() if child is not None else None
 
 
-def someone_else(text: str, clauses: Sequence[Clause], ci: int) -> int | None:
+def someone_else(text: str, clauses: Sequence[Clause], ci: int,
+                 patient: str | None = None) -> int | None:
     """Where the relative starts whose illness clause ``ci`` tells ("Kona hans har influensa";
     "Sønnen var innom, han har vært syk"; "Dottera ringde og sa at ho sjølv er forkjøla"), or
     None. What a relative reports of "hun" is the patient's ("Datteren sier hun har vondt")."""
@@ -170,9 +171,50 @@ def someone_else(text: str, clauses: Sequence[Clause], ci: int) -> int | None:
         return None
     if SELF_REF.search(text, c.start, c.end):
         return at
-    if ILLNESS.search(text, c.start, c.end) and not REPORTING.search(text, c.start, c.end):
+    if ILLNESS.search(text, c.start, c.end) and (
+            not REPORTING.search(text, c.start, c.end)
+            or _the_reporters_own(text, clauses, c, at, patient)):
         return at
     return None
+
+
+_MALE = _rx(r"sønn\w*", "son", "sonen", "mannen", r"ektemann\w*", r"bror\w*", "faren", "far",
+            r"svigersønn\w*", r"svigerson\w*", r"onkel\w*", r"fetter\w*", "vennen")
+_FEMALE = _rx(r"datter\w*", r"dotter\w*", "kona", "konen", r"søster\w*", r"syster\w*", "mora",
+              "moren", "mor", r"svigerdatter\w*", r"tante\w*", r"kusine\w*", r"venninne\w*")
+_HE = _rx("han", "ham", "hans")
+_SHE = _rx("hun", "ho", "hu", "henne", "hennes", "hennar")
+_REPORTED_PRONOUN = re.compile(rf"(?:^|\s)(?:at|om at)\s+(?P<p>{_PRONOUN})(?!\w)", re.IGNORECASE)
+
+
+def patient_pronoun(text: str, start: int, end: int) -> str | None:
+    """ "han" or "hun": the one gender the dictation calls its subject outside
+    ``text[start:end]`` (the sentence at hand), or None where it says both or neither."""
+    outside = text[:start] + " " + text[end:]
+    males, females = len(_HE.findall(outside)), len(_SHE.findall(outside))
+    return "han" if males and not females else "hun" if females and not males else None
+
+
+def _the_reporters_own(text: str, clauses: Sequence[Clause], c: Clause, at: int,
+                       patient: str | None) -> bool:
+    """ "Sønnen ringte og sa at han har hatt influensa" of a patient the rest of the dictation
+    calls "hun": the son's own illness. Only where the pronoun is the relative's gender and the
+    patient is, everywhere outside this sentence, of the other gender; else what a relative
+    reports is the patient's ("Datteren sier hun har vondt")."""
+    said = _REPORTED_PRONOUN.search(text, c.start, c.end)
+    relative = OTHER_PERSON.match(text, at)
+    if said is None or relative is None:
+        return False
+    rel = relative.group().strip()
+    rel_male = _MALE.search(rel) is not None and _FEMALE.search(rel) is None
+    rel_female = _FEMALE.search(rel) is not None and _MALE.search(rel) is None
+    he = _HE.fullmatch(said.group("p")) is not None
+    she = _SHE.fullmatch(said.group("p")) is not None
+    if not ((rel_male and he) or (rel_female and she)):
+        return False
+    if patient is None:
+        patient = patient_pronoun(text, clauses[0].start, clauses[-1].end)
+    return patient == ("hun" if he else "han")
 
 
 def _bare(text: str, clause: Clause) -> bool:
@@ -199,10 +241,12 @@ def _negation_in(text: str, start: int, end: int) -> int | None:
 
 
 def assertion_at(text: str, kw_start: int, kw_end: int, start: int = 0, end: int | None = None,
-                 clauses: Sequence[Clause] | None = None) -> tuple[Assertion, int]:
+                 clauses: Sequence[Clause] | None = None, patient: str | None = None
+                 ) -> tuple[Assertion, int]:
     """The assertion about the finding at ``text[kw_start:kw_end]`` in the sentence
     ``text[start:end]``, and where its cue starts (``kw_start`` when present; evidence for the
-    finding must reach back to the cue)."""
+    finding must reach back to the cue). ``patient``: "han"/"hun" as the whole dictation calls
+    the patient, when ``text`` is only a quote of it (see ``patient_pronoun``)."""
     end = len(text) if end is None else end
     if clauses is None:
         clauses = split_clauses(text, start, end)
@@ -228,7 +272,7 @@ def assertion_at(text: str, kw_start: int, kw_end: int, start: int = 0, end: int
         if (child := _the_childs_parent(text, start, m)) is not None:
             return Assertion.present, child  # the evidence reaches back to the child
         return Assertion.other_person, clause.start
-    if (at := someone_else(text, clauses, ci)) is not None:
+    if (at := someone_else(text, clauses, ci, patient)) is not None:
         return Assertion.other_person, at
     if ci > 0 and clauses[ci].joint == "list" and _VERB_FIRST.match(text, clause.start) and (
             (rel := OTHER_PERSON.match(text, clauses[ci - 1].start, clauses[ci - 1].end))
@@ -255,7 +299,8 @@ def assertion_at(text: str, kw_start: int, kw_end: int, start: int = 0, end: int
     return Assertion.present, kw_start
 
 
-def text_assertion(text: str, start: int = 0, end: int | None = None) -> Assertion:
+def text_assertion(text: str, start: int = 0, end: int | None = None,
+                   patient: str | None = None) -> Assertion:
     """The assertion of a sentence without a finding keyword (a heading gave its area, or a
     model placed it): asked, negated when a real negation is said, possible or historical when
     its cue is said, someone else's when a relative's illness is told, else present."""
@@ -268,12 +313,13 @@ def text_assertion(text: str, start: int = 0, end: int | None = None) -> Asserti
         if rx.search(text, start, end) is not None:
             return assertion
     clauses = split_clauses(text, start, end)
-    if any(someone_else(text, clauses, ci) is not None for ci in range(len(clauses))):
+    if any(someone_else(text, clauses, ci, patient) is not None for ci in range(len(clauses))):
         return Assertion.other_person
     return Assertion.present
 
 
-def finding_assertion(text: str, quote: str, keywords: re.Pattern[str]) -> Assertion:
+def finding_assertion(text: str, quote: str, keywords: re.Pattern[str],
+                      patient: str | None = None) -> Assertion:
     """The assertion ``quote`` (evidence, normalised) makes about the finding ``text`` (a
     stretch of it): the grounding validator's reading, the same as the rules'."""
     at = quote.casefold().rfind(text.casefold().strip(" .,;:"))
@@ -281,5 +327,5 @@ def finding_assertion(text: str, quote: str, keywords: re.Pattern[str]) -> Asser
         quote, at = text, 0
     kw = keywords.search(quote, at, at + len(text))
     if kw is None:
-        return text_assertion(quote)
-    return assertion_at(quote, kw.start(), kw.end())[0]
+        return text_assertion(quote, patient=patient)
+    return assertion_at(quote, kw.start(), kw.end(), patient=patient)[0]

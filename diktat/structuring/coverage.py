@@ -56,7 +56,7 @@ def words(text: str) -> Iterator[re.Match[str]]:
 
 @lru_cache(maxsize=4096)
 def _norm(quote: str):
-    return normalize_spoken(quote)
+    return normalize_spoken(quote, four_digit=True)
 
 
 def _text_span(text: str, ev: Evidence) -> tuple[int, int]:
@@ -146,7 +146,7 @@ def account(note: JournalNote, text: str, lexicon: Lexicon | None = None) -> Jou
                 run.pop(0)
             n_unplaced += len(run)
             a, b = run[0].start(), run[-1].end()
-            said = normalize_spoken(text[a:b]).text
+            said = normalize_spoken(text[a:b], four_digit=True).text
             fragments.append(Statement(text=said, evidence=Evidence(start=a, end=b,
                                                                      quote=text[a:b])))
         run.clear()

@@ -25,7 +25,7 @@ from pydantic import BaseModel
 
 from diktat.norsk.normalize import normalize_spoken, speaks_of_evening
 from diktat.structuring import cues, news2
-from diktat.structuring.assertion import finding_assertion
+from diktat.structuring.assertion import finding_assertion, patient_pronoun
 from diktat.structuring.clauses import Relations, split_clauses
 from diktat.structuring.lexicon import Lexicon
 from diktat.structuring.measurements import DEVICE_PATTERNS
@@ -56,14 +56,15 @@ _NUMBER = re.compile(r"\d+(?:,\d+)?")
 def canonical_tokens(text: str, evening: bool | None = None) -> tuple[str, ...]:
     """Words and numbers of ``text`` after spoken-number normalisation, lower case
     (``evening`` as in ``normalize_spoken``)."""
-    return tuple(_TOKEN.findall(normalize_spoken(text, evening=evening).text.casefold()))
+    norm = normalize_spoken(text, evening=evening, four_digit=True)
+    return tuple(_TOKEN.findall(norm.text.casefold()))
 
 
 @lru_cache(maxsize=8192)
 def _normalised(text: str, evening: bool = False) -> str:
     """``text`` normalised; ``evening``: its transcript speaks of the evening only, so a quote
     reads "klokka fem" as the rules read it in the whole transcript."""
-    return normalize_spoken(text, evening=evening).text
+    return normalize_spoken(text, evening=evening, four_digit=True).text
 
 
 def _contains(haystack: Sequence[str], needle: Sequence[str]) -> bool:
@@ -159,7 +160,13 @@ class _Grounder:
         the finding: a negation can be neither invented nor lost."""
         keywords = cues.AREA_KEYWORDS[obs.area]
         text, quote = self.normalised(obs.text), self.normalised(obs.evidence.quote)
-        said = finding_assertion(text, quote, keywords)
+        patient = None
+        if obs.assertion is Assertion.other_person and obs.evidence.end <= len(self.text):
+            # the quote alone does not say whom "han" is: the rest of the dictation does
+            s0 = max(self.text.rfind(c, 0, obs.evidence.start) for c in ".!?\n") + 1
+            ends = [i for c in ".!?\n" if (i := self.text.find(c, obs.evidence.end)) >= 0]
+            patient = patient_pronoun(self.text, s0, min(ends, default=len(self.text)))
+        said = finding_assertion(text, quote, keywords, patient)
         if said == obs.assertion:
             return obs
         if obs.negated:

@@ -2,10 +2,12 @@
 
 A nurse dictates a call as "Ringte legevakten kl 14:10: ..." or "Kontaktet fastlegen: ...":
 a call verb, a recipient (lege, fastlege, tilsynslege, legevakt, ...) and a colon start an ISBAR
-message to that recipient, like the spoken heading "Beskjed til legevakt:". Without the colon
-("Ringte legevakten og fikk råd om ...", "Lege er varslet") the sentence is a measure taken, not
-a message, but the recipient is remembered: an "Identifikasjon:" or "ISBAR:" heading after it
-starts a message to that recipient.
+message to that recipient, like the spoken heading "Beskjed til legevakt:". Without the colon,
+a call done at the start of its sentence ("Ringte legevakten og fikk råd om ...", "Ringer
+legevakt nå"; ``call_sentence``) is a message to that recipient of that sentence alone (the call
+itself a measure taken); not a plan ("skal ringe", "hvis ..."), nor a call not made. "Lege er
+varslet" stays a measure, and the recipient is remembered: an "Identifikasjon:" or "ISBAR:"
+heading after it starts a message to that recipient.
 
 Dates: a sentence never ends at the dot of an ordinal day ("den 6. desember", "fra 06.12.",
 "den 06.", "fra 6. desember"), so a date is never cut from its month or its sentence; after
@@ -34,6 +36,33 @@ _RECIPIENT2 = _RECIPIENT.replace("?P<to>", "?P<to2>")
 CONTACT = re.compile(rf"(?<!\w){_CALL_VERB}(?: til)?\s+{_RECIPIENT}(?!\w)"
                      rf"|(?<!\w){_RECIPIENT2}\s+(?:er |ble |blei |vart )?(?:ringt|kontaktet|"
                      rf"kontakta|varslet|varsla)(?!\w)", re.IGNORECASE)
+
+
+# "Ringte legevakten og fikk råd om ...", "Så ringte jeg fastlegen, ...": a call said without a
+# colon, at the start of its sentence and done (not "skal ringe", not "hvis ...").
+CALL_SENTENCE = re.compile(
+    rf"\s*(?:(?:så|og|da|derfor)\s+)?(?:(?:jeg|vi|eg|me)\s+)?(?P<v>ringte|ringt|ringde|ringer|"
+    rf"kontaktet|kontakta|kontakter|kontaktar|sendte|sender|sendt)(?:\s+(?:jeg|vi|eg|me))?"
+    rf"(?:\s+(?:en |ei )?(?:melding|beskjed)\s+)?(?:\s+til)?\s+{_RECIPIENT}{_CLOCK}(?!\w)",
+    re.IGNORECASE)
+_NOT_DONE = re.compile(r"(?<!\w)(?:skal|skulle|vil|må|bør|hvis|dersom|om nødvendig|ved behov|"
+                       r"ved forverring|i morgen|ikke|ikkje|itj)(?!\w)", re.IGNORECASE)
+_REST_START = re.compile(r"[\s,;:–-]*(?:(?:og|for å|for|angående|om)\s+)?", re.IGNORECASE)
+
+
+def call_sentence(text: str, start: int, end: int) -> tuple[str, int, int] | None:
+    """ "Ringte legevakten og fikk råd om å observere": a call done, at the start of the sentence
+    ``text[start:end]``, without a colon: the recipient, where the call's words end and where
+    what was said or agreed starts (``end`` when nothing follows)."""
+    m = CALL_SENTENCE.match(text, start, end)
+    if m is None or _NOT_DONE.search(text, start, end):
+        return None
+    rest = _REST_START.match(text, m.end(), end)
+    at = rest.end() if rest is not None else m.end()
+    if not re.search(r"[^\W\d_]{2,}", text[at:end]) or re.fullmatch(
+            r"\s*(?:nå|no|straks|i dag|i kveld|i natt)?\s*[.!]?\s*", text[at:end]):
+        at = end
+    return recipient_name(m.group("to")), m.end(), at
 
 
 def recipient_name(said: str) -> str:

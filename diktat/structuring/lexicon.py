@@ -74,7 +74,11 @@ _FOLDS = (
 _C_SOFT = re.compile(r"c(?=[eiy])")
 _NON_LETTER = re.compile(r"[^0-9a-zæøå]")
 _DOUBLE = re.compile(r"(.)\1+")
-_WORD = re.compile(r"[^\W\d_]+(?:-[^\W_]+)*")
+_WORD = re.compile(r"[^\W\d_]+\d*(?:-[^\W_]+)*")
+# "Norspan-plasteret", "B12-injeksjon": a name joined to its form by a hyphen.
+_FORM_AFTER = re.compile(r"-(?:plaster\w*|injeksjon\w*|sprøyte\w*|sprøyta|tablett\w*|"
+                         r"dråpe\w*|dråper|drops|mikstur\w*|inhalator\w*|spray\w*)$",
+                         re.IGNORECASE)
 
 
 @lru_cache(maxsize=65536)
@@ -156,6 +160,8 @@ class Lexicon:
     def match(self, text: str) -> DrugMatch | None:
         """``text`` (a word or a short phrase) as a whole read as a drug name, or None."""
         multi = len(text.replace("-", " ").split()) > 1
+        if not multi and re.fullmatch(r"[^\W\d_]+\d+", text) and sound_key(text) in self._exact:
+            return DrugMatch(self._exact[sound_key(text)], 0, len(text), text, 100.0)  # "B12"
         if not multi and (len(text) < 4 or text.casefold() in COMMON_WORDS):
             return None
         found = self._lookup(sound_key(text), multi=multi)
@@ -178,12 +184,21 @@ class Lexicon:
                     break  # a name does not run across punctuation
                 phrase = text[words[i].start() : words[i + size - 1].end()]
                 if size == 1 and (len(phrase) < 4 or phrase.casefold() in COMMON_WORDS):
+                    if re.fullmatch(r"[^\W\d_]+\d+", phrase) and sound_key(phrase) in self._exact:
+                        best = (self._exact[sound_key(phrase)], 100.0, 1)  # "B12"
                     continue
                 found = self._lookup(sound_key(phrase), multi=size > 1)
                 if found is not None and (best is None or found[1] >= best[1]):
                     best = (found[0], found[1], size)
             if best is None:
                 word = words[i].group()
+                if (form := _FORM_AFTER.search(word)) is not None and (
+                        part := self._part(word[: form.start()])) is not None:
+                    start = words[i].start()
+                    out.append(DrugMatch(part[0], start, start + form.start(),
+                                         word[: form.start()], part[1]))
+                    i += 1
+                    continue
                 if drug_like(word):  # "propranolol": a drug, though not in the list
                     name = word[:1].upper() + word[1:]
                     out.append(DrugMatch(name, words[i].start(), words[i].end(), word, 0.0))
@@ -194,6 +209,13 @@ class Lexicon:
             out.append(DrugMatch(name, start, end, text[start:end], score))
             i += size
         return out
+
+    def _part(self, said: str) -> tuple[str, float] | None:
+        """The name before a hyphenated form word ("Norspan" of "Norspan-plaster")."""
+        if (len(said) < 4 and not re.search(r"\d", said)) or said.casefold() in COMMON_WORDS:
+            return None
+        multi = len(said.replace("-", " ").split()) > 1
+        return self._lookup(sound_key(said), multi=multi)
 
     def _lookup(self, key: str, *, multi: bool) -> tuple[str, float] | None:
         if key in self._exact:

@@ -212,6 +212,39 @@ def _bare_urine(m: re.Match[str], value: float) -> dict[str, Any] | None:
 _KEEPS_FINDING = frozenset({"pain_score", "fluid_intake", "urine_output", "weight"})
 
 
+_SCORE = r"(?P<{0}>\d{{1,2}})(?!\d|[,:]\d)(?:" + _OF_TEN + r")?"
+# "smerter fra 7 til 2", "frå 7 til 2": two scores said in order, before and after.
+_PAIN_FROM_TO = re.compile(
+    rf"(?<!\w)(?P<l>{_PAIN_LABEL})(?P<gap>(?:\s+[^\W\d]+){{0,3}}?)\s+(?:fra|frå|ifra)\s+"
+    + _SCORE.format("a") + r"\s+(?:til|ned til|opp til)\s+" + _SCORE.format("b")
+    + NOT_DURATION + r"(?=" + _BARE_END + r"|\s)", re.IGNORECASE)
+# "smerte før 6, etter en time 3": before, then after (a duration may stand between).
+_PAIN_BEFORE_AFTER = re.compile(
+    rf"(?<!\w)(?P<l>{_PAIN_LABEL})(?P<gap>(?:\s+[^\W\d]+){{0,3}}?)\s+før\s+"
+    + _SCORE.format("a") + NOT_DURATION + r"\s*,?\s*(?:og\s+|men\s+)?(?:etter|etterpå)"
+    r"(?:\s+(?:[^\W\d]+|\d+\s+" + _DURATION + r")){0,4}?\s+" + _SCORE.format("b")
+    + NOT_DURATION + r"(?=" + _BARE_END + r")", re.IGNORECASE)
+
+
+def pain_change_labels(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """The pain labels of ``pain_changes``: heads their scores hang on."""
+    return [m.span("l") for m, _, _ in pain_changes(text, start, end)]
+
+
+def pain_changes(text: str, start: int, end: int) -> list[tuple[re.Match[str], int, int]]:
+    """Pain said as a change ("smerter fra 7 til 2", "før 6, etter en time 3"): the match and
+    both scores, in the order said; none where a number is out of 0–10 or the words between
+    label and numbers negate or plan."""
+    out = []
+    for rx in (_PAIN_FROM_TO, _PAIN_BEFORE_AFTER):
+        for m in rx.finditer(text, start, end):
+            a, b = int(m.group("a")), int(m.group("b"))
+            if not (0 <= a <= 10 and 0 <= b <= 10) or NOT_MEASURED.search(m.group("gap")):
+                continue
+            out.append((m, a, b))
+    return out
+
+
 def hit_span(kind: str, m: re.Match[str]) -> tuple[int, int]:
     """What a measurement takes from its clause: the number only where its label is a finding
     word as well; else label and value."""

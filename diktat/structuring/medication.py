@@ -252,10 +252,19 @@ def read_medications(text: str, start: int, end: int, lexicon: Lexicon,
             out.append(read)
         else:
             said = [x for x in st_main if x in st_own] or st_main  # "Fikk ... ved behov"
+            run = _time_series(text, clock, clocks, drugs, d1) if clock is not None else []
+            if run:
+                read.clock = clock = run[0]  # "Paracet 1 g kl 08, 14 og 20": from the first
             read.spans = [head] + [m.span() for m in (dose, clock, effect, same) if m] + [
                 x[1].span() for x in (*said, route) if x] + ([reason] if reason else []) + (
                 [read.count_span] if read.count_span else [])
             out.append(read)
+            for later in run[1:]:  # the same dose at each of the other times
+                again = MedRead(drug.name, drug.text, head, dose=dose, count=read.count,
+                                count_span=read.count_span, route=route, clock=later,
+                                status=status)
+                again.spans = [*read.spans, later.span()]
+                out.append(again)
         for c in sorted(set(st_self) | set(dose_self) | set(clock_self)):
             said = _best_status(st_self.get(c, []))
             if said is None:
@@ -270,6 +279,31 @@ def read_medications(text: str, start: int, end: int, lexicon: Lexicon,
                 said[1].span()] + ([extra.count_span] if extra.count_span else [])
             out.append(extra)
     return _forgotten_then_given(out)
+
+
+_SERIES_GLUE = re.compile(r"\s*,\s*(?:og\s+)?|\s+og\s+")
+
+
+def _time_series(text: str, clock: re.Match[str], clocks: list[re.Match[str]], drugs: list,
+                 after: int) -> list[re.Match[str]]:
+    """ "kl 08:00, 14:00 og 20:00": the run of times, joined only by commas and "og", that holds
+    the dose's time (two or more; else none). No drug may be named between the drug and it."""
+    ordered = sorted(clocks, key=lambda c: c.start())
+    i = ordered.index(clock) if clock in ordered else -1
+    if i < 0:
+        return []
+    lo = hi = i
+    while lo > 0 and _SERIES_GLUE.fullmatch(text, ordered[lo - 1].end(), ordered[lo].start()):
+        lo -= 1
+    while hi + 1 < len(ordered) and _SERIES_GLUE.fullmatch(text, ordered[hi].end(),
+                                                           ordered[hi + 1].start()):
+        hi += 1
+    run = ordered[lo : hi + 1]
+    if len(run) < 2 or run[0].start() < after or any(
+            after <= a < run[-1].end() for a, _, _ in drugs):
+        return []
+    times = [c.group() for c in run]
+    return run if len(set(times)) == len(times) else []
 
 
 def _forgotten_then_given(reads: list[MedRead]) -> list[MedRead]:

@@ -87,7 +87,8 @@ def measured_labels(text: str, start: int = 0, end: int | None = None) -> list[t
                    if any(p.match(text, m.start(), end) for p in VITAL_PATTERNS.values())]
                   + [m.span() for m in _RATE_NOUN.finditer(text, start, end)]
                   + [m.span("h") for m in URINE_AFTER_VOLUME.finditer(text, start, end)]
-                  + [m.span() for rx in TIGHT.values() for m in rx.finditer(text, start, end)])
+                  + [m.span() for rx in TIGHT.values() for m in rx.finditer(text, start, end)]
+                  + measurements.pain_change_labels(text, start, end))
 
 
 VITAL_RANGES = {"pulse": (20, 250), "temperature": (30, 45), "spo2": (50, 100),
@@ -116,8 +117,13 @@ PARAMETER_TITLES = {  # how the text output names NEWS2's parameters
 }
 ACVPU_CUES = {
     "A": _rx(r"v[åa]ken(?:,| og) (?:klar|orientert|adekvat|kontaktbar)", "klar og orientert",
+             # "våken, men urolig": awake; restless or tired is not confusion
+             r"v[åa]ken,? men (?:urolig|uroleg|trøtt|trøytt|sliten|slapp|stille|engstelig)",
              r"A?C?VPU:? A"),
     "C": _rx(r"(?:ny|nyoppstått|nytilkommen|akutt) forvirr\w*", r"A?C?VPU:? C",
+             # "våken men forvirret" (not "forvirret som vanlig"): alert, but confused
+             r"v[åa]ken,? men (?:forvirr\w*|desorientert|ukonsentrert)"
+             r"(?![^.;]{0,25}(?:som vanlig|som før|som kjent|kjent|vanleg))",
              r"forvirr\w*[^.;]{0,30}?(?:det er nytt|som er nytt|nytt for (?:henne|ham|han|ho))"),
     "V": _rx(r"(?:reagerer|responderer|svarer) (?:kun |bare )?på (?:tiltale|stemme|tilsnakk)",
              r"svarer (?:kun |bare )?når (?:vi|man|en|jeg|eg|me) snakker til (?:ham|han|henne|ho)",

@@ -19,10 +19,9 @@ Questions give no findings, doses or measurements. The cue words live in ``cues`
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from diktat.norsk.normalize import normalize_spoken
-from diktat.structuring import cues, news2
+from diktat.structuring import cues
 from diktat.structuring.assertion import (
     ANSWER,
     assertion_at,
@@ -32,97 +31,21 @@ from diktat.structuring.assertion import (
     text_assertion,
 )
 from diktat.structuring.clauses import Clause, split_clauses
-from diktat.structuring.isbar import call_heading, contact, date_dot
+from diktat.structuring.found import TRIM, Chunk, Found, file_deviation
+from diktat.structuring.isbar import call_heading, call_sentence, contact, date_dot
 from diktat.structuring.lexicon import Lexicon
 from diktat.structuring.medication import MedRead, read_medications
 from diktat.structuring.note import (
     VITAL_MODELS,
     Area,
     Assertion,
-    Deviation,
-    Evidence,
-    IsbarMessage,
     MedicationAdministration,
     Observation,
     Statement,
-    VitalSigns,
 )
 from diktat.structuring.vitals import read_vitals
 
-_TRIM = " \t\r\n.,;:!?-–"
-_TRIM_END = " \t\r\n.,;:-–"  # a question or exclamation mark stays
-
-
-@dataclass
-class Found:
-    """What the rules found in one transcript, in order (chunks append to the same instance)."""
-
-    situation: list[Statement] = field(default_factory=list)
-    observations: list[Observation] = field(default_factory=list)
-    vitals: dict[str, list] = field(default_factory=lambda: {k: [] for k in news2.VITAL_KINDS})
-    medications: list[MedicationAdministration] = field(default_factory=list)
-    measures: list[Statement] = field(default_factory=list)
-    evaluation: list[Statement] = field(default_factory=list)
-    plan: list[Statement] = field(default_factory=list)
-    message: dict[str, list[Statement]] = field(
-        default_factory=lambda: {p: [] for p in IsbarMessage.PARTS}
-    )
-    recipient: str | None = None
-    message_heading: str | None = None  # as said: "Melding til fastlege"
-    deviations: list[Deviation] = field(default_factory=list)
-    unclassified: list[Statement] = field(default_factory=list)
-    # Heading state carried from sentence to sentence (and chunk to chunk).
-    section: str | None = None
-    area: Area | None = None
-    in_message: bool = False
-    part: str | None = None
-    last_contact: str | None = None  # the doctor or service said to be called last
-    part_said: bool = False  # the message names its ISBAR parts ("Situasjon: ...")
-    # "Ingeborg fikk kveldsdosen kl 20.": the status and time of doses the next sentence names
-    collective: tuple[Chunk, tuple[str, re.Match[str]], re.Match[str] | None] | None = None
-    # the last deviation's chunk and span: an event told on right after it is the same event
-    last_deviation: tuple[Chunk, int, int] | None = None
-
-    def vital_signs(self) -> VitalSigns:
-        return VitalSigns(**{k: tuple(v) for k, v in self.vitals.items()})
-
-    def isbar(self) -> IsbarMessage | None:
-        if not self.in_message and not any(self.message.values()):
-            return None
-        msg = IsbarMessage(recipient=self.recipient, heading=self.message_heading,
-                           **{k: tuple(v) for k, v in self.message.items()})
-        return None if msg.is_empty else msg
-
-
-class Chunk:
-    """A stretch of the transcript text, normalised, with the way back to the transcript."""
-
-    def __init__(self, source: str, offset: int) -> None:
-        self.source = source
-        self.offset = offset
-        self.norm = normalize_spoken(source)
-        self.text = self.norm.text
-
-    def trim(self, start: int, end: int) -> tuple[int, int]:
-        while start < end and self.text[start] in _TRIM:
-            start += 1
-        while end > start and self.text[end - 1] in _TRIM_END:
-            end -= 1
-        return start, end
-
-    def evidence(self, start: int, end: int) -> Evidence | None:
-        start, end = self.trim(start, end)
-        if start >= end:
-            return None
-        a, b = self.norm.to_source_span(start, end)
-        return Evidence(start=self.offset + a, end=self.offset + b, quote=self.source[a:b])
-
-    def statement(self, start: int, end: int) -> Statement | None:
-        ev = self.evidence(start, end)
-        if ev is None:
-            return None
-        s, e = self.trim(start, end)
-        return Statement(text=self.text[s:e], evidence=ev)
+__all__ = ["Chunk", "Found", "extract", "sentences"]
 
 
 # Doses said as a whole ("kveldsdosen", "morgenmedisinene"), and a sentence that names them next.
@@ -130,7 +53,6 @@ _COLLECTIVE = re.compile(r"(?<!\w)(?:\w*dose(?:n|ne|r)?|\w*medisin(?:en|ene|ane|
                          r"tablettene|tablettane|dosett(?:en)?)(?!\w)", re.IGNORECASE)
 _NAMING = re.compile(r"\s*(?:det|dette|dei|de)\s+(?:var|er|gjelder|gjaldt|gjeld|va|e)(?!\w)",
                      re.IGNORECASE)
-_SEPARATOR_ONLY = re.compile(r"[\s.,;:!?–-]*(?:(?:og|men|så)\s+)?")
 
 
 def sentences(text: str) -> list[tuple[int, int]]:
@@ -141,10 +63,10 @@ def sentences(text: str) -> list[tuple[int, int]]:
                                                         m.start() + 1)
                                or (m.group("dot") == "." and date_dot(text, m.start()))):
             continue
-        if text[start : m.start()].strip(_TRIM):
+        if text[start : m.start()].strip(TRIM):
             spans.append((start, m.start() + (1 if m.group("dot") else 0)))
         start = m.end()
-    if text[start:].strip(_TRIM):
+    if text[start:].strip(TRIM):
         spans.append((start, len(text)))
     return spans
 
@@ -204,6 +126,10 @@ class _Sentence:
             self._add(f.measures)  # a deviation report written is neither advice nor an event
         elif f.in_message:
             self._to_message()
+        elif not question and not self.heading_here and f.section is None and (
+                call := call_sentence(text, self.start, self.end)) is not None and (
+                f.recipient in (None, call[0])):
+            self._call_told(*call)
         elif f.section and (self.heading_here or not labels):
             if f.section == "deviation":
                 self._told_deviation()
@@ -460,37 +386,28 @@ class _Sentence:
             f.part = cue or keep or "situation"
         self._add(f.message[f.part])
 
+    def _call_told(self, recipient: str, call_end: int, rest: int) -> None:
+        """ "Ringte legevakten og fikk råd om å observere": a message to legevakt (what was
+        told or agreed) without a colon; the call is a measure taken. "Ringer legevakt nå":
+        the call is the message. The sentences after it are not part of it."""
+        f = self.f
+        f.recipient = recipient
+        if rest >= self.end:
+            self._add(f.message["situation"])
+            return
+        self._add(f.measures, self.start, call_end)
+        said = self.c.text[rest : self.end]
+        part = next((p for p, rx in cues.ISBAR_CUES.items() if rx.search(said)), "situation")
+        self._add(f.message[part], rest, self.end)
+
     def _told_deviation(self) -> None:
         """ "Avvik: Hun fikk kveldsdosen til rompartneren ved en feil. Det var Sobril og
         Imovane. Legevakt kontaktet.": one event told over several sentences; a new "Avvik:"
         heading starts another."""
-        self._deviation(self.start, self.end, fresh=self.heading_here)
+        file_deviation(self.f, self.c, self.start, self.end, fresh=self.heading_here)
 
-    def _deviation(self, start: int, end: int, cue: int | None = None,
-                   fresh: bool = False) -> None:
-        """A deviation; told on right after the last one (nothing but a separator between),
-        of its kind or of no kind, it is that event told further ("besøket ble ikke
-        gjennomført, det sto ikke på lista"): one event is never filed twice."""
-        f, text = self.f, self.c.text
-        first = min(start, cue if cue is not None else start)
-        kind = cues.deviation_kind(text[start:end])
-        last = f.last_deviation
-        if not fresh and last is not None and last[0] is self.c and f.deviations:
-            before = f.deviations[-1].kind
-            adjacent = _SEPARATOR_ONLY.fullmatch(text, last[2], first) is not None
-            compatible = kind == before or "other" in (kind, before)
-            told_on = f.section == "deviation"  # under its "Avvik:" heading
-        if not fresh and last is not None and last[0] is self.c and f.deviations and (
-                told_on or (adjacent and compatible)):
-            prev = f.deviations.pop()
-            first = start = last[1]
-            merged = cues.deviation_kind(text[start:end])
-            kind = prev.kind if merged == "other" else merged
-        st = self.c.statement(start, end)
-        if st is not None:
-            ev = self.c.evidence(first, end)
-            f.deviations.append(Deviation(text=st.text, evidence=ev or st.evidence, kind=kind))
-            f.last_deviation = (self.c, first, end)
+    def _deviation(self, start: int, end: int, cue: int | None = None) -> None:
+        file_deviation(self.f, self.c, start, end, cue)
 
     def _add(self, target: list[Statement], start: int | None = None,
              end: int | None = None) -> None:

@@ -17,6 +17,7 @@ from diktat.structuring.clauses import Clause, Relations, clause_at
 from diktat.structuring.oxygen import oxygen_after, oxygen_into_spo2, oxygen_without_label
 from diktat.structuring.vital_read import VitalRead
 
+_BUT = re.compile(r"(?<!\w)men(?!\w)", re.IGNORECASE)
 _CLAUSE_WORD = re.compile(r"(?<!\w)(?:og|men|mens|fordi|som|eller|samt)(?!\w)|[;]",
                           re.IGNORECASE)
 
@@ -71,6 +72,7 @@ def read_vitals(text: str, start: int, end: int, clauses: list[Clause],
             found.append(VitalRead(kind, values, m.start(), stop,
                                    parts=[(m.start(), label.end() if label else m.start()),
                                           (m.end() - len(m.group().split()[-1]), stop)]))
+    found += _pain_changes(text, start, end, found)
     found += _coordinated_pressures(text, start, end, clauses, found, other_heads)
     found += _tight_labels(text, start, end, found)
     found += _breaths_per_minute(text, start, end, found)
@@ -86,8 +88,10 @@ def read_vitals(text: str, start: int, end: int, clauses: list[Clause],
             c0 = clauses[clause_at(clauses, m.start())].start if clauses else start
             if asked or cues.NEGATION.search(text, c0, m.start()):
                 continue  # "Hun var ikke bevisstløs", "Var hun bevisstløs?"
+            # "våken men forvirret": what follows "men" stays a finding too (confusion)
+            hit = (m.start(), m.start()) if _BUT.search(m.group()) else None
             found.append(VitalRead("consciousness", {"level": level}, m.start(), m.end(),
-                                   parts=[m.span()]))
+                                   parts=[m.span()], hit=hit))
     found = _no_overlaps(found)
     if not found:
         return found
@@ -127,6 +131,23 @@ def _matches(pattern: re.Pattern[str], text: str, start: int, end: int):
             continue
         yield m
         pos = m.end()
+
+
+def _pain_changes(text: str, start: int, end: int, found: list[VitalRead]) -> list[VitalRead]:
+    """ "Smerter fra 7 til 2", "smerte før 6, etter en time 3": both scores, in the order said
+    (a score already read at either number gives way: never two readings of one number)."""
+    out: list[VitalRead] = []
+    for m, a, b in measurements.pain_changes(text, start, end):
+        if any(v.kind == "pain_score" and (v.start <= m.start("a") < v.end
+                                           or v.start <= m.start("b") < v.end) for v in found):
+            continue
+        if cues.NEGATION.search(text, max(start, m.start() - 12), m.start("a")):
+            continue
+        for name, value in (("a", a), ("b", b)):
+            out.append(VitalRead("pain_score", {"value": value, "scale": None}, m.start(),
+                                 m.end(name), parts=[(m.start(), m.end("gap")), m.span(name)],
+                                 hit=m.span(name), timed=True))
+    return out
 
 
 def _no_overlaps(found: list[VitalRead]) -> list[VitalRead]:
@@ -324,7 +345,7 @@ _AND_WHEN = re.compile(r"(?:\s+[^\W\d]+){0,3}?\s+og\s+(?P<v>\d{1,2})(?:\s?av\s?1
 
 # "Blodsukker i dag: kl 8 var det 6,8, ved tolvtiden 11,3 og kl 15:30 9,1": each time its value.
 _SERIES_ITEM = re.compile(
-    r"(?:,\s*|\s+og\s+|,\s*og\s+)(?:ved\s+\w+tiden|(?P<clock>\d{2}:\d{2}))\s+"
+    r"(?:,\s*|\s+og\s+|,\s*og\s+)(?:ved\s+\w+tiden|(?:(?:ved|rundt|i)\s+)?(?P<clock>\d{2}:\d{2}))\s+"
     r"(?:(?:var|er|ble)\s+(?:det|den)\s+|(?:det|den)\s+(?:var|er)\s+)?"
     r"(?P<v>\d{1,3}(?:,\d{1,2})?)(?![\d,:/])", re.IGNORECASE)
 _SERIES_KINDS = ("blood_glucose", "temperature", "pulse", "spo2")

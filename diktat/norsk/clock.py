@@ -1,0 +1,311 @@
+"""Clock times in Norwegian speech and Whisper's writing → "HH:MM" (part of ``normalize``).
+
+``ClockReader`` is the clock-time half of the normaliser's left-to-right scan: "klokka halv
+åtte" → 07:30, "kvart over tre", "ti på halv fire", "klokka fjorten tretti", "14.30", "kl 8".
+The decisions on ambiguous forms are listed in ``normalize``'s module doc; besides those:
+
+- "ved åttetiden", "i 20-tiden", "rundt tolvtida" → the hour ("ved 08:00").
+- "M på/over H" at the start of a sentence, followed by its verb ("Ti på åtte fikk hun ...")
+  is a time; "ti over tre" alone is not.
+- A daytime series keeps its order: an hour said after a later one, joined by "og" or a comma,
+  is the afternoon hour when that keeps the order ("kl 12 og halv fire" → 15:30; "kl 22 og
+  halv to" stays 01:30). Bare hours listed after a clock time in rising order are times too
+  ("kl 08, 14 og 20" → 08:00, 14:00, 20:00).
+- Four-digit times: "0900" (a leading zero) anywhere; "2100" only after "kl"/"klokka" and only
+  when asked for (``four_digit``: the structurer's reading; the plain normaliser leaves "kl 1430"
+  alone, since "klokka 1500" may be a spoken 1500).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from diktat.norsk.numbers import ARTICLES, NumberMatch, parse_number_words
+
+CLOCK_WORDS = frozenset({"klokka", "klokken", "klokke"})
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    end: int  # token index after the match
+    text: str | None  # None: keep these tokens as written
+
+
+_EVENING = frozenset({"kveld", "kvelden", "kvelds", "kveldsvakt", "kveldsvakta", "kveldsvakten",
+                      "kveldsbesøk", "kveldsbesøket", "kveldsstell", "kveldsstellet",
+                      "ettermiddag", "ettermiddagen", "kveldsmedisin", "kveldsmedisinen"})
+_OTHER_PARTS_OF_DAY = frozenset({
+    "morgen", "morgenen", "morges", "morgon", "morgonen", "formiddag", "formiddagen",
+    "føremiddag", "frokost", "frukost", "natt", "natta", "natten", "nattevakt", "nattevakta",
+    "nattevakten", "dagvakt", "dagvakta", "dagvakten", "morgenstell", "morgenstellet",
+    "lunsj", "døgn", "døgnet"})
+
+
+_EVENING_SHIFTS = frozenset({"kveldsvakt", "kveldsvakta", "kveldsvakten", "kveldsbesøk",
+                            "kveldsbesøket", "kveldsstell", "kveldsstellet"})
+
+
+def of_the_evening(lows: Sequence[str]) -> bool:
+    """The evening is the text's time: an evening shift or visit is named, or "i kveld" is said
+    in its first sentence ("Var innom Olav i kveld."; not "Dottera kjem i kveld" later on), and
+    no other part of the day is said."""
+    said = set(lows)
+    if said & _OTHER_PARTS_OF_DAY:
+        return False
+    first = lows[: lows.index(".")] if "." in lows else lows
+    tonight = {w for i, w in enumerate(first) if w in _EVENING and (i == 0 or first[i - 1]
+                                                                    not in ("går", "gårs"))}
+    return bool(said & _EVENING_SHIFTS or tonight)
+
+
+_ABOUT = re.compile(r"(?P<h>[^\W\d_]+?)-?(?:tiden|tida|tidå)", re.IGNORECASE)
+_ABOUT_WORDS = frozenset({"tiden", "tida", "tidå"})
+# a fronted time is followed by its verb ("Ti på åtte fikk hun ...")
+_VERB_AFTER_TIME = frozenset({
+    "fikk", "fekk", "får", "ga", "gav", "gir", "ble", "blei", "vart", "var", "tok", "tek", "kom",
+    "satte", "sette", "setter", "målte", "målt", "la", "sto", "stod", "sov", "våknet", "vakna",
+    "ringte", "ringde", "hadde", "har", "er", "gikk", "gjekk", "spiste", "åt", "drakk", "skiftet",
+    "skifta", "ringer", "kjem", "kommer", "tar", "gjorde", "hjalp", "tømte", "tømde"})
+_TIME_RE = re.compile(r"([0-9]{1,2})([:.])([0-9]{2})")
+_DONE_AT = frozenset({"gitt", "gjeve", "gjeven", "satt", "tatt", "målt", "ferdig", "skiftet",
+                      "skifta", "byttet", "bytta"})  # "gitt 1200": a four-digit time
+_TIME_LEAD = frozenset({"rundt", "ca", "cirka", "omtrent", "ved", "like", "omkring"})
+_SERIES_GLUE = frozenset({"og", ",", "kl", ".", "klokka", "klokken", "så"})
+_FOUR_DIGITS = re.compile(r"([01][0-9]|2[0-3])([0-5][0-9])")
+
+
+class ClockReader:
+    """The clock-time readers of the normaliser's scanner (mixed into it). The scanner provides
+    ``tokens``, ``lows``, ``evening``, ``four_digit``, ``low``, ``number``, ``unit_follows``,
+    ``date_like`` and ``after_dose``."""
+
+    tokens: Sequence
+    lows: list[str]
+    evening: bool
+    four_digit: bool
+    # the last time read: the token index after it, its hour, and whether "kl" was said
+    last_clock: tuple[int, int, bool] | None
+
+    def low(self, i: int) -> str:  # pragma: no cover - provided by the scanner
+        raise NotImplementedError
+
+    def number(self, i: int, max_tokens: int | None = None) -> NumberMatch | None:
+        raise NotImplementedError  # pragma: no cover
+
+    def unit_follows(self, i: int) -> bool:
+        raise NotImplementedError  # pragma: no cover
+
+    def date_like(self, i: int) -> bool:
+        raise NotImplementedError  # pragma: no cover
+
+    def after_dose(self, i: int) -> bool:
+        raise NotImplementedError  # pragma: no cover
+
+    def clock(self, i: int) -> Match | None:
+        found = self._clock(i)
+        if found is not None and found.text is not None:
+            prefixed = self.clock_prefix(i) is not None or self.series_hour(i) is not None
+            self.last_clock = (found.end, int(found.text[:2]), prefixed)
+        return found
+
+    def _clock(self, i: int) -> Match | None:
+        j = self.clock_prefix(i)
+        if j is not None:
+            if (found := self.digit_time(j, prefixed=True)) is not None:
+                return found
+            return self.in_series(i, self.in_the_evening(
+                i, self.relative_time(j, prefixed=True) or self.spoken_time(j)))
+        if (about := self.about_hour(i)) is not None:
+            return about
+        # right after a dose ("Pantoprazol 40 mg ti på åtte") "M over/på H" is a time too, and
+        # so it is fronted before its verb ("Ti på åtte fikk hun ...")
+        lead = self.after_dose(i) or self.fronted_time(i) or self.continues_series(i)
+        found = self.relative_time(i, prefixed=lead)
+        return (self.in_series(i, self.in_the_evening(i, found))
+                or self.digit_time(i, prefixed=False) or self.series_hour(i))
+
+    def continues_series(self, i: int) -> bool:
+        """ "kl 12 og halv fire": right after a clock time and "og" or a comma."""
+        return self.last_clock is not None and self.last_clock[0] == i - 1 \
+            and self.low(i - 1) in ("og", ",")
+
+    def fronted_time(self, i: int) -> bool:
+        """ "Ti på åtte fikk hun": minutes in words at a sentence's start (or after "rundt"),
+        an hour, and a verb right after it."""
+        before = self.low(i - 1)
+        if not (i == 0 or before in (".", "!", "?", ":") or before in _TIME_LEAD):
+            return False
+        m = self.number(i, max_tokens=1)
+        if m is None or self.tokens[i].kind != "word" or m.value not in (5, 10, 20, 25):
+            return False
+        k = i + 2
+        if self.low(i + 1) not in ("over", "på"):
+            return False
+        h = self.number(k)
+        return h is not None and self.low(k + h.length) in _VERB_AFTER_TIME
+
+    def about_hour(self, i: int) -> Match | None:
+        """ "ved åttetiden", "i 20-tiden", "rundt tolvtida": about that hour."""
+        tok = self.tokens[i]
+        if tok.kind == "word" and (m := _ABOUT.fullmatch(self.lows[i])) is not None:
+            found = parse_number_words([m["h"]])
+            if found is None or found.length != 1 or not 1 <= found.value <= 24:
+                return None
+            return self.in_the_evening(i, _time(found.value, 0, i + 1))
+        if (tok.kind == "num" and self.low(i + 2) in _ABOUT_WORDS and self.low(i + 1) == "-"
+                and self.tokens[i + 1].start == tok.end
+                and self.tokens[i + 2].start == self.tokens[i + 1].end and tok.text.isdigit()
+                and 1 <= int(tok.text) <= 24):
+            return self.in_the_evening(i, _time(int(tok.text), 0, i + 3))
+        return None
+
+    def in_series(self, i: int, found: Match | None) -> Match | None:
+        """ "kl 12 og halv fire": an hour 1–11 said after a later one in the same series is the
+        afternoon's when that keeps the series in order (15:30), else as said."""
+        if found is None or found.text is None or self.last_clock is None:
+            return found
+        end, before, _ = self.last_clock
+        if i - end > 3 or any(self.low(k) not in _SERIES_GLUE - {"."}
+                              for k in range(end, i)):
+            return found
+        hour = int(found.text[:2])
+        if 1 <= hour <= 11 and before >= 12 and before < hour + 12 <= 23:
+            return Match(found.end, f"{hour + 12:02d}{found.text[2:]}")
+        return found
+
+    def series_hour(self, i: int) -> Match | None:
+        """ "kl 08, 14 og 20": a bare whole hour listed right after a clock time, later than
+        it, is a time too."""
+        if self.last_clock is None or self.tokens[i].kind != "num" or not self.tokens[i].text \
+                .isdigit() or len(self.tokens[i].text) > 2:
+            return None
+        end, before, prefixed = self.last_clock
+        if not (prefixed and end < i <= end + 2 and self.low(i - 1) in (",", "og")
+                and all(self.low(k) in (",", "og") for k in range(end, i))):
+            return None
+        hour = int(self.tokens[i].text)
+        follows = self.low(i + 1)
+        if not before < hour <= 23 or self.unit_follows(i + 1) or follows in (":", "-", "/"):
+            return None
+        if follows == "," and self.tokens[i + 1].end == (self.tokens[i + 2].start
+                                                         if i + 2 < len(self.tokens) else -1):
+            return None  # "14,5": a decimal
+        return _time(hour, 0, i + 1)
+
+    def in_the_evening(self, i: int, found: Match | None) -> Match | None:
+        """An hour said without its half of the day, next to "i kveld" or in a text about the
+        evening only."""
+        if found is None or found.text is None:
+            return found
+        near = set(self.lows[max(0, i - 2) : i] + self.lows[found.end : found.end + 2])
+        if near & _OTHER_PARTS_OF_DAY or not (near & _EVENING or self.evening):
+            return found
+        hour = int(found.text[:2])
+        return Match(found.end, f"{hour + 12:02d}{found.text[2:]}") if 4 <= hour <= 11 else found
+
+    def clock_prefix(self, i: int) -> int | None:
+        """The token after "klokka", "klokken", "kl" or "kl." (a stutter "kl. kl." counts once)."""
+        j = i
+        while True:
+            if self.low(j) in CLOCK_WORDS:
+                j += 1
+            elif self.low(j) == "kl":
+                j += 2 if self.low(j + 1) == "." else 1
+            else:
+                return j if j > i else None
+
+    def hour(self, i: int, lowest: int = 1) -> tuple[int, int] | None:
+        """An hour 1–24 (0–24 with ``lowest=0``) at ``i``: ("fjorten" → 14), not before a unit."""
+        for limit in (None, 1):
+            found = self.number(i, max_tokens=limit)
+            if found is not None and lowest <= found.value <= 24:
+                end = i + found.length
+                return None if self.unit_follows(end) else (found.value, end)
+        return None
+
+    def relative_time(self, i: int, *, prefixed: bool) -> Match | None:
+        """ "halv åtte", "kvart over tre", "ti på halv fire", and after "klokka" "ti over tre"."""
+        word = self.low(i)
+        if word == "halv":
+            if not prefixed and self.low(i - 1) in ARTICLES | {"og"}:
+                return None  # "en halv ...", "to og en halv"
+            h = self.hour(i + 1)
+            return _time(_before(h[0]), 30, h[1]) if h else None
+        if word == "kvart" and self.low(i + 1) in ("over", "på"):
+            h = self.hour(i + 2)
+            if h is None:
+                return None
+            over = self.low(i + 1) == "over"
+            return _time(h[0] if over else _before(h[0]), 15 if over else 45, h[1])
+        m = self.number(i)
+        if m is None or not 1 <= m.value <= 29 or self.low(i + m.length) not in ("over", "på"):
+            return None
+        over, k = self.low(i + m.length) == "over", i + m.length + 1
+        if self.low(k) == "halv" and (h := self.hour(k + 1)) is not None:
+            return _time(_before(h[0]), 30 + m.value if over else 30 - m.value, h[1])
+        if prefixed and (h := self.hour(k)) is not None:
+            return _time(h[0] if over else _before(h[0]), m.value if over else 60 - m.value, h[1])
+        return None
+
+    def digit_time(self, i: int, *, prefixed: bool) -> Match | None:
+        """ "14:30", "14.30", "0900"; "kl 1430" only with ``four_digit`` (the plain normaliser
+        leaves it: "klokka 1500" may be a spoken 1500)."""
+        if i >= len(self.tokens) or self.tokens[i].kind != "num":
+            return None
+        text = self.tokens[i].text
+        if (m := _FOUR_DIGITS.fullmatch(text)) is not None and not self.unit_follows(i + 1) \
+                and (text[0] == "0" or (self.four_digit and (
+                    prefixed or self.low(i - 1) in _DONE_AT))) \
+                and (self.low(i + 1) not in (",", ".", "-", "/", ":")
+                     or i + 2 >= len(self.tokens)
+                     or self.tokens[i + 2].start > self.tokens[i + 1].end):
+            return _time(int(m[1]), int(m[2]), i + 1)  # "0900", "kl 2100" (a comma after it)
+        # "kl 08.30." ends a sentence: after "klokka" a dot is no date
+        if (m := _TIME_RE.fullmatch(text)) is not None and (prefixed or not self.date_like(i)):
+            hour, sep, minute = int(m[1]), m[2], int(m[3])
+            if sep == "." and not prefixed and (hour > 23 or self.unit_follows(i + 1)):
+                return None
+            return _time(hour, minute, i + 1)
+        return None
+
+    def spoken_time(self, i: int) -> Match | None:
+        """After "klokka": an hour and maybe minutes ("fjorten tretti", "åtte null fem", "8")."""
+        h = self.hour(i, lowest=0)
+        if h is None:
+            return None
+        hour, j = h
+        if (self.low(j) == "og" and self.low(j + 1) in ("et", "eit", "ett", "ein", "en")
+                and self.low(j + 2) == "kvarter"):
+            return _time(hour, 15, j + 3)  # "klokka ti og eit kvarter"
+        if self.low(j) == "null":
+            if self.low(j + 1) == "null":
+                return _time(hour, 0, j + 2)
+            m = self.number(j + 1, max_tokens=1)
+            if m is not None and m.value < 10 and not self.unit_follows(j + 2):
+                return _time(hour, m.value, j + 2)
+            return _time(hour, 0, j + 1)
+        if (self.low(j) == "og" and self.tokens[i].kind != "num"
+                and (m := self.number(j + 1)) is not None and self.tokens[j + 1].kind != "num"
+                and m.value % 5 == 0 and 5 <= m.value <= 55
+                and not self.unit_follows(j + 1 + m.length)
+                and self.low(j + 1 + m.length) != "halv"):
+            return _time(hour, m.value, j + 1 + m.length)  # "klokka to og ti" → 02:10
+        m = self.number(j)
+        if m is not None and 1 <= m.value <= 59 and not self.unit_follows(j + m.length):
+            tok = self.tokens[j]
+            if tok.kind != "num" or len(tok.text) == 2:
+                return _time(hour, m.value, j + m.length)
+        return _time(hour, 0, j)
+
+
+def _before(hour: int) -> int:
+    """The hour before ``hour`` as said: "halv åtte" → 7, "halv ett" → 12 (12-hour speech)."""
+    return hour - 1 if hour > 1 else 12
+
+
+def _time(hour: int, minute: int, end: int) -> Match | None:
+    if not (0 <= hour <= 24 and 0 <= minute <= 59):
+        return None
+    return Match(end, f"{hour:02d}:{minute:02d}")
