@@ -25,9 +25,9 @@ from diktat.structuring.note import (
 
 GOLD = Path(__file__).parent / "data" / "gold_notes"
 MAX_DANGEROUS = 0  # measured (17 before the safety classes of issue 16); may not go up
-MIN_VALUE_ACCURACY = 0.97  # measured 98.9 % (the issue's bar: 97 %); 84.1 % when written
-MIN_TUPLE_ACCURACY = 0.83  # measured 83.1 %; 67.8 % when written
-MIN_ASSERTION_ACCURACY = 0.81  # measured 82.0 %; 79.7 % when written
+MIN_VALUE_ACCURACY = 0.99  # measured 100.0 % (the issue's bar: 97 %); 84.1 % when written
+MIN_TUPLE_ACCURACY = 0.86  # measured 86.4 % (51 of 59); 67.8 % when written
+MIN_ASSERTION_ACCURACY = 0.815  # measured 82.0 %; 79.7 % when written
 MAX_HIDDEN_WORDS = 0  # every word of every dictation visible in the text output
 
 

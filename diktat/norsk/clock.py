@@ -43,6 +43,8 @@ _OTHER_PARTS_OF_DAY = frozenset({
     "lunsj", "døgn", "døgnet"})
 
 
+_TOMORROW = frozenset({"morgen", "morgon"})
+_MORNING_AFTER = frozenset({"tidlig", "tidleg", "morgen", "morgon", "formiddag", "tidligvakt"})
 _EVENING_SHIFTS = frozenset({"kveldsvakt", "kveldsvakta", "kveldsvakten", "kveldsbesøk",
                             "kveldsbesøket", "kveldsstell", "kveldsstellet"})
 
@@ -51,7 +53,10 @@ def of_the_evening(lows: Sequence[str]) -> bool:
     """The evening is the text's time: an evening shift or visit is named, or "i kveld" is said
     in its first sentence ("Var innom Olav i kveld."; not "Dottera kjem i kveld" later on), and
     no other part of the day is said."""
-    said = set(lows)
+    # "i morgen"/"i morgon" is tomorrow, not a part of the day ("ser på foten i morgen")
+    said = {w for i, w in enumerate(lows)
+            if not (w in _TOMORROW and i > 0 and lows[i - 1] == "i"
+                    and (i + 1 >= len(lows) or lows[i + 1] not in _MORNING_AFTER))}
     if said & _OTHER_PARTS_OF_DAY:
         return False
     first = lows[: lows.index(".")] if "." in lows else lows
@@ -60,6 +65,7 @@ def of_the_evening(lows: Sequence[str]) -> bool:
     return bool(said & _EVENING_SHIFTS or tonight)
 
 
+_RESTATING = frozenset({"altså", "dvs", "dvs.", "altso"})
 _ABOUT = re.compile(r"(?P<h>[^\W\d_]+?)-?(?:tiden|tida|tidå)", re.IGNORECASE)
 _ABOUT_WORDS = frozenset({"tiden", "tida", "tidå"})
 # a fronted time is followed by its verb ("Ti på åtte fikk hun ...")
@@ -104,7 +110,7 @@ class ClockReader:
         raise NotImplementedError  # pragma: no cover
 
     def clock(self, i: int) -> Match | None:
-        found = self._clock(i)
+        found = self.restated(self._clock(i))
         if found is not None and found.text is not None:
             prefixed = self.clock_prefix(i) is not None or self.series_hour(i) is not None
             self.last_clock = (found.end, int(found.text[:2]), prefixed)
@@ -125,6 +131,19 @@ class ClockReader:
         found = self.relative_time(i, prefixed=lead)
         return (self.in_series(i, self.in_the_evening(i, found))
                 or self.digit_time(i, prefixed=False) or self.series_hour(i))
+
+    def restated(self, found: Match | None) -> Match | None:
+        """ "klokka ni, altså 21": an hour said again as its afternoon's is that time."""
+        if found is None or found.text is None:
+            return found
+        j = found.end + (self.low(found.end) == ",")
+        if self.low(j) not in _RESTATING:
+            return found
+        again = self.number(j + 1, max_tokens=1)
+        hour = int(found.text[:2])
+        if again is not None and 1 <= hour <= 11 and again.value == hour + 12:
+            return Match(j + 1 + again.length, f"{hour + 12:02d}{found.text[2:]}")
+        return found
 
     def continues_series(self, i: int) -> bool:
         """ "kl 12 og halv fire": right after a clock time and "og" or a comma."""

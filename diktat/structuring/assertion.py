@@ -84,7 +84,12 @@ ILLNESS = _rx(r"influensa\w*", r"forkjøl\w*", r"omgangssyk\w*", r"covid\w*", r"
               "corona", r"\w*kreft\w*", "syk", "sjuk", "sjukt", "sykt", r"sykdom\w*", r"sjukdom\w*",
               r"lungebetennelse\w*", r"smitte\w*", "magesjau", r"infeksjon\w*", r"innlagt",
               r"operert", r"hjerteinfarkt\w*", r"hjerneslag\w*", r"brukket", r"forkjøling\w*",
-              "døde", "døydde", "død", "diabetes", r"demens\w*")
+              "døde", "døydde", "død", "diabetes", r"demens\w*",
+              # a long-standing illness of a relative ("Søsteren hennes har depresjon")
+              r"depresjon\w*", r"depressiv\w*", r"epilepsi\w*", "astma", "kols", r"kreft\w*",
+              r"hjertesvikt\w*", r"parkinson\w*", r"alzheimer\w*", r"schizofreni\w*",
+              r"bipolar\w*", r"psykisk (?:syk|sjuk)\w*", r"revmatis\w*", r"leddgikt\w*",
+              r"multippel sklerose", r"slag")
 _PRONOUN = r"(?:hun|han|ho|hen|hu|de|dei)"
 # "Datteren sa at hun selv er syk": the one who said it.
 SELF_REF = re.compile(rf"(?<!\w){_PRONOUN}\s+(?:selv|sjølv|sjøl|sjæl)(?!\w)", re.IGNORECASE)
@@ -120,6 +125,8 @@ _OWN_CLAUSE = _rx(
     "god", "godt", "bra", "fin", "fint", "normal", "normalt", "litt", "noe", "noko", "lett",
     "mye", "mykje", "sterk", "sterke", "økt", "økende", "nedsatt", "fortsatt", "framleis",
     "fremdeles", "stadig", "nå", "no", "igjen", "også", "òg", "mer", "meir", "tydelig",
+    # dialect forms of "er"/"var" ("og urinen e mørk", "han va roligere")
+    "e", "va", "æ",
 )
 _MAX_BARE_WORDS = 5
 _WORD = re.compile(r"[^\W\d_]+")
@@ -144,7 +151,10 @@ _VERB_NEGATED = re.compile(r"\s+" + NOT + r"(?!\s+(?:bare|berre|så|mye|mykje|le
                            r"lenger|meir|mer|før|til|etter))(?!\w)", re.IGNORECASE)
 # A clause that goes on without a subject of its own ("... og har vondt i hodet").
 _VERB_FIRST = re.compile(r"\s*(?:har|hadde|er|var|fikk|fekk|får|klager|klaga|kjenner|føler|ble|"
-                         r"blei|vart|ligger|ligg)(?!\w)", re.IGNORECASE)
+                         r"blei|vart|ligger|ligg|falt|datt|ramla|sklei|skled|snublet|snubla|"
+                         r"brakk|braut|slo|skadet|skada)(?!\w)", re.IGNORECASE)
+# A name said after a relative, between commas ("Kona hans, Liv, falt"): the same person.
+_APPOSITIVE_NAME = re.compile(r"\s*[A-ZÆØÅ][a-zæøå]+(?: [A-ZÆØÅ][a-zæøå]+)?\s*$")
 
 
 def _the_childs_parent(text: str, start: int, relative: re.Match[str]) -> int | None:
@@ -274,11 +284,12 @@ def assertion_at(text: str, kw_start: int, kw_end: int, start: int = 0, end: int
         return Assertion.other_person, clause.start
     if (at := someone_else(text, clauses, ci, patient)) is not None:
         return Assertion.other_person, at
-    if ci > 0 and clauses[ci].joint == "list" and _VERB_FIRST.match(text, clause.start) and (
-            (rel := OTHER_PERSON.match(text, clauses[ci - 1].start, clauses[ci - 1].end))
+    if (subject := _subject_clause(text, clauses, ci)) is not None and (
+            (rel := OTHER_PERSON.match(text, clauses[subject].start, clauses[subject].end))
             is not None and _the_childs_parent(text, start, rel) is None):
-        # "sønnen er veldig sliten og har vondt i hodet": the same subject goes on
-        return Assertion.other_person, clauses[ci - 1].start
+        # "sønnen er veldig sliten og har vondt i hodet", "Kona hans, Liv, falt i trappa og
+        # brakk håndleddet": the same subject goes on
+        return Assertion.other_person, clauses[subject].start
     # A bare finding in a list takes what was said of the list ("Ingen smerter, kvalme eller
     # oppkast"; "Mannen hennes har feber og hoste").
     c = ci
@@ -297,6 +308,21 @@ def assertion_at(text: str, kw_start: int, kw_end: int, start: int = 0, end: int
         if m is not None and not REPORTING.search(text, m.end(), prev.end):
             return Assertion.other_person, prev.start
     return Assertion.present, kw_start
+
+
+def _subject_clause(text: str, clauses: Sequence[Clause], ci: int) -> int | None:
+    """The clause whose subject clause ``ci`` goes on with: back over list-joined clauses
+    that start with their verb ("..., falt i trappa og brakk håndleddet") and a name said
+    between commas after the subject ("Kona hans, Liv, ..."); None if ``ci`` has its own."""
+    c = ci
+    while c > 0 and clauses[c].joint == "list" and _VERB_FIRST.match(text, clauses[c].start):
+        c -= 1
+        if c > 0 and clauses[c].joint == "list" and _APPOSITIVE_NAME.fullmatch(
+                text, clauses[c].start, clauses[c].end):
+            c -= 1
+        if not _VERB_FIRST.match(text, clauses[c].start):
+            return c
+    return None
 
 
 def text_assertion(text: str, start: int = 0, end: int | None = None,

@@ -100,7 +100,9 @@ def find_route(text: str, start: int = 0, end: int | None = None
 
 # "ga god effekt" and "fikk resept på" say nothing about a dose being given.
 _EFFECT_WORDS = (r"(?! (?:god|bra|ingen|noe|lite|litt|dårlig|effekt|lindring|bedring|resept|"
-                 r"beskjed|råd|melding|vite|høre|svar|tilbakemelding|beskjeden)(?!\w))")
+                 r"beskjed|råd|melding|vite|høre|svar|tilbakemelding|beskjeden|"
+                 # "har fått endret tidspunkt", "fått påvist": no dose given
+                 r"endret|endra|forandret|forandra|flyttet|flytta|justert|påvist)(?!\w))")
 STATUS_CUES = {  # checked in this order: a refusal or omission outranks "gitt" nearby
     "not_given": _rx(r"(?:ikke|ikkje) (?:blitt |vorte )?(?:gitt|gjeve|tatt|fått|gi|satt|sett)",
                      # a subordinate clause says "ikke" before the verb: "(at) hun ikke hadde
@@ -150,7 +152,10 @@ SAME_TIME = _rx("samtidig", "samstundes", r"på samme tid(?:spunkt)?", r"på sam
 # "skulle vært satt kl 18", "skulle hatt Fragmin": planned; a status word inside is no status.
 PLANNED = _rx(r"skulle (?:ha |hatt |ha fått |ha blitt |vært |vore |bli |blitt |blitt )?"
               r"(?:gitt|gjeve|satt|sett|fått|tatt|teke|gis|settes|tas)",
-              r"skulle (?:hatt|ha|fått|få)", r"skal (?:gis|settes|tas|ha|få|sette|gi)",
+              r"skulle (?:hatt|ha|fått|få)",
+              # "Lantus skal egentlig settes om kvelden": the routine, not this dose
+              r"skal (?:(?:egentlig|vanligvis|normalt|ellers|alltid|helst|bare|berre) )?"
+              r"(?:gis|settes|tas|ha|få|sette|gi)",
               # an instruction: "fikk beskjed om å stå over Marevan i dag"
               r"(?:beskjed|råd|melding|ordre|instruks) om å (?:\w+ )?\w+(?: over)?")
 # An offer is no dose given: "fikk tilbud om Haldol, men spyttet ut tabletten" is refused.
@@ -166,6 +171,7 @@ CORRECTION = _rx(r"nei,? (?:jeg|eg) mente?", r"nei,? (?:jeg|eg) meiner", r"(?:je
 PER_DAY = re.compile(r"\s*(?:i dag|daglig|dagleg|per dag|pr\.? dag|om dagen|i døgnet|per døgn|"
                      r"pr\.? døgn|i uka|i veka|per uke|per veke|om morgonen|i døgeret)(?!\w)",
                      re.IGNORECASE)
+_WEEKDAY = r"(?:mandag|tirsdag|tysdag|onsdag|torsdag|fredag|lørdag|laurdag|søndag)(?:er|ar)?"
 NOT_ADMINISTERED = _rx("står på", "bruker", "brukar", r"fast(?:e)? medisin\w*", "ordinert",
                        "forordnet", r"resept\w*", r"seponer\w*", r"skal (?:ha|få|gis|starte|ta)",
                        r"kan (?:gis|få|ha)", "økes", "reduseres", r"trappes\w*", "planlagt",
@@ -173,7 +179,11 @@ NOT_ADMINISTERED = _rx("står på", "bruker", "brukar", r"fast(?:e)? medisin\w*"
                        "settes", "gis", "tas", r"gjevast", r"setjast",
                        # an order: "ny dosering: Marevan 2,5 mg i dag i stedet for 5"
                        r"ny dosering", r"(?:endret|endra|justert) (?:dose\w* )?til",
-                       r"i stedet for", r"i staden for", r"dosering\w*")
+                       r"i stedet for", r"i staden for", r"dosering\w*",
+                       # a weekly schedule: "5 mg mandag og onsdag og 2,5 mg de andre dagene"
+                       rf"{_WEEKDAY} og {_WEEKDAY}", r"(?:de|dei) andre dag(?:ene|ane)",
+                       r"resten av (?:uka|uken|veka)", r"annenhver dag", r"annakvar dag",
+                       rf"hver {_WEEKDAY}", rf"kvar {_WEEKDAY}")
 REASON = re.compile(
     r"(?<!\w)(?:for|mot|pga\.?|på grunn av|grunna|grunnet) (?P<r>(?:sterke |kraftige |mye |"
     r"litt )?(?:smert\w*|vondt|uro|urolig\w*|angst\w*|kvalme|oppkast|søvnløshet|søvnvansker|"

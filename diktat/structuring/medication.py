@@ -42,6 +42,9 @@ _FOUND_AT = re.compile(r"(?<!\w)(?:oppdaget|oppdaga|fant|fann|merket|merka|såg)
 _STANDING = re.compile(r"(?<!\w)(?:har|hadde|bruker|brukar|brukte|står på|stod på|har fått "
                        r"forskrevet|har resept på)\s+(?:\S+\s+){0,2}$", re.IGNORECASE)
 
+# The present tense of a habit: "tar hun selv ved behov", "bruker ved behov".
+_HABIT = re.compile(r"(?<!\w)(?:tar|tek|bruker|brukar|pleier|pleiar)(?!\w)", re.IGNORECASE)
+
 # A dose said with these in its clause was planned or ordered, not given ("skulle vært 3
 # tabletter, men jeg ga 2", "ordinert 10 mg, men ga 5 mg").
 _PLANNED_DOSE = re.compile(
@@ -200,12 +203,17 @@ def read_medications(text: str, start: int, end: int, lexicon: Lexicon,
         clock_own, clock_shared = s.owned(clocks, k, "shared")
         clock_main, clock_self = s.split_anaphoric(clock_own + clock_shared, anaphoric)
         if (after := corrected.get((d0, d1))) is not None:
-            # "Ga Paracet 1 g, nei vent, 500 mg": the value said after the correction
-            dose_main = [m for m in dose_main if m.start() >= after] or dose_main
-            clock_main = clock_own = [m for m in clock_main if m.start() >= after] or clock_main
+            # "Ga Paracet 1 g, nei vent, 500 mg": the value said after the last correction
+            # that is followed by one of its kind ("kl 10, nei, jeg mener 11, 20 mg, nei
+            # unnskyld, 10 mg": 11 and 10 mg)
+            dose_main = _after_last(dose_main, after)
+            clock_main = clock_own = _after_last(clock_main, after)
         status = _best_status([x for x in st_main if x in st_own]) or _best_status(st_main)
-        standing = status is not None and status[0] == "prn" and _STANDING.search(
-            text, clauses[clause_at(clauses, d0)].start, d0) is not None
+        own_clause = clauses[clause_at(clauses, d0)]
+        standing = status is not None and status[0] == "prn" and (
+            _STANDING.search(text, own_clause.start, d0) is not None
+            # "Laxoberal tar hun selv ved behov": a habit, said in the present, not a dose
+            or _HABIT.search(text, own_clause.start, own_clause.end) is not None)
         if standing:
             status = None  # "Hun har Pinex 500 mg ved behov": an order, not a dose given
         if status and status[0] in ("given", "prn", "self_administered"):
@@ -322,15 +330,35 @@ def _forgotten_then_given(reads: list[MedRead]) -> list[MedRead]:
                              for w in withheld))]
 
 
+# "15 dråper, nei, 10 dråper", "kl 19:00, nei, 19:15": a bare "nei" between two values.
+_BARE_NEI = re.compile(r",\s*(?:eh,?\s*)?nei,?\s+(?=\d)", re.IGNORECASE)
+# Only fillers between a name and the same drug's name again.
+_REPEAT_GAP = re.compile(r"[\s,]*(?:(?:eh|ehm|øh|øhm|hm|mm|nei|altså|unnskyld)[\s,]+)*",
+                         re.IGNORECASE)
+
+
+def _after_last(values: list[re.Match[str]], marks: list[int]) -> list[re.Match[str]]:
+    """``values`` said after the last correction mark that has one after it (all if none)."""
+    for at in sorted(marks, reverse=True):
+        if kept := [m for m in values if m.start() >= at]:
+            return kept
+    return values
+
+
 def _corrections(text: str, start: int, end: int, drugs: list
-                 ) -> tuple[set[tuple[int, int]], dict[tuple[int, int], int]]:
+                 ) -> tuple[set[tuple[int, int]], dict[tuple[int, int], list[int]]]:
     """Self-corrections in the sentence: (drugs taken back, {drug: where its corrected values
     start}). "Ga A, nei jeg mener B": A is taken back; "Ga A og B, nei, bare A": B is taken back
     and the second A only confirms the first; "Ga A 1 g, nei vent, 500 mg": A's dose is the one
     after the correction."""
     taken_back: set[tuple[int, int]] = set()
-    corrected: dict[tuple[int, int], int] = {}
-    marks = list(cues.CORRECTION.finditer(text, start, end))
+    corrected: dict[tuple[int, int], list[int]] = {}
+    for a, b in zip(drugs, drugs[1:], strict=False):
+        # "fikk Salatan, eh, Xalatan": a misheard name said again, right after, as the same drug
+        if a[2].name == b[2].name and _REPEAT_GAP.fullmatch(text, a[1], b[0]):
+            taken_back.add((a[0], a[1]))
+    marks = sorted([*cues.CORRECTION.finditer(text, start, end),
+                    *_BARE_NEI.finditer(text, start, end)], key=lambda m: m.start())
     for i, m in enumerate(marks):
         upto = marks[i + 1].start() if i + 1 < len(marks) else end
         before = [d for d in drugs if d[1] <= m.start() and (d[0], d[1]) not in taken_back]
@@ -338,8 +366,8 @@ def _corrections(text: str, start: int, end: int, drugs: list
         if not before:
             continue
         last = before[-1]
-        if not after:
-            corrected[(last[0], last[1])] = m.end()
+        if not after or m.re is _BARE_NEI:  # "20, nei 40 mg": a value, never a drug, corrected
+            corrected.setdefault((last[0], last[1]), []).append(m.end())
             continue
         taken_back.add((last[0], last[1]))
         kept = {d[2].name for d in before[:-1]}

@@ -49,6 +49,7 @@ __all__ = ["Chunk", "Found", "extract", "sentences"]
 
 
 # Doses said as a whole ("kveldsdosen", "morgenmedisinene"), and a sentence that names them next.
+_TOLD_FALL = re.compile(r"fallet", re.IGNORECASE)  # the definite noun: a fall already told
 _COLLECTIVE = re.compile(r"(?<!\w)(?:\w*dose(?:n|ne|r)?|\w*medisin(?:en|ene|ane|er)?|"
                          r"tablettene|tablettane|dosett(?:en)?)(?!\w)", re.IGNORECASE)
 _NAMING = re.compile(r"\s*(?:det|dette|dei|de)\s+(?:var|er|gjelder|gjaldt|gjeld|va|e)(?!\w)",
@@ -274,8 +275,11 @@ class _Sentence:
                 out.append(r)
                 continue
             not_events = [m.span() for m in cues.NOT_AN_EVENT.finditer(text, cl.start, cl.end)]
+            told = any(d.kind == "fall" for d in self.f.deviations)
             dev = next((m for m in cues.DEVIATION.finditer(text, cl.start, cl.end)
-                        if not any(a <= m.start() < b for a, b in not_events)), None)
+                        if not any(a <= m.start() < b for a, b in not_events)
+                        # "Fastlegen er informert om fallet": the fall told before, not a new one
+                        and not (told and _TOLD_FALL.fullmatch(m.group()))), None)
             kws = sorted(
                 (m.start(), m.end(), area)
                 for area, rx in cues.AREA_KEYWORDS.items()
