@@ -16,6 +16,8 @@ The config file is `$DIKTAT_CONFIG` if set, else `config.toml` in the user confi
     [server]
     port = 8765
     max_upload_mb = 50
+    [store]
+    key_file = "/etc/diktat/store.key"
 """
 
 from __future__ import annotations
@@ -221,6 +223,22 @@ class RetentionSettings(BaseModel):
     )
 
 
+STORE_KEY_CREDENTIAL = "diktat-store-key"
+
+
+class StoreSettings(BaseModel):
+    """Encryption at rest: where the store's master key is (Normen faktaark 30)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    key_file: Path | None = Field(
+        default=None,
+        description="The store's master key, owner-only (0600) and outside the store; unset = "
+        "the systemd credential 'diktat-store-key' when $CREDENTIALS_DIRECTORY holds it, else "
+        "store.key beside the configuration file (made on first start of an empty store)",
+    )
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="DIKTAT_", env_nested_delimiter="__", extra="forbid"
@@ -238,6 +256,21 @@ class Settings(BaseSettings):
     structuring: StructuringSettings = StructuringSettings()
     server: ServerSettings = ServerSettings()
     retention: RetentionSettings = RetentionSettings()
+    store: StoreSettings = StoreSettings()
+
+    @property
+    def store_key_file(self) -> Path:
+        """The master key: `[store] key_file`, else systemd's credential, else the default."""
+        if self.store.key_file is not None:
+            return self.store.key_file
+        credentials = os.environ.get("CREDENTIALS_DIRECTORY")
+        if credentials and (Path(credentials) / STORE_KEY_CREDENTIAL).is_file():
+            return Path(credentials) / STORE_KEY_CREDENTIAL
+        return Path(platformdirs.user_config_dir(APP_NAME)) / "store.key"
+
+    @property
+    def store_key_is_credential(self) -> bool:
+        return self.store_key_file.name == STORE_KEY_CREDENTIAL and self.store.key_file is None
 
     @property
     def session_store_dir(self) -> Path:

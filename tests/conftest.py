@@ -39,11 +39,14 @@ def models_root(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="session", autouse=True)
 def _isolated_settings(models_root, tmp_path_factory):
-    """Point diktat's settings at the session store and away from any user config file."""
+    """Point diktat's settings at the session store and away from any user config file; the
+    journal store's master key is made in the session's config folder on first use."""
     cfg = tmp_path_factory.mktemp("config") / "config.toml"
-    old = {k: os.environ.get(k) for k in ("DIKTAT_MODELS_DIR", "DIKTAT_CONFIG")}
+    old = {k: os.environ.get(k) for k in ("DIKTAT_MODELS_DIR", "DIKTAT_CONFIG",
+                                          "DIKTAT_STORE__KEY_FILE")}
     os.environ["DIKTAT_MODELS_DIR"] = str(models_root)
     os.environ["DIKTAT_CONFIG"] = str(cfg)
+    os.environ["DIKTAT_STORE__KEY_FILE"] = str(cfg.parent / "store.key")
     yield
     for k, v in old.items():
         if v is None:
@@ -108,3 +111,12 @@ def norwegian_wer(reference: str, hypothesis: str) -> float:
 def write_wav(path: Path, samples: np.ndarray, rate: int = 16_000) -> Path:
     sf.write(str(path), samples.astype(np.float32), rate, subtype="PCM_16")
     return path
+
+
+@pytest.fixture(scope="session")
+def store_keys(_isolated_settings):
+    """The session's journal store keyring (the key file every diktat the tests start uses),
+    for tests that open the store's parts directly."""
+    from diktat.store.keys import StoreRoots, open_keyring
+
+    return open_keyring(Path(os.environ["DIKTAT_STORE__KEY_FILE"]), StoreRoots(()))

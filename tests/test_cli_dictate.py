@@ -15,10 +15,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import soundfile as sf
 from typer.testing import CliRunner
 
 from diktat.cli import app
+from diktat.store.keys import STORE_LOCK
+from diktat.store.sealed import extent
 from diktat.store.sessions import SessionStore
 from diktat.stt.audio import load_audio
 from diktat.stt.options import DecodeOptions
@@ -26,6 +27,7 @@ from diktat.stt.streaming.dictation import PUSH_TO_TALK_HOLD_S, Controls, dictat
 from diktat.stt.streaming.sources import FileSource
 from diktat.types import read_transcript_json
 from tests.conftest import norwegian_wer, write_wav
+from tests.store_helpers import sealed_json, sealed_pcm, sealed_text, sealed_wav
 
 DIKTAT = [sys.executable, "-m", "diktat"]
 # Whisper base hears espeak's commands reliably only in flowing speech; measured on this text
@@ -78,7 +80,7 @@ def test_dictate_from_a_file_applies_voice_commands_and_writes_the_session(
         ".lock", "audio.wav", "note.json", "note.txt", "session.json", "text.txt",
         "transcript.json",
     ]
-    text = (folder / "text.txt").read_text(encoding="utf-8")
+    text = sealed_text(folder / "text.txt")
     paragraphs = text.strip().split("\n\n")
     assert len(paragraphs) == 3, text  # two «nytt avsnitt»
     # One word of the three may come out otherwise on another CPU ("Høn har feber" with oneDNN
@@ -91,7 +93,7 @@ def test_dictate_from_a_file_applies_voice_commands_and_writes_the_session(
         assert spoken not in lowered, text
     assert run.stdout.strip() == text.strip()
 
-    doc = json.loads((folder / "transcript.json").read_text(encoding="utf-8"))
+    doc = sealed_json(folder / "transcript.json")
     transcript = read_transcript_json(json.dumps(doc))
     assert doc["source"]["state"] == "finished"
     assert transcript.options["pipeline"] == "streaming"
@@ -99,24 +101,31 @@ def test_dictate_from_a_file_applies_voice_commands_and_writes_the_session(
     assert "avsnitt" not in transcript.text.lower()
     assert all(0 <= w.probability <= 1 for w in transcript.words)
     clip = load_audio(command_clip).samples
-    audio, rate = sf.read(folder / "audio.wav", dtype="float32")
+    audio, rate = sealed_wav(folder / "audio.wav")
     assert rate == 16_000
     np.testing.assert_array_equal(audio, clip[: len(audio)])
     assert len(audio) >= len(clip) - 16_000  # stop may end capture just before the file does
-    note = json.loads((folder / "note.json").read_text(encoding="utf-8"))
+    note = sealed_json(folder / "note.json")
     assert note["metadata"]["asr_model_id"] == "whisper-base"
-    assert (folder / "note.txt").read_text(encoding="utf-8").strip()
-    meta = json.loads((folder / "session.json").read_text(encoding="utf-8"))
+    assert sealed_text(folder / "note.txt").strip()
+    meta = sealed_json(folder / "session.json")
     assert meta["state"] == "finished"
     assert stat.S_IMODE(folder.stat().st_mode) == 0o700
     assert stat.S_IMODE((folder / "note.txt").stat().st_mode) == 0o600
+    # the command line audits what it finished, as the server does (ids, never text)
+    log = (tmp_path / "audit.log").read_text(encoding="utf-8")
+    [entry] = [json.loads(line) for line in log.splitlines()
+               if json.loads(line)["action"] == "dictation.finished"]
+    assert entry["session_id"] == folder.name and entry["actor"] == "cli"
+    assert entry["asr_model"] == "whisper-base" and entry["audio_s"] > 1
+    assert "feber" not in log.lower()
 
 
 @pytest.mark.slow
 @pytest.mark.speech
 @pytest.mark.timing
 def test_sigkill_mid_dictation_loses_no_audio_and_recover_completes_the_transcript(
-    whisper_model, long_clip, tmp_path
+    whisper_model, long_clip, tmp_path, store_keys
 ):
     root = tmp_path / "sessions"
     proc = subprocess.Popen(
@@ -132,41 +141,41 @@ def test_sigkill_mid_dictation_loses_no_audio_and_recover_completes_the_transcri
         proc.wait()
     assert proc.returncode == -signal.SIGKILL
 
-    meta = json.loads((folder / "session.json").read_text(encoding="utf-8"))
+    meta = sealed_json(folder / "session.json")
     assert meta["state"] == "active"
-    captured = (folder / "audio.pcm").stat().st_size // 2
+    captured = extent(folder / "audio.pcm").plain_bytes // 2
     clip = load_audio(long_clip).samples
     # Everything the process had captured is on disk: capture kept pace with the clock ...
     assert captured / 16_000 == pytest.approx(killed_at - meta["capture_started"], abs=0.6)
     # ... and the file holds exactly the clip up to there, sample for sample.
-    on_disk = np.fromfile(folder / "audio.pcm", dtype="<i2").astype(np.float32) / 32768
+    on_disk = sealed_pcm(folder / "audio.pcm").astype(np.float32) / 32768
     np.testing.assert_array_equal(on_disk, clip[:captured])
     autosaved = [  # words as committed (Whisper's bare "..." is dropped from the text)
-        w for u in json.loads((folder / "autosave.json").read_text())["utterances"] for w in u
+        w for u in sealed_json(folder / "autosave.json")["utterances"] for w in u
         if any(ch.isalnum() for ch in w["text"])
     ]
     assert autosaved
 
-    assert [m.id for m in SessionStore(root).recoverable()] == [folder.name]
+    assert [m.id for m in SessionStore(root, store_keys).recoverable()] == [folder.name]
     run = subprocess.run(
         [*DIKTAT, "dictate", "--recover", "--sessions-dir", str(root)],
         capture_output=True, text=True, timeout=600,
     )
     assert run.returncode == 0, run.stderr
     assert "Gjenopprettet" in run.stderr
-    assert SessionStore(root).recoverable() == []
-    meta = json.loads((folder / "session.json").read_text(encoding="utf-8"))
+    assert SessionStore(root, store_keys).recoverable() == []
+    meta = sealed_json(folder / "session.json")
     assert meta["state"] == "recovered"
-    audio, _ = sf.read(folder / "audio.wav", dtype="float32")
+    audio, _ = sealed_wav(folder / "audio.wav")
     np.testing.assert_array_equal(audio, clip[:captured])
-    transcript = read_transcript_json((folder / "transcript.json").read_text(encoding="utf-8"))
+    transcript = read_transcript_json(sealed_text(folder / "transcript.json"))
     words = transcript.words
     # The autosaved words come first, unchanged in time; the audio after them is transcribed.
     assert [w.start for w in words[: len(autosaved)]] == [w["start"] for w in autosaved]
     assert len(words) > len(autosaved)
     assert words[-1].end > autosaved[-1]["end"] + 1.0
     assert words[-1].end <= captured / 16_000 + 0.5
-    assert (folder / "note.txt").exists() and (folder / "text.txt").read_text().strip()
+    assert sealed_text(folder / "note.txt").strip() and sealed_text(folder / "text.txt").strip()
 
 
 def _wait_for_words_and_audio(root: Path, *, min_audio_s: float, timeout_s: float,
@@ -181,8 +190,8 @@ def _wait_for_words_and_audio(root: Path, *, min_audio_s: float, timeout_s: floa
             continue
         folder = folders[0]
         try:
-            audio_s = (folder / "audio.pcm").stat().st_size / 32_000
-            saved = (json.loads((folder / "autosave.json").read_text(encoding="utf-8"))
+            audio_s = extent(folder / "audio.pcm").plain_bytes / 32_000
+            saved = (sealed_json(folder / "autosave.json")
                      if words else {"utterances": [True]})
         except (OSError, ValueError):
             continue
@@ -211,10 +220,10 @@ def test_ctrl_c_finishes_and_saves_the_session(whisper_model, long_clip, tmp_pat
     _, stderr = proc.communicate(timeout=300)
     assert proc.returncode == 0, stderr
     assert "Lagret økt" in stderr
-    meta = json.loads((folder / "session.json").read_text(encoding="utf-8"))
+    meta = sealed_json(folder / "session.json")
     assert meta["state"] == "finished"
-    assert (folder / "text.txt").read_text(encoding="utf-8").strip()
-    audio, _ = sf.read(folder / "audio.wav", dtype="float32")
+    assert sealed_text(folder / "text.txt").strip()
+    audio, _ = sealed_wav(folder / "audio.wav")
     assert 4.0 <= len(audio) / 16_000 < load_audio(long_clip).duration
 
 
@@ -230,7 +239,7 @@ class SilentDecoder:
 
 
 @pytest.mark.timing
-def test_audio_heard_while_paused_is_neither_stored_nor_transcribed(tmp_path):
+def test_audio_heard_while_paused_is_neither_stored_nor_transcribed(tmp_path, store_keys):
     clip = np.random.default_rng(0).uniform(-0.5, 0.5, 16_000 * 6).astype(np.float32)
     clip = np.round(clip * 32768) / 32768
     path = write_wav(tmp_path / "noise.wav", clip)
@@ -245,10 +254,11 @@ def test_audio_heard_while_paused_is_neither_stored_nor_transcribed(tmp_path):
                 t.start()
         views.append(view)
 
-    result = dictate(FileSource(path, realtime=True), SilentDecoder(), SessionStore(tmp_path / "s"),
-                     decode=DecodeOptions(), controls=controls, on_view=on_view)
+    result = dictate(FileSource(path, realtime=True), SilentDecoder(),
+                     SessionStore(tmp_path / "s", store_keys), decode=DecodeOptions(),
+                     controls=controls, on_view=on_view)
     assert result.stopped_by == "user" and result.state == "finished"
-    audio, _ = sf.read(result.folder / "audio.wav", dtype="float32")
+    audio, _ = sealed_wav(result.folder / "audio.wav")
     assert len(audio) / 16_000 == pytest.approx(2.0, abs=0.3)  # 0–1 s and 2–3 s
     # What was stored is the clip with the paused stretch cut out, chunk for chunk.
     cut = next(i for i in range(0, len(audio), 1600) if audio[i] != clip[i])
@@ -308,12 +318,14 @@ def test_a_missing_input_file_is_exit_2_and_leaves_no_session(tmp_path):
     )
     assert result.exit_code == 2
     assert "no such file" in result.stderr
-    assert not root.exists() or not any(root.iterdir())
+    # Nothing but the store's own lock file (`diktat.store.keys.STORE_LOCK`).
+    assert not root.exists() or [p.name for p in root.iterdir() if p.name != STORE_LOCK] == []
 
 
 @pytest.mark.slow
-def test_discard_deletes_a_session_and_recover_with_nothing_to_do(tmp_path, whisper_model):
-    store = SessionStore(tmp_path)
+def test_discard_deletes_a_session_and_recover_with_nothing_to_do(tmp_path, whisper_model,
+                                                                  store_keys):
+    store = SessionStore(tmp_path, store_keys)
     session = store.create(input_description="test")
     session.close()
     result = runner.invoke(app, ["dictate", "--discard", session.id, "--sessions-dir",
@@ -327,14 +339,16 @@ def test_discard_deletes_a_session_and_recover_with_nothing_to_do(tmp_path, whis
 
 @pytest.mark.slow
 @pytest.mark.speech
-def test_an_unfinished_session_is_pointed_out_at_the_next_start(tmp_path, whisper_model):
-    store = SessionStore(tmp_path)
+def test_an_unfinished_session_is_pointed_out_at_the_next_start(tmp_path, whisper_model,
+                                                                store_keys):
+    store = SessionStore(tmp_path / "sessions", store_keys)
     left = store.create(input_description="test")
     left.append_audio(np.zeros(1600, np.float32))
     left.close()  # as a crash leaves it
+    # The input outside the store: a plain file in the store is refused as unencrypted.
     clip = write_wav(tmp_path / "stille.wav", np.zeros(8000, np.float32))
     result = runner.invoke(app, ["dictate", "--input", str(clip), "--sessions-dir",
-                                 str(tmp_path)])
+                                 str(store.root)])
     assert result.exit_code == 0, result.stderr
     assert "uavsluttet diktat" in result.stderr and "--recover" in result.stderr
     assert [m.id for m in store.recoverable()] == [left.id]
@@ -382,7 +396,7 @@ def test_the_terminal_view_shows_state_and_obeys_the_keys(whisper_model, long_cl
     for label in ("nivå", "dBFS", "opptak", "gjenkjent", "mellomrom: pause/fortsett"):
         assert label in text
     folder = only_session(root)
-    assert json.loads((folder / "session.json").read_text())["state"] == "finished"
+    assert sealed_json(folder / "session.json")["state"] == "finished"
 
 
 def test_low_confidence_words_are_marked_and_tentative_text_dimmed():

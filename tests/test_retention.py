@@ -22,6 +22,7 @@ from diktat.store.audit import AuditLog
 from diktat.store.names import APPROVED_JSON, DRAFT_JSON
 from diktat.store.retention import PeriodicPrune, inventory, prune
 from diktat.store.sessions import SessionStore
+from tests.store_helpers import write_sealed
 
 SECRET = "Pasienten Kari Nordmann har fått Paracet"  # must never reach the audit log
 DIKTAT = [sys.executable, "-m", "diktat"]
@@ -36,6 +37,13 @@ def finished_session(store: SessionStore) -> str:
 
 
 def write(path: Path, text: str) -> None:
+    """A file in the store, sealed as diktat writes it."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    write_sealed(path, text)
+
+
+def write_plain(path: Path, text: str) -> None:
+    """A file that is not the store's (not sealed)."""
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     path.write_text(text, encoding="utf-8")
 
@@ -48,10 +56,10 @@ def age(folder: Path, days: float) -> None:
 
 
 @pytest.fixture
-def store(tmp_path):
+def store(tmp_path, store_keys):
     settings = Settings(sessions_dir=tmp_path / "sessions",
                         server={"audit_log": tmp_path / "audit.log"})
-    sessions = SessionStore(settings.session_store_dir)
+    sessions = SessionStore(settings.session_store_dir, store_keys)
     ids = {
         "finished": finished_session(sessions),
         "approved": finished_session(sessions),
@@ -78,33 +86,34 @@ def store(tmp_path):
     recording.close()
 
 
-def present(settings: Settings) -> set[str]:
-    return {item.id for item in inventory(settings)}
+def present(settings: Settings, store_keys) -> set[str]:
+    return {item.id for item in inventory(settings, store_keys)}
 
 
-def test_nothing_is_deleted_before_its_time(store):
+def test_nothing_is_deleted_before_its_time(store, store_keys):
     settings, ids = store
-    assert present(settings) == set(ids.values())
-    assert prune(settings, actor="cli") == []
-    assert prune(settings, actor="cli", now=datetime.now(UTC) + timedelta(hours=23)) == []
-    assert present(settings) == set(ids.values())
+    assert present(settings, store_keys) == set(ids.values())
+    assert prune(settings, store_keys, actor="cli") == []
+    later = datetime.now(UTC) + timedelta(hours=23)
+    assert prune(settings, store_keys, actor="cli", now=later) == []
+    assert present(settings, store_keys) == set(ids.values())
     assert not settings.audit_log_path.exists()
 
 
-def test_approved_notes_go_after_a_day_and_the_rest_after_a_week(store):
+def test_approved_notes_go_after_a_day_and_the_rest_after_a_week(store, store_keys):
     settings, ids = store
-    states = {item.id: item.state for item in inventory(settings)}
+    states = {item.id: item.state for item in inventory(settings, store_keys)}
     assert states[ids["approved"]] == states[ids["text_approved"]] == "approved"
     assert states[ids["edited_after_approval"]] == "finished"  # the later draft counts
     assert states[ids["crashed"]] == "unfinished" and states[ids["text_draft"]] == "draft"
     assert states[ids["recording"]] == "recording"
 
     day = datetime.now(UTC) + timedelta(hours=25)
-    listed = prune(settings, actor="cli", now=day, dry_run=True)
+    listed = prune(settings, store_keys, actor="cli", now=day, dry_run=True)
     assert {d.item.id for d in listed} == {ids["approved"], ids["text_approved"]}
-    assert present(settings) == set(ids.values())  # a dry run deletes nothing
+    assert present(settings, store_keys) == set(ids.values())  # a dry run deletes nothing
 
-    deleted = prune(settings, actor="cli", now=day)
+    deleted = prune(settings, store_keys, actor="cli", now=day)
     assert {(d.item.id, d.rule) for d in deleted} == {
         (ids["approved"], "approved"), (ids["text_approved"], "approved")}
     assert not any(d.error for d in deleted)
@@ -112,11 +121,11 @@ def test_approved_notes_go_after_a_day_and_the_rest_after_a_week(store):
     assert not (settings.notes_store_dir / ids["text_approved"]).exists()
 
     week = datetime.now(UTC) + timedelta(days=7, hours=1)
-    deleted = prune(settings, actor="cli", now=week)
+    deleted = prune(settings, store_keys, actor="cli", now=week)
     assert {d.item.id for d in deleted} == {
         ids["finished"], ids["edited_after_approval"], ids["crashed"], ids["text_draft"]}
     assert {d.rule for d in deleted} == {"unapproved"}
-    assert present(settings) == {ids["recording"]}  # held by a process: never touched
+    assert present(settings, store_keys) == {ids["recording"]}  # held by a process: never touched
 
     entries = [json.loads(line) for line in settings.audit_log_path.read_text().splitlines()]
     assert len(entries) == 6 and {e["action"] for e in entries} == {"retention.deleted"}
@@ -126,32 +135,36 @@ def test_approved_notes_go_after_a_day_and_the_rest_after_a_week(store):
     assert "Kari" not in settings.audit_log_path.read_text()
 
 
-def test_the_municipality_sets_the_limits(store):
+def test_the_municipality_sets_the_limits(store, store_keys):
     settings, ids = store
     strict = settings.model_copy(update={
         "retention": RetentionSettings(approved_hours=1, unapproved_days=0.5)})
-    deleted = prune(strict, actor="cli", now=datetime.now(UTC) + timedelta(hours=13))
+    deleted = prune(strict, store_keys, actor="cli", now=datetime.now(UTC) + timedelta(hours=13))
     assert {d.item.id for d in deleted} == set(ids.values()) - {ids["recording"]}
     with pytest.raises(ValueError):
         RetentionSettings(unapproved_days=0)
 
 
-def test_a_session_folder_whose_description_is_damaged_is_still_deleted_in_time(store):
+@pytest.mark.parametrize("plant", [write, write_plain], ids=["sealed-not-json", "not-sealed"])
+def test_a_session_folder_whose_description_is_damaged_is_still_deleted_in_time(
+    store, store_keys, plant
+):
     settings, ids = store
     damaged = settings.session_store_dir / "20260101-120000-abcdef"
-    write(damaged / "session.json", "{ikke json")
+    plant(damaged / "session.json", "{ikke json")
     write(damaged / "text.txt", SECRET)
-    item = next(i for i in inventory(settings) if i.id == damaged.name)
+    item = next(i for i in inventory(settings, store_keys) if i.id == damaged.name)
     assert item.state == "damaged" and not item.held
     assert not (damaged / ".lock").exists()  # looking did not touch it
     soon = datetime.now(UTC) + timedelta(days=6)
-    assert damaged.name not in {d.item.id for d in prune(settings, actor="cli", now=soon)}
+    pruned = prune(settings, store_keys, actor="cli", now=soon)
+    assert damaged.name not in {d.item.id for d in pruned}
     age(damaged, days=8)
-    assert [d.item.id for d in prune(settings, actor="cli")] == [damaged.name]
+    assert [d.item.id for d in prune(settings, store_keys, actor="cli")] == [damaged.name]
     assert not damaged.exists()
 
 
-def test_what_is_odd_in_the_store_is_handled_not_fatal(store, tmp_path):
+def test_what_is_odd_in_the_store_is_handled_not_fatal(store, tmp_path, store_keys):
     settings, ids = store
     week = datetime.now(UTC) + timedelta(days=8)
     # An approval beside a damaged session.json (the folder was recreated under an approval).
@@ -165,57 +178,57 @@ def test_what_is_odd_in_the_store_is_handled_not_fatal(store, tmp_path):
     os.utime(settings.session_store_dir / ids["approved"] / DRAFT_JSON, (older, older))
     # Not the store's: a folder of another name, and a link to a folder outside.
     foreign = settings.notes_store_dir / "t-shirts"
-    write(foreign / "liste.txt", "blå, grønn")
+    write_plain(foreign / "liste.txt", "blå, grønn")
     outside = tmp_path / "utenfor"
-    write(outside / "behold.txt", "behold")
+    write_plain(outside / "behold.txt", "behold")
     (settings.notes_store_dir / "t-2222222222222222").symlink_to(outside)
     # Audio a killed server left waiting in the upload spool.
     upload = settings.uploads_dir / "upload-abc123.wav"
     write(upload, "RIFF")
     age(settings.uploads_dir, days=8)
 
-    items = {i.id: i for i in inventory(settings)}
+    items = {i.id: i for i in inventory(settings, store_keys)}
     assert items[damaged.name].damaged and items[damaged.name].state == "approved"
     assert items[ids["approved"]].state == "finished"
     assert items[upload.name].kind == "upload"
     assert {"t-shirts", "t-2222222222222222"}.isdisjoint(items)
 
     day = datetime.now(UTC) + timedelta(hours=25)
-    deleted = {d.item.id: d for d in prune(settings, actor="cli", now=day)}
+    deleted = {d.item.id: d for d in prune(settings, store_keys, actor="cli", now=day)}
     assert damaged.name in deleted and not deleted[damaged.name].error
     assert not damaged.exists()
     assert ids["approved"] not in deleted  # its draft keeps it for the unapproved week
     assert upload.name in deleted and not upload.exists()
-    deleted = {d.item.id for d in prune(settings, actor="cli", now=week)}
+    deleted = {d.item.id for d in prune(settings, store_keys, actor="cli", now=week)}
     assert ids["approved"] in deleted
     assert foreign.exists() and (outside / "behold.txt").exists()
     log = settings.audit_log_path.read_text()
     assert '"upload": "upload-abc123.wav"' in log and "Kari" not in log
 
 
-def test_nothing_is_deleted_unless_its_deletion_is_logged(store):
+def test_nothing_is_deleted_unless_its_deletion_is_logged(store, store_keys):
     settings, ids = store
     settings.audit_log_path.mkdir()  # the audit log cannot be written
     with pytest.raises(OutputError, match="audit log"):
-        prune(settings, actor="cli", now=datetime.now(UTC) + timedelta(days=8))
-    assert present(settings) == set(ids.values())
+        prune(settings, store_keys, actor="cli", now=datetime.now(UTC) + timedelta(days=8))
+    assert present(settings, store_keys) == set(ids.values())
 
 
-def test_the_server_prunes_at_start(store):
+def test_the_server_prunes_at_start(store, store_keys):
     settings, ids = store
     age(settings.notes_store_dir / ids["text_draft"], days=8)
-    rounds = PeriodicPrune(settings, actor="local", audit=AuditLog(settings.audit_log_path),
-                           interval_s=3600)
+    rounds = PeriodicPrune(settings, store_keys, actor="local",
+                           audit=AuditLog(settings.audit_log_path), interval_s=3600)
     rounds.start()
     deadline = time.monotonic() + 20
     while rounds.rounds < 1 and time.monotonic() < deadline:
         time.sleep(0.05)
     rounds.stop()
     assert rounds.rounds == 1
-    assert present(settings) == set(ids.values()) - {ids["text_draft"]}
+    assert present(settings, store_keys) == set(ids.values()) - {ids["text_draft"]}
 
 
-def test_store_list_and_prune_on_the_command_line(store):
+def test_store_list_and_prune_on_the_command_line(store, store_keys):
     settings, ids = store
     for name in ("finished", "crashed"):
         age(settings.session_store_dir / ids[name], days=8)
@@ -234,4 +247,4 @@ def test_store_list_and_prune_on_the_command_line(store):
                             capture_output=True, text=True, timeout=120)
     assert pruned.returncode == 0, pruned.stderr
     assert f"deleted session {ids['finished']} (unapproved" in pruned.stdout
-    assert present(settings) == set(ids.values()) - {ids["finished"], ids["crashed"]}
+    assert present(settings, store_keys) == set(ids.values()) - {ids["finished"], ids["crashed"]}

@@ -30,6 +30,7 @@ from tests.server_helpers import (
     server_settings,
     wait_for_job,
 )
+from tests.store_helpers import sealed_json, sealed_text, write_sealed
 
 pytestmark = [pytest.mark.slow, pytest.mark.speech]
 
@@ -223,7 +224,7 @@ def test_structure_then_approve_stores_the_note_privately(server, http):
     assert r.json()["note_id"] == body["note_id"] and r.json()["approved_at"]
     folder = server.settings.session_store_dir.parent / "notes" / body["note_id"]
     approved = folder / "approved-note.txt"
-    assert approved.read_text(encoding="utf-8").startswith(body["text"].rstrip("\n"))
+    assert sealed_text(approved).startswith(body["text"].rstrip("\n"))
     assert stat.S_IMODE(approved.stat().st_mode) == 0o600
     assert stat.S_IMODE(folder.stat().st_mode) == 0o700
     r = http.post("/api/notes/../../etc/approve", json={"note": {}, "text": "x"})
@@ -268,6 +269,7 @@ def test_drafts_are_kept_per_note_in_the_store_until_approved_or_discarded(serve
     assert http.put(late, json={"epj": "gammel", "edited_at": 1000}).json()["superseded"]
     assert http.get(late).json()["epj"] == "ny"
     stored = notes_dir / first["note_id"] / "draft.json"
+    assert sealed_json(stored)["epj"] == first["text"] + "Utkast."
     assert stat.S_IMODE(stored.stat().st_mode) == 0o600
     assert stat.S_IMODE(stored.parent.stat().st_mode) == 0o700
 
@@ -302,13 +304,15 @@ def test_drafts_are_kept_per_note_in_the_store_until_approved_or_discarded(serve
                 or len(p.name) != 18]
     assert http.put(f"/api/notes/{second['note_id']}/draft",
                     json={"txt": "feil felt"}).status_code == 422
-    # A damaged draft file is reported, left in place, and left out of the list.
+    # A damaged draft file (sealed but not a draft, or not sealed at all) is reported, left in
+    # place, and left out of the list.
     damaged = notes_dir / second["note_id"] / "draft.json"
-    damaged.write_text("{ikke json", encoding="utf-8")
-    r = http.get(f"/api/notes/{second['note_id']}/draft")
-    assert r.status_code == 500 and "damaged" in r.json()["detail"]
-    assert damaged.exists()
-    assert second["note_id"] not in {d["note_id"] for d in http.get("/api/drafts").json()}
+    for plant in (write_sealed, lambda path, text: path.write_text(text, encoding="utf-8")):
+        plant(damaged, "{ikke json")
+        r = http.get(f"/api/notes/{second['note_id']}/draft")
+        assert r.status_code == 500 and "damaged" in r.json()["detail"]
+        assert damaged.exists()
+        assert second["note_id"] not in {d["note_id"] for d in http.get("/api/drafts").json()}
     damaged.unlink()
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
 import json
 import os
 import signal
@@ -29,6 +30,7 @@ import soundfile as sf
 from diktat.store.audit import verify
 from diktat.stt.audio import load_audio
 from tests.server_helpers import free_port, pcm16, wait_until_serving
+from tests.store_helpers import sealed_bytes, sealed_json, sealed_pcm
 
 pytestmark = [pytest.mark.slow, pytest.mark.speech]
 RATE = 16_000
@@ -117,7 +119,8 @@ def spool_files(root: Path) -> list[Path]:
 
 
 def wav_pcm(path: Path) -> np.ndarray:
-    data, rate = sf.read(path, dtype="int16")
+    """The 16-bit samples of a session's sealed audio.wav."""
+    data, rate = sf.read(io.BytesIO(sealed_bytes(path)), dtype="int16")
     assert rate == RATE
     return data
 
@@ -130,9 +133,9 @@ def test_sigkill_mid_dictation_is_recovered_listed_and_audited(store, speech):
         server.ws_url, speech, lambda: server.proc.send_signal(signal.SIGKILL)))
     assert server.stop(timeout=30) == -signal.SIGKILL
     folder = root / "sessions" / session_id
-    assert json.loads((folder / "session.json").read_text())["state"] == "active"
+    assert sealed_json(folder / "session.json")["state"] == "active"
 
-    on_disk = np.fromfile(folder / "audio.pcm", dtype="<i2")
+    on_disk = sealed_pcm(folder / "audio.pcm")
     assert len(sent) - RATE <= len(on_disk) <= len(sent)  # at most the last second lost
     assert np.array_equal(on_disk, sent[:len(on_disk)])  # and the rest sample for sample
 
@@ -153,7 +156,7 @@ def test_sigkill_mid_dictation_is_recovered_listed_and_audited(store, speech):
     finally:
         assert restarted.stop() == 0, restarted.output()
 
-    meta = json.loads((folder / "session.json").read_text())
+    meta = sealed_json(folder / "session.json")
     assert meta["state"] == "recovered"
     assert np.array_equal(wav_pcm(folder / "audio.wav"), on_disk)
     entries = audit_entries(root)
@@ -181,10 +184,10 @@ def test_sigterm_mid_dictation_exits_0_and_keeps_it(store, speech):
     assert server.stop() == 0, server.output()
 
     folder = root / "sessions" / session_id
-    meta = json.loads((folder / "session.json").read_text())
+    meta = sealed_json(folder / "session.json")
     assert meta["state"] == "finished"
     assert np.array_equal(wav_pcm(folder / "audio.wav"), sent)  # every sample sent, kept
-    draft = json.loads((folder / "draft.json").read_text())
+    draft = sealed_json(folder / "draft.json")
     assert draft["text"].strip()
     done = [e for e in audit_entries(root) if e["action"] == "dictation.finished"]
     assert [(e["session_id"], e["stopped_by"]) for e in done] == [(session_id, "shutdown")]

@@ -11,30 +11,32 @@ from diktat.store.drafts import DraftStore, NoteDraft
 from diktat.store.names import NoteId
 from diktat.store.sessions import SessionStore
 from diktat.store.uploads import ParkedJob, park, parked, purge, spool, unpark
+from tests.store_helpers import sealed_bytes, sealed_text
 
 
-def test_parked_jobs_survive_purge_and_everything_else_goes(tmp_path):
+def test_parked_jobs_survive_purge_and_everything_else_goes(tmp_path, store_keys):
     uploads = tmp_path / "uploads"
-    kept = spool(io.BytesIO(b"RIFF kept"), ".wav", uploads)
-    loose = spool(io.BytesIO(b"RIFF loose"), ".wav", uploads)
-    gone = spool(io.BytesIO(b"RIFF gone"), ".wav", uploads)
-    park(ParkedJob("job-kept", kept, "audio/wav", 2.0))
-    park(ParkedJob("job-gone", gone, None, 1.0))
+    kept = spool(io.BytesIO(b"RIFF kept"), ".wav", uploads, store_keys)
+    loose = spool(io.BytesIO(b"RIFF loose"), ".wav", uploads, store_keys)
+    gone = spool(io.BytesIO(b"RIFF gone"), ".wav", uploads, store_keys)
+    park(ParkedJob("job-kept", kept, "audio/wav", 2.0), store_keys)
+    park(ParkedJob("job-gone", gone, None, 1.0), store_keys)
     gone.unlink()  # e.g. deleted by retention: its description goes too
 
-    purge(uploads)
+    purge(uploads, store_keys)
     assert kept.exists() and not loose.exists()
-    assert parked(uploads) == [ParkedJob("job-kept", kept, "audio/wav", 2.0)]
-    assert "opptak" not in (uploads / "jobs" / f"{kept.name}.json").read_text()
+    assert parked(uploads, store_keys) == [ParkedJob("job-kept", kept, "audio/wav", 2.0)]
+    assert "opptak" not in sealed_text(uploads / "jobs" / f"{kept.name}.json")
+    assert sealed_bytes(kept) == b"RIFF kept"
 
     unpark(kept)
-    assert parked(uploads) == []
+    assert parked(uploads, store_keys) == []
     assert not [p for p in uploads.rglob("*") if p.is_file()]
 
 
-def test_a_recovered_session_is_marked_in_the_drafts_list(tmp_path):
-    sessions = SessionStore(tmp_path / "sessions")
-    drafts = DraftStore(tmp_path / "sessions", tmp_path / "notes")
+def test_a_recovered_session_is_marked_in_the_drafts_list(tmp_path, store_keys):
+    sessions = SessionStore(tmp_path / "sessions", store_keys)
+    drafts = DraftStore(tmp_path / "sessions", tmp_path / "notes", store_keys)
     ids = []
     for state in ("finished", "recovered"):
         session = sessions.create(input_description="test")

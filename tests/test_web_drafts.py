@@ -6,10 +6,9 @@ overwritten, and a draft a new note moved aside reopened from the list.
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
+from tests.store_helpers import sealed_json
 from tests.web_fixtures import (
     EDITED_TRANSCRIPT,
     TOKEN,
@@ -58,7 +57,7 @@ def test_draft_survives_a_reload_in_the_server_store(page, server, clip, sync_ap
 
     # The draft is journal material in the server's store (0600), not in the browser.
     stored = server["notes"] / note_id / "draft.json"
-    draft = json.loads(stored.read_text(encoding="utf-8"))
+    draft = sealed_json(stored)
     assert draft["epj"] == "Utkast som ikke er ferdig" and draft["text"] == EDITED_TRANSCRIPT
     assert stored.stat().st_mode & 0o077 == 0
     browser_storage = page.evaluate("JSON.stringify({...localStorage})")
@@ -110,7 +109,7 @@ def test_a_draft_an_older_page_kept_in_local_storage_moves_to_the_server(page, s
     assert page.locator("#epj-text").input_value() == "Gammelt utkast"
     assert page.evaluate("localStorage.getItem('diktat.utkast.v1')") is None
     stored = server["notes"] / note["note_id"] / "draft.json"
-    assert json.loads(stored.read_text(encoding="utf-8"))["epj"] == "Gammelt utkast"
+    assert sealed_json(stored)["epj"] == "Gammelt utkast"
 
     # One that never got a note is shown, and leaves the browser once it is saved under one.
     page.evaluate("(d) => localStorage.setItem('diktat.utkast.v1', JSON.stringify(d))",

@@ -12,6 +12,7 @@ import re
 
 import pytest
 
+from tests.store_helpers import sealed_json, sealed_text
 from tests.web_fixtures import (
     CLINICAL_WORDS,
     NPSC_WORDS,
@@ -103,13 +104,13 @@ def test_dictation_live_text_note_evidence_edit_and_approve(page, server, clip):
 
     # The server stored the nurse's version in the dictation session.
     folder = server["sessions"] / note_id
-    stored = json.loads((folder / "approved-note.json").read_text(encoding="utf-8"))
+    stored = sealed_json(folder / "approved-note.json")
     assert stored["approved_at"]
     item = stored["note"]
     for part in field_path.split("."):
         item = item[int(part)] if part.isdigit() else item[part]
     assert item == "Pasienten sov godt hele natten."
-    assert (folder / "approved-note.txt").read_text(encoding="utf-8") == edited + "\n"
+    assert sealed_text(folder / "approved-note.txt") == edited + "\n"
 
 
 @pytest.mark.csp

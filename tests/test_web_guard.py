@@ -26,6 +26,7 @@ from tests.server_helpers import (
     server_settings,
     wait_for_job,
 )
+from tests.store_helpers import sealed_text
 from tests.web_fixtures import NAMED_HOST, REBIND_HOST, TIMEOUT_MS, TOKEN, shot
 
 pytestmark = pytest.mark.slow
@@ -174,7 +175,7 @@ def test_the_same_requests_from_the_servers_own_page_work(open_server, context):
         assert result["upload"] == "basic 202", result
         assert result["websocket"].startswith("open ") and '"ready"' in result["websocket"]
         approved = open_server.settings.notes_store_dir / note_id / "approved-note.txt"
-        assert approved.read_text(encoding="utf-8") == "Angriperens tekst\n"
+        assert sealed_text(approved) == "Angriperens tekst\n"
         # Were the page itself ever refused (a name or proxy not set up), it says so in Norwegian
         # rather than blaming the token.
         said = page.evaluate("async () => (await import('/static/api.js'))"

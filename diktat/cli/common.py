@@ -11,6 +11,7 @@ from rich.console import Console
 
 from diktat.config import Settings
 from diktat.errors import ConfigError, DiktatError
+from diktat.store.keys import KeyCreated
 
 err_console = Console(stderr=True)
 out_console = Console()
@@ -44,3 +45,13 @@ def user_errors(func: F) -> F:
             raise typer.Exit(exc.exit_code) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+def announce_new_key(created: KeyCreated) -> None:
+    """Say where a new store key was made: it must be backed up, apart from the store."""
+    err_console.print(
+        f"Ny hovednøkkel for journallageret er laget: {created.path}. Ta sikkerhetskopi av den, "
+        "adskilt fra lageret: uten nøkkelen kan ingenting i lageret leses. / A new master key "
+        f"for the journal store was made: {created.path}. Back it up apart from the store.",
+        highlight=False, soft_wrap=True,
+    )

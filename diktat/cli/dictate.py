@@ -21,12 +21,21 @@ from diktat.cli.asr_flags import (
     VOCAB_OPT,
     AsrFlags,
 )
-from diktat.cli.common import err_console, out_console, user_errors, with_options
+from diktat.cli.common import (
+    announce_new_key,
+    err_console,
+    out_console,
+    user_errors,
+    with_options,
+)
 from diktat.cli.dictate_view import copy_to_clipboard, keyboard, render_view
 from diktat.cli.transcribe import note_maker
 from diktat.config import Settings
 from diktat.errors import DiktatError
+from diktat.store.audit import AuditLog
+from diktat.store.keys import using_store
 from diktat.store.retention import prune
+from diktat.store.sealed import Keyring
 from diktat.store.sessions import SessionNote, SessionStore
 from diktat.structuring.options import llm_options
 from diktat.stt.factory import decode_options, load_engine
@@ -103,7 +112,6 @@ def dictate_command(
         sessions_dir=sessions_dir,
     )
     cfg = settings.dictate
-    store = SessionStore(settings.session_store_dir)
     if list_devices:
         devices = input_devices()
         for line in devices:
@@ -115,46 +123,63 @@ def dictate_command(
     if list_commands:
         out_console.print(format_commands(commands), end="", highlight=False)
         return
-    if discard:
-        store.delete(discard)
-        err_console.print(f"Økt {discard} er slettet.", highlight=False)
-        return
-    _apply_retention(settings)
-
-    source = None if recover else _source(input_path, realtime, rate, cfg.device)
-    engine = load_engine(settings, live=source is not None and source.live)
-    decode = decode_options(settings.asr)
-    make_note = _session_note(note_maker(settings.structuring.backend, llm_options(settings)))
-    if recover or _offer_recovery(store, interactive=input_path is None):
-        results = recover_all(
-            store, engine, decode=decode, commands=commands, make_note=make_note
-        )
-        for result in results:
-            _report(result, copy=False)
-        if not results:
-            err_console.print("Ingen uavsluttede diktater å gjenopprette.", highlight=False)
-        if recover:
+    with using_store(settings, on_created=announce_new_key) as keys:
+        store = SessionStore(settings.session_store_dir, keys)
+        audit = AuditLog(settings.audit_log_path)
+        if discard:
+            store.delete(discard, audit=audit, actor="cli")
+            err_console.print(f"Økt {discard} er slettet.", highlight=False)
             return
+        _apply_retention(settings, keys)
 
-    controls = Controls(cfg.mode)
-    options = DictationOptions(mode=cfg.mode, pause_s=cfg.pause_s)
-    previous_term = signal.signal(signal.SIGTERM, lambda *_: controls.stop())
-    try:
-        if sys.stdout.isatty():
-            result = _run_with_view(source, engine, store, decode, options, commands, controls,
-                                    make_note, cfg.low_confidence)
-        else:
-            result = dictate(source, engine, store, decode=decode, options=options,
-                             commands=commands, controls=controls, make_note=make_note)
-    except KeyboardInterrupt:  # a second Ctrl-C while the first one was saving
-        err_console.print(
-            "[yellow]Avbrutt.[/] Lyden er lagret; kjør `diktat dictate --recover` for å fullføre.",
-            highlight=False,
-        )
-        raise typer.Exit(130) from None
-    finally:
-        signal.signal(signal.SIGTERM, previous_term)
-    _report(result, copy=cfg.clipboard)
+        source = None if recover else _source(input_path, realtime, rate, cfg.device)
+        engine = load_engine(settings, live=source is not None and source.live)
+        decode = decode_options(settings.asr)
+        make_note = _session_note(note_maker(settings.structuring.backend, llm_options(settings)))
+        if recover or _offer_recovery(store, interactive=input_path is None):
+            results = recover_all(
+                store, engine, decode=decode, commands=commands, make_note=make_note
+            )
+            for result in results:
+                _audit(audit, result, settings.structuring.backend)
+                _report(result, copy=False)
+            if not results:
+                err_console.print("Ingen uavsluttede diktater å gjenopprette.", highlight=False)
+            if recover:
+                return
+
+        controls = Controls(cfg.mode)
+        options = DictationOptions(mode=cfg.mode, pause_s=cfg.pause_s)
+        previous_term = signal.signal(signal.SIGTERM, lambda *_: controls.stop())
+        try:
+            if sys.stdout.isatty():
+                result = _run_with_view(source, engine, store, decode, options, commands, controls,
+                                        make_note, cfg.low_confidence)
+            else:
+                result = dictate(source, engine, store, decode=decode, options=options,
+                                 commands=commands, controls=controls, make_note=make_note)
+        except KeyboardInterrupt:  # a second Ctrl-C while the first one was saving
+            err_console.print(
+                "[yellow]Avbrutt.[/] Lyden er lagret; kjør `diktat dictate --recover` for å "
+                "fullføre.",
+                highlight=False,
+            )
+            raise typer.Exit(130) from None
+        finally:
+            signal.signal(signal.SIGTERM, previous_term)
+        _audit(audit, result, settings.structuring.backend)
+        _report(result, copy=cfg.clipboard)
+
+
+def _audit(audit: AuditLog, result: DictationResult, structurer: str) -> None:
+    """The audit entry of a dictation the command line finished or recovered (as the server's)."""
+    audit.record(
+        "dictation.recovered" if result.state == "recovered" else "dictation.finished",
+        actor="cli", session_id=result.session_id, note_id=result.session_id,
+        asr_model=result.transcript.model_id, asr_model_sha256=result.transcript.model_sha256,
+        structurer=structurer, audio_s=round(result.transcript.duration, 2),
+        stopped_by=result.stopped_by,
+    )
 
 
 def _session_note(make):
@@ -162,10 +187,10 @@ def _session_note(make):
     return lambda transcript: SessionNote(*make(transcript))
 
 
-def _apply_retention(settings: Settings) -> None:
+def _apply_retention(settings: Settings, keys: Keyring) -> None:
     """The store's retention rules, at every start (`diktat serve` also runs them hourly)."""
     try:
-        deletions = prune(settings, actor="cli")
+        deletions = prune(settings, keys, actor="cli")
     except (DiktatError, OSError) as exc:
         err_console.print(f"[yellow]Oppbevaringsreglene ble ikke brukt:[/] {exc}", highlight=False)
         return
@@ -236,4 +261,4 @@ def _report(result: DictationResult, *, copy: bool) -> None:
         out_console.print(result.text, highlight=False)
     note = result.files.note_text
     if copy and note is not None:
-        err_console.print(copy_to_clipboard(note.read_text(encoding="utf-8")), highlight=False)
+        err_console.print(copy_to_clipboard(note), highlight=False)

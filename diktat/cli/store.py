@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import json
 from datetime import UTC, datetime
 from pathlib import Path
@@ -11,14 +12,19 @@ import typer
 from rich.table import Table
 
 from diktat.cli.app import app
-from diktat.cli.common import out_console, user_errors, with_options
+from diktat.cli.common import announce_new_key, out_console, user_errors, with_options
 from diktat.config import Settings, load_settings
-from diktat.store.audit import verify
+from diktat.errors import InputError
+from diktat.store.audit import AuditLog, verify
+from diktat.store.export import export_note
+from diktat.store.keys import lock_path, roots_of, rotate, using_store
+from diktat.store.names import NoteId
 from diktat.store.retention import deletes_at, inventory, prune
 
 store_app = typer.Typer(
     name="store",
-    help="The journal store (dictations, drafts, approved notes): inventory, retention, audit log.",
+    help="The journal store (dictations, drafts, approved notes): inventory, retention, audit "
+    "log, key rotation, export.",
     no_args_is_help=True,
 )
 app.add_typer(store_app, name="store")
@@ -51,7 +57,9 @@ def list_store(sessions_dir: SessionsDir = None, as_json: AS_JSON = False) -> No
     settings = _settings(sessions_dir)
     policy = settings.retention
     now = datetime.now(UTC)
-    items = [(item, deletes_at(item, policy)) for item in inventory(settings)]
+    with using_store(settings, on_created=announce_new_key) as keys:
+        found = inventory(settings, keys)
+    items = [(item, deletes_at(item, policy)) for item in found]
     if as_json:
         for item, when in items:
             _say(json.dumps({
@@ -97,7 +105,8 @@ def prune_store(
     """Delete what the retention rules say is due; each deletion goes to the audit log.
     `diktat serve` does this by itself every hour; run it from cron where no server runs."""
     settings = _settings(sessions_dir)
-    deletions = prune(settings, actor="cli", dry_run=dry_run)
+    with using_store(settings, on_created=announce_new_key) as keys:
+        deletions = prune(settings, keys, actor="cli", dry_run=dry_run)
     failed = [d for d in deletions if d.error]
     for d in deletions:
         verb = "would delete" if dry_run else ("NOT deleted" if d.error else "deleted")
@@ -138,3 +147,51 @@ def verify_audit(
     _say(f"{where}: BROKEN at line(s) {', '.join(map(str, result.breaks))} (the entry before "
          f"each was changed, removed or inserted){cut}.")
     raise typer.Exit(1)
+
+
+@store_app.command("rotate-key")
+@user_errors
+def rotate_key(sessions_dir: SessionsDir = None) -> None:
+    """Give the store a new master key: every file's header is rewrapped (the content keeps its
+    own data key), then the key file is replaced; the old key no longer opens anything. Stop
+    `diktat serve` and any dictation first. Also seals any file an earlier diktat left in plain
+    text. Back up the new key file at once."""
+    settings = _settings(sessions_dir)
+    if settings.store_key_is_credential:
+        raise InputError(
+            "the store key is a systemd credential (read-only here): put the key in a key file "
+            "([store] key_file), rotate, then make the credential from the new key file")
+    roots = roots_of(settings)
+    key_file = settings.store_key_file
+    if not key_file.exists():
+        raise InputError(f"there is no store key {key_file} to rotate")
+    done = rotate(key_file, roots, lock=lock_path(roots))
+    AuditLog(settings.audit_log_path).record(
+        "store.key_rotated", actor=f"cli:{getpass.getuser()}", key_id=done.new_key_id,
+        files=done.rewrapped + done.sealed)
+    _say(f"New store key {done.new_key_id} in {key_file}: {done.rewrapped} file(s) rewrapped, "
+         f"{done.sealed} plain file(s) sealed. Back up the new key file now; the old key opens "
+         "nothing in the store any more (backups of the store made before need the old key).")
+
+
+@store_app.command("export")
+@user_errors
+def export(
+    note_id: Annotated[str, typer.Argument(help="The note's id (`diktat store list`).")],
+    to: Annotated[Path, typer.Option("--to", help="A new folder to write the files into.")],
+    reason: Annotated[str, typer.Option(
+        "--reason", help="Why (break-glass access; written to the audit log).")] = "",
+    sessions_dir: SessionsDir = None,
+) -> None:
+    """Write one note's files (audio, transcript, drafts, approval) decrypted into a new folder.
+    Until the store has named owners every export is an operator's break-glass access: it
+    needs --reason and is audited with it before anything is written."""
+    settings = _settings(sessions_dir)
+    with using_store(settings) as keys:
+        written = export_note(
+            keys, NoteId.parse(note_id), sessions=settings.session_store_dir,
+            notes=settings.notes_store_dir, target=to,
+            audit=AuditLog(settings.audit_log_path), actor=f"cli:{getpass.getuser()}",
+            reason=reason)
+    _say(f"Exported {len(written)} file(s) of {note_id} into {to} (audited). They are yours "
+         "now, not the store's: delete them when done.")

@@ -29,13 +29,15 @@ from diktat.errors import OutputError
 from diktat.server.engine import Engine, SharedEngine
 from diktat.server.jobqueue import Job, JobQueue
 from diktat.server.uploads import decode_upload
-from diktat.store.audit import AuditLog, actor_for
+from diktat.store.audit import AuditLog, AuditUnwritable, actor_for
 from diktat.store.drafts import DraftStore, NoteDraft
+from diktat.store.keys import KeyCreated, using_store
 from diktat.store.names import NoteId
 from diktat.store.notes import NoteStore
 from diktat.store.retention import PeriodicPrune
+from diktat.store.sealed import Keyring
 from diktat.store.sessions import SessionNote, SessionStore
-from diktat.store.uploads import parked, purge
+from diktat.store.uploads import open_upload, parked, purge
 from diktat.structuring.lexicon import Lexicon
 from diktat.structuring.note import JournalNote
 from diktat.structuring.options import llm_options
@@ -100,6 +102,9 @@ class Services:
     commands: tuple[VoiceCommand, ...]
     uploads_dir: Path
     streams: StreamSlots
+    keys: Keyring
+    # The store's shared lock, held while the server runs (`diktat store rotate-key` waits).
+    store_lock: contextlib.ExitStack
     jobs: JobQueue = field(init=False)
     retention: PeriodicPrune = field(init=False)
     stopping: bool = field(init=False, default=False)  # the server is shutting down
@@ -107,7 +112,8 @@ class Services:
 
     def __post_init__(self) -> None:
         self.jobs = JobQueue(self.settings.server.job_queue, self.run_job)
-        self.retention = PeriodicPrune(self.settings, actor="system:retention", audit=self.audit)
+        self.retention = PeriodicPrune(self.settings, self.keys, actor="system:retention",
+                                       audit=self.audit)
         self.retention.start()
 
     def start(self) -> None:
@@ -118,7 +124,7 @@ class Services:
             self.audit.record("dictation.interrupted", actor="system:recovery",
                               session_id=meta.id,
                               audio_s=round(self.store.kept_audio_s(meta.id), 2))
-        for waiting in parked(self.uploads_dir):
+        for waiting in parked(self.uploads_dir, self.keys):
             job = Job(filename="", path=waiting.path, content_type=waiting.content_type,
                       id=waiting.job_id, created=waiting.created)
             self.audit.record("job.resumed", actor="system:recovery", job_id=job.id)
@@ -193,28 +199,36 @@ class Services:
         from diktat.stt.factory import decode_options, load_engine
 
         lexicon = Lexicon.builtin()
-        sessions = settings.session_store_dir
-        text_notes = settings.notes_store_dir
-        structuring = Structuring(
-            load_backend(settings.structuring.backend, lexicon, llm_options(settings)), lexicon
-        )
-        # Uploads wait for their turn here (0700, beside the sessions: journal material too).
-        # A fixed folder, emptied at start, so audio a killed server left does not linger.
-        uploads = settings.uploads_dir
-        purge(uploads)
-        return cls(
-            settings=settings,
-            engine=SharedEngine(engine if engine is not None else load_engine(settings, live=True)),
-            decode=decode_options(settings.asr),
-            store=SessionStore(sessions),
-            structuring=structuring,
-            notes=NoteStore(sessions, text_notes),
-            drafts=DraftStore(sessions, text_notes),
-            audit=AuditLog(settings.audit_log_path),
-            commands=load_commands(settings.dictate.commands),
-            uploads_dir=uploads,
-            streams=StreamSlots(settings.server.max_streams),
-        )
+        store_lock = contextlib.ExitStack()
+        with store_lock:  # released here only when building fails; else by `close`
+            keys = store_lock.enter_context(using_store(settings, on_created=_announce_key))
+            sessions = settings.session_store_dir
+            text_notes = settings.notes_store_dir
+            structuring = Structuring(
+                load_backend(settings.structuring.backend, lexicon, llm_options(settings)),
+                lexicon)
+            # Uploads wait for their turn here (0700, beside the sessions: journal material
+            # too). A fixed folder, emptied at start, so audio a killed server left does not
+            # linger.
+            uploads = settings.uploads_dir
+            purge(uploads, keys)
+            services = cls(
+                settings=settings,
+                engine=SharedEngine(engine if engine is not None
+                                    else load_engine(settings, live=True)),
+                decode=decode_options(settings.asr),
+                store=SessionStore(sessions, keys),
+                structuring=structuring,
+                notes=NoteStore(sessions, text_notes, keys),
+                drafts=DraftStore(sessions, text_notes, keys),
+                audit=AuditLog(settings.audit_log_path),
+                commands=load_commands(settings.dictate.commands),
+                uploads_dir=uploads,
+                streams=StreamSlots(settings.server.max_streams),
+                keys=keys,
+                store_lock=store_lock.pop_all(),
+            )
+        return services
 
     def transcribe(self, samples: np.ndarray, decode: DecodeOptions | None = None) -> Transcript:
         return self.engine.transcribe(samples, decode or self.decode)
@@ -232,8 +246,9 @@ class Services:
         """Decode, transcribe, structure; the note is kept in the store as an unapproved draft
         (job results live in memory only until the server restarts, the draft until it is
         approved or discarded), so a reload or a restart loses no finished recording."""
-        audio = decode_upload(job.path, content_type=job.content_type,
-                              max_duration_s=self.settings.server.max_duration_s)
+        with open_upload(self.keys, job.path) as upload:
+            audio = decode_upload(upload, content_type=job.content_type,
+                                  max_duration_s=self.settings.server.max_duration_s)
         job.progress = 0.1
         transcript = self.transcribe(audio.samples)
         job.progress = 0.8
@@ -251,11 +266,16 @@ class Services:
         except OutputError as exc:
             # The result still reaches the page; its own save then says the disk is full.
             log.warning("job %s: its note could not be kept as a draft: %s", job.id, exc)
-        self.audit.record(
-            "job.done", actor=self.actor, job_id=job.id, note_id=note_id.value,
-            asr_model=transcript.model_id, asr_model_sha256=transcript.model_sha256,
-            structurer=self.structuring.backend, audio_s=round(transcript.duration, 2),
-        )
+        try:
+            self.audit.record(
+                "job.done", actor=self.actor, job_id=job.id, note_id=note_id.value,
+                asr_model=transcript.model_id, asr_model_sha256=transcript.model_sha256,
+                structurer=self.structuring.backend, audio_s=round(transcript.duration, 2),
+            )
+        except AuditUnwritable:
+            with contextlib.suppress(OutputError):  # nothing kept without its entry
+                self.drafts.discard(note_id)
+            raise
 
     def close(self) -> None:
         self.stopping = True
@@ -263,4 +283,10 @@ class Services:
         self.jobs.close()
         if self.recovery is not None:  # a recovery cut short stays recoverable
             self.recovery.join(timeout=5.0)
-        purge(self.uploads_dir)  # parked jobs stay for the next start
+        purge(self.uploads_dir, self.keys)  # parked jobs stay for the next start
+        self.store_lock.close()
+
+
+def _announce_key(created: KeyCreated) -> None:
+    log.warning("A new master key for the journal store was made: %s. Back it up apart from "
+                "the store: without it nothing in the store can be read.", created.path)

@@ -4,7 +4,8 @@ The size limit is enforced on the raw request body as it streams in (`BodyLimit`
 middleware), so an oversize upload is never held in memory or on disk: a declared
 Content-Length over the limit is refused at once, and a body that grows past it is drained
 (read and thrown away, so the client gets the answer instead of a broken pipe) and refused.
-What is accepted is spooled (`diktat.store.uploads`) and decoded by `stt.audio`, which
+What is accepted is spooled sealed (`diktat.store.uploads`) and decoded, decrypted as it is
+read, by `stt.audio`, which
 knows nothing of HTTP; its errors become `AudioRejected` with the status code that fits. The
 decoding is bounded by `max_duration_s` (counted in decoded samples, not taken from the
 header), so a small file that holds hours of audio is refused after at most that much is
@@ -17,6 +18,7 @@ import json
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from diktat.errors import InputError
 from diktat.stt.audio import Audio, AudioTooLong, load_audio
@@ -119,17 +121,20 @@ def _content_length(scope) -> int | None:
     return None
 
 
-def decode_upload(path: Path, *, content_type: str | None, max_duration_s: float) -> Audio:
-    """Decode a spooled upload, or raise AudioRejected: 400 empty or corrupt, 413 too long,
-    415 not audio. Messages never repeat the file's name or content."""
-    if path.stat().st_size == 0:
+def decode_upload(upload: BinaryIO, *, content_type: str | None, max_duration_s: float
+                  ) -> Audio:
+    """Decode a spooled upload (a seekable file of its bytes), or raise AudioRejected: 400 empty
+    or corrupt, 413 too long, 415 not audio. Messages never repeat the file's name or
+    content."""
+    if upload.seek(0, 2) == 0:
         raise AudioRejected(400, "The uploaded file is empty (0 bytes); send a recording.")
+    upload.seek(0)
     try:
-        return load_audio(path, max_seconds=max_duration_s)
+        return load_audio(Path("upload"), max_seconds=max_duration_s, stream=upload)
     except AudioTooLong as exc:
         raise AudioRejected(413, _too_long(exc.seconds, max_duration_s)) from None
     except InputError as exc:
-        raise _classify(path, content_type, str(exc)) from None
+        raise _classify(upload, content_type, str(exc)) from None
 
 
 def _too_long(seconds: float | None, limit: float) -> str:
@@ -138,8 +143,8 @@ def _too_long(seconds: float | None, limit: float) -> str:
             "Split it or raise [server] max_duration_s.")
 
 
-def _classify(path: Path, content_type: str | None, reason: str) -> AudioRejected:
-    if "no audio stream" in reason or _looks_like_text(path) or (
+def _classify(upload: BinaryIO, content_type: str | None, reason: str) -> AudioRejected:
+    if "no audio stream" in reason or _looks_like_text(upload) or (
         content_type and content_type.lower().startswith(_NOT_AUDIO_TYPES)
     ):
         return AudioRejected(
@@ -150,9 +155,9 @@ def _classify(path: Path, content_type: str | None, reason: str) -> AudioRejecte
         "export it again as wav, mp3, m4a, ogg, flac or webm.")
 
 
-def _looks_like_text(path: Path) -> bool:
-    with open(path, "rb") as f:
-        head = f.read(4096)
+def _looks_like_text(upload: BinaryIO) -> bool:
+    upload.seek(0)
+    head = upload.read(4096)
     if b"\0" in head:
         return False
     try:

@@ -42,6 +42,7 @@ Action = Literal[
     "dictation.failed",
     "dictation.interrupted",
     "dictation.recovered",
+    "dictation.discarded",
     "job.done",
     "job.failed",
     "job.resumed",
@@ -52,11 +53,15 @@ Action = Literal[
     "draft.discarded",
     "retention.deleted",
     "retention.failed",
+    "store.exported",
+    "store.key_rotated",
 ]
 # Only these keys may be written: identifiers and numbers, never content.
 _ALLOWED_FIELDS = frozenset({
     "session_id", "note_id", "job_id", "asr_model", "asr_model_sha256", "structurer",
     "audio_s", "stopped_by", "user", "endpoint", "error_type", "rule", "age_h", "upload",
+    # a break-glass export's stated reason (the operator's words, required; see store.export)
+    "reason", "key_id", "files",
 })
 
 

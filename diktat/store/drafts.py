@@ -1,7 +1,7 @@
 """Working drafts of notes, kept in the store beside the note they belong to.
 
 The page saves what the nurse is working on (transcript, edited note, EPJ text) as they type,
-as ``draft.json`` in the note's folder (a dictation session's folder, or ``<notes>/<text id>``),
+sealed as ``draft.json`` in the note's folder (a dictation session's, or ``<notes>/<text id>``),
 so journal text stays in the one store with the sessions and approved notes instead of the
 browser's storage, and a new dictation never overwrites an earlier unapproved draft: each note
 has its own. Approval removes the draft (`remove_approved`, unless it was edited after the
@@ -18,9 +18,11 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from diktat.errors import InputError, OutputError
+from diktat.store.audit import AuditLog
 from diktat.store.documents import DocumentRejected, check_text, check_value
 from diktat.store.names import DRAFT_JSON, NoteId, NoteKind
 from diktat.store.notes import note_folder, private_note_dir, write_private
+from diktat.store.sealed import Keyring, read_file
 from diktat.store.sessions import SessionStore
 
 PREVIEW_CHARS = 80
@@ -91,9 +93,10 @@ class DraftUnreadable(OutputError):
 
 
 class DraftStore:
-    def __init__(self, sessions: Path, notes: Path) -> None:
+    def __init__(self, sessions: Path, notes: Path, keys: Keyring) -> None:
         self.sessions = Path(sessions)
         self.notes = Path(notes)
+        self.keys = keys
         self._lock = threading.Lock()  # compare-and-write of one draft at a time
 
     def save(self, note_id: NoteId, draft: NoteDraft) -> tuple[StoredDraft, bool]:
@@ -118,7 +121,7 @@ class DraftStore:
             )
             document = check_text(stored.model_dump_json(indent=1))
             private_note_dir(folder)
-            write_private(folder / DRAFT_JSON, document)
+            write_private(self.keys, folder / DRAFT_JSON, document)
             return stored, True
 
     def load(self, note_id: NoteId) -> StoredDraft | None:
@@ -126,11 +129,13 @@ class DraftStore:
         DraftUnreadable for a draft file that cannot be read back."""
         path = note_folder(note_id, self.sessions, self.notes) / DRAFT_JSON
         try:
-            return StoredDraft.model_validate_json(path.read_bytes())
+            return StoredDraft.model_validate_json(read_file(self.keys, path))
         except FileNotFoundError:
             return None
         except OSError as exc:
             raise DraftUnreadable(f"cannot read {path}: {exc.strerror}") from None
+        except OutputError as exc:  # sealed wrongly, or damaged
+            raise DraftUnreadable(str(exc)) from None
         except ValueError:
             raise DraftUnreadable(f"{path} is damaged: not a draft this server wrote") from None
 
@@ -146,9 +151,15 @@ class DraftStore:
                 return False
             return self.discard(note_id)
 
-    def discard(self, note_id: NoteId) -> bool:
-        """Delete the note's draft; False when there was none."""
+    def discard(self, note_id: NoteId, *, audit: AuditLog | None = None, actor: str = ""
+                ) -> bool:
+        """Delete the note's draft; False when there was none. With `audit`, the deletion is
+        recorded first (`draft.discarded`): if the entry cannot be written, the draft stays."""
         path = note_folder(note_id, self.sessions, self.notes) / DRAFT_JSON
+        if not path.exists():
+            return False
+        if audit is not None:
+            audit.record("draft.discarded", actor=actor, note_id=note_id.value)
         try:
             path.unlink()
         except FileNotFoundError:
@@ -160,7 +171,7 @@ class DraftStore:
     def summaries(self) -> list[DraftSummary]:
         """Every readable draft, newest first (an unreadable one is skipped, not deleted)."""
         found = []
-        sessions = SessionStore(self.sessions)
+        sessions = SessionStore(self.sessions, self.keys)
         for root, kind in ((self.sessions, "session"), (self.notes, "text")):
             for path in root.glob(f"*/{DRAFT_JSON}"):
                 named = NoteId.match(path.parent.name)

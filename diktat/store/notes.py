@@ -4,7 +4,8 @@ A note made from a dictation session has the session's id and its approval is wr
 session folder; a note from free text has a text id (`NoteId`) and its files live in
 ``<notes dir>/<id>/``. Ids are parsed (`NoteId.parse`) before they touch a path. Approved notes
 and drafts (`store/drafts.py`) are journal material: folders 0700, files 0600. A note made again
-keeps its id, so approving it again replaces the earlier approval.
+keeps its id, so approving it again replaces the earlier approval. Every file is sealed
+(`diktat.store.sealed`).
 """
 
 from __future__ import annotations
@@ -27,9 +28,9 @@ from diktat.store.fileio import (
     fsync_dir,
     private_dir,
     store_error,
-    write_atomic,
 )
 from diktat.store.names import APPROVED_JSON, APPROVED_TEXT, NoteId
+from diktat.store.sealed import Keyring, read_file, write_document
 from diktat.store.sessions import TRANSCRIPT_JSON
 from diktat.types import Transcript
 
@@ -55,9 +56,10 @@ def note_folder(note_id: NoteId, sessions: Path, notes: Path) -> Path:
 class NoteStore:
     """The notes under a session store and a text-note store: ids and approvals."""
 
-    def __init__(self, sessions: Path, notes: Path):
+    def __init__(self, sessions: Path, notes: Path, keys: Keyring):
         self.sessions = Path(sessions)
         self.notes = Path(notes)
+        self.keys = keys
 
     def session_transcript(self, session_id: str) -> Transcript | None:
         """The finished transcript of a dictation session, if there is one."""
@@ -68,8 +70,8 @@ class NoteStore:
             return None
         path = self.sessions / named.value / TRANSCRIPT_JSON
         try:
-            return read_transcript_json(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            return read_transcript_json(read_file(self.keys, path).decode("utf-8"))
+        except (OSError, OutputError, ValueError):
             return None
 
     def note_id_for(self, session_id: str | None) -> NoteId:
@@ -105,7 +107,7 @@ class NoteStore:
         try:
             private_note_dir(folder)
             for name, content in contents.items():
-                staged[name] = _stage(folder, name, content)
+                staged[name] = _stage(self.keys, folder, name, content)
             audit.record(
                 "note.approved", actor=actor, note_id=note_id.value,
                 session_id=note_id.value if note_id.is_session else None, **audit_fields)
@@ -130,13 +132,14 @@ class NoteStore:
         return approved_at
 
 
-def _stage(folder: Path, name: str, content: str) -> Path:
-    """`content` written and fsync'ed under a temporary name beside `folder / name`."""
+def _stage(keys: Keyring, folder: Path, name: str, content: str) -> Path:
+    """`content` sealed as `folder / name`, written and fsync'ed under a temporary name beside
+    it."""
     fd, tmp_name = tempfile.mkstemp(dir=folder, prefix=f".{name}.", suffix=PART_SUFFIX)
     tmp = Path(tmp_name)
     try:
         with os.fdopen(fd, "wb") as out:
-            out.write(content.encode("utf-8"))
+            out.write(keys.seal(content.encode("utf-8"), folder / name))
             out.flush()
             os.fsync(out.fileno())
     except OSError as exc:
@@ -168,8 +171,8 @@ def private_note_dir(path: Path) -> None:
         raise store_error(f"cannot create {path}", exc) from None
 
 
-def write_private(path: Path, text: str) -> None:
+def write_private(keys: Keyring, path: Path, text: str) -> None:
     try:
-        write_atomic(path, text)
+        write_document(keys, path, text)
     except OSError as exc:
         raise store_error(f"cannot write {path}", exc) from None

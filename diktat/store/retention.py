@@ -34,6 +34,7 @@ from diktat.config import RetentionSettings, Settings
 from diktat.errors import DiktatError
 from diktat.store.audit import AuditLog
 from diktat.store.names import APPROVED_JSON, DRAFT_JSON, NoteId
+from diktat.store.sealed import Keyring
 from diktat.store.sessions import SessionStore
 
 log = logging.getLogger(__name__)
@@ -67,9 +68,9 @@ class Deletion:
     error: str | None = None  # why it could not be deleted (it stays)
 
 
-def inventory(settings: Settings) -> list[StoredItem]:
+def inventory(settings: Settings, keys: Keyring) -> list[StoredItem]:
     """Every session, note and waiting upload in the store, oldest change first."""
-    store = SessionStore(settings.session_store_dir)
+    store = SessionStore(settings.session_store_dir, keys)
     states = {meta.id: meta.state for meta in store.sessions()}
     items = []
     for folder in _entries(store.root):
@@ -90,14 +91,14 @@ def _is_note(folder: Path, kind: str) -> bool:
     return named is not None and named.kind == kind and folder.is_dir()
 
 
-def describe_note(settings: Settings, note_id: NoteId) -> StoredItem | None:
+def describe_note(settings: Settings, note_id: NoteId, keys: Keyring) -> StoredItem | None:
     """The store item that holds a note (its session, or its text note folder)."""
-    return describe(settings, "session" if note_id.is_session else "note", note_id.value)
+    return describe(settings, "session" if note_id.is_session else "note", note_id.value, keys)
 
 
-def describe(settings: Settings, kind: Kind, item_id: str) -> StoredItem | None:
+def describe(settings: Settings, kind: Kind, item_id: str, keys: Keyring) -> StoredItem | None:
     """One item of the store as it is now; None when it is not there."""
-    store = SessionStore(settings.session_store_dir)
+    store = SessionStore(settings.session_store_dir, keys)
     if kind == "session":
         meta = store.meta(item_id)
         return _describe(store.root / item_id, kind, meta.state if meta else None, store)
@@ -130,6 +131,7 @@ def due(
 
 def prune(
     settings: Settings,
+    keys: Keyring,
     *,
     actor: str,
     audit: AuditLog | None = None,
@@ -140,15 +142,15 @@ def prune(
     OutputError when the audit log cannot be written (before deleting anything unlogged)."""
     now = now or datetime.now(UTC)
     audit = audit if audit is not None else AuditLog(settings.audit_log_path)
-    store = SessionStore(settings.session_store_dir)
+    store = SessionStore(settings.session_store_dir, keys)
     done = []
-    for item in inventory(settings):
+    for item in inventory(settings, keys):
         verdict = due(item, settings.retention, now)
         if verdict is None:
             continue
         if not dry_run:
             # Looked at again just before: a save or approval since may have changed the verdict.
-            fresh = describe(settings, item.kind, item.id)
+            fresh = describe(settings, item.kind, item.id, keys)
             verdict = None if fresh is None else due(fresh, settings.retention, now)
             if verdict is None:
                 continue
@@ -236,9 +238,10 @@ class PeriodicPrune:
     """`prune` now and then every `interval_s` in a background thread, until `stop` (what
     `diktat serve` runs). A failed round is logged (no content) and the next one tries again."""
 
-    def __init__(self, settings: Settings, *, actor: str, audit: AuditLog,
+    def __init__(self, settings: Settings, keys: Keyring, *, actor: str, audit: AuditLog,
                  interval_s: float = 3600.0) -> None:
         self.settings = settings
+        self.keys = keys
         self.actor = actor
         self.audit = audit
         self.interval_s = interval_s
@@ -257,7 +260,7 @@ class PeriodicPrune:
     def _run(self) -> None:
         while not self._stop.is_set():
             try:
-                for d in prune(self.settings, actor=self.actor, audit=self.audit):
+                for d in prune(self.settings, self.keys, actor=self.actor, audit=self.audit):
                     if d.error:
                         log.warning("retention: %s %s not deleted: %s", d.item.kind, d.item.id,
                                     d.error)

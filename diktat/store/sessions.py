@@ -3,18 +3,21 @@
 Under the pasientjournalforskrift these are journal material while diktat holds them, so they
 live in one store whose every read and write goes through this module (with the drafts and
 approvals beside them, `diktat.store.drafts` and `.notes`; `diktat.store.retention` deletes what
-is due, encryption at rest is still to come). One folder per session (0700, files 0600):
+is due). Every file but the lock is sealed (`diktat.store.sealed`: AES-256-GCM, a data key per
+file). One folder per session (0700, files 0600):
 
     <root>/<session id>/
       session.json     SessionMeta: state active | finished | recovered, pid, times, input, model
       .lock            flock'ed by the process recording the session (released when it dies)
-      audio.pcm        while active: 16 kHz mono s16le, appended as captured (fsync'ed each second)
+      audio.pcm        while active: 16 kHz mono s16le, appended as captured in sealed records
+                       (fsync'ed each second)
       autosave.json    while active: the committed words so far (atomic replace)
       audio.wav, transcript.json, text.txt, note.txt, note.json   written by `finish`
       draft.json, approved-note.json, approved-note.txt           the note's (`store.names`)
 
-Audio is written with unbuffered appends the moment a chunk is captured, so killing the process
-(even SIGKILL) loses nothing already captured; fsync bounds what a power cut can lose. A session
+Audio is written with unbuffered appends of whole sealed records the moment a chunk is
+captured, so killing the process (even SIGKILL) loses nothing already captured (a record torn
+by the kill is dropped); fsync bounds what a power cut can lose. A session
 left `active` whose lock is free belongs to a dead process: `recoverable()` lists it.
 """
 
@@ -22,6 +25,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import io
 import os
 import shutil
 import threading
@@ -37,8 +41,18 @@ import soundfile as sf
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from diktat.errors import InputError, OutputError
-from diktat.store.fileio import PART_SUFFIX, private_dir, store_error, write_atomic
+from diktat.store.audit import AuditLog
+from diktat.store.fileio import PART_SUFFIX, private_dir, store_error
 from diktat.store.names import NoteId
+from diktat.store.sealed import (
+    Appender,
+    Keyring,
+    Reader,
+    extent,
+    read_file,
+    write_document,
+    write_stream,
+)
 from diktat.stt.audio import SAMPLE_RATE
 from diktat.types import Word
 
@@ -96,7 +110,7 @@ class FinishedFiles:
 
     folder: Path
     paths: tuple[Path, ...]
-    note_text: Path | None  # the note as EPJ text, when a note was made
+    note_text: str | None  # the note as EPJ text, when a note was made
 
     @property
     def names(self) -> list[str]:
@@ -106,8 +120,9 @@ class FinishedFiles:
 class SessionStore:
     """Sessions under `root`: create, list, find the ones a dead process left, resume, delete."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, keys: Keyring) -> None:
         self.root = Path(root)
+        self.keys = keys
 
     def create(self, *, input_description: str, model_id: str | None = None) -> ActiveSession:
         _private_dir(self.root)
@@ -126,7 +141,7 @@ class SessionStore:
         )
         session = None
         try:
-            session = ActiveSession(path, meta)
+            session = ActiveSession(path, meta, self.keys)
             session.save_meta()
         except BaseException:
             # A full disk: no folder without its session.json (a "damaged" one), no lock held.
@@ -142,9 +157,10 @@ class SessionStore:
         folder = self.root / session_id
         try:
             if (folder / AUDIO_PCM).exists():
-                return (folder / AUDIO_PCM).stat().st_size / _BYTES_PER_SAMPLE / SAMPLE_RATE
+                return extent(folder / AUDIO_PCM).plain_bytes / _BYTES_PER_SAMPLE / SAMPLE_RATE
             if (folder / AUDIO_WAV).exists():
-                return float(sf.info(folder / AUDIO_WAV).duration)
+                with Reader(self.keys, folder / AUDIO_WAV) as wav:
+                    return float(sf.info(wav).duration)
         except (OSError, RuntimeError):
             pass
         return 0.0
@@ -155,13 +171,13 @@ class SessionStore:
             return []
         found = []
         for path in sorted(self.root.iterdir()):
-            if (meta := _read_meta(path)) is not None:
+            if (meta := _read_meta(path, self.keys)) is not None:
                 found.append(meta)
         return found
 
     def meta(self, session_id: str) -> SessionMeta | None:
         """One session's description; None when it is missing or unreadable."""
-        return _read_meta(self.root / session_id)
+        return _read_meta(self.root / session_id, self.keys)
 
     def recoverable(self) -> list[SessionMeta]:
         """Sessions still marked active whose recording process is gone."""
@@ -169,34 +185,38 @@ class SessionStore:
 
     def autosaved(self, session_id: str) -> Autosave:
         """What an unfinished session had saved (read without taking it over)."""
-        return _read_autosave(self.root / session_id / AUTOSAVE_FILE)
+        return _read_autosave(self.root / session_id / AUTOSAVE_FILE, self.keys)
 
     def resume(self, session_id: str) -> ActiveSession:
         """Take over an unfinished session (after a crash) to recover it."""
         path = self.root / session_id
-        meta = _read_meta(path)
+        meta = _read_meta(path, self.keys)
         if meta is None:
             raise InputError(f"no dictation session {session_id!r} in {self.root}")
         if meta.state != "active":
             raise InputError(f"session {session_id} is already {meta.state}; nothing to recover")
-        session = ActiveSession(path, meta)
+        session = ActiveSession(path, meta, self.keys)
         # Half-written copies of the autosave or an output the dead process left (journal text
         # too): the complete files beside them are what counts.
         for leftover in path.glob(f".*{PART_SUFFIX}"):
             leftover.unlink(missing_ok=True)
         return session
 
-    def delete(self, session_id: str, *, damaged: bool = False) -> None:
+    def delete(self, session_id: str, *, damaged: bool = False, audit: AuditLog | None = None,
+               actor: str = "") -> None:
         """Remove a session and everything in it (`damaged`: also a folder whose session.json
         cannot be read). The session's lock is held until it is gone, so no process can take it
-        over halfway."""
+        over halfway. With `audit`, `dictation.discarded` is written first: no entry, no
+        deletion."""
         path = self.root / session_id
         named = NoteId.match(session_id)
         damaged_folder = damaged and named is not None and named.is_session and path.is_dir()
-        if not damaged_folder and _read_meta(path) is None:
+        if not damaged_folder and _read_meta(path, self.keys) is None:
             raise InputError(f"no dictation session {session_id!r} in {self.root}")
         try:
             with _locked(path / LOCK_FILE):
+                if audit is not None:
+                    audit.record("dictation.discarded", actor=actor, session_id=session_id)
                 shutil.rmtree(path)
         except BlockingIOError:
             raise InputError(
@@ -218,16 +238,17 @@ class SessionStore:
 class ActiveSession:
     """A session this process holds (its lock is taken for as long as the object is open)."""
 
-    def __init__(self, path: Path, meta: SessionMeta) -> None:
+    def __init__(self, path: Path, meta: SessionMeta, keys: Keyring) -> None:
         self.path = path
         self.meta = meta
+        self.keys = keys
         self._lock_fd = os.open(path / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o600)
         try:
             fcntl.flock(self._lock_fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             os.close(self._lock_fd)
             raise InputError(f"session {meta.id} is in use by another diktat process") from None
-        self._audio_fd: int | None = None
+        self._audio: Appender | None = None
         self._io = threading.Lock()  # the capture thread appends while the main thread finishes
         self._accepting = True  # audio may be appended (until finish or close)
         self._last_fsync = time.monotonic()
@@ -249,15 +270,11 @@ class ActiveSession:
             if not self._accepting:
                 raise OutputError(f"session {self.id} is closed; no more audio can be added")
             try:
-                if self._audio_fd is None:
-                    self._audio_fd = os.open(
-                        self.path / AUDIO_PCM, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600
-                    )
-                view = memoryview(pcm)
-                while view:
-                    view = view[os.write(self._audio_fd, view) :]
+                if self._audio is None:
+                    self._audio = Appender(self.keys, self.path / AUDIO_PCM)
+                self._audio.append(pcm)
                 if time.monotonic() - self._last_fsync >= FSYNC_INTERVAL_S:
-                    os.fsync(self._audio_fd)
+                    self._audio.fsync()
                     self._last_fsync = time.monotonic()
             except OSError as exc:
                 raise store_error(f"cannot save dictation audio in {self.path}", exc) from None
@@ -269,12 +286,13 @@ class ActiveSession:
         start = max(0, round(start_s * SAMPLE_RATE))
         pcm_path = self.path / AUDIO_PCM
         if pcm_path.exists():
-            with open(pcm_path, "rb") as f:
+            with Reader(self.keys, pcm_path) as f:
                 f.seek(start * _BYTES_PER_SAMPLE)
                 data = f.read(max(0, self.samples_written - start) * _BYTES_PER_SAMPLE)
             return np.frombuffer(data, dtype="<i2").astype(np.float32) / 32768.0
         if (self.path / AUDIO_WAV).exists():
-            samples, _ = sf.read(self.path / AUDIO_WAV, dtype="float32", start=start)
+            with Reader(self.keys, self.path / AUDIO_WAV) as wav:
+                samples, _ = sf.read(wav, dtype="float32", start=start)
             return samples
         return np.zeros(0, dtype=np.float32)
 
@@ -282,7 +300,7 @@ class ActiveSession:
         self._write_atomic(AUTOSAVE_FILE, state.model_dump_json() + "\n")
 
     def load_autosave(self) -> Autosave:
-        return _read_autosave(self.path / AUTOSAVE_FILE)
+        return _read_autosave(self.path / AUTOSAVE_FILE, self.keys)
 
     def finish(self, *, transcript_json: str, text: str, note: SessionNote | None = None,
                state: SessionState = "finished") -> FinishedFiles:
@@ -301,7 +319,8 @@ class ActiveSession:
                 (self.path / working).unlink()
         self.save_meta(state=state, finished=_now())
         self.close()
-        return FinishedFiles(self.path, tuple(written.values()), written.get(NOTE_TXT))
+        return FinishedFiles(self.path, tuple(written.values()),
+                             note.text if note is not None else None)
 
     def close(self) -> None:
         """Release the files and the lock (the session stays as it is on disk)."""
@@ -310,62 +329,55 @@ class ActiveSession:
             try:
                 self._sync_audio()
             finally:  # a failed fsync must not keep the files or the lock open
-                if self._audio_fd is not None:
-                    os.close(self._audio_fd)
-                    self._audio_fd = None
+                if self._audio is not None:
+                    self._audio.close()
+                    self._audio = None
                 if self._lock_fd >= 0:
                     os.close(self._lock_fd)
                     self._lock_fd = -1
 
     def _sync_audio(self) -> None:
-        if self._audio_fd is not None:
-            os.fsync(self._audio_fd)
+        if self._audio is not None:
+            self._audio.fsync()
 
     def _existing_samples(self) -> int:
+        """Samples in the whole records on disk (a record torn by a crash is not counted, and
+        the next append cuts it off)."""
         pcm_path = self.path / AUDIO_PCM
         if not pcm_path.exists():
             return 0
-        size = pcm_path.stat().st_size
-        if size % _BYTES_PER_SAMPLE:  # a write cut short by the crash: drop the half sample
-            os.truncate(pcm_path, size - size % _BYTES_PER_SAMPLE)
-        return size // _BYTES_PER_SAMPLE
+        return extent(pcm_path).plain_bytes // _BYTES_PER_SAMPLE
 
     def _write_wav(self) -> Path:
         target = self.path / AUDIO_WAV
         if not (self.path / AUDIO_PCM).exists() and target.exists():
             return target  # an earlier finish got this far
-        tmp = self.path / f".{AUDIO_WAV}.tmp"
+        wav = io.BytesIO()
+        sf.write(wav, self.read_audio(), SAMPLE_RATE, subtype="PCM_16", format="WAV")
         try:
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            with os.fdopen(fd, "wb") as f:
-                sf.write(f, self.read_audio(), SAMPLE_RATE, subtype="PCM_16", format="WAV")
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, target)
+            return write_stream(self.keys, target, [wav.getbuffer()])
         except OSError as exc:
-            tmp.unlink(missing_ok=True)
             raise store_error(f"cannot write {target}", exc) from None
-        return target
 
     def _write_atomic(self, name: str, text: str) -> Path:
         target = self.path / name
         try:
-            return write_atomic(target, text, sync_dir=True)
+            return write_document(self.keys, target, text, sync_dir=True)
         except OSError as exc:
             raise store_error(f"cannot write {target}", exc) from None
 
 
-def _read_meta(path: Path) -> SessionMeta | None:
+def _read_meta(path: Path, keys: Keyring) -> SessionMeta | None:
     try:
-        return SessionMeta.model_validate_json((path / SESSION_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError, ValidationError):
+        return SessionMeta.model_validate_json(read_file(keys, path / SESSION_FILE))
+    except (OSError, OutputError, ValueError, ValidationError):
         return None
 
 
-def _read_autosave(path: Path) -> Autosave:
+def _read_autosave(path: Path, keys: Keyring) -> Autosave:
     try:
-        return Autosave.model_validate_json(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError, ValidationError):
+        return Autosave.model_validate_json(read_file(keys, path))
+    except (OSError, OutputError, ValueError, ValidationError):
         # Missing or damaged costs only time: the audio is transcribed again from the start.
         return Autosave()
 

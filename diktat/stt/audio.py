@@ -12,6 +12,7 @@ from __future__ import annotations
 import stat
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 import av
 import numpy as np
@@ -96,16 +97,20 @@ def _header_duration(container) -> float | None:
     return None
 
 
-def load_audio(path: Path, *, max_seconds: float | None = None) -> Audio:
+def load_audio(path: Path, *, max_seconds: float | None = None,
+               stream: BinaryIO | None = None) -> Audio:
     """Decode `path` to 16 kHz mono float32, or raise InputError saying what is wrong.
+    With `stream` (a seekable binary file, such as a sealed upload decrypted as it is read)
+    the recording is read from it and `path` only names it in messages.
 
     With `max_seconds`, raise `AudioTooLong` when the header claims more, and as soon as the
     decoded samples pass it otherwise: memory stays within about 6 bytes a sample of the bound
     (int16 while decoding, then the float32 result filled block by block)."""
     path = Path(path)
-    check_input_file(path)
+    if stream is None:
+        check_input_file(path)
     try:
-        container = av.open(str(path), metadata_errors="ignore")
+        container = av.open(str(path) if stream is None else stream, metadata_errors="ignore")
     except av.FFmpegError as exc:
         raise InputError(
             f"{path}: not a readable audio file ({_reason(exc)}); "

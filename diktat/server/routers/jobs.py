@@ -31,14 +31,15 @@ async def create_job(request: Request, services: ServicesDep):
         if not isinstance(upload, UploadFile):
             raise HTTPException(422, "Missing the audio: send it as the multipart field 'file'.")
         path = await run_in_threadpool(
-            spool, upload.file, Path(upload.filename or "").suffix, services.uploads_dir
-        )
+            spool, upload.file, Path(upload.filename or "").suffix, services.uploads_dir,
+            services.keys)
     finally:
         await form.close()
     job = Job(filename=Path(upload.filename or "opptak").name, path=path,
               content_type=upload.content_type)
     try:  # parked until it ends: a stop or crash of the server does not lose it
-        await run_in_threadpool(park, ParkedJob(job.id, path, job.content_type, job.created))
+        await run_in_threadpool(park, ParkedJob(job.id, path, job.content_type, job.created),
+                                services.keys)
     except BaseException:
         unpark(path)
         raise

@@ -7,11 +7,11 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import partial
 
 from fastapi import APIRouter, HTTPException, Response
 from starlette.concurrency import run_in_threadpool
 
-from diktat.config import Settings
 from diktat.errors import InputError, OutputError
 from diktat.server.deps import ServicesDep
 from diktat.server.schemas import (
@@ -21,6 +21,7 @@ from diktat.server.schemas import (
     StructureRequest,
     StructureResponse,
 )
+from diktat.server.services import Services
 from diktat.store.audit import AuditUnwritable
 from diktat.store.documents import DocumentRejected
 from diktat.store.drafts import DraftSummary, NoteDraft, StoredDraft
@@ -56,6 +57,10 @@ DRAFT_FULL = (
     "Disken på serveren er full: utkastet ble ikke lagret på serveren (det som var lagret fra "
     "før, er uendret). / The server's disk is full: the draft was not saved; the stored one is "
     "unchanged."
+)
+DISCARD_UNAUDITED = (
+    "Revisjonsloggen kan ikke skrives, så utkastet ble ikke slettet; kontakt driftsansvarlig. / "
+    "The audit log cannot be written, so the draft was not deleted (no deletion unlogged)."
 )
 
 
@@ -121,16 +126,16 @@ async def approve_note(
 @router.get("/drafts")
 async def list_drafts(services: ServicesDep) -> list[DraftSummary]:
     def with_deletion_times() -> list[DraftSummary]:
-        return [d.model_copy(update={"deletes_at": _deletes_at(services.settings, d.note_id)})
+        return [d.model_copy(update={"deletes_at": _deletes_at(services, d.note_id)})
                 for d in services.drafts.summaries()]
 
     return await run_in_threadpool(with_deletion_times)
 
 
-def _deletes_at(settings: Settings, note_id: str) -> str | None:
+def _deletes_at(services: Services, note_id: str) -> str | None:
     """When retention deletes the note's folder (its draft with it), by the store's own rule."""
-    item = describe_note(settings, NoteId.parse(note_id))
-    when = deletes_at(item, settings.retention) if item else None
+    item = describe_note(services.settings, NoteId.parse(note_id), services.keys)
+    when = deletes_at(item, services.settings.retention) if item else None
     return when[1].isoformat(timespec="seconds") if when else None
 
 
@@ -154,11 +159,9 @@ async def save_draft(note_id: str, body: NoteDraft, services: ServicesDep) -> Dr
 
 @router.delete("/notes/{note_id}/draft", status_code=204)
 async def discard_draft(note_id: str, services: ServicesDep) -> Response:
-    with _store_errors():
-        deleted = await run_in_threadpool(services.drafts.discard, NoteId.parse(note_id))
-        if deleted:
-            await run_in_threadpool(services.audit.record, "draft.discarded",
-                                    actor=services.actor, note_id=note_id)
+    with _store_errors(full=DISCARD_UNAUDITED, no_audit=DISCARD_UNAUDITED):
+        await run_in_threadpool(partial(services.drafts.discard, NoteId.parse(note_id),
+                                        audit=services.audit, actor=services.actor))
     return Response(status_code=204)
 
 

@@ -23,7 +23,7 @@ from diktat.server.deps import ServicesDep
 from diktat.server.schemas import TranscriptionRequest
 from diktat.server.services import Services
 from diktat.server.uploads import AudioRejected, decode_upload
-from diktat.store.uploads import spool
+from diktat.store.uploads import open_upload, spool
 from diktat.stt.formats import to_srt, to_vtt
 from diktat.stt.options import DecodeOptions
 from diktat.types import Transcript
@@ -104,10 +104,11 @@ def _decode_options(base: DecodeOptions, params: TranscriptionRequest) -> Decode
 
 def _transcribe_upload(services: Services, upload: BinaryIO, suffix: str,
                        content_type: str | None, decode: DecodeOptions) -> Transcript:
-    path = spool(upload, suffix, services.uploads_dir)
+    path = spool(upload, suffix, services.uploads_dir, services.keys)
     try:
-        audio = decode_upload(path, content_type=content_type,
-                              max_duration_s=services.settings.server.max_duration_s)
+        with open_upload(services.keys, path) as spooled:
+            audio = decode_upload(spooled, content_type=content_type,
+                                  max_duration_s=services.settings.server.max_duration_s)
     finally:
         path.unlink(missing_ok=True)
     return services.transcribe(audio.samples, decode)
