@@ -9,6 +9,9 @@ PYTHON ?= python3
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip --disable-pip-version-check
 STAMP := $(VENV)/.diktat-installed
+# The OpenID provider the sign-in tests start on loopback (npm's oidc-provider; needs Node).
+OIDC_DIR := tests/oidc
+OIDC_STAMP := $(OIDC_DIR)/node_modules/.diktat-installed
 # espeak-ng + sox: synthetic Norwegian speech for tests and corpora; libsndfile1: soundfile.
 # chromium: the browser end-to-end test of `diktat serve` (playwright drives the Debian build,
 # so no browser is downloaded at test time). openssl: a throwaway certificate for the TLS test.
@@ -22,13 +25,13 @@ QUIET_PIP := { grep -v "is ignored: it is neither a file nor a directory" || tru
 demo: install
 	$(VENV)/bin/diktat demo
 
-test: install
+test: install $(OIDC_STAMP)
 	$(VENV)/bin/ruff check diktat tests bench
 	$(VENV)/bin/lint-imports
 	$(PY) -m pytest
 
 # The quick loop: everything that loads no model (about a minute).
-test-quick: install
+test-quick: install $(OIDC_STAMP)
 	$(PY) -m pytest -m "not slow" -q
 
 # The speech-derived tests under every CPU path this machine can emulate (oneDNN/CTranslate2
@@ -48,6 +51,14 @@ $(STAMP): pyproject.toml Makefile
 	# caches also runs on other CPUs; about 7 minutes on 2 cores the first time.
 	CMAKE_ARGS="-DGGML_NATIVE=OFF" $(PIP) install -q -e '.[all,dev]' 2>&1 | $(QUIET_PIP)
 	@touch $(STAMP)
+
+$(OIDC_STAMP): $(OIDC_DIR)/package.json $(OIDC_DIR)/package-lock.json
+	@command -v npm >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null; }
+	npm ci --prefix $(OIDC_DIR) --no-audit --no-fund --loglevel=error
+	@touch $@
 
 system-deps:
 	@missing=""; for p in $(APT_PACKAGES); do \

@@ -226,6 +226,47 @@ class RetentionSettings(BaseModel):
 STORE_KEY_CREDENTIAL = "diktat-store-key"
 
 
+class AuthSettings(BaseModel):
+    """Sign-in with the municipality's identity provider (OpenID Connect, authorization code
+    with PKCE). Without an issuer nobody signs in: one local user on loopback, or the token."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    issuer: str | None = Field(
+        default=None, description="The OpenID provider's issuer URL (Entra ID, Keycloak, ...); "
+        "unset = no sign-in")
+    client_id: str = Field(default="diktat", min_length=1)
+    client_secret: str | None = Field(
+        default=None, description="The client's secret (or DIKTAT_AUTH__CLIENT_SECRET)")
+    scopes: list[str] = Field(default_factory=lambda: ["openid", "profile"])
+    username_claim: str = Field(default="preferred_username",
+                                description="The ID token claim that names the user")
+    name_claim: str = Field(default="name", description="The claim with the user's full name")
+    role_claim: str = Field(default="roles", description="The claim with the user's roles")
+    operator_role: str = Field(
+        default="diktat-operator",
+        description="The role of operators (inventory, retention, audit, no journal content)")
+    nurse_role: str | None = Field(
+        default=None, description="When set, only users with this role (or the operator role) "
+        "may sign in")
+    session_minutes: float = Field(default=600, gt=0, le=24 * 60,
+                                   description="How long a sign-in lasts (a shift)")
+    tls_proxy: bool = Field(
+        default=False, description="A TLS proxy sits in front (needed to sign in off loopback "
+        "without [server] tls_certfile)")
+
+    @property
+    def enabled(self) -> bool:
+        return self.issuer is not None
+
+    @field_validator("issuer")
+    @classmethod
+    def _issuer_url(cls, value: str | None) -> str | None:
+        if value is not None and not re.match(r"^https?://[^/\s]+", value):
+            raise ValueError(f"auth.issuer must be an http(s) URL, not {value!r}")
+        return value.rstrip("/") if value else None
+
+
 class StoreSettings(BaseModel):
     """Encryption at rest: where the store's master key is (Normen faktaark 30)."""
 
@@ -257,6 +298,7 @@ class Settings(BaseSettings):
     server: ServerSettings = ServerSettings()
     retention: RetentionSettings = RetentionSettings()
     store: StoreSettings = StoreSettings()
+    auth: AuthSettings = AuthSettings()
 
     @property
     def store_key_file(self) -> Path:
@@ -285,6 +327,11 @@ class Settings(BaseSettings):
     def uploads_dir(self) -> Path:
         """Uploads waiting for transcription (the server empties it at start)."""
         return self.session_store_dir.parent / "uploads"
+
+    @property
+    def users_dir(self) -> Path:
+        """The people who signed in, by pseudonym (`diktat.store.users`)."""
+        return self.session_store_dir.parent / "users"
 
     @property
     def audit_log_path(self) -> Path:

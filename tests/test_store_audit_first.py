@@ -7,6 +7,7 @@ from __future__ import annotations
 import time
 
 from diktat.store.names import DRAFT_JSON
+from tests.store_helpers import sealed_json
 from tests.test_store_faults import _wav, leftovers, made_note_with_draft, server
 
 
@@ -35,7 +36,9 @@ def test_a_discard_that_cannot_be_audited_keeps_the_draft(tmp_path):
         answer = srv.client.delete(f"/api/notes/{note_id}/draft")
         assert answer.status_code == 503, answer.text
         assert "ikke slettet" in answer.json()["detail"]
-        assert srv.client.get(f"/api/notes/{note_id}/draft").json()["epj"] == "Mitt utkast."
+        assert sealed_json(srv.note_folder(note_id) / DRAFT_JSON)["epj"] == "Mitt utkast."
+        # opening it is an access that must be logged too: refused while the log is broken
+        assert srv.client.get(f"/api/notes/{note_id}/draft").status_code == 503
 
 
 def test_a_job_whose_entry_cannot_be_written_keeps_no_draft(tmp_path):
@@ -51,4 +54,5 @@ def test_a_job_whose_entry_cannot_be_written_keeps_no_draft(tmp_path):
         assert state["status"] == "failed", state
         notes = srv.settings.notes_store_dir
         assert not notes.exists() or list(notes.glob(f"*/{DRAFT_JSON}")) == []
-        assert srv.client.get("/api/drafts").json() == []
+        # listing drafts is an access that must be logged: refused while the log is broken
+        assert srv.client.get("/api/drafts").status_code == 503

@@ -101,23 +101,30 @@ def server(engine, tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def browser(sync_api, clip):
+def playwright_session(sync_api):
+    """Playwright, started once for the session (it cannot run twice at once in one thread):
+    each browser fixture launches its own Chromium from it."""
+    with sync_api.sync_playwright() as p:
+        yield p
+
+
+@pytest.fixture(scope="session")
+def browser(playwright_session, clip):
     SHOTS.mkdir(parents=True, exist_ok=True)
     for old in [*SHOTS.glob("*.png"), *SHOTS.glob("notat-*.json")]:
         old.unlink()
-    with sync_api.sync_playwright() as p:
-        chromium = p.chromium.launch(
-            executable_path=str(CHROMIUM),
-            headless=True,
-            args=[
-                "--use-fake-ui-for-media-stream",
-                "--use-fake-device-for-media-stream",
-                f"--use-file-for-fake-audio-capture={clip[0]}",
-                f"--host-resolver-rules=MAP {REBIND_HOST} 127.0.0.1, MAP {NAMED_HOST} 127.0.0.1",
-            ],
-        )
-        yield chromium
-        chromium.close()
+    chromium = playwright_session.chromium.launch(
+        executable_path=str(CHROMIUM),
+        headless=True,
+        args=[
+            "--use-fake-ui-for-media-stream",
+            "--use-fake-device-for-media-stream",
+            f"--use-file-for-fake-audio-capture={clip[0]}",
+            f"--host-resolver-rules=MAP {REBIND_HOST} 127.0.0.1, MAP {NAMED_HOST} 127.0.0.1",
+        ],
+    )
+    yield chromium
+    chromium.close()
 
 
 @pytest.fixture

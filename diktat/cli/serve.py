@@ -33,6 +33,7 @@ def serve_command(
     try:
         from diktat.server.run import (
             check_bind,
+            check_sign_in,
             check_tls,
             hosts_warning,
             serve,
@@ -46,7 +47,8 @@ def serve_command(
     settings = AsrFlags(model=model, threads=threads, models_dir=models_dir).settings()
     settings = with_options(settings, "server", {"host": host, "port": port, "token": token},
                             sessions_dir=sessions_dir)
-    check_bind(settings.server)
+    check_bind(settings.server, sign_in=settings.auth.enabled)
+    check_sign_in(settings)
     check_tls(settings.server)
     for warning in (unencrypted_warning(settings.server), hosts_warning(settings.server)):
         if warning:

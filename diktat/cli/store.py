@@ -15,11 +15,12 @@ from diktat.cli.app import app
 from diktat.cli.common import announce_new_key, out_console, user_errors, with_options
 from diktat.config import Settings, load_settings
 from diktat.errors import InputError
-from diktat.store.audit import AuditLog, verify
+from diktat.store.audit import ITEM_FIELDS, AuditLog, access_log, verify
 from diktat.store.export import export_note
 from diktat.store.keys import lock_path, roots_of, rotate, using_store
 from diktat.store.names import NoteId
 from diktat.store.retention import deletes_at, inventory, prune
+from diktat.store.users import UserDirectory
 
 store_app = typer.Typer(
     name="store",
@@ -195,3 +196,43 @@ def export(
             reason=reason)
     _say(f"Exported {len(written)} file(s) of {note_id} into {to} (audited). They are yours "
          "now, not the store's: delete them when done.")
+
+
+@store_app.command("access-log")
+@user_errors
+def show_access_log(
+    user: Annotated[str | None, typer.Option(
+        "--user", help="A user name (or pseudonym u-...): what she opened, changed, approved, "
+        "exported.")] = None,
+    item: Annotated[str | None, typer.Option(
+        "--item", help="A note, session or job id: who opened or changed it.")] = None,
+    sessions_dir: SessionsDir = None,
+    as_json: AS_JSON = False,
+) -> None:
+    """Who looked at what (innsyn i logg): the audit log's entries by person and item, with the
+    names the store knows for the pseudonyms the log holds. Never content."""
+    settings = _settings(sessions_dir)
+    with using_store(settings) as keys:
+        people = {u.user_id: u for u in UserDirectory(settings.users_dir, keys).all()}
+    actors = None
+    if user is not None:
+        actors = {uid for uid, u in people.items()
+                  if u.username.lower() == user.lower() or uid == user}
+        if not actors:
+            raise InputError(f"no user {user!r} has signed in to this store")
+    found = access_log(settings.audit_log_path, actors=actors, item=item)
+    for entry in found:
+        person = people.get(entry.get("actor", ""))
+        row = {"time": entry.get("time"), "actor": entry.get("actor"),
+               "user": person.username if person else None,
+               "name": person.name if person else None, "role": entry.get("role"),
+               "action": entry.get("action"),
+               "item": next((entry[f] for f in ITEM_FIELDS if entry.get(f)), None)}
+        if as_json:
+            _say(json.dumps(row, ensure_ascii=False))
+        else:
+            who = f"{row['user']} ({row['actor']})" if person else str(row["actor"])
+            _say(f"{row['time']}  {who}  {row['role'] or '-'}  {row['action']}  "
+                 f"{row['item'] or ''}".rstrip())
+    if not found and not as_json:
+        _say("No entries.")

@@ -31,7 +31,8 @@ from starlette.exceptions import HTTPException
 from diktat import __version__
 from diktat.config import Settings
 from diktat.server.guard import Guard, GuardOptions
-from diktat.server.routers import health, jobs, notes, openai, stream_ws
+from diktat.server.identity import Identify
+from diktat.server.routers import auth, health, jobs, notes, openai, stream_ws
 from diktat.server.routers.openai import openai_error
 from diktat.server.services import Services
 from diktat.server.uploads import BodyLimit
@@ -82,12 +83,13 @@ def create_app(settings: Settings, *, services: Services | None = None) -> FastA
                   docs_url=None, redoc_url=None)
     app.add_middleware(BodyLimit, limit_mb=settings.server.max_upload_mb)
     app.add_middleware(NoStore)
-    app.add_middleware(Guard, options=GuardOptions.from_settings(settings.server))  # outermost
+    app.add_middleware(Guard, options=GuardOptions.from_settings(settings.server),
+                       identify=Identify(settings))  # outermost
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StoreFull, _store_fault)  # what a router leaves to these two
     app.add_exception_handler(AuditUnwritable, _store_fault)
-    for module in (health, openai, jobs, notes, stream_ws):
+    for module in (health, auth, openai, jobs, notes, stream_ws):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR, check_dir=False), name="static")
     app.add_api_route("/", _page, methods=["GET"], include_in_schema=False)

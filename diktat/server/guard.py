@@ -12,10 +12,11 @@
    stops other web pages from uploading, approving or dictating (cross-site request forgery and
    cross-site WebSocket hijacking). Clients without an Origin (the `openai` client, curl) are
    not browsers: for them only the token counts.
-3. **Token** — with `[server] token` set, every HTTP path but the page (`/`, `/static/…`) and
-   `/health` needs ``Authorization: Bearer <token>``, checked here before the body is read (an
-   unauthenticated client cannot make the server read or parse a large body). Paths not listed
-   as public need the token, `/openapi.json` included. The WebSocket sends ``?token=`` instead
+3. **Who** — `diktat.server.identity.Identify`: a signed-in session (with its CSRF token on a
+   change), the shared token, or the local user; settled here before the body is read (an
+   unauthenticated client cannot make the server read or parse a large body) and handed to the
+   routes as ``request.state.principal``. Paths not listed as public need it, `/openapi.json`
+   included. With the shared token and no sign-in the WebSocket sends ``?token=`` instead
    (browsers cannot set headers on it); its route checks it after the handshake, so that the
    page can show the reason (close code 1008).
 
@@ -27,17 +28,17 @@ The options are built once from the settings (`GuardOptions.from_settings`) and 
 from __future__ import annotations
 
 import json
-import secrets
 from dataclasses import dataclass
 
 from diktat.config import ServerSettings
+from diktat.server.identity import Identify
 from diktat.server.run import is_wildcard
 
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "[::1]")
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 FOREIGN_SITES = frozenset({"cross-site", "same-site"})
 PUBLIC_PATHS = frozenset({"/", "/health"})
-PUBLIC_PREFIXES = ("/static/",)
+PUBLIC_PREFIXES = ("/static/", "/auth/")
 DEFAULT_PORTS = {"http": 80, "https": 443}
 
 UNKNOWN_HOST = (
@@ -50,18 +51,15 @@ FOREIGN_ORIGIN = (
     "Refused: the request comes from another web page (its Origin is not this server's own); "
     "only the page this server serves may send it."
 )
-BAD_TOKEN = ("Missing or wrong access token: send 'Authorization: Bearer <token>' "
-             "(the token the server was started with).")
 
 
 @dataclass(frozen=True)
 class GuardOptions:
-    """Which hosts and origins are this server's, and its token."""
+    """Which hosts and origins are this server's."""
 
     names: frozenset[str]  # host names (lower case, IPv6 in brackets) on the server's own port
     authorities: frozenset[tuple[str, int]]  # (host name, port) pairs allowed as they are
     port: int | None  # the server's port; None (port 0 in the settings): the one connected to
-    token: str | None
 
     @classmethod
     def from_settings(cls, server: ServerSettings) -> GuardOptions:
@@ -75,8 +73,7 @@ class GuardOptions:
                 names.add(host)
             else:
                 authorities.add((host, port))
-        return cls(frozenset(names), frozenset(authorities), server.port or None,
-                   server.token or None)
+        return cls(frozenset(names), frozenset(authorities), server.port or None)
 
     def allows(self, host: str, port: int, server_port: int | None) -> bool:
         own_port = self.port or server_port
@@ -107,18 +104,13 @@ def split_authority(value: str) -> tuple[str, int | None]:
     return host, int(port)
 
 
-def token_matches(expected: str | None, given: str | None) -> bool:
-    if not expected:
-        return True
-    return given is not None and secrets.compare_digest(given.encode(), expected.encode())
-
-
 class Guard:
-    """ASGI middleware: Host, then Origin, then the token (see the module's doc)."""
+    """ASGI middleware: Host, then Origin, then who (see the module's doc)."""
 
-    def __init__(self, app, options: GuardOptions) -> None:
+    def __init__(self, app, options: GuardOptions, identify: Identify) -> None:
         self.app = app
         self.options = options
+        self.identify = identify
 
     async def __call__(self, scope, receive, send) -> None:
         if scope["type"] not in ("http", "websocket"):
@@ -154,11 +146,11 @@ class Guard:
         foreign_site = headers.get("sec-fetch-site") in FOREIGN_SITES
         if foreign_site and (changes or not _public(scope["path"])):
             return 403, "foreign_origin", FOREIGN_ORIGIN
-        if scope["type"] == "http" and self.options.token and not _public(scope["path"]):
-            kind, _, given = headers.get("authorization", "").partition(" ")
-            if not token_matches(self.options.token,
-                                 given.strip() if kind.lower() == "bearer" else None):
-                return 401, "invalid_token", BAD_TOKEN
+        who = self.identify(scope, headers)
+        if isinstance(who, tuple):
+            return who
+        if who is not None:
+            scope.setdefault("state", {})["principal"] = who
         return None
 
     def _own_origin(self, origin: str, scheme: str, server_port: int | None) -> bool:

@@ -46,6 +46,8 @@ class Job:
     note: dict | None = None
     note_text: str | None = None
     created: float = field(default_factory=time.time)
+    owner: str = "local"  # who uploaded it: only she may see it
+    actor: str = "local"  # her name in the audit log
 
 
 class JobQueue:

@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterator
 
 import numpy as np
 
+from diktat.auth.principal import Principal
 from diktat.errors import DiktatError, OutputError
 from diktat.store.fileio import StoreFull
 from diktat.store.sessions import SessionNote
@@ -196,8 +197,9 @@ def _pieces(gathered: list[np.ndarray]) -> list[np.ndarray]:
 class LiveDictation:
     """One session: `start`, then `feed`/`pause`/`resume`, then `finish` (or `abort`)."""
 
-    def __init__(self, services, emit: Callable[[Message], None]) -> None:
+    def __init__(self, services, emit: Callable[[Message], None], principal: Principal) -> None:
         self.services = services
+        self.principal = principal
         self.source = SocketSource()
         self.controls = Controls("toggle")
         self._emit = emit
@@ -255,7 +257,8 @@ class LiveDictation:
         try:
             result = dictate(
                 self.source, services.engine, services.store, decode=services.decode,
-                options=DictationOptions(pause_s=services.settings.dictate.pause_s),
+                options=DictationOptions(pause_s=services.settings.dictate.pause_s,
+                                         owner=self.principal.user_id),
                 commands=services.commands, controls=self.controls,
                 make_note=self._make_note, on_view=self._on_view,
             )
@@ -263,7 +266,8 @@ class LiveDictation:
             if (self._idle or self._stopping) and result.text.strip():
                 services.keep_draft(result.session_id, result.text, note)
             services.audit.record(
-                "dictation.finished", actor=services.actor, session_id=result.session_id,
+                "dictation.finished", actor=self.principal.actor, role=self.principal.role,
+                session_id=result.session_id,
                 note_id=result.session_id, asr_model=result.transcript.model_id,
                 asr_model_sha256=result.transcript.model_sha256,
                 structurer=services.structuring.backend,
@@ -285,7 +289,7 @@ class LiveDictation:
         services = self.services
         kept_s = services.store.kept_audio_s(self._session_id) if self._session_id else 0.0
         try:
-            services.audit.record("dictation.failed", actor=services.actor,
+            services.audit.record("dictation.failed", actor=self.principal.actor,
                                   session_id=self._session_id, error_type=error_type)
         except OutputError as exc:  # the page must still hear what happened
             log.error("dictation %s: its failure could not be audited: %s", self._session_id,

@@ -47,14 +47,26 @@ def is_wildcard(host: str) -> bool:
         return not host.strip()
 
 
-def check_bind(server: ServerSettings) -> None:
-    """Raise ConfigError (exit code 2) for a non-loopback host without a token."""
-    if not is_loopback(server.host) and not server.token:
+def check_bind(server: ServerSettings, *, sign_in: bool = False) -> None:
+    """Raise ConfigError (exit code 2) for a non-loopback host without a token or sign-in."""
+    if not is_loopback(server.host) and not server.token and not sign_in:
         raise ConfigError(
             f"refusing to listen on {server.host} without an access token: anyone on the network "
             "could read and write journal material. Set one with --token TOKEN or the "
-            "environment variable DIKTAT_SERVER__TOKEN, or bind to 127.0.0.1."
+            "environment variable DIKTAT_SERVER__TOKEN, configure sign-in ([auth] issuer), or "
+            "bind to 127.0.0.1."
         )
+
+
+def check_sign_in(settings: Settings) -> None:
+    """ConfigError (exit 2) for sign-in off loopback without TLS: the session cookie is
+    `Secure`, so it must only travel encrypted (TLS here, or a TLS proxy the operator states,
+    `[auth] tls_proxy`)."""
+    if (settings.auth.enabled and not is_loopback(settings.server.host)
+            and not settings.server.tls and not settings.auth.tls_proxy):
+        raise ConfigError(
+            "refusing sign-in on a network address without TLS: set [server] tls_certfile and "
+            "tls_keyfile, or [auth] tls_proxy = true when a TLS proxy sits in front")
 
 
 def check_tls(server: ServerSettings) -> None:
@@ -150,7 +162,8 @@ def serve(settings: Settings) -> None:
     from diktat.server.app import create_app
     from diktat.server.services import Services
 
-    check_bind(settings.server)
+    check_bind(settings.server, sign_in=settings.auth.enabled)
+    check_sign_in(settings)
     check_tls(settings.server)
     services = Services.build(settings)
     try:

@@ -109,6 +109,29 @@ class ApproveResponse(BaseModel):
     approved_at: str
 
 
+class Me(BaseModel):
+    """Who is signed in (the page shows it), and the session's CSRF token for its changes."""
+
+    sign_in: bool  # the server signs users in (else: the local user, or the shared token)
+    kind: str  # person | local | token
+    role: str  # nurse | operator
+    username: str
+    name: str
+    csrf: str | None = None
+    expires_at: int | None = None  # Unix time the sign-in ends
+
+
+class ShareRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    user: str = Field(pattern=r"^[\w.@ -]{1,64}$")  # the colleague's user name
+
+
+class DraftSummaryShared(BaseModel):
+    note_id: str
+    shared_with: int  # colleagues the draft is now handed over to
+
+
 class DraftSaved(BaseModel):
     note_id: str
     saved_at: str

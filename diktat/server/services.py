@@ -24,11 +24,14 @@ from pathlib import Path
 
 import numpy as np
 
+from diktat.auth.oidc import OidcClient
+from diktat.auth.signin import SignIns
 from diktat.config import Settings
 from diktat.errors import OutputError
 from diktat.server.engine import Engine, SharedEngine
 from diktat.server.jobqueue import Job, JobQueue
 from diktat.server.uploads import decode_upload
+from diktat.store.apikeys import ApiKeys
 from diktat.store.audit import AuditLog, AuditUnwritable, actor_for
 from diktat.store.drafts import DraftStore, NoteDraft
 from diktat.store.keys import KeyCreated, using_store
@@ -38,6 +41,7 @@ from diktat.store.retention import PeriodicPrune
 from diktat.store.sealed import Keyring
 from diktat.store.sessions import SessionNote, SessionStore
 from diktat.store.uploads import open_upload, parked, purge
+from diktat.store.users import UserDirectory
 from diktat.structuring.lexicon import Lexicon
 from diktat.structuring.note import JournalNote
 from diktat.structuring.options import llm_options
@@ -105,6 +109,10 @@ class Services:
     keys: Keyring
     # The store's shared lock, held while the server runs (`diktat store rotate-key` waits).
     store_lock: contextlib.ExitStack
+    users: UserDirectory
+    api_keys: ApiKeys
+    signins: SignIns
+    oidc: OidcClient | None  # None without sign-in
     jobs: JobQueue = field(init=False)
     retention: PeriodicPrune = field(init=False)
     stopping: bool = field(init=False, default=False)  # the server is shutting down
@@ -126,7 +134,8 @@ class Services:
                               audio_s=round(self.store.kept_audio_s(meta.id), 2))
         for waiting in parked(self.uploads_dir, self.keys):
             job = Job(filename="", path=waiting.path, content_type=waiting.content_type,
-                      id=waiting.job_id, created=waiting.created)
+                      id=waiting.job_id, created=waiting.created, owner=waiting.owner,
+                      actor=waiting.actor)
             self.audit.record("job.resumed", actor="system:recovery", job_id=job.id)
             self.jobs.submit(job, resumed=True)
         if interrupted:
@@ -180,8 +189,10 @@ class Services:
             text=text, note=note.model_dump(mode="json"), epj=render(note, "text", review=False),
             uncertain=[w.model_dump(mode="json") for w in note.uncertain_words],
         )
+        meta = self.store.meta(session_id)
         try:
-            self.drafts.save(NoteId("session", session_id), draft)
+            self.drafts.save(NoteId("session", session_id), draft,
+                             owner=meta.owner if meta else "local")
         except OutputError as exc:
             log.warning("dictation %s: its draft could not be kept: %s", session_id, exc)
 
@@ -227,6 +238,10 @@ class Services:
                 streams=StreamSlots(settings.server.max_streams),
                 keys=keys,
                 store_lock=store_lock.pop_all(),
+                users=UserDirectory(settings.users_dir, keys),
+                api_keys=ApiKeys(settings.users_dir, keys),
+                signins=SignIns(settings.auth.session_minutes * 60),
+                oidc=OidcClient(settings.auth) if settings.auth.enabled else None,
             )
         return services
 
@@ -238,7 +253,7 @@ class Services:
         try:
             self._run_job(job)
         except Exception as exc:
-            self.audit.record("job.failed", actor=self.actor, job_id=job.id,
+            self.audit.record("job.failed", actor=job.actor, job_id=job.id,
                               error_type=type(exc).__name__)
             raise
 
@@ -262,13 +277,13 @@ class Services:
             uncertain=[w.model_dump(mode="json") for w in note.uncertain_words],
         )
         try:
-            self.drafts.save(note_id, draft)
+            self.drafts.save(note_id, draft, owner=job.owner)
         except OutputError as exc:
             # The result still reaches the page; its own save then says the disk is full.
             log.warning("job %s: its note could not be kept as a draft: %s", job.id, exc)
         try:
             self.audit.record(
-                "job.done", actor=self.actor, job_id=job.id, note_id=note_id.value,
+                "job.done", actor=job.actor, job_id=job.id, note_id=note_id.value,
                 asr_model=transcript.model_id, asr_model_sha256=transcript.model_sha256,
                 structurer=self.structuring.backend, audio_s=round(transcript.duration, 2),
             )

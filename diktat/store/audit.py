@@ -51,6 +51,15 @@ Action = Literal[
     "note.approved",
     "note.approval_failed",
     "draft.discarded",
+    "draft.opened",
+    "draft.saved",
+    "drafts.listed",
+    "note.shared",
+    "job.opened",
+    "user.signed_in",
+    "key.created",
+    "key.revoked",
+    "user.signed_out",
     "retention.deleted",
     "retention.failed",
     "store.exported",
@@ -62,6 +71,8 @@ _ALLOWED_FIELDS = frozenset({
     "audio_s", "stopped_by", "user", "endpoint", "error_type", "rule", "age_h", "upload",
     # a break-glass export's stated reason (the operator's words, required; see store.export)
     "reason", "key_id", "files",
+    # who: the role of a signed-in user (her pseudonym is the actor), how many items she saw
+    "role", "count",
 })
 
 
@@ -210,3 +221,35 @@ def _last_line(fd: int) -> tuple[bytes, bool]:
     start = max(0, size - _TAIL_BYTES)
     tail = os.pread(fd, size - start, start)
     return tail.rstrip(b"\n").rsplit(b"\n", 1)[-1], tail.endswith(b"\n")
+
+
+ITEM_FIELDS = ("note_id", "session_id", "job_id", "upload")
+
+
+def entries(path: Path) -> list[dict]:
+    """Every readable entry of the log at `path`, oldest first (a line cut short by a crash is
+    skipped; `verify` names it). InputError when the log cannot be read."""
+    try:
+        lines = Path(path).read_bytes().splitlines()
+    except FileNotFoundError:
+        return []
+    except OSError as exc:
+        raise InputError(f"cannot read the audit log {path}: {exc.strerror}") from None
+    found = []
+    for line in lines:
+        try:
+            entry = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(entry, dict):
+            found.append(entry)
+    return found
+
+
+def access_log(path: Path, *, actors: set[str] | None = None, item: str | None = None
+               ) -> list[dict]:
+    """The entries made by `actors` (pseudonyms) and/or about `item` (a note, session or job
+    id): who looked at or changed what (innsyn i logg)."""
+    return [e for e in entries(path)
+            if (actors is None or e.get("actor") in actors)
+            and (item is None or item in (e.get(f) for f in ITEM_FIELDS))]

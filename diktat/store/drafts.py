@@ -11,6 +11,7 @@ approved state); `discard` deletes it.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -61,6 +62,8 @@ class StoredDraft(NoteDraft):
     note_id: str
     note_kind: NoteKind  # told to the page, which never works it out from the id
     saved_at: str
+    owner: str = "local"  # who made the note: a signed-in user's pseudonym, else "local"
+    shared_with: list[str] = Field(default_factory=list, max_length=50)  # handed over to
 
     @model_validator(mode="before")
     @classmethod
@@ -85,6 +88,7 @@ class DraftSummary(BaseModel):
     # Its dictation was cut off (the server or its process died) and finished by recovery:
     # the page marks it «gjenopprettet etter avbrudd».
     recovered: bool = False
+    shared: bool = False  # a colleague handed it over to the reader («delt med deg»)
 
 
 class DraftUnreadable(OutputError):
@@ -99,10 +103,12 @@ class DraftStore:
         self.keys = keys
         self._lock = threading.Lock()  # compare-and-write of one draft at a time
 
-    def save(self, note_id: NoteId, draft: NoteDraft) -> tuple[StoredDraft, bool]:
+    def save(self, note_id: NoteId, draft: NoteDraft, *, owner: str = "local"
+             ) -> tuple[StoredDraft, bool]:
         """Store the draft unless the stored one was edited later (`edited_at`); returns the
-        draft now stored and whether it is the one given. DocumentRejected, before anything
-        is replaced, for a draft nested too deep or too large to be read back."""
+        draft now stored and whether it is the one given. A draft keeps the owner and the
+        colleagues it was shared with; a new one is `owner`'s. DocumentRejected, before
+        anything is replaced, for a draft nested too deep or too large to be read back."""
         folder = note_folder(note_id, self.sessions, self.notes)
         check_value(draft.note)
         check_value(draft.uncertain)
@@ -117,6 +123,8 @@ class DraftStore:
                 note_id=note_id.value,
                 note_kind=note_id.kind,
                 saved_at=datetime.now(UTC).isoformat(timespec="microseconds"),
+                owner=current.owner if current else owner,
+                shared_with=current.shared_with if current else [],
                 **draft.model_dump(),
             )
             document = check_text(stored.model_dump_json(indent=1))
@@ -138,6 +146,23 @@ class DraftStore:
             raise DraftUnreadable(str(exc)) from None
         except ValueError:
             raise DraftUnreadable(f"{path} is damaged: not a draft this server wrote") from None
+
+    def share(self, note_id: NoteId, colleague: str, *, audit: AuditLog, actor: str
+              ) -> StoredDraft:
+        """Hand the draft over to `colleague` (a pseudonym) as well: audited (`note.shared`)
+        before it is written. InputError when the note has no draft."""
+        with self._lock:
+            current = self.load(note_id)
+            if current is None:
+                raise InputError(f"note {note_id} has no draft to share")
+            if colleague in current.shared_with or colleague == current.owner:
+                return current
+            audit.record("note.shared", actor=actor, note_id=note_id.value, user=colleague)
+            shared = current.model_copy(update={"shared_with": [*current.shared_with,
+                                                                colleague]})
+            write_private(self.keys, note_folder(note_id, self.sessions, self.notes) /
+                          DRAFT_JSON, check_text(shared.model_dump_json(indent=1)))
+            return shared
 
     def remove_approved(self, note_id: NoteId, approved_edit: int | None) -> bool:
         """After approval: delete the draft unless it holds a later edit than the approved
@@ -168,8 +193,11 @@ class DraftStore:
             raise OutputError(f"cannot delete {path}: {exc.strerror}") from None
         return True
 
-    def summaries(self) -> list[DraftSummary]:
-        """Every readable draft, newest first (an unreadable one is skipped, not deleted)."""
+    def summaries(self, reader: str = "local",
+                  may_read: Callable[[str, list[str]], bool] = lambda owner, shared: True,
+                  ) -> list[DraftSummary]:
+        """Every readable draft `may_read` lets `reader` see (given its owner and the people it
+        was shared with), newest first; an unreadable one is skipped, not deleted."""
         found = []
         sessions = SessionStore(self.sessions, self.keys)
         for root, kind in ((self.sessions, "session"), (self.notes, "text")):
@@ -181,10 +209,11 @@ class DraftStore:
                     draft = self.load(named)
                 except (InputError, OutputError):
                     continue
-                if draft is not None:
+                if draft is not None and may_read(draft.owner, draft.shared_with):
                     found.append(DraftSummary(
                         note_id=named.value, note_kind=named.kind, saved_at=draft.saved_at,
                         preview=_preview(draft), recovered=_recovered(sessions, named),
+                        shared=draft.owner != reader and reader in draft.shared_with,
                     ))
         return sorted(found, key=lambda d: (d.saved_at, d.note_id), reverse=True)
 

@@ -64,25 +64,27 @@ class KeyCreated:
 
 @dataclass(frozen=True)
 class StoreRoots:
-    """The folders that hold journal material: sessions, notes made from text, uploads (each
-    may be missing)."""
+    """The folders that hold journal material: sessions, notes made from text, uploads, and
+    the people who signed in (each may be missing)."""
 
     folders: tuple[Path, ...]
 
     def files(self) -> Iterator[Path]:
         """Every file the store made (sealed, or plain from an earlier diktat): those in note
         folders (`NoteId` names) of the first two folders, and the uploads and parked job
-        descriptions of the third. A foreign file (one put there by hand, which retention
-        also leaves alone) and lock files are not the store's."""
+        descriptions of the third, and everything in the fourth. A foreign file (one put there
+        by hand, which retention also leaves alone) and lock files are not the store's."""
         for root in self.folders[:2]:
             for folder in _sorted_entries(root):
                 if folder.is_dir() and not folder.is_symlink() and NoteId.match(folder.name):
                     yield from (f for f in _sorted_entries(folder)
                                 if _is_file(f) and not f.name.endswith(".lock"))
-        for uploads in self.folders[2:]:
+        for uploads in self.folders[2:3]:
             yield from (f for f in _sorted_entries(uploads)
                         if _is_file(f) and f.name.startswith(UPLOAD_PREFIX))
             yield from (f for f in _sorted_entries(uploads / PARKED_DIR) if _is_file(f))
+        for users in self.folders[3:]:
+            yield from (f for f in _sorted_entries(users) if _is_file(f))
 
 
 def open_keyring(key_file: Path, roots: StoreRoots, *,
@@ -232,7 +234,7 @@ def lock_path(roots: StoreRoots) -> Path:
 
 def roots_of(settings: Settings) -> StoreRoots:
     return StoreRoots((settings.session_store_dir, settings.notes_store_dir,
-                       settings.uploads_dir))
+                       settings.uploads_dir, settings.users_dir))
 
 
 @contextlib.contextmanager

@@ -31,7 +31,7 @@ from diktat.store.fileio import (
 )
 from diktat.store.names import APPROVED_JSON, APPROVED_TEXT, NoteId
 from diktat.store.sealed import Keyring, read_file, write_document
-from diktat.store.sessions import TRANSCRIPT_JSON
+from diktat.store.sessions import TRANSCRIPT_JSON, SessionStore
 from diktat.types import Transcript
 
 if TYPE_CHECKING:
@@ -81,9 +81,29 @@ class NoteStore:
             return named
         return NoteId.new_text()
 
+    def owner(self, note_id: NoteId, drafts: DraftStore) -> tuple[str, list[str]] | None:
+        """Who a note belongs to and whom its draft was shared with: the draft's, else the
+        dictation's or the approval's; None for a note the store has nothing of yet."""
+        try:
+            draft = drafts.load(note_id)
+        except OutputError:
+            draft = None
+        if draft is not None:
+            return draft.owner, draft.shared_with
+        if note_id.is_session:
+            meta = SessionStore(self.sessions, self.keys).meta(note_id.value)
+            return (meta.owner, []) if meta is not None else None
+        path = self.notes / note_id.value / APPROVED_JSON
+        try:
+            return str(json.loads(read_file(self.keys, path)).get("owner", "local")), []
+        except FileNotFoundError:
+            return None
+        except (OSError, OutputError, ValueError, AttributeError):
+            return "local", []  # unreadable: only the local user's, as before owners were kept
+
     def approve(self, note_id: NoteId, note: dict, text: str, *, audit: AuditLog, actor: str,
                 drafts: DraftStore | None = None, edited_at: int | None = None,
-                **audit_fields: str | None) -> str:
+                owner: str = "local", **audit_fields: str | None) -> str:
         """Approve a note: keep the note as edited (JSON) and its EPJ text, audited; returns the
         time. In this order, so that every fault leaves the store as it was:
 
@@ -99,8 +119,8 @@ class NoteStore:
         too deep or too large, InputError for an unknown session."""
         folder = note_folder(note_id, self.sessions, self.notes)
         approved_at = datetime.now(UTC).isoformat(timespec="seconds")
-        doc = json.dumps({"approved_at": approved_at, "note": check_value(note)},
-                         ensure_ascii=False, indent=2)
+        doc = json.dumps({"approved_at": approved_at, "owner": owner,
+                          "note": check_value(note)}, ensure_ascii=False, indent=2)
         contents = {APPROVED_JSON: check_text(doc), APPROVED_TEXT: text.rstrip("\n") + "\n"}
         created = not folder.exists()
         staged: dict[str, Path] = {}

@@ -80,6 +80,7 @@ class SessionMeta(BaseModel):
     pid: int
     sample_rate: int = SAMPLE_RATE
     input: str = ""  # what recorded it ("mikrofon: pulse"), never content
+    owner: str = "local"  # who dictated it: a signed-in user's pseudonym, else "local"
     model_id: str | None = None
     capture_started: float | None = None  # Unix time the first audio was expected
 
@@ -124,7 +125,8 @@ class SessionStore:
         self.root = Path(root)
         self.keys = keys
 
-    def create(self, *, input_description: str, model_id: str | None = None) -> ActiveSession:
+    def create(self, *, input_description: str, model_id: str | None = None,
+               owner: str = "local") -> ActiveSession:
         _private_dir(self.root)
         session_id = NoteId.new_session().value
         path = self.root / session_id
@@ -138,6 +140,7 @@ class SessionStore:
             pid=os.getpid(),
             input=input_description,
             model_id=model_id,
+            owner=owner,
         )
         session = None
         try:

@@ -32,6 +32,8 @@ class ParkedJob:
     path: Path  # the upload
     content_type: str | None
     created: float
+    owner: str = "local"
+    actor: str = "local"
 
 
 def spool(upload: BinaryIO, suffix: str, folder: Path, keys: Keyring) -> Path:
@@ -63,7 +65,7 @@ def park(job: ParkedJob, keys: Keyring) -> None:
     failed write, when nothing of it is left)."""
     target = _description(job.path)
     record = {"job_id": job.job_id, "upload": job.path.name, "content_type": job.content_type,
-              "created": job.created}
+              "created": job.created, "owner": job.owner, "actor": job.actor}
     try:
         private_dir(target.parent)
         write_document(keys, target, json.dumps(record) + "\n")
@@ -87,7 +89,9 @@ def parked(folder: Path, keys: Keyring) -> list[ParkedJob]:
             record = json.loads(read_file(keys, description))
             job = ParkedJob(job_id=str(record["job_id"]), path=folder / str(record["upload"]),
                             content_type=record.get("content_type"),
-                            created=float(record["created"]))
+                            created=float(record["created"]),
+                            owner=str(record.get("owner", "local")),
+                            actor=str(record.get("actor", "local")))
         except (OSError, OutputError, ValueError, KeyError, TypeError):
             description.unlink(missing_ok=True)
             continue

@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
-from diktat.server.deps import ServicesDep
+from diktat.server.deps import PrincipalDep, ServicesDep, reader_of_content
 from diktat.server.jobqueue import Job
 from diktat.server.schemas import JobCreated, JobState
 from diktat.store.uploads import ParkedJob, park, spool, unpark
@@ -24,7 +24,8 @@ RETRY_AFTER_S = 30
 
 
 @router.post("", status_code=202)
-async def create_job(request: Request, services: ServicesDep):
+async def create_job(request: Request, services: ServicesDep, principal: PrincipalDep):
+    reader_of_content(principal)
     form = await request.form(max_files=1, max_fields=10)
     try:
         upload = form.get("file")
@@ -36,10 +37,10 @@ async def create_job(request: Request, services: ServicesDep):
     finally:
         await form.close()
     job = Job(filename=Path(upload.filename or "opptak").name, path=path,
-              content_type=upload.content_type)
+              content_type=upload.content_type, owner=principal.user_id, actor=principal.actor)
     try:  # parked until it ends: a stop or crash of the server does not lose it
-        await run_in_threadpool(park, ParkedJob(job.id, path, job.content_type, job.created),
-                                services.keys)
+        await run_in_threadpool(park, ParkedJob(job.id, path, job.content_type, job.created,
+                                                job.owner, job.actor), services.keys)
     except BaseException:
         unpark(path)
         raise
@@ -51,11 +52,14 @@ async def create_job(request: Request, services: ServicesDep):
 
 
 @router.get("/{job_id}")
-def get_job(job_id: str, services: ServicesDep) -> JobState:
+def get_job(job_id: str, services: ServicesDep, principal: PrincipalDep) -> JobState:
     job = services.jobs.get(job_id)
-    if job is None:
+    if job is None or not principal.owns(job.owner):
         raise HTTPException(404, f"No job {job_id!r} on this server (job states are kept until "
                             "the server restarts; finished notes stay as drafts, GET /api/drafts).")
+    if job.status == "done":
+        services.audit.record("job.opened", actor=principal.actor, role=principal.role,
+                              job_id=job.id, note_id=job.note_id.value if job.note_id else None)
     return JobState(
         id=job.id, status=job.status, filename=job.filename, progress=job.progress,
         error=job.error, transcript=job.transcript,

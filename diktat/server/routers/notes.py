@@ -12,12 +12,15 @@ from functools import partial
 from fastapi import APIRouter, HTTPException, Response
 from starlette.concurrency import run_in_threadpool
 
+from diktat.auth.principal import Principal
 from diktat.errors import InputError, OutputError
-from diktat.server.deps import ServicesDep
+from diktat.server.deps import PrincipalDep, ServicesDep, reader_of_content
 from diktat.server.schemas import (
     ApproveRequest,
     ApproveResponse,
     DraftSaved,
+    DraftSummaryShared,
+    ShareRequest,
     StructureRequest,
     StructureResponse,
 )
@@ -58,6 +61,9 @@ DRAFT_FULL = (
     "før, er uendret). / The server's disk is full: the draft was not saved; the stored one is "
     "unchanged."
 )
+NO_SUCH_COLLEAGUE = (
+    "Fant ingen kollega med det brukernavnet (hun må ha logget inn på diktat minst én gang). / "
+    "No colleague with that user name has signed in to this server.")
 DISCARD_UNAUDITED = (
     "Revisjonsloggen kan ikke skrives, så utkastet ble ikke slettet; kontakt driftsansvarlig. / "
     "The audit log cannot be written, so the draft was not deleted (no deletion unlogged)."
@@ -66,9 +72,15 @@ DISCARD_UNAUDITED = (
 
 @router.post("/structure")
 async def structure_text(
-    body: StructureRequest, services: ServicesDep
+    body: StructureRequest, services: ServicesDep, principal: PrincipalDep
 ) -> StructureResponse:
+    reader_of_content(principal)
     source: Transcript | str = body.text
+    if body.note_id:
+        await _check_owner(services, principal, _note_id(body.note_id), new_ok=True)
+    named_session = NoteId.match(body.session_id) if body.session_id else None
+    if named_session is not None and named_session.is_session:
+        await _check_owner(services, principal, named_session, new_ok=True)
     if body.session_id:
         # The session's own transcript keeps the word probabilities (uncertain words), as long
         # as the text was not edited since.
@@ -82,7 +94,8 @@ async def structure_text(
     # written, the note is not handed out.
     try:
         await run_in_threadpool(
-            services.audit.record, "note.structured", actor=services.actor,
+            services.audit.record, "note.structured", actor=principal.actor,
+            role=principal.role,
             note_id=note_id.value, session_id=note_id.value if note_id.is_session else None,
             asr_model=note.metadata.asr_model_id,
             asr_model_sha256=note.metadata.asr_model_sha256, structurer=note.metadata.backend,
@@ -105,8 +118,9 @@ async def structure_text(
 
 @router.post("/notes/{note_id}/approve")
 async def approve_note(
-    note_id: str, body: ApproveRequest, services: ServicesDep
+    note_id: str, body: ApproveRequest, services: ServicesDep, principal: PrincipalDep
 ) -> ApproveResponse:
+    owner = await _check_owner(services, principal, _note_id(note_id), new_ok=True)
     # The store audits, then keeps the files, then removes the draft (`NoteStore.approve`); a
     # fault at any step leaves the store as it was. The models are the server's own: nothing
     # from the client's note reaches the log.
@@ -114,8 +128,9 @@ async def approve_note(
         named = NoteId.parse(note_id)
         approved_at = await run_in_threadpool(
             lambda: services.notes.approve(
-                named, body.note, body.text, audit=services.audit, actor=services.actor,
-                drafts=services.drafts, edited_at=body.edited_at, user=body.user,
+                named, body.note, body.text, audit=services.audit, actor=principal.actor,
+                drafts=services.drafts, edited_at=body.edited_at, owner=owner,
+                user=body.user, role=principal.role,
                 asr_model=services.engine.model_id,
                 asr_model_sha256=services.engine.model_sha256,
                 structurer=services.structuring.backend,
@@ -124,12 +139,19 @@ async def approve_note(
 
 
 @router.get("/drafts")
-async def list_drafts(services: ServicesDep) -> list[DraftSummary]:
-    def with_deletion_times() -> list[DraftSummary]:
-        return [d.model_copy(update={"deletes_at": _deletes_at(services, d.note_id)})
-                for d in services.drafts.summaries()]
+async def list_drafts(services: ServicesDep, principal: PrincipalDep) -> list[DraftSummary]:
+    """Her own drafts and those handed over to her; the list is an access (audited)."""
+    reader_of_content(principal)
 
-    return await run_in_threadpool(with_deletion_times)
+    def with_deletion_times() -> list[DraftSummary]:
+        found = services.drafts.summaries(principal.user_id, principal.owns)
+        services.audit.record("drafts.listed", actor=principal.actor, role=principal.role,
+                              count=len(found))
+        return [d.model_copy(update={"deletes_at": _deletes_at(services, d.note_id)})
+                for d in found]
+
+    with _store_errors():
+        return await run_in_threadpool(with_deletion_times)
 
 
 def _deletes_at(services: Services, note_id: str) -> str | None:
@@ -140,29 +162,84 @@ def _deletes_at(services: Services, note_id: str) -> str | None:
 
 
 @router.get("/notes/{note_id}/draft")
-async def get_draft(note_id: str, services: ServicesDep) -> StoredDraft:
+async def get_draft(note_id: str, services: ServicesDep, principal: PrincipalDep
+                    ) -> StoredDraft:
+    named = _note_id(note_id)
+    await _check_owner(services, principal, named, new_ok=False)
     with _store_errors():
-        draft = await run_in_threadpool(services.drafts.load, NoteId.parse(note_id))
-    if draft is None:
-        raise HTTPException(404, f"note {note_id!r} has no draft")
+        draft = await run_in_threadpool(services.drafts.load, named)
+        if draft is None:
+            raise HTTPException(404, f"note {note_id!r} has no draft")
+        await run_in_threadpool(partial(
+            services.audit.record, "draft.opened", actor=principal.actor, role=principal.role,
+            note_id=note_id))
     return draft
 
 
 @router.put("/notes/{note_id}/draft")
-async def save_draft(note_id: str, body: NoteDraft, services: ServicesDep) -> DraftSaved:
-    # Saved on every edit: not audited (the audit log records approvals and deletions).
+async def save_draft(note_id: str, body: NoteDraft, services: ServicesDep,
+                     principal: PrincipalDep) -> DraftSaved:
+    named = _note_id(note_id)
+    await _check_owner(services, principal, named, new_ok=True)
     with _store_errors(full=DRAFT_FULL):
-        stored, written = await run_in_threadpool(services.drafts.save, NoteId.parse(note_id),
-                                                  body)
+        stored, written = await run_in_threadpool(partial(
+            services.drafts.save, named, body, owner=principal.user_id))
+        if written:  # every write of journal material is in the access log
+            await run_in_threadpool(partial(
+                services.audit.record, "draft.saved", actor=principal.actor,
+                role=principal.role, note_id=note_id))
     return DraftSaved(note_id=stored.note_id, saved_at=stored.saved_at, superseded=not written)
 
 
 @router.delete("/notes/{note_id}/draft", status_code=204)
-async def discard_draft(note_id: str, services: ServicesDep) -> Response:
+async def discard_draft(note_id: str, services: ServicesDep, principal: PrincipalDep
+                        ) -> Response:
+    named = _note_id(note_id)
+    await _check_owner(services, principal, named, new_ok=True)
     with _store_errors(full=DISCARD_UNAUDITED, no_audit=DISCARD_UNAUDITED):
-        await run_in_threadpool(partial(services.drafts.discard, NoteId.parse(note_id),
-                                        audit=services.audit, actor=services.actor))
+        await run_in_threadpool(partial(services.drafts.discard, named,
+                                        audit=services.audit, actor=principal.actor))
     return Response(status_code=204)
+
+
+@router.post("/notes/{note_id}/share")
+async def share_note(note_id: str, body: ShareRequest, services: ServicesDep,
+                     principal: PrincipalDep) -> DraftSummaryShared:
+    """Hand a draft over to a named colleague (at a change of shift): audited, explicit."""
+    named = _note_id(note_id)
+    await _check_owner(services, principal, named, new_ok=False)
+    colleague = services.users.find(body.user)
+    if colleague is None:
+        raise HTTPException(404, NO_SUCH_COLLEAGUE)
+    with _store_errors():
+        shared = await run_in_threadpool(partial(
+            services.drafts.share, named, colleague.user_id, audit=services.audit,
+            actor=principal.actor))
+    return DraftSummaryShared(note_id=note_id, shared_with=len(shared.shared_with))
+
+
+def _note_id(raw: str) -> NoteId:
+    try:
+        return NoteId.parse(raw)
+    except InputError as exc:
+        raise HTTPException(404, str(exc)) from None
+
+
+async def _check_owner(services: Services, principal: Principal, note_id: NoteId, *,
+                       new_ok: bool) -> str:
+    """The note's owner when `principal` may open it; 404 when she may not (or it does not
+    exist and `new_ok` is false), so nobody learns what others keep; 403 for an operator. A
+    note the store has nothing of yet becomes hers."""
+    reader_of_content(principal)
+    found = await run_in_threadpool(services.notes.owner, note_id, services.drafts)
+    if found is None:
+        if new_ok and not note_id.is_session:
+            return principal.user_id
+        raise HTTPException(404, f"no note {note_id.value!r} of yours on this server")
+    owner, shared_with = found
+    if not principal.owns(owner, shared_with):
+        raise HTTPException(404, f"no note {note_id.value!r} of yours on this server")
+    return owner
 
 
 @contextmanager

@@ -19,7 +19,7 @@ from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
-from diktat.server.deps import ServicesDep
+from diktat.server.deps import PrincipalDep, ServicesDep
 from diktat.server.schemas import TranscriptionRequest
 from diktat.server.services import Services
 from diktat.server.uploads import AudioRejected, decode_upload
@@ -43,7 +43,7 @@ def openai_error(status: int, message: str, kind: str = "invalid_request_error",
 
 @router.post("/audio/transcriptions")
 async def create_transcription(
-    request: Request, services: ServicesDep
+    request: Request, services: ServicesDep, principal: PrincipalDep
 ) -> Response:
     form = await request.form(max_files=1, max_fields=20)
     try:
@@ -71,7 +71,7 @@ async def create_transcription(
     finally:
         await form.close()
     await run_in_threadpool(
-        services.audit.record, "transcription.done", actor=services.actor,
+        services.audit.record, "transcription.done", actor=principal.actor,
         endpoint="/v1/audio/transcriptions",
         asr_model=transcript.model_id, asr_model_sha256=transcript.model_sha256,
         audio_s=round(transcript.duration, 2),

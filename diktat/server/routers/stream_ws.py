@@ -21,7 +21,8 @@ from dataclasses import dataclass
 
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
-from diktat.server.deps import websocket_token_ok
+from diktat.auth.principal import Principal
+from diktat.server.deps import websocket_principal
 from diktat.server.live import AudioActivity, LiveDictation, Message
 from diktat.server.services import Services
 from diktat.stt.audio import SAMPLE_RATE
@@ -49,6 +50,7 @@ def idle_message(max_pause_s: float) -> str:
         span = f"{max_pause_s:g} sekunder"
     return f"Ingen lyd på over {span}; diktatet avsluttes og lagres som utkast."
 
+OPERATOR_CLOSE = "Driftsrollen gir ikke tilgang til journalinnhold."
 
 @dataclass
 class _Ending:
@@ -59,22 +61,27 @@ class _Ending:
 async def dictate_socket(websocket: WebSocket) -> None:
     services: Services = websocket.app.state.services
     await websocket.accept()
-    if not websocket_token_ok(websocket):
+    principal = websocket_principal(websocket)
+    if principal is None:
         await websocket.close(code=1008, reason=BAD_TOKEN)
+        return
+    if not principal.reads_content:
+        await websocket.close(code=1008, reason=OPERATOR_CLOSE)
         return
     if not services.streams.acquire():
         await websocket.close(code=1013, reason=BUSY)
         return
     try:
-        await _run(websocket, services)
+        await _run(websocket, services, principal)
     finally:
         services.streams.release()
 
 
-async def _run(websocket: WebSocket, services: Services) -> None:
+async def _run(websocket: WebSocket, services: Services, principal: Principal) -> None:
     loop = asyncio.get_running_loop()
     outbox: asyncio.Queue[Message] = asyncio.Queue()
-    live = LiveDictation(services, lambda m: loop.call_soon_threadsafe(outbox.put_nowait, m))
+    live = LiveDictation(services, lambda m: loop.call_soon_threadsafe(outbox.put_nowait, m),
+                         principal)
     live.start()
     ending = _Ending()
     sender = asyncio.create_task(_send_all(websocket, outbox, ending))

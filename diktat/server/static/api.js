@@ -1,5 +1,7 @@
 // Server access: the optional ?token=T of the page URL goes along as a Bearer header on fetches
-// and as ?token=T on the WebSocket.
+// and as ?token=T on the WebSocket. Signed in (signin.js), the session cookie goes by itself and
+// every change carries the session's CSRF token; a request refused because the session ended
+// waits until she has signed in again (signin.js says when) and is then sent again.
 
 const TOKEN = new URLSearchParams(location.search).get("token");
 
@@ -11,11 +13,22 @@ export function wsUrl(path) {
 
 const KEEPALIVE_MAX = 60_000; // bytes; Chromium allows 64 KiB in flight for keepalive
 
+const CHANGES = new Set(["POST", "PUT", "PATCH", "DELETE"]);
+let csrf = null; // the signed-in session's CSRF token, from /api/me
+let onRefused = null; // async (code) => settles once the session is usable again
+
+/** The session's CSRF token, and what to await when the server refuses the session. */
+export function useSession({ token, refused }) {
+  csrf = token || null;
+  if (refused !== undefined) onRefused = refused;
+}
+
 export class ApiError extends Error {
-  constructor(status, message, detail = "") {
+  constructor(status, message, detail = "", code = null) {
     super(message);
     this.status = status;
     this.detail = detail;
+    this.code = code;
   }
 }
 
@@ -31,9 +44,27 @@ function detailOf(body) {
 /** fetch + JSON; throws ApiError with a Norwegian message on failure. `keepalive` lets a
  * request finish after the page is left (a reload right after an edit); browsers allow it for
  * small bodies only, so a large one goes without. */
-export async function api(path, { method = "GET", json, form, keepalive = false } = {}) {
+export async function api(path, options = {}) {
+  let csrfRetried = false;
+  for (;;) {
+    try {
+      return await apiOnce(path, options);
+    } catch (err) {
+      // Signed out (the session expired): wait for her to sign in again, then send it again.
+      // A stale CSRF token (signed in anew elsewhere) is fetched again once.
+      const again = err.code === "signed_out" || (err.code === "csrf" && !csrfRetried);
+      if (!onRefused || options.keepalive || !again) throw err;
+      if (err.code === "csrf") csrfRetried = true;
+      await onRefused(err.code);
+    }
+  }
+}
+
+/** One try of `api`, with no waiting for a new sign-in. */
+export async function apiOnce(path, { method = "GET", json, form, keepalive = false } = {}) {
   const headers = {};
   if (TOKEN) headers.Authorization = `Bearer ${TOKEN}`;
+  if (csrf && CHANGES.has(method)) headers["X-CSRF-Token"] = csrf;
   let body;
   if (json !== undefined) {
     headers["Content-Type"] = "application/json";
@@ -58,7 +89,7 @@ export async function api(path, { method = "GET", json, form, keepalive = false 
   if (!res.ok) {
     const detail = detailOf(data);
     const code = data?.code ?? data?.error?.code;
-    throw new ApiError(res.status, errorText(res.status, detail, code), detail);
+    throw new ApiError(res.status, errorText(res.status, detail, code), detail, code ?? null);
   }
   return { status: res.status, data };
 }
@@ -81,6 +112,8 @@ export function errorText(status, detail, code) {
   if (code === "unknown_host" || code === "foreign_origin") {
     return "Avvist av tjeneren: siden er åpnet med en adresse tjeneren ikke er satt opp for (allowed_hosts).";
   }
+  if (code === "signed_out") return "Du er ikke logget inn (eller økten er utløpt): logg inn igjen.";
+  if (code === "csrf") return "Forespørselen manglet sikkerhetskoden til økten: last siden på nytt.";
   if (status === 503 || status === 429) return "Tjeneren er opptatt, prøv igjen om litt.";
   if (status === 401 || status === 403) return "Ingen tilgang: siden mangler riktig nøkkel (token).";
   const reason = norwegianReason(detail);

@@ -6,7 +6,9 @@ import { api } from "./api.js";
 import { Dictation } from "./dictation.js";
 import { Drafts } from "./drafts.js";
 import { Jobs, transcriptText } from "./jobs.js";
+import { copyText } from "./clipboard.js";
 import { NoteForm } from "./note-form.js";
+import { startSignIn } from "./signin.js";
 import { TranscriptView } from "./transcript.js";
 
 const $ = (id) => document.getElementById(id);
@@ -233,29 +235,6 @@ async function restructure() {
 }
 
 // --- approval -----------------------------------------------------------------------------------
-async function copyText(text) {
-  try {
-    await navigator.clipboard.writeText(text);
-    return true;
-  } catch {
-    const ta = document.createElement("textarea");
-    ta.value = text;
-    ta.setAttribute("readonly", "");
-    ta.style.position = "fixed";
-    ta.style.opacity = "0";
-    document.body.append(ta);
-    ta.select();
-    let ok = false;
-    try {
-      ok = document.execCommand("copy");
-    } catch {
-      ok = false;
-    }
-    ta.remove();
-    return ok;
-  }
-}
-
 function download() {
   if (!state.approved) return;
   const blob = new Blob([JSON.stringify(state.approved, null, 2)], { type: "application/json" });
@@ -498,7 +477,10 @@ new Jobs({
 });
 
 setStatus("idle");
-restoreDraft().finally(async () => {
-  await refreshDraftList();
+try {
+  if (await startSignIn({ beforeSignOut: () => drafts.settled() })) {
+    await restoreDraft().finally(refreshDraftList);
+  }
+} finally {
   document.body.dataset.ready = "true";
-});
+}

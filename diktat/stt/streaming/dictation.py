@@ -58,6 +58,7 @@ class DictationOptions:
     mode: Mode = "toggle"
     pause_s: float = 0.6  # silence that ends an utterance
     streaming: StreamingOptions = field(default_factory=StreamingOptions)
+    owner: str = "local"  # who the session belongs to (a signed-in user's pseudonym)
 
 
 class Controls:
@@ -195,7 +196,8 @@ def dictate(
     one decode at a time, so it replays the same way every time."""
     options = options or DictationOptions()
     controls = controls or Controls(options.mode)
-    session = store.create(input_description=source.description, model_id=engine.model_id)
+    session = store.create(input_description=source.description, model_id=engine.model_id,
+                           owner=options.owner)
     try:
         return _dictate(session, source, engine, store, decode=decode, options=options,
                         commands=commands, controls=controls, make_note=make_note,
