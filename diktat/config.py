@@ -115,6 +115,12 @@ class DictateSettings(BaseModel):
         default=0.5, ge=0.0, le=1.0, description="Words below this probability are marked"
     )
     clipboard: bool = Field(default=False, description="Copy the note text to the clipboard")
+    document: bool = Field(
+        default=True, description="Make the transcript and note from a batch decode of the "
+        "recording in spans (the document text); off: from the live text, as it streamed")
+    document_min_span_s: float = Field(
+        default=20.0, ge=5.0, le=600.0,
+        description="A document span ends at the first pause after this much audio")
 
     @model_validator(mode="before")
     @classmethod

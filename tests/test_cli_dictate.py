@@ -25,7 +25,7 @@ from diktat.stt.audio import load_audio
 from diktat.stt.options import DecodeOptions
 from diktat.stt.streaming.dictation import PUSH_TO_TALK_HOLD_S, Controls, dictate
 from diktat.stt.streaming.sources import FileSource
-from diktat.types import read_transcript_json
+from diktat.types import Transcript, read_transcript_json
 from tests.conftest import norwegian_wer, write_wav
 from tests.store_helpers import sealed_json, sealed_pcm, sealed_text, sealed_wav
 
@@ -77,8 +77,8 @@ def test_dictate_from_a_file_applies_voice_commands_and_writes_the_session(
     assert run.returncode == 0, run.stderr
     folder = only_session(root)
     assert sorted(p.name for p in folder.iterdir()) == [
-        ".lock", "audio.wav", "note.json", "note.txt", "session.json", "text.txt",
-        "transcript.json",
+        ".lock", "audio.wav", "note.json", "note.txt", "preview.txt", "session.json",
+        "text.txt", "transcript.json",
     ]
     text = sealed_text(folder / "text.txt")
     paragraphs = text.strip().split("\n\n")
@@ -96,7 +96,7 @@ def test_dictate_from_a_file_applies_voice_commands_and_writes_the_session(
     doc = sealed_json(folder / "transcript.json")
     transcript = read_transcript_json(json.dumps(doc))
     assert doc["source"]["state"] == "finished"
-    assert transcript.options["pipeline"] == "streaming"
+    assert transcript.options["pipeline"] == "document"  # the note from the batch decode
     assert transcript.model_id == "whisper-base"
     assert "avsnitt" not in transcript.text.lower()
     assert all(0 <= w.probability <= 1 for w in transcript.words)
@@ -236,6 +236,9 @@ class SilentDecoder:
 
     def decode_window(self, samples, opts, *, max_new_tokens=None):
         return []
+
+    def transcribe(self, samples, opts) -> Transcript:
+        return Transcript(language="no", duration=len(samples) / 16_000, model_id=self.model_id)
 
 
 @pytest.mark.timing

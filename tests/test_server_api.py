@@ -1,6 +1,7 @@
 """`diktat serve` HTTP API against a real server on loopback with the real model: the official
 `openai` client on the OpenAI-compatible endpoint, bad uploads, jobs, notes, audit, and the
-token rule for non-loopback binds (a real `diktat serve` subprocess)."""
+token rule for non-loopback binds (a real `diktat serve` subprocess; the token is a program's
+key: it structures, and opens no draft or live dictation)."""
 
 from __future__ import annotations
 
@@ -299,7 +300,8 @@ def test_drafts_are_kept_per_note_in_the_store_until_approved_or_discarded(serve
         r = http.put(f"/api/notes/{bad}/draft", json={})
         assert r.status_code == 404 and "not a note id made by this server" in r.json()["detail"]
     r = http.put("/api/notes/20260101-120000-abcdef/draft", json={})
-    assert r.status_code == 404 and "no dictation session" in r.json()["detail"]
+    # a session this server does not have: answered as any note she may not open
+    assert r.status_code == 404 and "of yours on this server" in r.json()["detail"]
     assert not [p.name for p in notes_dir.iterdir() if not p.name.startswith("t-")
                 or len(p.name) != 18]
     assert http.put(f"/api/notes/{second['note_id']}/draft",
@@ -363,6 +365,8 @@ def test_audit_log_records_ids_and_models_but_no_text(server, http):
 
 
 def test_non_loopback_bind_needs_a_token(tmp_path):
+    import websockets
+
     cmd = [sys.executable, "-m", "diktat", "serve", "--host", "0.0.0.0",
            "--sessions-dir", str(tmp_path / "sessions")]
     env = {k: v for k, v in os.environ.items() if k != "DIKTAT_SERVER__TOKEN"}
@@ -383,12 +387,22 @@ def test_non_loopback_bind_needs_a_token(tmp_path):
         assert httpx.post(f"{url}/api/structure", json={"text": "x"}).status_code == 401
         r = httpx.post(f"{url}/v1/audio/transcriptions", files={"file": ("a.wav", b"")})
         assert r.status_code == 401 and r.json()["error"]["type"] == "authentication_error"
-        ok = httpx.get(f"{url}/version",
-                       headers={"Authorization": "Bearer hemmelig-token-123"})
+        auth = {"Authorization": "Bearer hemmelig-token-123"}
+        # The token is a program's key: it structures (and transcribes, runs jobs) ...
+        ok = httpx.post(f"{url}/api/structure", json={"text": NOTE_TEXT}, headers=auth)
         assert ok.status_code == 200
-        assert asyncio.run(first_ws_frame(f"ws://127.0.0.1:{port}/ws/dictate")) == 1008
-        assert asyncio.run(first_ws_frame(
-            f"ws://127.0.0.1:{port}/ws/dictate?token=hemmelig-token-123")) == "ready"
+        # ... and opens no draft, no /version, no live dictation; nobody else gets in.
+        for path in ("/version", "/api/drafts", f"/api/notes/{ok.json()['note_id']}/draft"):
+            r = httpx.get(f"{url}{path}", headers=auth)
+            assert r.status_code == 403 and r.json()["code"] == "scope", path
+        for address in ("/ws/dictate", "/ws/dictate?token=hemmelig-token-123"):
+            with pytest.raises(websockets.InvalidStatus) as refused:
+                asyncio.run(first_ws_frame(f"ws://127.0.0.1:{port}{address}"))
+            assert refused.value.response.status_code == 401, address
+        with pytest.raises(websockets.InvalidStatus) as refused:
+            asyncio.run(first_ws_frame(f"ws://127.0.0.1:{port}/ws/dictate",
+                                       additional_headers=auth))
+        assert refused.value.response.status_code == 403
     finally:
         proc.terminate()
         _, err = proc.communicate(timeout=30)

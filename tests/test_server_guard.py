@@ -1,8 +1,10 @@
 """The server's guard (`diktat.server.guard`) against a real `diktat serve` on loopback: a
 foreign `Host` (DNS rebinding) and a foreign `Origin` (a request or WebSocket from another web
 page) are refused before any route runs; with a token, a request without it is refused before
-its body is read, and `/openapi.json` needs it. Clients that send no Origin (the `openai`
-client, curl) work as before. The same attacks from real web pages in Chromium:
+its body is read. The token is a program's key: it transcribes, structures and runs jobs, and
+gets 403 `scope` anywhere else (drafts, approval, the WebSocket, `/openapi.json`); no
+credential is taken from a URL. Clients that send no Origin (the `openai` client, curl) work as
+before. The same attacks from real web pages in Chromium:
 `tests/test_web_guard.py`. The options' pure logic is tested without a server at the top."""
 
 from __future__ import annotations
@@ -36,9 +38,9 @@ TOKEN = "vakt-hemmelig-123"
 # --- the options, without a server -------------------------------------------------------------
 
 def scope(headers: dict[str, str], *, method: str = "POST", path: str = "/api/structure",
-          scheme: str = "http", port: int = 8765, kind: str = "http") -> dict:
+          scheme: str = "http", port: int = 8765, kind: str = "http", query: str = "") -> dict:
     return {"type": kind, "method": method, "path": path, "scheme": scheme,
-            "server": ("127.0.0.1", port),
+            "server": ("127.0.0.1", port), "query_string": query.encode(),
             "headers": [(k.lower().encode(), v.encode()) for k, v in headers.items()]}
 
 
@@ -107,12 +109,26 @@ def test_guard_decisions_behind_a_tls_proxy_and_on_the_websocket():
     assert guard.refusal(scope({"Host": "127.0.0.1:8765"}))[:2] == (401, "invalid_token")
     assert guard.refusal(scope({"Host": "127.0.0.1:8765", "Authorization": "Bearer x"}))[0] == 401
     assert guard.refusal(scope({"Host": "127.0.0.1:8765"}, method="GET", path="/health")) is None
-    # The WebSocket: Host and Origin are checked, its ?token= is left to the route.
+    # The token is a program's key: only its scopes' paths, never a draft or an approval.
+    for path in ("/api/drafts", "/api/notes/t-0123456789abcdef/approve", "/api/me", "/version",
+                 "/openapi.json"):
+        assert guard.refusal(scope({"Host": "127.0.0.1:8765", **auth}, path=path))[:2] == (
+            403, "scope"), path
+    for path in ("/v1/audio/transcriptions", "/api/jobs", "/api/structure"):
+        assert guard.refusal(scope({"Host": "127.0.0.1:8765", **auth}, path=path)) is None
+    # The WebSocket: Host and Origin are checked, and then who: not the token (as a bearer or
+    # in its address), and nobody else on a server with a token and no sign-in.
     ws = {"Host": "127.0.0.1:8765", "Origin": "http://127.0.0.1:8765"}
-    assert guard.refusal(scope(ws, kind="websocket", path="/ws/dictate")) is None
+    assert guard.refusal(scope(ws, kind="websocket", path="/ws/dictate"))[:2] == (
+        401, "invalid_token")
+    assert guard.refusal(scope(ws, kind="websocket", path="/ws/dictate",
+                               query="token=t"))[:2] == (401, "invalid_token")
+    assert guard.refusal(scope({**ws, **auth}, kind="websocket", path="/ws/dictate"))[:2] == (
+        403, "scope")
     for foreign in ({"Origin": "null"}, {"Origin": "http://127.0.0.1:9999"},
                     {"Sec-Fetch-Site": "cross-site"}):
-        decided = guard.refusal(scope({**ws, **foreign}, kind="websocket", path="/ws/dictate"))
+        decided = guard.refusal(scope({**ws, **auth, **foreign}, kind="websocket",
+                                      path="/ws/dictate"))
         assert decided[:2] == (403, "foreign_origin"), foreign
     # A navigation from a link on another site (GET, Sec-Fetch-Site: cross-site) is fine; a
     # read of the API from another site's page (or another port: same-site) is not, even blind.
@@ -123,6 +139,11 @@ def test_guard_decisions_behind_a_tls_proxy_and_on_the_websocket():
                       "Sec-Fetch-Site": site}, method="GET", path="/api/drafts")
         assert guard.refusal(read)[:2] == (403, "foreign_origin"), site
     assert guard.refusal(scope({}))[0] == 421  # no Host at all
+    # On loopback without sign-in or token, the local user, WebSocket included.
+    local = Guard(None, GuardOptions.from_settings(Settings().server), Identify(Settings()))
+    assert local.refusal(scope(ws, kind="websocket", path="/ws/dictate")) is None
+    assert local.refusal(scope({"Host": "127.0.0.1:8765"}, method="GET",
+                               path="/api/drafts")) is None
 
 
 # --- a real server -----------------------------------------------------------------------------
@@ -247,7 +268,9 @@ def test_another_web_page_cannot_change_anything(open_server, draft):
         assert client.get(path).json()["epj"] == ORIGINAL
         folder = open_server.settings.notes_store_dir / note_id
         assert not (folder / "approved-note.txt").exists()
-        assert len(audit_entries(open_server)) == before  # no approval, job or discard
+        # No approval, job, save or discard (the draft read just now is in the access log).
+        after = [e["action"] for e in audit_entries(open_server)[before:]]
+        assert after == ["draft.opened"], after
         assert not list(open_server.services.uploads_dir.iterdir())
 
         # The server's own page (under any of its names), and clients without an Origin.
@@ -298,7 +321,8 @@ def post_without_the_rest(port: int, path: str, headers: dict[str, str], declare
 @pytest.mark.slow
 def test_without_the_token_no_body_is_read(token_server):
     """A 48 MB body (under the upload limit) without the token: 401 at once, while the rest of
-    the body has not even been sent — it is neither waited for, read nor parsed."""
+    the body has not even been sent — it is neither waited for, read nor parsed. The same for
+    the token where its scopes do not reach (approval): 403 at once."""
     declared = 48 * 1024 * 1024
     cases = [
         ("/api/structure", {"Content-Type": "application/json"}, b'{"text": "' + b"a" * 16_000),
@@ -323,6 +347,11 @@ def test_without_the_token_no_body_is_read(token_server):
                 assert error["error"]["type"] == "authentication_error"
             else:
                 assert error["code"] == "invalid_token"
+    path, headers, first = cases[1]  # approval: no scope of the token reaches it
+    status, got, body, took = post_without_the_rest(
+        token_server.port, path, {**headers, "Authorization": f"Bearer {TOKEN}"}, declared, first)
+    assert status == 403 and json.loads(body)["code"] == "scope", body
+    assert took < 5 and got["connection"] == "close"
     assert not list(token_server.services.uploads_dir.iterdir())
     with httpx.Client(base_url=token_server.url, timeout=60) as client:  # the token still works
         r = client.post("/api/structure", json={"text": NOTE_TEXT},
@@ -331,31 +360,51 @@ def test_without_the_token_no_body_is_read(token_server):
 
 
 @pytest.mark.slow
-def test_only_the_page_and_health_are_public_with_a_token(token_server):
+def test_only_the_page_and_health_are_public_with_a_token(token_server, open_server):
     with httpx.Client(base_url=token_server.url, timeout=60) as client:
-        for path in ("/", "/health", "/static/app.js"):
+        for path in ("/", "/health", "/static/app.js", "/static/api.js"):
             assert client.get(path).status_code == 200, path
-        for path in ("/openapi.json", "/version", "/api/drafts", "/api/jobs/x", "/nope",
-                     "/docs", "/redoc"):
-            assert client.get(path).status_code == 401, path
+        # ?token= in an address is no credential: not for the page, not for the API.
+        assert client.get(f"/?token={TOKEN}").status_code == 200
+        for path in ("/openapi.json", "/version", "/api/me", "/api/drafts", "/api/jobs/x",
+                     "/nope", "/docs", "/redoc", f"/api/drafts?token={TOKEN}"):
+            r = client.get(path)
+            assert r.status_code == 401 and error_code(r) == "invalid_token", path
         auth = {"Authorization": f"Bearer {TOKEN}"}
-        schema = client.get("/openapi.json", headers=auth)
-        assert schema.status_code == 200 and "/v1/audio/transcriptions" in schema.json()["paths"]
-        for path in ("/docs", "/redoc"):  # no documentation page (it would load a CDN's scripts)
-            assert client.get(path, headers=auth).status_code == 404
+        # The token is a program's key: its scopes' paths, nothing else.
+        for path in ("/openapi.json", "/version", "/api/me", "/api/drafts", "/nope", "/docs"):
+            r = client.get(path, headers=auth)
+            assert r.status_code == 403 and error_code(r) == "scope", path
+        assert client.get("/api/jobs/x", headers=auth).status_code == 404  # reached the route
         # Under its configured name, with the token: as on loopback.
         named = {**auth, "Host": f"{NAMED_HOST}:{token_server.port}",
                  "Origin": f"http://{NAMED_HOST}:{token_server.port}"}
-        assert client.post("/api/structure", json={"text": NOTE_TEXT},
-                           headers=named).status_code == 200
+        made = client.post("/api/structure", json={"text": NOTE_TEXT}, headers=named)
+        assert made.status_code == 200
+        note_id = made.json()["note_id"]
+        for method, path, kwargs in [
+                ("GET", f"/api/notes/{note_id}/draft", {}),
+                ("PUT", f"/api/notes/{note_id}/draft", {"json": {"epj": "Programmets tekst"}}),
+                ("POST", f"/api/notes/{note_id}/approve", {"json": {"note": {}, "text": "x"}})]:
+            r = client.request(method, path, headers=named, **kwargs)
+            assert r.status_code == 403 and error_code(r) == "scope", (method, path)
+        assert not (token_server.settings.notes_store_dir / note_id / "approved-note.txt").exists()
         assert client.get("/api/drafts", headers={**auth, "Host": "evil.example"}
                           ).status_code == 421
     port = token_server.port
-    ws = f"/ws/dictate?token={TOKEN}"
-    assert handshake(port, host=f"{NAMED_HOST}:{port}", path=ws,
-                     origin=f"http://{NAMED_HOST}:{port}") == "ready"
-    assert handshake(port, path=ws, origin="http://evil.example") == 403
-    assert handshake(port) == 1008  # the token is still checked by the route (its reason shown)
+    named_ws = {"host": f"{NAMED_HOST}:{port}", "origin": f"http://{NAMED_HOST}:{port}"}
+    assert handshake(port, path=f"/ws/dictate?token={TOKEN}", **named_ws) == 401
+    assert handshake(port, additional_headers={"Authorization": f"Bearer {TOKEN}"},
+                     **named_ws) == 403
+    assert handshake(port, path=f"/ws/dictate?token={TOKEN}", origin="http://evil.example") == 403
+    assert handshake(port) == 401
+    assert token_server.services.streams.active == 0
+    # No documentation page (it would load a CDN's scripts); the schema is the local user's.
+    with httpx.Client(base_url=open_server.url, timeout=60) as client:
+        schema = client.get("/openapi.json")
+        assert schema.status_code == 200 and "/v1/audio/transcriptions" in schema.json()["paths"]
+        for path in ("/docs", "/redoc"):
+            assert client.get(path).status_code == 404
 
 
 @pytest.mark.slow

@@ -236,3 +236,15 @@ def test_a_provider_that_cannot_be_reached_is_a_clear_page_not_a_crash(tmp_path)
             assert client.get("/api/drafts").status_code == 401
     finally:
         services.close()
+
+
+def test_the_operator_sees_the_inventory_without_content(server):
+    kari, drift = sign_in(server, "kari"), sign_in(server, "drift")
+    note_id = made_draft(server, kari)
+    assert server.get("/api/store/inventory", headers=kari.headers()).status_code == 403
+    listed = server.get("/api/store/inventory", headers=drift.headers())
+    assert listed.status_code == 200, listed.text
+    [item] = [i for i in listed.json() if i["id"] == note_id]
+    assert item["kind"] == "note" and item["size_bytes"] > 0 and item["rule"] == "unapproved"
+    assert "Karis" not in listed.text and "owner" not in listed.text
+    assert [e["action"] for e in audit(server)].count("store.listed") == 1

@@ -1,7 +1,9 @@
 """The web page of `diktat serve`, end to end in real headless Chromium against the real server
 with the real model (`tests/web_fixtures.py`): dictation with a fake microphone, the note,
-evidence, approval, uploads, the token, push-to-talk, a full queue and the page's
-Content-Security-Policy. Drafts: `tests/test_web_drafts.py`.
+evidence, approval, uploads, no credential in any URL, push-to-talk, a full queue and the
+page's Content-Security-Policy. Drafts: `tests/test_web_drafts.py`. The page runs as the local
+user of a server on loopback without sign-in or token (a nurse's workstation); sign-in:
+`tests/test_web_signin.py`; a server with only a program token: `tests/test_web_guard.py`.
 """
 
 from __future__ import annotations
@@ -18,7 +20,6 @@ from tests.web_fixtures import (
     NPSC_WORDS,
     SHOTS,
     TIMEOUT_MS,
-    TOKEN,
     shot,
     wait_status,
     words_of,
@@ -182,13 +183,28 @@ def test_dropped_recordings_are_transcribed_with_progress_and_errors(page, clip,
     assert len(words_of(text) & (CLINICAL_WORDS | NPSC_WORDS)) >= 3, text
 
 
-def test_api_calls_carry_the_token_from_the_page_address(page):
-    # Everything above went through the token; without it the API refuses.
-    assert page.evaluate("fetch('/api/jobs/x').then((r) => r.status)") == 401
-    assert page.evaluate(
-        f"fetch('/api/jobs/x', {{headers: {{Authorization: 'Bearer {TOKEN}'}}}})"
-        ".then((r) => r.status)"
-    ) == 404
+def test_no_request_of_the_page_carries_a_credential(page, server):
+    # The fixture checks every test's requests for a credential in the URL; here a dictation
+    # (its WebSocket), an upload and the page's API calls are looked at one by one.
+    seen: list[tuple[str, str, dict]] = []
+    page.on("request", lambda r: seen.append((r.method, r.url, r.headers)))
+    sockets: list[str] = []
+    page.on("websocket", lambda ws: sockets.append(ws.url))
+    page.reload()
+    page.wait_for_selector("body[data-ready='true']")
+    page.get_by_role("button", name="Start diktat").click()
+    wait_status(page, "listening", timeout=30_000)
+    page.get_by_role("button", name="Stopp").click()
+    page.wait_for_selector("#result:not([hidden])", timeout=TIMEOUT_MS)
+    ws_base = server["url"].replace("http://", "ws://")
+    assert sockets == [f"{ws_base}/ws/dictate"]  # no query at all
+    paths = {url.removeprefix(server["url"]).split("?")[0] for _, url, _ in seen}
+    assert {"/api/me", "/api/drafts"} <= paths, paths
+    for method, url, headers in seen:
+        assert "token=" not in url and "dk_" not in url, url
+        assert "authorization" not in headers, (method, url)
+    # The local user of a loopback server needs no credential at all.
+    assert page.evaluate("fetch('/api/me').then((r) => r.json())")["kind"] == "local"
 
 
 def test_push_to_talk_with_the_space_key(page):

@@ -5,8 +5,9 @@ a foreign name that resolves to 127.0.0.1 (DNS rebinding; Chromium's host resolv
 the name) try to read the drafts, approve a note, upload a recording and open the dictation
 WebSocket of a server on loopback without a token — what a nurse's workstation runs — and
 fail: nothing is read, the draft is unchanged, no job is made. The same code on the server's
-own page succeeds, on loopback and under a configured name with a token. HTTP-level tests of
-the same checks: `tests/test_server_guard.py`.
+own page succeeds, on loopback and under a configured name. A server with only the program
+token (`[server] token`, no sign-in) gives the page nothing, `?token=` in its address or not:
+it says so in Norwegian. HTTP-level tests of the same checks: `tests/test_server_guard.py`.
 """
 
 from __future__ import annotations
@@ -27,9 +28,11 @@ from tests.server_helpers import (
     wait_for_job,
 )
 from tests.store_helpers import sealed_text
-from tests.web_fixtures import NAMED_HOST, REBIND_HOST, TIMEOUT_MS, TOKEN, shot
+from tests.web_fixtures import NAMED_HOST, REBIND_HOST, TIMEOUT_MS, shot
 
 pytestmark = pytest.mark.slow
+
+TOKEN = "web-vakt-hemmelig"  # the server's program token (`[server] token`)
 
 # What a hostile page does: read the drafts, approve the nurse's note with its own text, upload
 # a recording, open the dictation socket. `noCors`: from another origin, where only "simple"
@@ -59,8 +62,7 @@ ATTACK = """async ({ base, noteId, token, noCors }) => {
     return `${r.type} ${r.status}`;
   });
   await attempt("websocket", () => new Promise((resolve) => {
-    const query = token ? `?token=${encodeURIComponent(token)}` : "";
-    const ws = new WebSocket(`${base.replace(/^http/, "ws")}/ws/dictate${query}`);
+    const ws = new WebSocket(`${base.replace(/^http/, "ws")}/ws/dictate`);
     const timer = setTimeout(() => { resolve("no answer"); ws.close(); }, 15000);
     ws.onmessage = (e) => { clearTimeout(timer); resolve(`open ${e.data}`); ws.close(); };
     ws.onerror = () => { clearTimeout(timer); resolve("blocked"); };
@@ -177,7 +179,7 @@ def test_the_same_requests_from_the_servers_own_page_work(open_server, context):
         approved = open_server.settings.notes_store_dir / note_id / "approved-note.txt"
         assert sealed_text(approved) == "Angriperens tekst\n"
         # Were the page itself ever refused (a name or proxy not set up), it says so in Norwegian
-        # rather than blaming the token.
+        # rather than blaming a sign-in or key.
         said = page.evaluate("async () => (await import('/static/api.js'))"
                              ".errorText(403, '', 'foreign_origin')")
         assert said.startswith("Avvist av tjeneren") and "allowed_hosts" in said
@@ -185,24 +187,76 @@ def test_the_same_requests_from_the_servers_own_page_work(open_server, context):
 
 @pytest.fixture(scope="module")
 def named_server(engine, tmp_path_factory):
-    """With a token, answering to a name of its own, as a server off loopback does."""
-    settings = server_settings(tmp_path_factory.mktemp("web-guard-named"), token=TOKEN,
+    """Answering to a name of its own as well as to loopback (no sign-in, no token: the local
+    user)."""
+    settings = server_settings(tmp_path_factory.mktemp("web-guard-named"),
                                allowed_hosts=[NAMED_HOST])
     with running_server(settings, engine) as running:
         yield running
 
 
-def test_the_page_works_under_a_configured_name_with_a_token(named_server, context, clip):
+def test_the_page_works_under_a_configured_name(named_server, context, clip):
     base = f"http://{NAMED_HOST}:{named_server.port}"
-    with nurse_draft(named_server, TOKEN) as (note_id, _):
+    with nurse_draft(named_server) as (note_id, _):
         page = context.new_page()
-        page.goto(f"{base}/?token={TOKEN}")
+        page.goto(f"{base}/")
         page.wait_for_selector("body[data-ready='true']")
         page.set_input_files("#file-input", str(clip[0]))  # the page's own upload
         page.wait_for_selector(".job[data-status='done']", timeout=TIMEOUT_MS)
-        result = page.evaluate(ATTACK, {"base": base, "noteId": note_id, "token": TOKEN,
+        result = page.evaluate(ATTACK, {"base": base, "noteId": note_id, "token": None,
                                         "noCors": False})
         shot(page, "guard-03-named-host")
         assert result["read"].startswith("200 ") and ORIGINAL in result["read"], result
         assert result["approve"] == "basic 200" and result["upload"] == "basic 202", result
         assert result["websocket"].startswith("open ") and '"ready"' in result["websocket"]
+
+
+@pytest.fixture(scope="module")
+def token_server(engine, tmp_path_factory):
+    """Only the program token, no sign-in, under a name of its own: a server for programs."""
+    settings = server_settings(tmp_path_factory.mktemp("web-guard-token"), token=TOKEN,
+                               allowed_hosts=[NAMED_HOST])
+    with running_server(settings, engine) as running:
+        yield running
+
+
+def test_the_token_in_the_page_address_gives_the_page_nothing(token_server, context):
+    """`?token=` in the page's address is not read: the page says the server is for programs,
+    and sends nothing with a credential; the token itself, as a bearer, transcribes and runs
+    jobs but opens no draft, approves nothing and opens no dictation."""
+    base = f"http://{NAMED_HOST}:{token_server.port}"
+    with httpx.Client(base_url=token_server.url, timeout=60,
+                      headers={"Authorization": f"Bearer {TOKEN}"}) as program:
+        made = program.post("/api/structure", json={"text": "BT 130/80."})
+        assert made.status_code == 200, made.text
+        note_id = made.json()["note_id"]
+    for address in (f"{base}/?token={TOKEN}", f"{base}/"):
+        page = context.new_page()
+        urls: list[str] = []
+        page.on("request", lambda r, urls=urls: urls.append(r.url))
+        page.on("websocket", lambda ws, urls=urls: urls.append(ws.url))
+        page.goto(address)
+        page.wait_for_selector("body[data-ready='true']")
+        gate = page.locator("#programs-only")
+        assert gate.is_visible() and page.locator("main").is_hidden()
+        assert "satt opp for programmer (nøkkel), ikke for nettsiden" in gate.inner_text()
+        assert "innlogging" in gate.inner_text()
+        assert page.locator("#signed-out").is_hidden()
+        shot(page, "guard-04-programs-only")
+        # The page asked who she is (401) and nothing more; the address was sent as typed,
+        # but no request of the page's own carries the token.
+        assert [u for u in urls[1:] if TOKEN in u or "token=" in u] == []
+        status = page.evaluate("fetch('/api/me').then((r) => r.status)")
+        assert status == 401
+        page.close()
+    # What a program holding the token reaches from a page that sends it as a bearer.
+    page = context.new_page()
+    page.goto(f"{base}/")
+    result = page.evaluate(ATTACK, {"base": base, "noteId": note_id, "token": TOKEN,
+                                    "noCors": False})
+    assert result["read"].startswith("403 ") and '"scope"' in result["read"], result
+    assert result["approve"] == "basic 403", result
+    assert result["upload"] == "basic 202", result  # scope `jobs`: a program's upload
+    assert result["websocket"] == "blocked", result
+    assert not (token_server.settings.notes_store_dir / note_id / "approved-note.txt").exists()
+    assert token_server.services.streams.active == 0

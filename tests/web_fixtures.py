@@ -37,7 +37,9 @@ NPSC_WORDS = {"representantene", "representanten", "fredrik", "frederik", "holen
               "trond", "giske", "permitterte", "igjen", "tatt", "sete", "setet", "har", "som"}
 TIMEOUT_MS = 90_000
 EDITED_TRANSCRIPT = "Pasienten har hatt en rolig natt og sov godt. Hun har vondt i kneet."
-TOKEN = "e2e-hemmelig"  # the page takes it from ?token= and sends it on every call
+# A credential in a URL (a key `dk_...`, the server token as `?token=`) ends up in browser
+# history, proxy and server logs: no request the page makes may carry one.
+CREDENTIAL_IN_URL = ("token=", "dk_")
 # Names Chromium resolves to 127.0.0.1 (--host-resolver-rules): a foreign site's name made to
 # point at loopback (DNS rebinding), and a name a server off loopback is set up to answer to.
 REBIND_HOST = "evil.example"
@@ -68,7 +70,8 @@ def clip(request, synth_dir) -> tuple[Path, set[str], float]:
 
 @pytest.fixture(scope="session")
 def server(engine, tmp_path_factory):
-    """The real app (`create_app`) on a free loopback port, sharing the session's model."""
+    """The real app (`create_app`) on a free loopback port, sharing the session's model: no
+    sign-in and no token, so the page is the one local user (a nurse's workstation)."""
     uvicorn = pytest.importorskip("uvicorn", reason="the [server] extra is not installed")
     from diktat.config import ServerSettings, Settings
     from diktat.server.app import create_app
@@ -83,7 +86,7 @@ def server(engine, tmp_path_factory):
         sessions_dir=root / "sessions",
         # job_queue=2: two uploads at once always fit; four at once never do (503).
         server=ServerSettings(host="127.0.0.1", port=port, audit_log=root / "audit.log",
-                              token=TOKEN, job_queue=2),
+                              job_queue=2),
     )
     services = Services.build(settings, engine=engine)
     srv = uvicorn.Server(uvicorn_config(create_app(settings, services=services), settings.server))
@@ -146,11 +149,14 @@ def page(request, browser, server):
     # The page's Content-Security-Policy must not have to block anything the page does.
     pg.on("console", lambda m: errors.append(m.text)
           if "Content Security Policy" in m.text else None)
+    urls: list[str] = []  # every request the page makes, WebSocket included
+    pg.on("request", lambda r: urls.append(r.url))
+    pg.on("websocket", lambda ws: urls.append(ws.url))
     pg.on("request", lambda r: None if r.url.startswith((server["url"], "data:", "blob:"))
           else foreign.append(r.url))
     pg.on("response", lambda r: missing.append(f"{r.status} {r.url}")
           if r.status >= 400 and "/api/" not in r.url else None)
-    response = pg.goto(f"{server['url']}/?token={TOKEN}")
+    response = pg.goto(f"{server['url']}/")
     assert "script-src 'self'" in response.headers["content-security-policy"]
     assert response.headers["referrer-policy"] == "no-referrer"
     pg.wait_for_selector("body[data-ready='true']")
@@ -159,6 +165,9 @@ def page(request, browser, server):
     assert not errors, f"JavaScript errors on the page: {errors}"
     assert not foreign, f"requests that leave the server: {foreign}"
     assert not missing, f"page assets that failed to load: {missing}"
+    assert urls, "no request of the page was seen"
+    carrying = [u for u in urls if any(mark in u for mark in CREDENTIAL_IN_URL)]
+    assert not carrying, f"requests with a credential in their URL: {carrying}"
 
 
 def shot(page, name: str) -> None:
@@ -174,10 +183,9 @@ def wait_status(page, key: str, timeout: int = TIMEOUT_MS) -> None:
 
 
 def api_call(page, method: str, path: str, body: dict | None = None) -> dict:
-    """The API as the page's browser context calls it (same server, same token)."""
-    base = page.url.split("/?")[0]
-    response = page.request.fetch(base + path, method=method, data=body,
-                                  headers={"Authorization": f"Bearer {TOKEN}"})
+    """The API as the page's browser context calls it (same server, the same local user)."""
+    base = page.url.split("/?")[0].rstrip("/")
+    response = page.request.fetch(base + path, method=method, data=body)
     assert response.ok, response.text()
     return response.json() if response.status != 204 else {}
 

@@ -30,8 +30,8 @@ class Principal:
 
     @property
     def actor(self) -> str:
-        """Her name in the audit log: the pseudonym, "local", or the token's fingerprint."""
-        return self.username if self.kind == "token" else self.user_id
+        """Her name in the audit log: the pseudonym, "local", a key's or the token's id."""
+        return self.user_id
 
     @property
     def reads_content(self) -> bool:
@@ -48,9 +48,13 @@ class Principal:
 LOCAL = Principal(LOCAL_OWNER, "nurse", "local", "lokal", "Lokal bruker")
 
 
+PROGRAM_SCOPES = ("transcribe", "structure", "jobs")
+
+
 def token_holder(actor: str) -> Principal:
-    """The holder of the shared server token: she owns the local user's items."""
-    return Principal(LOCAL_OWNER, "nurse", "token", actor, "Tokenbruker")
+    """A program with the shared server token: an API key with every scope, owning the jobs it
+    sends (under the token's fingerprint)."""
+    return Principal(actor, "nurse", "token", actor, "Servertoken", PROGRAM_SCOPES)
 
 
 def key_holder(key_id: str, name: str, scopes: tuple[str, ...]) -> Principal:

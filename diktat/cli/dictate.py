@@ -38,11 +38,10 @@ from diktat.store.retention import prune
 from diktat.store.sealed import Keyring
 from diktat.store.sessions import SessionNote, SessionStore
 from diktat.structuring.options import llm_options
-from diktat.stt.factory import decode_options, load_engine
+from diktat.stt.factory import decode_options, dictation_options, load_engine
 from diktat.stt.streaming.commands import format_commands, load_commands
 from diktat.stt.streaming.dictation import (
     Controls,
-    DictationOptions,
     DictationResult,
     DictationView,
     dictate,
@@ -149,7 +148,7 @@ def dictate_command(
                 return
 
         controls = Controls(cfg.mode)
-        options = DictationOptions(mode=cfg.mode, pause_s=cfg.pause_s)
+        options = dictation_options(cfg)
         previous_term = signal.signal(signal.SIGTERM, lambda *_: controls.stop())
         try:
             if sys.stdout.isatty():

@@ -20,7 +20,8 @@ def serve_command(
     port: int = typer.Option(None, "--port", help="Port (default 8765)."),
     token: str = typer.Option(
         None, "--token", envvar="DIKTAT_SERVER__TOKEN", show_envvar=True,
-        help="Access token clients must send; required for any address but loopback.",
+        help="A key for programs (transcribe, structure, jobs; never drafts): off loopback the "
+        "server needs it or sign-in ([auth]).",
     ),
     sessions_dir: Path = typer.Option(
         None, "--sessions-dir", help="Session store (audio, transcripts, notes)."

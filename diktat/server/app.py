@@ -30,9 +30,10 @@ from starlette.exceptions import HTTPException
 
 from diktat import __version__
 from diktat.config import Settings
+from diktat.errors import OutputError
 from diktat.server.guard import Guard, GuardOptions
 from diktat.server.identity import Identify
-from diktat.server.routers import auth, health, jobs, notes, openai, stream_ws
+from diktat.server.routers import auth, health, jobs, notes, openai, store, stream_ws
 from diktat.server.routers.openai import openai_error
 from diktat.server.services import Services
 from diktat.server.uploads import BodyLimit
@@ -76,6 +77,11 @@ def create_app(settings: Settings, *, services: Services | None = None) -> FastA
         try:
             yield
         finally:
+            try:
+                app.state.services.audit.record("server.stopped",
+                                                actor=app.state.services.actor)
+            except OutputError as exc:  # the stop goes on; its entry is missing
+                log.error("the server's stop could not be audited: %s", exc)
             if owned:
                 app.state.services.close()
 
@@ -89,7 +95,7 @@ def create_app(settings: Settings, *, services: Services | None = None) -> FastA
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StoreFull, _store_fault)  # what a router leaves to these two
     app.add_exception_handler(AuditUnwritable, _store_fault)
-    for module in (health, auth, openai, jobs, notes, stream_ws):
+    for module in (health, auth, openai, jobs, notes, store, stream_ws):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR, check_dir=False), name="static")
     app.add_api_route("/", _page, methods=["GET"], include_in_schema=False)

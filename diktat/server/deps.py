@@ -1,10 +1,8 @@
 """Request dependencies: the shared services, and who is asking.
 
 Who is asking (`Principal`) is settled by `diktat.server.guard.Guard` before routing (and before
-any body is read): a signed-in user's session cookie, the shared token, or on loopback without
-either the one local user. The WebSocket takes ``?token=`` instead of a header (browsers cannot
-set headers on it) when the shared token is used; its route checks it after the handshake, so
-the page can show why it was closed.
+any body is read): a signed-in user's session cookie, a program's key, or on loopback without
+sign-in or token the one local user (`diktat.server.identity`).
 """
 
 from __future__ import annotations
@@ -14,7 +12,6 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request, WebSocket
 
 from diktat.auth.principal import LOCAL, Principal
-from diktat.server.identity import token_matches
 from diktat.server.services import Services
 
 OPERATORS_READ_NO_CONTENT = (
@@ -41,11 +38,6 @@ def reader_of_content(principal: Principal) -> Principal:
     return principal
 
 
-def websocket_principal(websocket: WebSocket) -> Principal | None:
-    """Who opened the WebSocket (the Guard's finding), or None when the shared token is set
-    and `?token=` does not match it."""
-    principal = websocket.scope.get("state", {}).get("principal", LOCAL)
-    expected = websocket.app.state.services.settings.server.token
-    if principal.kind == "person":
-        return principal
-    return principal if token_matches(expected, websocket.query_params.get("token")) else None
+def websocket_principal(websocket: WebSocket) -> Principal:
+    """Who opened the WebSocket: the Guard let in only a signed-in person or the local user."""
+    return websocket.scope.get("state", {}).get("principal", LOCAL)

@@ -35,7 +35,9 @@ class Engine(Protocol):
 
 class FairSlots:
     """A ticket semaphore: up to `places` holders at once, waiters let in by arrival order
-    (threading.Semaphore is not fair)."""
+    (threading.Semaphore is not fair). Background holders (`held(background=True)`: the
+    document decodes) are let in only when a place is free and no one else waits, and never
+    take the last place of several."""
 
     def __init__(self, places: int) -> None:
         if places < 1:
@@ -44,24 +46,35 @@ class FairSlots:
         self._cond = threading.Condition()
         self._issued = 0  # tickets handed out, in arrival order
         self._left = 0  # holders that have left
+        self._background = 0  # background holders now
 
     @property
     def waiting(self) -> int:
-        """Callers waiting for a place now."""
+        """Callers waiting for a place now (background ones not counted)."""
         with self._cond:
-            return max(0, self._issued - self._left - self.places)
+            return max(0, self._issued - self._left - (self.places - self._background))
 
     @contextmanager
-    def held(self) -> Iterator[None]:
+    def held(self, *, background: bool = False) -> Iterator[None]:
         with self._cond:
-            ticket = self._issued
-            self._issued += 1
-            self._cond.wait_for(lambda: ticket < self._left + self.places)
+            if background:
+                self._cond.wait_for(
+                    lambda: self._background < max(1, self.places - 1)
+                    and self._issued - self._left + self._background < self.places)
+                self._background += 1
+            else:
+                ticket = self._issued
+                self._issued += 1
+                self._cond.wait_for(
+                    lambda: ticket < self._left + self.places - self._background)
         try:
             yield
         finally:
             with self._cond:
-                self._left += 1
+                if background:
+                    self._background -= 1
+                else:
+                    self._left += 1
                 self._cond.notify_all()
 
 
@@ -77,6 +90,11 @@ class SharedEngine:
 
     def transcribe(self, samples: np.ndarray, opts: DecodeOptions) -> Transcript:
         with self.slots.held():
+            return self._engine.transcribe(samples, opts)
+
+    def transcribe_background(self, samples: np.ndarray, opts: DecodeOptions) -> Transcript:
+        """`transcribe` behind every live decode (a dictation's document text)."""
+        with self.slots.held(background=True):
             return self._engine.transcribe(samples, opts)
 
     def decode_window(

@@ -13,12 +13,10 @@
    cross-site WebSocket hijacking). Clients without an Origin (the `openai` client, curl) are
    not browsers: for them only the token counts.
 3. **Who** — `diktat.server.identity.Identify`: a signed-in session (with its CSRF token on a
-   change), the shared token, or the local user; settled here before the body is read (an
-   unauthenticated client cannot make the server read or parse a large body) and handed to the
-   routes as ``request.state.principal``. Paths not listed as public need it, `/openapi.json`
-   included. With the shared token and no sign-in the WebSocket sends ``?token=`` instead
-   (browsers cannot set headers on it); its route checks it after the handshake, so that the
-   page can show the reason (close code 1008).
+   change), a program's key within its scopes, or the local user; settled here before the body
+   is read (an unauthenticated client cannot make the server read or parse a large body) and
+   handed to the routes as ``request.state.principal``. Paths not listed as public need it,
+   `/openapi.json` included. No credential is ever taken from a URL.
 
 Refusals are JSON in the shape of the path (`{"error": {...}}` under /v1, as OpenAI clients
 expect; `{"detail", "code"}` elsewhere) and close the connection, since a body may be unread.

@@ -1,15 +1,18 @@
 """Who a request comes from, settled by the Guard before routing (and before any body is read).
 
-With sign-in configured (`[auth] issuer`), a request under /api, /v1 or /ws needs a signed-in
-session (its cookie) — and, when it changes anything, the session's CSRF token in
-``X-CSRF-Token`` — or the shared server token as a bearer token (scripts, the OpenAI client).
-Without sign-in, the shared token (when set) is needed by every HTTP path but the page; without
-either, on loopback, every request is the one local user's. The page, its files, /health and
-/auth/* are open to all (sign-in starts there).
+People: with sign-in configured (`[auth] issuer`), a request under /api, /v1 or /ws needs a
+signed-in session (its cookie) — and, when it changes anything, the session's CSRF token in
+``X-CSRF-Token``. Without sign-in and without a shared token, on loopback, every request is the
+one local user's (a single-user workstation, zero configuration).
 
-A program may instead send an API key (``Authorization: Bearer dk_...``, `diktat keys`): it
-reaches only the paths of its scopes — `transcribe` /v1/audio/transcriptions, `structure`
-/api/structure, `jobs` /api/jobs — and never a draft, a note or a live dictation.
+Programs send a bearer key: an API key (``dk_...``, `diktat keys`) or the shared server token
+(`[server] token`, one such key with every scope). A key reaches only the paths of its scopes —
+`transcribe` /v1/audio/transcriptions, `structure` /api/structure, `jobs` /api/jobs — and never
+a draft, a note or a live dictation; no key is ever taken from a URL. With a token and no
+sign-in, people have no way in but the page's own files: a server shared by several people
+signs them in.
+
+The page, its files, /health and /auth/* are open to all (sign-in starts there).
 """
 
 from __future__ import annotations
@@ -27,15 +30,18 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 PUBLIC_PATHS = frozenset({"/", "/health"})
 PUBLIC_PREFIXES = ("/static/", "/auth/")
 
-BAD_TOKEN = ("Missing or wrong access token: send 'Authorization: Bearer <token>' "
-             "(the token the server was started with).")
+BAD_TOKEN = ("Missing or wrong access token: programs send 'Authorization: Bearer <key>' (an "
+             "API key from `diktat keys`, or the token the server was started with); people "
+             "sign in (configure [auth]).")
 SIGNED_OUT = ("Du er ikke logget inn (eller økten er utløpt); logg inn igjen. / Not signed in, or "
               "the sign-in has expired: sign in again.")
 NO_CSRF = ("Forespørselen manglet sikkerhetskoden til økten; last siden på nytt. / The request "
            "lacks the session's CSRF token (X-CSRF-Token): reload the page.")
 
 BAD_KEY = "Unknown or revoked API key (diktat keys list)."
-OUT_OF_SCOPE = "This API key's scopes do not reach this path (diktat keys list)."
+OUT_OF_SCOPE = ("This key's scopes do not reach this path (diktat keys list): keys and the "
+                "server token transcribe, structure and run jobs, and never open drafts, notes "
+                "or live dictation; people sign in.")
 SCOPE_PATHS = (("/v1/audio/transcriptions", "transcribe"), ("/api/structure", "structure"),
                ("/api/jobs", "jobs"))
 
@@ -54,8 +60,10 @@ class Identify:
         public = path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES)
         websocket = scope["type"] == "websocket"
         bearer = _bearer(headers)
-        if bearer is not None and bearer.startswith(KEY_PREFIX) and not public:
-            return self._key(scope, bearer)
+        # Without a server token, a bearer that is no API key counts for nothing (the OpenAI
+        # client always sends one): on loopback she is still the local user.
+        if bearer is not None and not public and (self.token or bearer.startswith(KEY_PREFIX)):
+            return self._program(scope, bearer)
         if self.sign_in:
             signins = scope["app"].state.services.signins
             session = signins.get(cookie_value(headers.get("cookie", ""), SESSION_COOKIE))
@@ -64,26 +72,27 @@ class Identify:
                 if changes and not public and not csrf_matches(session, headers.get(CSRF_HEADER)):
                     return 403, "csrf", NO_CSRF
                 return session.principal
-            if bearer is not None and self._token_ok(bearer):
-                return token_holder(actor_for(bearer))
             return None if public else (401, "signed_out", SIGNED_OUT)
-        if websocket or public:
-            return LOCAL  # the WebSocket's route checks ?token= itself
         if self.token is None:
             return LOCAL
-        if bearer is not None and self._token_ok(bearer):
-            return token_holder(actor_for(bearer))
-        return 401, "invalid_token", BAD_TOKEN
+        return None if public else (401, "invalid_token", BAD_TOKEN)
 
-    def _key(self, scope, presented: str) -> Principal | Refusal:
-        key = scope["app"].state.services.api_keys.verify(presented)
-        if key is None:
-            return 401, "invalid_key", BAD_KEY
+    def _program(self, scope, presented: str) -> Principal | Refusal:
+        """An API key or the shared token, within its scopes."""
+        if presented.startswith(KEY_PREFIX):
+            key = scope["app"].state.services.api_keys.verify(presented)
+            if key is None:
+                return 401, "invalid_key", BAD_KEY
+            holder = key_holder(key.id, key.name, key.scopes)
+        elif self._token_ok(presented):
+            holder = token_holder(actor_for(presented))
+        else:
+            return 401, "invalid_token", BAD_TOKEN
         needed = next((s for prefix, s in SCOPE_PATHS if scope["path"].startswith(prefix)),
                       None)
-        if needed is None or needed not in key.scopes or scope["type"] == "websocket":
+        if needed is None or needed not in holder.scopes or scope["type"] == "websocket":
             return 403, "scope", OUT_OF_SCOPE
-        return key_holder(key.id, key.name, key.scopes)
+        return holder
 
     def _token_ok(self, given: str) -> bool:
         return self.token is not None and token_matches(self.token, given)

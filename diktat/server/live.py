@@ -28,8 +28,9 @@ from diktat.store.sessions import SessionNote
 from diktat.structuring.note import JournalNote
 from diktat.structuring.render import render
 from diktat.stt.audio import SAMPLE_RATE
+from diktat.stt.factory import dictation_options
 from diktat.stt.streaming.commands import render_pieces
-from diktat.stt.streaming.dictation import Controls, DictationOptions, DictationView, dictate
+from diktat.stt.streaming.dictation import Controls, DictationView, dictate
 from diktat.types import Transcript
 
 log = logging.getLogger(__name__)
@@ -257,8 +258,8 @@ class LiveDictation:
         try:
             result = dictate(
                 self.source, services.engine, services.store, decode=services.decode,
-                options=DictationOptions(pause_s=services.settings.dictate.pause_s,
-                                         owner=self.principal.user_id),
+                options=dictation_options(services.settings.dictate, mode="toggle",
+                                          owner=self.principal.user_id),
                 commands=services.commands, controls=self.controls,
                 make_note=self._make_note, on_view=self._on_view,
             )

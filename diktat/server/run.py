@@ -4,9 +4,9 @@ With `tls_certfile`/`tls_keyfile` it serves HTTPS and WSS (uvicorn's TLS). Off l
 them the token and journal text cross the network unencrypted: `unencrypted_warning` says so
 (TLS may be ended by a reverse proxy in front, so it is not refused).
 
-uvicorn's access log is off (URLs can carry the WebSocket token) and its own logging is kept at
-warnings (its INFO lines name WebSocket paths with their query string); the `Server` header is
-not sent.
+uvicorn's access log is off (request paths name notes and sessions, and a misconfigured client
+could put a key in a query string) and its own logging is kept at warnings (its INFO lines name
+WebSocket paths with their query string); the `Server` header is not sent.
 
 SIGTERM (what systemd sends) and SIGINT shut down gracefully and exit 0: uvicorn stops taking
 connections, live dictations are finished and kept as drafts, then `Services.close` runs (queued

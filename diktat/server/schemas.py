@@ -121,6 +121,18 @@ class Me(BaseModel):
     expires_at: int | None = None  # Unix time the sign-in ends
 
 
+class InventoryItem(BaseModel):
+    """One item of the store for the operator: never its content or its owner."""
+
+    id: str
+    kind: str  # session | note | upload
+    state: str
+    changed_at: str
+    size_bytes: int
+    deletes_at: str | None = None
+    rule: str | None = None  # approved | unapproved
+
+
 class ShareRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 

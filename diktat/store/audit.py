@@ -38,6 +38,7 @@ from diktat.store.fileio import FULL_ERRNOS, StoreFull
 
 Action = Literal[
     "server.started",
+    "server.stopped",
     "dictation.finished",
     "dictation.failed",
     "dictation.interrupted",
@@ -63,6 +64,7 @@ Action = Literal[
     "retention.deleted",
     "retention.failed",
     "store.exported",
+    "store.listed",
     "store.key_rotated",
 ]
 # Only these keys may be written: identifiers and numbers, never content.

@@ -84,10 +84,13 @@ class NoteStore:
     def owner(self, note_id: NoteId, drafts: DraftStore) -> tuple[str, list[str]] | None:
         """Who a note belongs to and whom its draft was shared with: the draft's, else the
         dictation's or the approval's; None for a note the store has nothing of yet."""
+        damaged = False
         try:
             draft = drafts.load(note_id)
+        except InputError:
+            return None  # a dictation session this store does not have
         except OutputError:
-            draft = None
+            draft, damaged = None, True
         if draft is not None:
             return draft.owner, draft.shared_with
         if note_id.is_session:
@@ -97,7 +100,8 @@ class NoteStore:
         try:
             return str(json.loads(read_file(self.keys, path)).get("owner", "local")), []
         except FileNotFoundError:
-            return None
+            # a damaged draft alone: whose it was cannot be read, so only the local user's
+            return ("local", []) if damaged else None
         except (OSError, OutputError, ValueError, AttributeError):
             return "local", []  # unreadable: only the local user's, as before owners were kept
 

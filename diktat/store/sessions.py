@@ -13,6 +13,7 @@ file). One folder per session (0700, files 0600):
                        (fsync'ed each second)
       autosave.json    while active: the committed words so far (atomic replace)
       audio.wav, transcript.json, text.txt, note.txt, note.json   written by `finish`
+      preview.txt      the live text, when text.txt is the document decode's
       draft.json, approved-note.json, approved-note.txt           the note's (`store.names`)
 
 Audio is written with unbuffered appends of whole sealed records the moment a chunk is
@@ -66,6 +67,7 @@ TRANSCRIPT_JSON = "transcript.json"
 TEXT_TXT = "text.txt"
 NOTE_TXT = "note.txt"
 NOTE_JSON = "note.json"
+PREVIEW_TXT = "preview.txt"
 FSYNC_INTERVAL_S = 1.0
 _BYTES_PER_SAMPLE = 2
 
@@ -284,18 +286,21 @@ class ActiveSession:
             self.samples_written += len(samples)
             return self.samples_written
 
-    def read_audio(self, start_s: float = 0.0) -> np.ndarray:
-        """The session's audio from `start_s` on, float32 16 kHz mono."""
+    def read_audio(self, start_s: float = 0.0, end_s: float | None = None) -> np.ndarray:
+        """The session's audio from `start_s` on (up to `end_s`), float32 16 kHz mono."""
         start = max(0, round(start_s * SAMPLE_RATE))
+        end = self.samples_written if end_s is None else min(self.samples_written,
+                                                              round(end_s * SAMPLE_RATE))
         pcm_path = self.path / AUDIO_PCM
         if pcm_path.exists():
             with Reader(self.keys, pcm_path) as f:
                 f.seek(start * _BYTES_PER_SAMPLE)
-                data = f.read(max(0, self.samples_written - start) * _BYTES_PER_SAMPLE)
+                data = f.read(max(0, end - start) * _BYTES_PER_SAMPLE)
             return np.frombuffer(data, dtype="<i2").astype(np.float32) / 32768.0
         if (self.path / AUDIO_WAV).exists():
             with Reader(self.keys, self.path / AUDIO_WAV) as wav:
-                samples, _ = sf.read(wav, dtype="float32", start=start)
+                samples, _ = sf.read(wav, dtype="float32", start=start,
+                                     stop=None if end_s is None else end)
             return samples
         return np.zeros(0, dtype=np.float32)
 
@@ -306,10 +311,13 @@ class ActiveSession:
         return _read_autosave(self.path / AUTOSAVE_FILE, self.keys)
 
     def finish(self, *, transcript_json: str, text: str, note: SessionNote | None = None,
-               state: SessionState = "finished") -> FinishedFiles:
-        """Write the final outputs (transcript, text, the note if one was made) and audio.wav,
-        drop the working files, and mark the session `state`."""
+               state: SessionState = "finished", preview: str | None = None) -> FinishedFiles:
+        """Write the final outputs (transcript, text, the note if one was made, the live
+        preview if the text is another) and audio.wav, drop the working files, and mark the
+        session `state`."""
         files = {TRANSCRIPT_JSON: transcript_json, TEXT_TXT: text}
+        if preview is not None:
+            files[PREVIEW_TXT] = preview
         if note is not None:
             files |= {NOTE_TXT: note.text, NOTE_JSON: note.json}
         with self._io:

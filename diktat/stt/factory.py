@@ -5,10 +5,12 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from diktat.config import AsrSettings, Settings
+from diktat.config import AsrSettings, DictateSettings, Settings
 from diktat.models.store import ModelStore
 from diktat.stt.device import pick_device
 from diktat.stt.options import DecodeOptions, EngineOptions
+from diktat.stt.streaming.dictation import DictationOptions
+from diktat.stt.streaming.document import DocumentOptions
 from diktat.stt.vocabulary import hotwords_from, load_vocabulary
 
 
@@ -52,3 +54,12 @@ def load_engine(settings: Settings, *, live: bool = False):
             workers=engine_workers(settings.asr, live=live),
         ),
     )
+
+
+def dictation_options(settings: DictateSettings, **extra) -> DictationOptions:
+    """The dictation loop's options from `[dictate]` (`extra`: the owner, the mode, ...)."""
+    values = {"mode": settings.mode, "pause_s": settings.pause_s, **extra}
+    return DictationOptions(
+        document=DocumentOptions(enabled=settings.document,
+                                 min_span_s=settings.document_min_span_s),
+        **values)

@@ -1,14 +1,12 @@
-// Server access: the optional ?token=T of the page URL goes along as a Bearer header on fetches
-// and as ?token=T on the WebSocket. Signed in (signin.js), the session cookie goes by itself and
-// every change carries the session's CSRF token; a request refused because the session ended
-// waits until she has signed in again (signin.js says when) and is then sent again.
-
-const TOKEN = new URLSearchParams(location.search).get("token");
+// Server access: no credential ever travels in a URL (the page's address, the WebSocket's).
+// On loopback without sign-in the server treats the page as its one local user; signed in
+// (signin.js), the session cookie goes by itself and every change carries the session's CSRF
+// token; a request refused because the session ended waits until she has signed in again
+// (signin.js says when) and is then sent again. Keys and the server token are for programs.
 
 export function wsUrl(path) {
   const proto = location.protocol === "https:" ? "wss:" : "ws:";
-  const query = TOKEN ? `?token=${encodeURIComponent(TOKEN)}` : "";
-  return `${proto}//${location.host}${path}${query}`;
+  return `${proto}//${location.host}${path}`;
 }
 
 const KEEPALIVE_MAX = 60_000; // bytes; Chromium allows 64 KiB in flight for keepalive
@@ -63,7 +61,6 @@ export async function api(path, options = {}) {
 /** One try of `api`, with no waiting for a new sign-in. */
 export async function apiOnce(path, { method = "GET", json, form, keepalive = false } = {}) {
   const headers = {};
-  if (TOKEN) headers.Authorization = `Bearer ${TOKEN}`;
   if (csrf && CHANGES.has(method)) headers["X-CSRF-Token"] = csrf;
   let body;
   if (json !== undefined) {
@@ -106,16 +103,21 @@ export function norwegianReason(detail) {
   return "";
 }
 
+/** A server with only a program key (`[server] token`) and no sign-in: no way in for people. */
+export const PROGRAMS_ONLY = "Denne tjeneren er satt opp for programmer (nøkkel), ikke for " +
+  "nettsiden. Be driftsansvarlig sette opp innlogging.";
+
 export function errorText(status, detail, code) {
   // The server's guard refused the page's own address (a host or origin the server does not
-  // know, e.g. behind a proxy): not a token problem.
+  // know, e.g. behind a proxy): not a sign-in problem.
   if (code === "unknown_host" || code === "foreign_origin") {
     return "Avvist av tjeneren: siden er åpnet med en adresse tjeneren ikke er satt opp for (allowed_hosts).";
   }
   if (code === "signed_out") return "Du er ikke logget inn (eller økten er utløpt): logg inn igjen.";
   if (code === "csrf") return "Forespørselen manglet sikkerhetskoden til økten: last siden på nytt.";
   if (status === 503 || status === 429) return "Tjeneren er opptatt, prøv igjen om litt.";
-  if (status === 401 || status === 403) return "Ingen tilgang: siden mangler riktig nøkkel (token).";
+  if (code === "invalid_token") return PROGRAMS_ONLY;
+  if (status === 401 || status === 403) return "Ingen tilgang til dette på tjeneren.";
   const reason = norwegianReason(detail);
   if (reason) return reason;
   if (status === 404) return "Fant ikke det som ble etterspurt (er tjeneren startet på nytt?).";

@@ -9,7 +9,7 @@ const MAX_EARLY_FRAMES = 100; // 10 s of audio held while connecting
 
 function closeText(e, otherwise = "Forbindelsen til tjeneren ble brutt.") {
   if (e.code === BUSY_CODE) return "Tjeneren er opptatt, prøv igjen om litt.";
-  if (e.code === POLICY_CODE) return e.reason || "Feil eller manglende tilgangsnøkkel (token).";
+  if (e.code === POLICY_CODE) return e.reason || "Ingen tilgang til diktat på denne tjeneren.";
   return otherwise;
 }
 

@@ -1,6 +1,7 @@
 // Sign-in on the page (when the server signs users in with the municipality's identity
 // provider): who is signed in, sign-out, a «Logg inn» view when nobody is, the operator's view
-// (no journal content), and a session that ends while the nurse works.
+// (no journal content), a server set up for programs only (a key, no sign-in), and a session
+// that ends while the nurse works.
 //
 // When the session ends mid-edit, every request the page makes waits (api.js) while a banner
 // asks her to sign in again in a second window; /api/me is asked every 2 s meanwhile. Signed in
@@ -22,11 +23,18 @@ export async function startSignIn({ beforeSignOut = async () => {} } = {}) {
   try {
     ({ data } = await apiOnce("/api/me"));
   } catch (err) {
-    if (err.code !== "signed_out") return true; // no sign-in here: errors show where they arise
-    showOnly("signed-out");
-    return false;
+    if (err.code === "signed_out") {
+      showOnly("signed-out");
+      return false;
+    }
+    if (err.code === "invalid_token") {
+      // only a program key (`[server] token`) and no sign-in: people have no way in
+      showOnly("programs-only");
+      return false;
+    }
+    return true; // no sign-in here: errors show where they arise
   }
-  if (data?.kind !== "person") return true; // the local user or a token: as before
+  if (data?.kind !== "person") return true; // the local user (loopback, no sign-in)
   me = data;
   useSession({ token: data.csrf, refused });
   $("who-name").textContent = `Innlogget som ${data.name || data.username}`;

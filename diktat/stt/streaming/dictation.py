@@ -10,6 +10,12 @@ pauses; in push-to-talk mode the dictation listens while key events keep arrivin
 repeats). Audio heard while paused is neither stored nor transcribed. While listening, the VAD
 pauses recognition on silence by itself (no decode, the utterance ends after `pause_s`).
 
+The live text is the preview. Unless `DictationOptions.document` is off, the recording is also
+transcribed in the background with the batch pipeline, in spans cut at pauses
+(`document.DocumentDecoder`); when the dictation stops only the last span is decoded, and the
+transcript, the text and the note are made from this document text, with the voice commands
+applied to it as to the preview. The session keeps the preview beside it (`preview.txt`).
+
 `recovery.recover` finishes a session a dead process left behind with the same `finish_session`.
 """
 
@@ -31,6 +37,7 @@ from diktat.stt.audio import SAMPLE_RATE
 from diktat.stt.formats import to_json
 from diktat.stt.options import DecodeOptions
 from diktat.stt.streaming.commands import DEFAULT_COMMANDS, CommandApplier, Piece, VoiceCommand
+from diktat.stt.streaming.document import DocumentDecoder, DocumentOptions, Span
 from diktat.stt.streaming.events import StreamEvent
 from diktat.stt.streaming.processor import (
     StreamingOptions,
@@ -59,6 +66,7 @@ class DictationOptions:
     pause_s: float = 0.6  # silence that ends an utterance
     streaming: StreamingOptions = field(default_factory=StreamingOptions)
     owner: str = "local"  # who the session belongs to (a signed-in user's pseudonym)
+    document: DocumentOptions = field(default_factory=DocumentOptions)
 
 
 class Controls:
@@ -107,6 +115,7 @@ class DictationView:
     recognised_s: float  # how far recognition has decoded
     elapsed_s: float  # wall-clock time since the start
     last_command: str | None = None
+    document_s: float = 0.0  # how far the document text (batch decode) is ready
 
 
 @dataclass(frozen=True)
@@ -118,6 +127,8 @@ class DictationResult:
     transcript: Transcript
     state: Literal["finished", "recovered"]
     stopped_by: Literal["voice", "user", "end-of-input", "recovery"]
+    preview_text: str = ""  # the live text, when the text is the document decode's
+    note_ready_s: float = 0.0  # from the stop to the outputs and note written
 
 
 class _Recording:
@@ -174,6 +185,8 @@ class StreamingEngine(WindowDecoder, Protocol):
     model_id: str
     model_sha256: str | None
     workers: int  # decodes it runs at once
+
+    def transcribe(self, samples, opts: DecodeOptions) -> Transcript: ...
 
 
 def dictate(
@@ -238,6 +251,9 @@ def _dictate(
     )
     gate = VadGate(StreamingProcessor(engine, streaming), pause_s=options.pause_s)
     recording = _Recording(CommandApplier(commands))
+    document = (DocumentDecoder(getattr(engine, "transcribe_background", engine.transcribe),
+                                decode, session.read_audio, options.document)
+                if options.document.enabled else None)
     chunks: queue.Queue = queue.Queue()
     started = time.monotonic()
     session.save_meta(capture_started=time.time())
@@ -262,6 +278,7 @@ def _dictate(
                 recognised_s=gate.processor.decoded_until,
                 elapsed_s=time.monotonic() - started,
                 last_command=recording.last_command,
+                document_s=document.done_until if document is not None else 0.0,
             ))
 
     try:
@@ -281,6 +298,8 @@ def _dictate(
             decode_s += time.perf_counter() - tick
             if recording.apply(events):
                 session.autosave(recording.autosave())
+            if document is not None and (point := gate.quiet_point()) is not None:
+                document.offer_pause(point)
             if recording.applier.stopped:
                 stopped_by = "voice"
                 break
@@ -292,7 +311,26 @@ def _dictate(
             view(status)
     except KeyboardInterrupt:
         stopped_by = "user"
+    except BaseException:
+        if document is not None:
+            document.abandon()
+        raise
+    try:
+        return _finish(session, store, engine, decode, options, commands, controls, make_note,
+                       gate, recording, document, capture, chunks, streaming, stopped_by,
+                       decode_s, view)
+    except BaseException:
+        if document is not None:
+            document.abandon()
+        raise
+
+
+def _finish(session, store, engine, decode, options, commands, controls, make_note, gate,
+            recording, document, capture, chunks, streaming, stopped_by, decode_s, view
+            ) -> DictationResult:
+    """After the loop: the last words, the document's last span, the outputs and the note."""
     controls.stop()
+    stop_tick = time.perf_counter()
     view("finishing")
     capture.join(timeout=_CAPTURE_JOIN_S)  # a pipe may block in read(); the thread is a daemon
     _raise_capture_error(chunks, session, store)
@@ -302,14 +340,43 @@ def _dictate(
         decode_s += time.perf_counter() - tick
     gate.close()
     recording.close_utterance(gate.processor.audio_seconds)
-    result = finish_session(
-        session, recording.applier, engine, decode, make_note, state="finished",
-        stopped_by=stopped_by, transcribe_s=decode_s,
-        options={**streaming.decode.model_dump(mode="json"), "pipeline": "streaming",
-                 "mode": options.mode, "pause_s": options.pause_s},
-    )
+    if document is None:
+        result = finish_session(
+            session, recording.applier, engine, decode, make_note, state="finished",
+            stopped_by=stopped_by, transcribe_s=decode_s,
+            options={**streaming.decode.model_dump(mode="json"), "pipeline": "streaming",
+                     "mode": options.mode, "pause_s": options.pause_s},
+        )
+    else:
+        spans = document.finish(session.samples_written / SAMPLE_RATE)
+        result = finish_session(
+            session, _document_text(spans, commands, options.pause_s), engine, decode,
+            make_note, state="finished", stopped_by=stopped_by,
+            transcribe_s=decode_s + sum(s.decode_s for s in spans),
+            options={**document.decode.model_dump(mode="json"), "pipeline": "document",
+                     "mode": options.mode, "pause_s": options.pause_s,
+                     "document_spans": [[s.start, s.end] for s in spans]},
+            preview=recording.applier.text.strip(),
+        )
+    result = dataclasses.replace(result, note_ready_s=time.perf_counter() - stop_tick)
     view("done")
     return result
+
+
+def _document_text(spans: list[Span], commands: tuple[VoiceCommand, ...], pause_s: float
+                   ) -> CommandApplier:
+    """The voice commands applied to the document words as to the preview's: an utterance ends
+    at a pause of `pause_s` between words, and at the end of each span."""
+    applier = CommandApplier(commands)
+    for span in spans:
+        previous = None
+        for word in span.words:
+            if previous is not None and word.start - previous.end >= pause_s:
+                applier.flush()
+            applier.feed([word])
+            previous = word
+        applier.flush()
+    return applier
 
 
 def _capture(source: AudioSource, session: ActiveSession, controls: Controls, out: queue.Queue):
@@ -369,8 +436,9 @@ def _raise_capture_error(chunks: queue.Queue, session: ActiveSession, store: Ses
 
 
 def finish_session(session, applier, engine, decode, make_note, *, state, stopped_by,
-                   transcribe_s, options) -> DictationResult:
-    """Write the transcript, text and note of a dictation or recovered session."""
+                   transcribe_s, options, preview: str = "") -> DictationResult:
+    """Write the transcript, text and note of a dictation or recovered session (and the live
+    preview beside them when the text is the document decode's)."""
     transcript = Transcript(
         segments=applier.segments(),
         language=decode.language,
@@ -385,8 +453,9 @@ def finish_session(session, applier, engine, decode, make_note, *, state, stoppe
     written = session.finish(
         transcript_json=to_json(transcript, source), text=text + "\n",
         note=make_note(transcript) if make_note is not None else None, state=state,
+        preview=preview + "\n" if preview else None,
     )
     return DictationResult(
         session_id=session.id, folder=session.path, files=written, text=text,
-        transcript=transcript, state=state, stopped_by=stopped_by,
+        transcript=transcript, state=state, stopped_by=stopped_by, preview_text=preview,
     )

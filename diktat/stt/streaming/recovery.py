@@ -14,7 +14,7 @@ from diktat.stt.engine import SttEngine
 from diktat.stt.options import DecodeOptions
 from diktat.stt.streaming.commands import DEFAULT_COMMANDS, CommandApplier, VoiceCommand
 from diktat.stt.streaming.dictation import DictationResult, NoteMaker, finish_session
-from diktat.types import Segment, Word
+from diktat.stt.streaming.document import words_of
 
 
 def recover(
@@ -45,7 +45,7 @@ def recover(
         offset = saved.transcribed_until
         new = [
             w.model_copy(update={"start": w.start + offset, "end": w.end + offset})
-            for w in _words(transcript.segments)
+            for w in words_of(transcript.segments)
         ]
         applier.feed([w for w in new if (w.start + w.end) / 2 > committed_end])
     applier.flush()
@@ -76,20 +76,3 @@ def recover_all(
             session.close()
     return results
 
-
-
-def _words(segments: tuple[Segment, ...]) -> list[Word]:
-    """The transcript's words; a segment decoded without word timestamps is spread evenly."""
-    words: list[Word] = []
-    for s in segments:
-        if s.words:
-            words.extend(s.words)
-            continue
-        parts = s.text.split()
-        step = (s.end - s.start) / max(1, len(parts))
-        words.extend(
-            Word(start=s.start + i * step, end=s.start + (i + 1) * step, text=" " + p,
-                 probability=0.0)
-            for i, p in enumerate(parts)
-        )
-    return words

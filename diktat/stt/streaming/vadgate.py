@@ -83,6 +83,14 @@ class VadGate:
     def audio_seconds(self) -> float:
         return (self._framed + len(self._pending)) / SAMPLE_RATE
 
+    def quiet_point(self) -> float | None:
+        """A point (seconds) inside the pause going on now, after an utterance has ended; None
+        while an utterance is open or before anyone spoke. Cutting the audio there splits no
+        word."""
+        if self._state is not _State.IDLE or not math.isfinite(self._speech_end):
+            return None
+        return (self._speech_end + self.end_pad_s + self._framed / SAMPLE_RATE) / 2
+
     def insert_audio_chunk(self, samples: np.ndarray) -> None:
         chunk = np.asarray(samples, dtype=np.float32).reshape(-1)
         self._pending = np.concatenate([self._pending, chunk])
