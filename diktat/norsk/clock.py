@@ -36,6 +36,7 @@ class Match:
 _EVENING = frozenset({"kveld", "kvelden", "kvelds", "kveldsvakt", "kveldsvakta", "kveldsvakten",
                       "kveldsbesøk", "kveldsbesøket", "kveldsstell", "kveldsstellet",
                       "ettermiddag", "ettermiddagen", "kveldsmedisin", "kveldsmedisinen"})
+_AFTERNOON = frozenset({"ettermiddag", "ettermiddagen", "ettermiddags"})
 _OTHER_PARTS_OF_DAY = frozenset({
     "morgen", "morgenen", "morges", "morgon", "morgonen", "formiddag", "formiddagen",
     "føremiddag", "frokost", "frukost", "natt", "natta", "natten", "nattevakt", "nattevakta",
@@ -222,7 +223,10 @@ class ClockReader:
         if near & _OTHER_PARTS_OF_DAY or not (near & _EVENING or self.evening):
             return found
         hour = int(found.text[:2])
-        return Match(found.end, f"{hour + 12:02d}{found.text[2:]}") if 4 <= hour <= 11 else found
+        # "kvart over to i ettermiddag": an afternoon hour is 13–18 (not so "i kveld": 02:00)
+        lowest = 1 if near & _AFTERNOON else 4
+        return Match(found.end, f"{hour + 12:02d}{found.text[2:]}") if lowest <= hour <= 11 \
+            else found
 
     def clock_prefix(self, i: int) -> int | None:
         """The token after "klokka", "klokken", "kl" or "kl." (a stutter "kl. kl." counts once)."""

@@ -325,6 +325,12 @@ def _subject_clause(text: str, clauses: Sequence[Clause], ci: int) -> int | None
     return None
 
 
+def goes_on_with_subject(text: str, clause: Clause) -> bool:
+    """``clause`` starts with its verb after "og"/a comma, so its subject is the one before
+    ("Ektemannen falt på badet og ligger nå på sykehuset med brudd i hofta")."""
+    return clause.joint == "list" and _VERB_FIRST.match(text, clause.start, clause.end) is not None
+
+
 def text_assertion(text: str, start: int = 0, end: int | None = None,
                    patient: str | None = None) -> Assertion:
     """The assertion of a sentence without a finding keyword (a heading gave its area, or a
@@ -341,6 +347,10 @@ def text_assertion(text: str, start: int = 0, end: int | None = None,
     clauses = split_clauses(text, start, end)
     if any(someone_else(text, clauses, ci, patient) is not None for ci in range(len(clauses))):
         return Assertion.other_person
+    if (subject := _subject_clause(text, clauses, len(clauses) - 1)) is not None and (
+            (rel := OTHER_PERSON.match(text, clauses[subject].start, clauses[subject].end))
+            is not None and _the_childs_parent(text, start, rel) is None):
+        return Assertion.other_person  # "Mannen falt og ligger med brudd i hofta"
     return Assertion.present
 
 

@@ -112,7 +112,9 @@ STATUS_CUES = {  # checked in this order: a refusal or omission outranks "gitt" 
                      r" (?:gitt|gjeve|gjeven|gjevne|tatt|teke|tekne|fått|fenge|satt|sett)",
                      r"(?:ikke|ikkje) (?:fikk|fekk|tok|tek|satte|sette)",
                      r"(?:ble|vart|blei) (?:ikke|ikkje) (?:gitt|satt)",
-                     r"(?:fikk|fekk|ga|gav|tok|satte|sette) (?:(?:derfor|heller|likevel|altså|"
+                     # inverted after the drug: "Zopiklon ga jeg ikke heller"
+                     r"(?:fikk|fekk|ga|gav|tok|satte|sette) (?:(?:jeg|eg|vi|me|han|hun|ho|hen) )?"
+                     r"(?:(?:derfor|heller|likevel|altså|"
                      r"dessverre|da|enda|ennå|fortsatt|så) )?(?:ikke|ikkje)", "utelatt",
                      r"(?:stå|står|sto|stod|stått) over", "hoppe over",
                      r"(?:ikke|ikkje|ingen) behov(?! for å)", r"holdes (?:i dag|i kveld|nå)",
@@ -149,6 +151,10 @@ def find_status(text: str, start: int = 0, end: int | None = None
 # "og Atrovent 0,5 mg samtidig": the time of the administration said before it.
 SAME_TIME = _rx("samtidig", "samstundes", r"på samme tid(?:spunkt)?", r"på same tid(?:spunkt)?",
                 r"(?:til|på) samme tid", "samme tid")
+# "Usikker på om han tok morgendosen": whether it was taken is not known, so no status.
+UNSURE_GIVEN = _rx(r"usikke(?:r|rt) (?:på )?om", r"(?:vet|veit|vites) (?:ikke|ikkje) om",
+                   r"uklart om", r"uvisst om", r"tvil(?:er|somt)? (?:på )?om",
+                   r"ikke (?:sikker|sikkert) (?:på )?om", r"ikkje (?:sikker|sikkert) (?:på )?om")
 # "skulle vært satt kl 18", "skulle hatt Fragmin": planned; a status word inside is no status.
 PLANNED = _rx(r"skulle (?:ha |hatt |ha fått |ha blitt |vært |vore |bli |blitt |blitt )?"
               r"(?:gitt|gjeve|satt|sett|fått|tatt|teke|gis|settes|tas)",
@@ -314,7 +320,9 @@ HEADING = re.compile(
 # A visit that did not happen ("kveldsbesøket ble ikke utført", "glemt besøk").
 _VISIT = r"(?:\w*besøk\w*|tilsyn\w*|\w*vakt ?besøk\w*)"
 MISSED_VISIT = _rx(
-    rf"{_VISIT}(?: [^\W\d]+){{0,3}}? (?:ble|blei|vart|er|har) (?:ikke|ikkje) (?:blitt )?"
+    # "besøket hos Nils Fossum kl 12:00 ble ikke gjennomført": who and when may come between
+    rf"{_VISIT}(?: (?:[^\W\d]+|\d{{1,2}}[:.]\d{{2}}|\d{{1,2}})){{0,5}}? (?:ble|blei|vart|er|har) "
+    r"(?:ikke|ikkje) (?:blitt )?"
     r"(?:utført|gjennomført|gjort|"
     r"utfør[dt]|gjennomført|levert)",
     rf"{_VISIT} (?:ble|blei|vart|er) (?:glemt|gløymt|uteblitt|utelatt|hoppet over)",
@@ -363,6 +371,8 @@ DEVIATION = _rx("falt", "fallet", "datt", r"(?<!så )(?<!alle )(?<!hvert )fall",
                 r"dele ut)", r"dobbel ?dose\w*", "dobbeltdose", r"fikk (?:\w+ )?dobbel dose",
                 r"fekk (?:\w+ )?dobbel dose", r"forbytt\w* (?:medisin\w*|dosett\w*)",
                 MISSED_VISIT.pattern)
+_MEASURED = (r"blodtrykk\w*|BT|trykk\w*|metning\w*|SpO2|puls\w*|saturasjon\w*|blodsukker\w*|"
+             r"BS|temp\w*|verdi\w*|vekt\w*|Hb|hemoglobin\w*|diurese\w*")
 # A word of falling that is not a fall that happened ("fare for fall", "ved fall").
 NOT_AN_EVENT = _rx(r"(?:fare|risiko|redd|frykt|bekymret|bekymra) for (?:å )?(?:fall|falle)",
                    r"(?:forebygge|forebygging av|unngå|hindre|forhindre) fall\w*", "ved fall",
@@ -370,7 +380,14 @@ NOT_AN_EVENT = _rx(r"(?:fare|risiko|redd|frykt|bekymret|bekymra) for (?:å )?(?:
                    # a near-fall: "nesten falt", "holdt på å falle", "var nær ved å falle"
                    r"(?:nesten|nestan|nærmest|nære på å) (?:falt|datt|ramla|falle|detta)",
                    r"(?:holdt|heldt|holdt på) på å (?:falle|detta|ramle)",
-                   r"nær ved å (?:falle|detta)", "nestenfall", "nesten-fall")
+                   r"nær ved å (?:falle|detta)", "nestenfall", "nesten-fall",
+                   # a value that fell: "stående falt det til 118/70", "BT falt fra 150 til
+                   # 110", "fall i blodtrykket"
+                   r"(?:falt|faller|falle|datt|sank) (?:(?:det|den|blodtrykket|trykket|pulsen|"
+                   r"metningen|verdien|blodsukkeret|temperaturen|vekta|vekten) )?(?:videre )?"
+                   r"(?:ned )?(?:til|fra|med) (?:ca\.? |cirka |rundt )?\d+",
+                   rf"(?:{_MEASURED}) (?:har |hadde |er |var )?(?:\w+ )?(?:falt|faller|datt)",
+                   rf"fall i (?:{_MEASURED})")
 
 
 def deviation_kind(text: str) -> str:

@@ -40,13 +40,21 @@ CONTACT = re.compile(rf"(?<!\w){_CALL_VERB}(?: til)?\s+{_RECIPIENT}(?!\w)"
 
 # "Ringte legevakten og fikk råd om ...", "Så ringte jeg fastlegen, ...": a call said without a
 # colon, at the start of its sentence and done (not "skal ringe", not "hvis ...").
+# "Jeg har ringt legevakten", "Sendt melding til fastlegen", "Melding sendt fastlege om ...".
 CALL_SENTENCE = re.compile(
-    rf"\s*(?:(?:så|og|da|derfor)\s+)?(?:(?:jeg|vi|eg|me)\s+)?(?P<v>ringte|ringt|ringde|ringer|"
-    rf"kontaktet|kontakta|kontakter|kontaktar|sendte|sender|sendt)(?:\s+(?:jeg|vi|eg|me))?"
-    rf"(?:\s+(?:en |ei )?(?:melding|beskjed)\s+)?(?:\s+til)?\s+{_RECIPIENT}{_CLOCK}(?!\w)",
+    rf"\s*(?:(?:så|og|da|derfor)\s+)?(?:(?:jeg|vi|eg|me)\s+)?(?:(?:har|hadde)\s+)?"
+    rf"(?:(?:en |ei |e-)?(?:melding|beskjed)\s+(?:er\s+|ble\s+)?)?(?P<v>ringte|ringt|ringde|"
+    rf"ringer|kontaktet|kontakta|kontakter|kontaktar|sendte|sender|sendt)"
+    rf"(?:\s+(?:jeg|vi|eg|me))?"
+    rf"(?:\s+(?:en |ei )?(?:melding|beskjed))?(?:\s+til)?\s+{_RECIPIENT}{_CLOCK}(?!\w)",
     re.IGNORECASE)
 _NOT_DONE = re.compile(r"(?<!\w)(?:skal|skulle|vil|må|bør|hvis|dersom|om nødvendig|ved behov|"
                        r"ved forverring|i morgen|ikke|ikkje|itj)(?!\w)", re.IGNORECASE)
+# After a call said in the past ("Ringte fastlegen, han vil ha nye målinger i morgen"), what
+# follows is what was agreed; only a call not got through undoes it.
+_PAST = re.compile(r"ringte|ringt|ringde|kontaktet|kontakta|sendte|sendt", re.IGNORECASE)
+_NOT_GOT_THROUGH = re.compile(r"(?<!\w)(?:ikke|ikkje|itj|ingen svar|uten svar)(?!\w)",
+                              re.IGNORECASE)
 _REST_START = re.compile(r"[\s,;:–-]*(?:(?:og|for å|for|angående|om)\s+)?", re.IGNORECASE)
 
 
@@ -55,7 +63,10 @@ def call_sentence(text: str, start: int, end: int) -> tuple[str, int, int] | Non
     ``text[start:end]``, without a colon: the recipient, where the call's words end and where
     what was said or agreed starts (``end`` when nothing follows)."""
     m = CALL_SENTENCE.match(text, start, end)
-    if m is None or _NOT_DONE.search(text, start, end):
+    if m is None or _NOT_DONE.search(text, start, m.end()):
+        return None
+    after = _NOT_GOT_THROUGH if _PAST.fullmatch(m.group("v")) else _NOT_DONE
+    if after.search(text, m.end(), end):
         return None
     rest = _REST_START.match(text, m.end(), end)
     at = rest.end() if rest is not None else m.end()

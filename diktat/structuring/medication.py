@@ -42,6 +42,17 @@ _FOUND_AT = re.compile(r"(?<!\w)(?:oppdaget|oppdaga|fant|fann|merket|merka|såg)
 _STANDING = re.compile(r"(?<!\w)(?:har|hadde|bruker|brukar|brukte|står på|stod på|har fått "
                        r"forskrevet|har resept på)\s+(?:\S+\s+){0,2}$", re.IGNORECASE)
 
+# "ga Paracet, ikke Ibux": the drug right after "ikke" was not the one given.
+_NOT_THIS = re.compile(r"(?:[,;:]|(?<!\w)(?:men|og|eller))\s*(?:ikke|ikkje|itj)\s+$",
+                       re.IGNORECASE)
+
+# "kvart over to i ettermiddag": the evidence for 14:15 holds the afternoon said after it.
+_AFTERNOON = re.compile(r"\s+i\s+ettermiddag(?:en)?(?!\w)", re.IGNORECASE)
+
+# A clause of its own after a comma or "og": "..., han sov allerede klokka ni".
+_OWN_SUBJECT = re.compile(r"\s*(?:,\s*)?(?:(?:og|men|så)\s+)?(?:han|hun|ho|hen|hu|de|dei|vi|"
+                          r"jeg|eg|pasienten|brukeren|beboeren)\s", re.IGNORECASE)
+
 # The present tense of a habit: "tar hun selv ved behov", "bruker ved behov".
 _HABIT = re.compile(r"(?<!\w)(?:tar|tek|bruker|brukar|pleier|pleiar)(?!\w)", re.IGNORECASE)
 
@@ -185,6 +196,7 @@ def read_medications(text: str, start: int, end: int, lexicon: Lexicon,
     plans = list(cues.NOT_ADMINISTERED.finditer(text, start, end)) + list(
         cues.PLANNED.finditer(text, start, end))
     same_time = list(cues.SAME_TIME.finditer(text, start, end))
+    unsure = list(cues.UNSURE_GIVEN.finditer(text, start, end))
     taken_back, corrected = _corrections(text, start, end, drugs)
     planned_in = {clause_at(clauses, m.start()) for m in _PLANNED_DOSE.finditer(text, start, end)}
     out: list[MedRead] = []
@@ -216,6 +228,11 @@ def read_medications(text: str, start: int, end: int, lexicon: Lexicon,
             or _HABIT.search(text, own_clause.start, own_clause.end) is not None)
         if standing:
             status = None  # "Hun har Pinex 500 mg ved behov": an order, not a dose given
+        if _NOT_THIS.search(text, max(start, d0 - 20), d0) is not None:
+            continue  # "ga jeg Paracet 1 g, ikke Ibux": no dose of this one is told
+        if status and any(u.start() < status[1].start() and clause_at(clauses, u.start())
+                          == clause_at(clauses, status[1].start()) for u in unsure):
+            status, dose_main = None, []  # "Usikker på om han tok morgendosen av Metformin"
         if status and status[0] in ("given", "prn", "self_administered"):
             # "Marevan skulle vært 3 tabletter, men jeg ga 2": the planned dose and time are not
             # the given ones; with only the planned said, no dose rather than the wrong one
@@ -230,6 +247,10 @@ def read_medications(text: str, start: int, end: int, lexicon: Lexicon,
                           if not any(a <= c.start() < b for a, b in why_spans)]
             clock_own = [c for c in clock_own if c in clock_main]
         clock_here = [c for c in clock_main if c in clock_own]
+        if status and status[0] in NOT_GIVEN:
+            # "Zopiklon ga jeg ikke, han sov allerede klokka ni": when he slept, not a dose time
+            clock_main = [c for c in clock_main if c in clock_here or not _OWN_SUBJECT.match(
+                text, clauses[clause_at(clauses, c.start())].start)]
         clock = _nearest(clock_here, head) or _nearest(clock_main, head)
         same = next((m for m in same_time if k in s.rel.owners(m.start(), "shared")), None)
         earlier = next((r for r in reversed(out) if r.clock is not None
@@ -240,7 +261,11 @@ def read_medications(text: str, start: int, end: int, lexicon: Lexicon,
         route_all = s.owned(routes, k, "shared", pos=lambda x: x[1].start())
         route = _nearest(route_all[0], head, pos=lambda x: x[1].start()) or _nearest(
             route_all[1], head, pos=lambda x: x[1].start())
-        effect = _nearest([e for e in effects if k in s.rel.owners(e.start(), "shared")], head)
+        effect = _nearest([e for e in effects if k in s.rel.owners(e.start(), "shared")
+                           # "usikker på om det hjalp": no effect said
+                           and not any(clause_at(clauses, u.start()) == clause_at(
+                               clauses, e.start()) and u.end() <= e.start() for u in unsure)],
+                          head)
         reason_m = _nearest([r for r in reasons if k in s.rel.owners(r.start(), "shared")], head)
         reason = reason_m.span("r") if reason_m else None
         if reason is None and status and status[0] in ("not_given", "refused"):
@@ -264,6 +289,7 @@ def read_medications(text: str, start: int, end: int, lexicon: Lexicon,
             if run:
                 read.clock = clock = run[0]  # "Paracet 1 g kl 08, 14 og 20": from the first
             read.spans = [head] + [m.span() for m in (dose, clock, effect, same) if m] + [
+                m.span() for m in [clock and _AFTERNOON.match(text, clock.end(), end)] if m] + [
                 x[1].span() for x in (*said, route) if x] + ([reason] if reason else []) + (
                 [read.count_span] if read.count_span else [])
             out.append(read)

@@ -26,6 +26,7 @@ from diktat.structuring.assertion import (
     ANSWER,
     assertion_at,
     continues_list,
+    goes_on_with_subject,
     is_question,
     someone_else,
     text_assertion,
@@ -345,7 +346,12 @@ class _Sentence:
                 # feilstilling"; "mer væske enn sist, mulig begynnende infeksjon")
                 a = text_assertion(self.c.text, cl.start, cl.end)
                 a = Assertion.asked if items[-1].assertion is Assertion.asked else a
-                items.append(_Item(items[-1].label, a, cl.start, cl.end, cl.start))
+                cue = cl.start
+                if items[-1].assertion is Assertion.other_person and a is Assertion.present \
+                        and goes_on_with_subject(self.c.text, cl):
+                    # "Mannen falt og ligger med brudd i hofta": his, back to who he is
+                    a, cue = Assertion.other_person, items[-1].cue
+                items.append(_Item(items[-1].label, a, cl.start, cl.end, cue))
             elif is_open:
                 items[-1].end = cl.end
             elif r.clause.joint == "sub" and items and items[-1].label == "deviation" and (

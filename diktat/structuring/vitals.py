@@ -288,7 +288,7 @@ def _corrected(text: str, end: int, found: list[VitalRead]) -> list[VitalRead]:
             continue
         v = before[-1]
         gap = text[v.end : c.start()]
-        if not re.fullmatch(r"[\s,]*", gap):
+        if not re.fullmatch(r"[\s,]*(?:(?:nei|eh|æh|øh)[\s,]*)?", gap, re.IGNORECASE):
             continue  # the correction is of something else said between
         new = _NEW_VALUE.match(text, c.end(), end)
         values = _replaced(v, new) if new is not None else None
