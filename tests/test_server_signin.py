@@ -248,3 +248,19 @@ def test_the_operator_sees_the_inventory_without_content(server):
     assert item["kind"] == "note" and item["size_bytes"] > 0 and item["rule"] == "unapproved"
     assert "Karis" not in listed.text and "owner" not in listed.text
     assert [e["action"] for e in audit(server)].count("store.listed") == 1
+
+
+def test_the_owner_downloads_her_own_note_and_it_is_in_the_access_log(server):
+    import io
+    import zipfile
+
+    kari, ola = sign_in(server, "kari"), sign_in(server, "ola")
+    note_id = made_draft(server, kari)
+    assert server.get(f"/api/notes/{note_id}/export", headers=ola.headers()).status_code == 404
+    got = server.get(f"/api/notes/{note_id}/export", headers=kari.headers())
+    assert got.status_code == 200 and got.headers["content-type"] == "application/zip"
+    with zipfile.ZipFile(io.BytesIO(got.content)) as archive:
+        draft = json.loads(archive.read(f"{note_id}/draft.json"))
+    assert draft["epj"] == "Karis utkast."
+    [entry] = [e for e in audit(server) if e["action"] == "store.exported"]
+    assert entry["reason"] == "owner" and entry["note_id"] == note_id and entry["role"] == "nurse"

@@ -56,3 +56,12 @@ def test_a_job_whose_entry_cannot_be_written_keeps_no_draft(tmp_path):
         assert not notes.exists() or list(notes.glob(f"*/{DRAFT_JSON}")) == []
         # listing drafts is an access that must be logged: refused while the log is broken
         assert srv.client.get("/api/drafts").status_code == 503
+
+
+def test_a_draft_save_that_cannot_be_audited_writes_nothing(tmp_path):
+    with server(tmp_path / "store") as srv:
+        note_id, _ = made_note_with_draft(srv)
+        break_audit_log(srv)
+        answer = srv.client.put(f"/api/notes/{note_id}/draft", json={"epj": "Endret."})
+        assert answer.status_code == 503, answer.text
+        assert sealed_json(srv.note_folder(note_id) / DRAFT_JSON)["epj"] == "Mitt utkast."

@@ -111,3 +111,27 @@ def test_with_the_document_off_the_text_is_the_preview(engine, npsc_dir, tmp_pat
     assert result.transcript.options["pipeline"] == "streaming"
     assert result.preview_text == "" and not (result.folder / "preview.txt").exists()
     assert result.text
+
+
+def test_the_view_replaces_the_preview_once_per_span_and_never_goes_back(engine, tmp_path,
+                                                                          store_keys):
+    if not KING.is_file():
+        pytest.skip(f"{KING} is missing (../shared/data/speech/king)")
+    from diktat.stt.streaming.commands import render_pieces
+
+    path, _ = clip(tmp_path, KING, 40.0)
+    views = []
+    result = dictate(FileSource(path, realtime=True), engine,
+                     SessionStore(tmp_path / "s", store_keys), decode=DecodeOptions(),
+                     on_view=views.append,
+                     options=DictationOptions(document=DocumentOptions(min_span_s=10.0)))
+    shown = [render_pieces(v.pieces[:v.document_pieces]) for v in views]
+    changes = [b for a, b in zip(shown, shown[1:], strict=False) if a != b]
+    assert changes, "no span was replaced while she dictated"
+    for before, after in zip([""] + changes, changes, strict=False):
+        assert after.startswith(before) and len(after) > len(before)  # only ever grows
+    spans = result.transcript.options["document_spans"]
+    assert len(changes) <= len(spans)  # once per span at most
+    assert [v.document_s for v in views] == sorted(v.document_s for v in views)
+    # what was shown as document text is the start of the final text
+    assert words(result.text).startswith(words(changes[-1]))

@@ -11,15 +11,9 @@ from __future__ import annotations
 
 import pytest
 
-from diktat.structuring.note import JournalNote
 from diktat.structuring.pipeline import structure
 from diktat.structuring.render import render_text
-
-
-def _note(text: str) -> JournalNote:
-    note = structure(text)
-    assert note.dropped == (), note.dropped
-    return note
+from tests.structuring_helpers import grounded_note as _note
 
 
 def _doses(text: str) -> dict[str, tuple]:

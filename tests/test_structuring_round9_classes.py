@@ -13,18 +13,9 @@ from __future__ import annotations
 
 import pytest
 
-from diktat.structuring.note import Assertion, JournalNote
-from diktat.structuring.pipeline import structure
-
-
-def _note(text: str) -> JournalNote:
-    note = structure(text)
-    assert note.dropped == (), note.dropped
-    return note
-
-
-def _doses(text: str) -> list[tuple]:
-    return [(m.drug, m.dose, m.unit, m.time, m.status) for m in _note(text).medications]
+from diktat.structuring.note import Assertion
+from tests.structuring_helpers import dose_rows as _doses
+from tests.structuring_helpers import grounded_note as _note
 
 
 # -- 1. drug first, subject inverted: "Zopiklon ga jeg ikke" -------------------------------------

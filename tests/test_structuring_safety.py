@@ -11,14 +11,7 @@ from __future__ import annotations
 
 import pytest
 
-from diktat.structuring.note import JournalNote
-from diktat.structuring.pipeline import structure
-
-
-def _note(text: str) -> JournalNote:
-    note = structure(text)
-    assert note.dropped == (), note.dropped  # the validator reads each value the same way
-    return note
+from tests.structuring_helpers import grounded_note as _note
 
 
 def _assertion_of(text: str, word: str) -> str:

@@ -17,6 +17,7 @@ import pytest
 
 from diktat.config import Settings
 from diktat.store.names import NoteId
+from diktat.store.retention import inventory
 from tests.oidc_fixtures import oidc_provider
 from tests.server_helpers import free_port, running_server
 from tests.web_fixtures import CHROMIUM, SHOTS
@@ -207,6 +208,10 @@ def test_two_nurses_see_only_their_own_drafts_and_sign_out(chromium, server, syn
 
 
 def test_the_operator_sees_no_journal_content(chromium, server, sync_api):
+    from diktat.store.drafts import NoteDraft
+
+    kept = NoteId.new_text()  # something in the store, a nurse's
+    server.services.drafts.save(kept, NoteDraft(epj="Karis hemmelige notat."), owner="u-kari")
     with browser_of(chromium, server.url) as drift:
         sign_in(drift, server.url, "drift")
         sync_api.expect(drift.locator("#operator")).to_be_visible()
@@ -215,6 +220,12 @@ def test_the_operator_sees_no_journal_content(chromium, server, sync_api):
         assert not drift.get_by_role("button", name="Start diktat").is_visible()
         assert drift.locator("#epj-text").is_hidden()
         assert status_of(drift, "GET", "/api/drafts") == 403
+        # the store's inventory, without content: ids, kinds, states, sizes
+        sync_api.expect(drift.locator("#inventory-status")).to_contain_text("i lageret")
+        listed = drift.locator("#inventory-rows tr").count()
+        assert listed == len(inventory(server.settings, server.services.keys)) >= 1
+        assert kept.value in drift.locator("#inventory-rows").inner_text()
+        assert "Karis" not in drift.locator("#operator").inner_text()
         drift.screenshot(path=str(SHOTS / "signin-03-operator.png"), full_page=True)
 
 

@@ -9,6 +9,7 @@ nurse's microphone. Screenshots of every stage are written to test-artifacts/e2e
 
 from __future__ import annotations
 
+import contextlib
 import re
 import shutil
 import socket
@@ -68,17 +69,17 @@ def clip(request, synth_dir) -> tuple[Path, set[str], float]:
     return path, words, sf.info(str(path)).duration
 
 
-@pytest.fixture(scope="session")
-def server(engine, tmp_path_factory):
-    """The real app (`create_app`) on a free loopback port, sharing the session's model: no
-    sign-in and no token, so the page is the one local user (a nurse's workstation)."""
+@contextlib.contextmanager
+def serve(engine, root: Path, **settings):
+    """The real app (`create_app`) on a free loopback port with `engine`, its store under
+    `root` and `settings` (Settings fields) beside the defaults: no sign-in and no token, so
+    the page is the one local user (a nurse's workstation)."""
     uvicorn = pytest.importorskip("uvicorn", reason="the [server] extra is not installed")
     from diktat.config import ServerSettings, Settings
     from diktat.server.app import create_app
     from diktat.server.run import uvicorn_config
     from diktat.server.services import Services
 
-    root = tmp_path_factory.mktemp("serve")
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -87,6 +88,7 @@ def server(engine, tmp_path_factory):
         # job_queue=2: two uploads at once always fit; four at once never do (503).
         server=ServerSettings(host="127.0.0.1", port=port, audit_log=root / "audit.log",
                               job_queue=2),
+        **settings,
     )
     services = Services.build(settings, engine=engine)
     srv = uvicorn.Server(uvicorn_config(create_app(settings, services=services), settings.server))
@@ -96,11 +98,20 @@ def server(engine, tmp_path_factory):
     while not srv.started:
         assert thread.is_alive() and time.monotonic() < deadline, "the server did not start"
         time.sleep(0.05)
-    yield {"url": f"http://127.0.0.1:{port}", "sessions": settings.session_store_dir,
-           "notes": settings.session_store_dir.parent / "notes"}
-    srv.should_exit = True
-    thread.join(timeout=15)
-    services.close()
+    try:
+        yield {"url": f"http://127.0.0.1:{port}", "sessions": settings.session_store_dir,
+               "notes": settings.session_store_dir.parent / "notes"}
+    finally:
+        srv.should_exit = True
+        thread.join(timeout=15)
+        services.close()
+
+
+@pytest.fixture(scope="session")
+def server(engine, tmp_path_factory):
+    """The real app on a free loopback port, sharing the session's model (`serve`)."""
+    with serve(engine, tmp_path_factory.mktemp("serve")) as running:
+        yield running
 
 
 @pytest.fixture(scope="session")
@@ -116,18 +127,23 @@ def browser(playwright_session, clip):
     SHOTS.mkdir(parents=True, exist_ok=True)
     for old in [*SHOTS.glob("*.png"), *SHOTS.glob("notat-*.json")]:
         old.unlink()
-    chromium = playwright_session.chromium.launch(
+    chromium = launch_chromium(playwright_session, clip[0])
+    yield chromium
+    chromium.close()
+
+
+def launch_chromium(playwright, wav: Path):
+    """Headless Chromium whose fake microphone plays `wav` (looped)."""
+    return playwright.chromium.launch(
         executable_path=str(CHROMIUM),
         headless=True,
         args=[
             "--use-fake-ui-for-media-stream",
             "--use-fake-device-for-media-stream",
-            f"--use-file-for-fake-audio-capture={clip[0]}",
+            f"--use-file-for-fake-audio-capture={wav}",
             f"--host-resolver-rules=MAP {REBIND_HOST} 127.0.0.1, MAP {NAMED_HOST} 127.0.0.1",
         ],
     )
-    yield chromium
-    chromium.close()
 
 
 @pytest.fixture

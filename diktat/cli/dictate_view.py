@@ -51,7 +51,8 @@ def render_view(view: DictationView, *, low_confidence: float, height: int, widt
     footer = Text.assemble(
         ("nivå ", "dim"), _level_bar(view.level_dbfs), f" {view.level_dbfs:5.0f} dBFS\n",
         (f"{command}opptak {view.recorded_s:.1f} s · gjenkjent {view.recognised_s:.1f} s "
-         f"(etter {lag:.1f} s) · økt {view.session_id}\n", "dim"),
+         f"(etter {lag:.1f} s) · ferdig tekst til {view.document_s:.0f} s · "
+         f"økt {view.session_id}\n", "dim"),
         (KEY_HELP[view.mode], "dim"),
     )
     return Group(
@@ -62,13 +63,17 @@ def render_view(view: DictationView, *, low_confidence: float, height: int, widt
 
 
 def dictated_text(view: DictationView, *, low_confidence: float) -> Text:
-    """The dictated text; low-confidence words marked, held and tentative words dimmed."""
+    """The dictated text; low-confidence words marked, held and tentative words dimmed. The
+    document text (the batch decode of the spans done, which replaced the preview there) is
+    shown as it is; the preview after it in blue until its span is done."""
     text = Text()
-    for piece in view.pieces:
+    for i, piece in enumerate(view.pieces):
         if piece.kind == "word" and text.plain and not text.plain.endswith("\n"):
             text.append(" ")
         uncertain = piece.word is not None and piece.word.probability < low_confidence
-        text.append(piece.text, style="bold yellow underline" if uncertain else None)
+        preview = view.document_pieces and i >= view.document_pieces
+        text.append(piece.text, style="bold yellow underline" if uncertain
+                    else "blue" if preview else None)
     for extra, style in ((view.pending, "dim"), (view.tentative, "italic grey50")):
         if extra:
             if text.plain and not text.plain.endswith("\n"):

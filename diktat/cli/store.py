@@ -184,9 +184,9 @@ def export(
         "--reason", help="Why (break-glass access; written to the audit log).")] = "",
     sessions_dir: SessionsDir = None,
 ) -> None:
-    """Write one note's files (audio, transcript, drafts, approval) decrypted into a new folder.
-    Until the store has named owners every export is an operator's break-glass access: it
-    needs --reason and is audited with it before anything is written."""
+    """Write one note's files (audio, transcript, drafts, approval) decrypted into a new folder:
+    an operator's break-glass access, which needs --reason and is audited with it before
+    anything is written. (A nurse downloads her own notes from the page.)"""
     settings = _settings(sessions_dir)
     with using_store(settings) as keys:
         written = export_note(

@@ -309,7 +309,8 @@ class LiveDictation:
             self._emit({"type": "ready", "session_id": view.session_id,
                         "sample_rate": SAMPLE_RATE})
         text = render_pieces(view.pieces)
-        shown = (view.status, text, view.pending, view.tentative)
+        document = render_pieces(view.pieces[:view.document_pieces])
+        shown = (view.status, text, view.pending, view.tentative, document)
         now = time.monotonic()
         status_changed = self._last_view is None or self._last_view[0] != view.status
         if shown == self._last_view or (
@@ -321,6 +322,9 @@ class LiveDictation:
             "type": "view", "status": view.status, "text": text, "pending": view.pending,
             "tentative": view.tentative, "recorded_s": round(view.recorded_s, 2),
             "recognised_s": round(view.recognised_s, 2), "last_command": view.last_command,
+            # the start of `text` that is the document text (the batch decode, up to
+            # `document_s`), which replaced the preview there
+            "document_text": document, "document_s": round(view.document_s, 2),
         })
 
 

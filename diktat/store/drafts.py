@@ -103,12 +103,15 @@ class DraftStore:
         self.keys = keys
         self._lock = threading.Lock()  # compare-and-write of one draft at a time
 
-    def save(self, note_id: NoteId, draft: NoteDraft, *, owner: str = "local"
+    def save(self, note_id: NoteId, draft: NoteDraft, *, owner: str = "local",
+             audit: AuditLog | None = None, actor: str = "", role: str | None = None,
              ) -> tuple[StoredDraft, bool]:
         """Store the draft unless the stored one was edited later (`edited_at`); returns the
         draft now stored and whether it is the one given. A draft keeps the owner and the
-        colleagues it was shared with; a new one is `owner`'s. DocumentRejected, before
-        anything is replaced, for a draft nested too deep or too large to be read back."""
+        colleagues it was shared with; a new one is `owner`'s. With `audit`, a save that will
+        be written is recorded first (`draft.saved`): no write without its entry.
+        DocumentRejected, before anything is replaced, for a draft nested too deep or too
+        large to be read back."""
         folder = note_folder(note_id, self.sessions, self.notes)
         check_value(draft.note)
         check_value(draft.uncertain)
@@ -128,6 +131,8 @@ class DraftStore:
                 **draft.model_dump(),
             )
             document = check_text(stored.model_dump_json(indent=1))
+            if audit is not None:
+                audit.record("draft.saved", actor=actor, role=role, note_id=note_id.value)
             private_note_dir(folder)
             write_private(self.keys, folder / DRAFT_JSON, document)
             return stored, True

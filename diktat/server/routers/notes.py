@@ -28,6 +28,7 @@ from diktat.server.services import Services
 from diktat.store.audit import AuditUnwritable
 from diktat.store.documents import DocumentRejected
 from diktat.store.drafts import DraftSummary, NoteDraft, StoredDraft
+from diktat.store.export import note_archive
 from diktat.store.fileio import StoreFull
 from diktat.store.names import NoteId
 from diktat.store.retention import deletes_at, describe_note
@@ -182,12 +183,10 @@ async def save_draft(note_id: str, body: NoteDraft, services: ServicesDep,
     named = _note_id(note_id)
     await _check_owner(services, principal, named, new_ok=True)
     with _store_errors(full=DRAFT_FULL):
+        # every write of journal material is in the access log, recorded before it is written
         stored, written = await run_in_threadpool(partial(
-            services.drafts.save, named, body, owner=principal.user_id))
-        if written:  # every write of journal material is in the access log
-            await run_in_threadpool(partial(
-                services.audit.record, "draft.saved", actor=principal.actor,
-                role=principal.role, note_id=note_id))
+            services.drafts.save, named, body, owner=principal.user_id, audit=services.audit,
+            actor=principal.actor, role=principal.role))
     return DraftSaved(note_id=stored.note_id, saved_at=stored.saved_at, superseded=not written)
 
 
@@ -200,6 +199,22 @@ async def discard_draft(note_id: str, services: ServicesDep, principal: Principa
         await run_in_threadpool(partial(services.drafts.discard, named,
                                         audit=services.audit, actor=principal.actor))
     return Response(status_code=204)
+
+
+@router.get("/notes/{note_id}/export")
+async def export_own_note(note_id: str, services: ServicesDep, principal: PrincipalDep
+                          ) -> Response:
+    """Her own note's files (audio, transcript, texts, note, draft, approval) as a zip,
+    decrypted for her; audited as an export."""
+    named = _note_id(note_id)
+    await _check_owner(services, principal, named, new_ok=False)
+    with _store_errors():
+        archive = await run_in_threadpool(partial(
+            note_archive, services.keys, named, sessions=services.settings.session_store_dir,
+            notes=services.settings.notes_store_dir, audit=services.audit,
+            actor=principal.actor, role=principal.role))
+    return Response(archive, media_type="application/zip", headers={
+        "Content-Disposition": f'attachment; filename="diktat-{named.value}.zip"'})
 
 
 @router.post("/notes/{note_id}/share")

@@ -3,6 +3,7 @@
 // never replaces an unapproved one: the others are listed to reopen), batch jobs by drag and drop.
 
 import { api } from "./api.js";
+import { setLive } from "./live-text.js";
 import { Dictation } from "./dictation.js";
 import { Drafts } from "./drafts.js";
 import { Jobs, transcriptText } from "./jobs.js";
@@ -95,13 +96,6 @@ async function startDictation({ ptt = false } = {}) {
     showError(err.message);
     setStatus("idle");
   }
-}
-
-function setLive({ text, pending, tentative }) {
-  const join = (before, part) => (part && before && !/\s$/.test(before) ? ` ${part}` : part || "");
-  $("live-committed").textContent = text || "";
-  $("live-pending").textContent = join(text, pending);
-  $("live-tentative").textContent = join(`${text || ""}${pending || ""}`, tentative);
 }
 
 function onView(msg) {

@@ -10,6 +10,7 @@
 // browser's storage meanwhile: it stays in the page's memory.
 
 import { apiOnce, useSession } from "./api.js";
+import { showInventory } from "./operator.js";
 
 const $ = (id) => document.getElementById(id);
 const POLL_MS = 2000;
@@ -47,6 +48,7 @@ export async function startSignIn({ beforeSignOut = async () => {} } = {}) {
   });
   if (data.role === "operator") {
     showOnly("operator");
+    showInventory();
     return false;
   }
   return true;

@@ -115,7 +115,10 @@ class DictationView:
     recognised_s: float  # how far recognition has decoded
     elapsed_s: float  # wall-clock time since the start
     last_command: str | None = None
-    document_s: float = 0.0  # how far the document text (batch decode) is ready
+    # The first `document_pieces` of `pieces` are the document text of the audio up to
+    # `document_s` (the batch decode, which replaced the preview there); the rest is preview.
+    document_s: float = 0.0
+    document_pieces: int = 0
 
 
 @dataclass(frozen=True)
@@ -267,19 +270,30 @@ def _dictate(
     listening = controls.listening
     decode_s = 0.0
 
+    shown_document: list = [0, ()]  # spans done, and their text as pieces (made once per span)
+
     def view(status: Status) -> None:
-        if on_view is not None:
-            on_view(DictationView(
-                status=status, mode=options.mode, session_id=session.id,
-                input=source.description, level_dbfs=level,
-                pieces=recording.applier.pieces, pending=recording.applier.pending_text,
-                tentative=recording.tentative,
-                recorded_s=session.samples_written / SAMPLE_RATE,
-                recognised_s=gate.processor.decoded_until,
-                elapsed_s=time.monotonic() - started,
-                last_command=recording.last_command,
-                document_s=document.done_until if document is not None else 0.0,
-            ))
+        if on_view is None:
+            return
+        pieces, document_s = recording.applier.pieces, 0.0
+        if document is not None:
+            spans = document.snapshot()
+            if len(spans) != shown_document[0]:
+                shown_document[:] = [len(spans), _document_text(
+                    spans, commands, options.pause_s).pieces]
+            document_s = spans[-1].end if spans else 0.0
+            pieces = (*shown_document[1], *_after(pieces, document_s))
+        on_view(DictationView(
+            status=status, mode=options.mode, session_id=session.id,
+            input=source.description, level_dbfs=level,
+            pieces=pieces, pending=recording.applier.pending_text,
+            tentative=recording.tentative,
+            recorded_s=session.samples_written / SAMPLE_RATE,
+            recognised_s=gate.processor.decoded_until,
+            elapsed_s=time.monotonic() - started,
+            last_command=recording.last_command,
+            document_s=document_s, document_pieces=len(shown_document[1]),
+        ))
 
     try:
         ended = False
@@ -361,6 +375,14 @@ def _finish(session, store, engine, decode, options, commands, controls, make_no
     result = dataclasses.replace(result, note_ready_s=time.perf_counter() - stop_tick)
     view("done")
     return result
+
+
+def _after(pieces: tuple[Piece, ...], seconds: float) -> tuple[Piece, ...]:
+    """The preview's pieces from its first word past `seconds` on."""
+    for i, piece in enumerate(pieces):
+        if piece.word is not None and (piece.word.start + piece.word.end) / 2 >= seconds:
+            return pieces[i:]
+    return ()
 
 
 def _document_text(spans: list[Span], commands: tuple[VoiceCommand, ...], pause_s: float

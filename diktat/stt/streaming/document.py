@@ -63,11 +63,10 @@ class DocumentDecoder:
         self._thread = threading.Thread(target=self._run, name="diktat-document", daemon=True)
         self._thread.start()
 
-    @property
-    def done_until(self) -> float:
-        """Seconds of audio whose document text is ready."""
+    def snapshot(self) -> list[Span]:
+        """The spans decoded so far, in order."""
         with self._lock:
-            return self.spans[-1].end if self.spans else 0.0
+            return list(self.spans)
 
     def offer_pause(self, point: float) -> bool:
         """A pause at `point` (seconds): cut a span there when it is long enough."""
