@@ -46,7 +46,8 @@ def clip(tmp_path: Path, source: Path, seconds: float | None) -> tuple[Path, np.
     return path, load_audio(path).samples
 
 
-@pytest.fixture(params=["npsc-8s", "king-30s", "king-60s"])
+# king 60 s and 3 min are measured by bench/bench_document.py (too slow for every CI run).
+@pytest.fixture(params=["npsc-8s", "king-30s"])
 def recording(request, tmp_path, npsc_dir):
     if request.param == "npsc-8s":
         return request.param, *clip(tmp_path, npsc_dir / "norwegian-medium-8s.16k.wav", None)
@@ -69,13 +70,13 @@ def test_the_document_text_is_the_batch_decode_of_its_spans(recording, engine, t
 
     result = dictate(FileSource(path), engine, SessionStore(tmp_path / "s", store_keys),
                      decode=decode, make_note=make_note,
-                     options=DictationOptions(document=DocumentOptions(min_span_s=20.0)))
+                     options=DictationOptions(document=DocumentOptions(min_span_s=10.0)))
     spans = result.transcript.options["document_spans"]
     assert result.transcript.options["pipeline"] == "document"
     assert spans[0][0] == 0 and spans[-1][1] == pytest.approx(len(audio) / 16_000, abs=0.01)
     assert all(a[1] == b[0] for a, b in zip(spans, spans[1:], strict=False))
-    if name == "king-60s":
-        assert len(spans) >= 2  # cut at pauses after 20 s
+    if name == "king-30s":
+        assert len(spans) >= 2  # cut at pauses after 10 s
 
     # The same spans of the same audio, decoded on their own with the batch pipeline.
     again = []
@@ -98,7 +99,8 @@ def test_the_document_text_is_the_batch_decode_of_its_spans(recording, engine, t
     record_property("document_wer_vs_offline", round(document_wer, 3))
     record_property("preview_wer_vs_offline", round(preview_wer, 3))
     record_property("note_ready_s", round(result.note_ready_s, 2))
-    # Measured on king 60 s: document 0.24 against the whole-recording decode, preview 0.44.
+    # Measured (bench/bench_document.py, 20 s spans): king 30 s document 0.15 against the
+    # whole-recording decode, preview 0.36; 60 s 0.24 and 0.35; 3 min 0.21 and 0.39.
     assert document_wer <= preview_wer + 0.05
     if name == "npsc-8s":  # one span: the whole recording
         assert len(spans) == 1 and document_wer == 0.0
@@ -119,7 +121,7 @@ def test_the_view_replaces_the_preview_once_per_span_and_never_goes_back(engine,
         pytest.skip(f"{KING} is missing (../shared/data/speech/king)")
     from diktat.stt.streaming.commands import render_pieces
 
-    path, _ = clip(tmp_path, KING, 40.0)
+    path, _ = clip(tmp_path, KING, 28.0)
     views = []
     result = dictate(FileSource(path, realtime=True), engine,
                      SessionStore(tmp_path / "s", store_keys), decode=DecodeOptions(),
