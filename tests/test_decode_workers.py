@@ -90,3 +90,72 @@ def test_fair_slots_let_the_next_in_when_any_holder_leaves():
 def test_fair_slots_need_a_place(places):
     with pytest.raises(ValueError, match="at least one place"):
         FairSlots(places)
+
+
+def test_a_background_holder_waits_for_live_decodes_and_leaves_them_a_place():
+    """The document decodes (`held(background=True)`) come in only when a place is free and no
+    live decode waits, one at a time; a live decode that arrives meanwhile waits for it."""
+    slots = FairSlots(2)
+    events: list[str] = []
+    live_in, live_out = threading.Event(), threading.Event()
+    background_in = threading.Event()
+
+    def live() -> None:
+        with slots.held():
+            events.append("live in")
+            live_in.set()
+            live_out.wait(10)
+
+    def background() -> None:
+        with slots.held(background=True):
+            events.append("background in")
+            background_in.set()
+            time.sleep(0.05)
+
+    first = threading.Thread(target=live)
+    first.start()
+    assert live_in.wait(10)
+    document = threading.Thread(target=background)
+    document.start()
+    assert background_in.wait(10)  # one live holder: the second place is free for it
+    live_in.clear()
+    # with a background holder in, a second live decode comes in once it has left
+    with slots.held():
+        events.append("second live in")
+    live_out.set()
+    first.join(10)
+    document.join(10)
+    assert events[:2] == ["live in", "background in"] and "second live in" in events
+
+    # two live holders: the background one waits until a place is free again
+    one_place = FairSlots(2)
+    release = threading.Event()
+    entered = threading.Event()
+
+    def hold_two() -> None:
+        with one_place.held(), one_place.held():
+            entered.set()
+            release.wait(10)
+
+    holders = threading.Thread(target=hold_two)
+    holders.start()
+    assert entered.wait(10)
+    waited = threading.Event()
+
+    def background_after() -> None:
+        with one_place.held(background=True):
+            waited.set()
+
+    late = threading.Thread(target=background_after)
+    late.start()
+    assert not waited.wait(0.3)  # both places taken by live decodes
+    release.set()
+    assert waited.wait(10)
+    holders.join(10)
+    late.join(10)
+
+
+def test_a_single_place_serves_background_only_when_idle():
+    slots = FairSlots(1)
+    with slots.held(background=True):  # nothing live: it may run
+        assert slots.waiting == 0

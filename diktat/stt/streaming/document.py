@@ -11,7 +11,8 @@ reproduced from the session's audio and the span boundaries kept in the transcri
 
 Spans are decoded one at a time in a background thread, through the engine's background lane
 where it has one (`SharedEngine.transcribe_background`: it waits while live decodes wait, and
-leaves one worker to them), so the preview is not held up.
+leaves one worker to them): the preview keeps at least one worker, though with two a second
+live decode may wait for a span's decode to end.
 """
 
 from __future__ import annotations
