@@ -1,15 +1,18 @@
-"""Shared CLI plumbing: settings from flags, and DiktatError → clear message + exit code."""
+"""Shared CLI plumbing: settings from flags, DiktatError → clear message + exit code, and what
+the store's commands share (the --sessions-dir option, plain output, the actor they audit as)."""
 
 from __future__ import annotations
 
 import functools
+import getpass
 from collections.abc import Callable
-from typing import TypeVar
+from pathlib import Path
+from typing import Annotated, TypeVar
 
 import typer
 from rich.console import Console
 
-from diktat.config import Settings
+from diktat.config import Settings, load_settings
 from diktat.errors import ConfigError, DiktatError
 from diktat.store.keys import KeyCreated
 
@@ -17,6 +20,26 @@ err_console = Console(stderr=True)
 out_console = Console()
 
 F = TypeVar("F", bound=Callable)
+
+SessionsDir = Annotated[
+    Path | None,
+    typer.Option("--sessions-dir", help="Session store (default: settings' sessions_dir)."),
+]
+
+
+def store_settings(sessions_dir: Path | None) -> Settings:
+    """The settings, with the store moved by --sessions-dir when given."""
+    return with_options(load_settings(), sessions_dir=sessions_dir)
+
+
+def say(text: str) -> None:
+    """A line on stdout as it is (no markup, no highlighting, no wrapping)."""
+    out_console.print(text, markup=False, highlight=False, soft_wrap=True)
+
+
+def cli_actor() -> str:
+    """The audit log's actor for a store command: the operating-system user who ran it."""
+    return f"cli:{getpass.getuser()}"
 
 
 def with_options(settings: Settings, section: str | None = None, flags: dict | None = None,

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
-import getpass
 import json
-from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from diktat.cli.app import app
-from diktat.cli.common import announce_new_key, out_console, user_errors, with_options
-from diktat.config import load_settings
+from diktat.cli.common import (
+    SessionsDir,
+    announce_new_key,
+    cli_actor,
+    say,
+    store_settings,
+    user_errors,
+)
 from diktat.store.apikeys import SCOPES, ApiKeys
 from diktat.store.audit import AuditLog
 from diktat.store.keys import using_store
@@ -22,14 +26,6 @@ keys_app = typer.Typer(
     no_args_is_help=True,
 )
 app.add_typer(keys_app, name="keys")
-SessionsDir = Annotated[
-    Path | None,
-    typer.Option("--sessions-dir", help="Session store (default: settings' sessions_dir)."),
-]
-
-
-def _say(text: str) -> None:
-    out_console.print(text, markup=False, highlight=False, soft_wrap=True)
 
 
 @keys_app.command("create")
@@ -42,14 +38,14 @@ def create(
 ) -> None:
     """Make a key and print it once: it is not kept, only its hash. Send it as
     'Authorization: Bearer <key>'."""
-    settings = with_options(load_settings(), sessions_dir=sessions_dir)
+    settings = store_settings(sessions_dir)
     with using_store(settings, on_created=announce_new_key) as keys:
         audit = AuditLog(settings.audit_log_path)
         record, key = ApiKeys(settings.users_dir, keys).create(name, scope)
-        audit.record("key.created", actor=f"cli:{getpass.getuser()}", key_id=record.id)
-    _say(f"API key {record.id} ({record.name}; {', '.join(record.scopes)}):")
-    _say(key)
-    _say("It is shown only now; keep it where the program reads it, never in a URL.")
+        audit.record("key.created", actor=cli_actor(), key_id=record.id)
+    say(f"API key {record.id} ({record.name}; {', '.join(record.scopes)}):")
+    say(key)
+    say("It is shown only now; keep it where the program reads it, never in a URL.")
 
 
 @keys_app.command("list")
@@ -57,17 +53,17 @@ def create(
 def list_keys(sessions_dir: SessionsDir = None,
               as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """Every key with its name, scopes and state (never a secret)."""
-    settings = with_options(load_settings(), sessions_dir=sessions_dir)
+    settings = store_settings(sessions_dir)
     with using_store(settings) as keys:
         records = ApiKeys(settings.users_dir, keys).all()
     for r in records:
         row = {"id": r.id, "name": r.name, "scopes": list(r.scopes), "created": r.created,
                "revoked": r.revoked}
-        _say(json.dumps(row) if as_json else
+        say(json.dumps(row) if as_json else
              f"{r.id}  {r.name}  {','.join(r.scopes)}  {r.created}  "
              f"{'revoked ' + r.revoked if r.revoked else 'active'}")
     if not records and not as_json:
-        _say("No API keys.")
+        say("No API keys.")
 
 
 @keys_app.command("revoke")
@@ -75,9 +71,9 @@ def list_keys(sessions_dir: SessionsDir = None,
 def revoke(key_id: Annotated[str, typer.Argument(help="The key's id (diktat keys list).")],
            sessions_dir: SessionsDir = None) -> None:
     """Revoke a key: a running server refuses it from its next request on."""
-    settings = with_options(load_settings(), sessions_dir=sessions_dir)
+    settings = store_settings(sessions_dir)
     with using_store(settings) as keys:
         audit = AuditLog(settings.audit_log_path)
-        audit.record("key.revoked", actor=f"cli:{getpass.getuser()}", key_id=key_id)
+        audit.record("key.revoked", actor=cli_actor(), key_id=key_id)
         ApiKeys(settings.users_dir, keys).revoke(key_id)
-    _say(f"API key {key_id} is revoked.")
+    say(f"API key {key_id} is revoked.")

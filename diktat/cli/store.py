@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
 import json
 from datetime import UTC, datetime
 from pathlib import Path
@@ -12,8 +11,15 @@ import typer
 from rich.table import Table
 
 from diktat.cli.app import app
-from diktat.cli.common import announce_new_key, out_console, user_errors, with_options
-from diktat.config import Settings, load_settings
+from diktat.cli.common import (
+    SessionsDir,
+    announce_new_key,
+    cli_actor,
+    out_console,
+    say,
+    store_settings,
+    user_errors,
+)
 from diktat.errors import InputError
 from diktat.store.audit import ITEM_FIELDS, AuditLog, access_log, verify
 from diktat.store.export import export_note
@@ -30,19 +36,7 @@ store_app = typer.Typer(
 )
 app.add_typer(store_app, name="store")
 
-SessionsDir = Annotated[
-    Path | None,
-    typer.Option("--sessions-dir", help="Session store (default: settings' sessions_dir)."),
-]
 AS_JSON = Annotated[bool, typer.Option("--json", help="JSON lines instead of a table.")]
-
-
-def _settings(sessions_dir: Path | None) -> Settings:
-    return with_options(load_settings(), sessions_dir=sessions_dir)
-
-
-def _say(text: str) -> None:
-    out_console.print(text, markup=False, highlight=False, soft_wrap=True)
 
 
 def _age(seconds: float) -> str:
@@ -55,7 +49,7 @@ def _age(seconds: float) -> str:
 def list_store(sessions_dir: SessionsDir = None, as_json: AS_JSON = False) -> None:
     """Every dictation, note and waiting upload in the store with its state, age and size
     (never content), and when the retention rules delete it."""
-    settings = _settings(sessions_dir)
+    settings = store_settings(sessions_dir)
     policy = settings.retention
     now = datetime.now(UTC)
     with using_store(settings, on_created=announce_new_key) as keys:
@@ -63,7 +57,7 @@ def list_store(sessions_dir: SessionsDir = None, as_json: AS_JSON = False) -> No
     items = [(item, deletes_at(item, policy)) for item in found]
     if as_json:
         for item, when in items:
-            _say(json.dumps({
+            say(json.dumps({
                 "id": item.id, "kind": item.kind, "state": item.state, "held": item.held,
                 "changed_at": _iso(item.changed_at), "approved_at": _iso(item.approved_at),
                 "size_bytes": item.size_bytes, "error": item.error,
@@ -105,16 +99,16 @@ def prune_store(
 ) -> None:
     """Delete what the retention rules say is due; each deletion goes to the audit log.
     `diktat serve` does this by itself every hour; run it from cron where no server runs."""
-    settings = _settings(sessions_dir)
+    settings = store_settings(sessions_dir)
     with using_store(settings, on_created=announce_new_key) as keys:
         deletions = prune(settings, keys, actor="cli", dry_run=dry_run)
     failed = [d for d in deletions if d.error]
     for d in deletions:
         verb = "would delete" if dry_run else ("NOT deleted" if d.error else "deleted")
-        _say(f"{verb} {d.item.kind} {d.item.id} ({d.rule}, {_age(d.age.total_seconds())} old)"
+        say(f"{verb} {d.item.kind} {d.item.id} ({d.rule}, {_age(d.age.total_seconds())} old)"
              + (f": {d.error}" if d.error else ""))
     if not deletions:
-        _say("Nothing is due for deletion.")
+        say("Nothing is due for deletion.")
     if failed:
         raise typer.Exit(4)
 
@@ -130,22 +124,22 @@ def verify_audit(
     """Check the audit log's hash chain to the end: exit 1 when an entry was changed, removed or
     inserted, or when no entry is chained. The chain has no key: it shows edits by anyone who
     did not recompute it; keep a copy of the last line's hash elsewhere to anchor it."""
-    path = log or _settings(sessions_dir).audit_log_path
+    path = log or store_settings(sessions_dir).audit_log_path
     result = verify(path)
     if not result.entries:
-        _say(f"{path}: empty.")
+        say(f"{path}: empty.")
         return
     if result.chained_from is None:
-        _say(f"{path}: {result.entries} entries, none chained (written before the chain "
+        say(f"{path}: {result.entries} entries, none chained (written before the chain "
              "existed, or the chain was removed).")
         raise typer.Exit(1)
     where = f"{path}: {result.entries} entries, chained from line {result.chained_from}"
     cut = (f"; line(s) {', '.join(map(str, result.cut))} cut short by a crash"
            if result.cut else "")
     if result.intact:
-        _say(f"{where}: intact{cut}.")
+        say(f"{where}: intact{cut}.")
         return
-    _say(f"{where}: BROKEN at line(s) {', '.join(map(str, result.breaks))} (the entry before "
+    say(f"{where}: BROKEN at line(s) {', '.join(map(str, result.breaks))} (the entry before "
          f"each was changed, removed or inserted){cut}.")
     raise typer.Exit(1)
 
@@ -157,7 +151,7 @@ def rotate_key(sessions_dir: SessionsDir = None) -> None:
     own data key), then the key file is replaced; the old key no longer opens anything. Stop
     `diktat serve` and any dictation first. Also seals any file an earlier diktat left in plain
     text. Back up the new key file at once."""
-    settings = _settings(sessions_dir)
+    settings = store_settings(sessions_dir)
     if settings.store_key_is_credential:
         raise InputError(
             "the store key is a systemd credential (read-only here): put the key in a key file "
@@ -168,9 +162,9 @@ def rotate_key(sessions_dir: SessionsDir = None) -> None:
         raise InputError(f"there is no store key {key_file} to rotate")
     done = rotate(key_file, roots, lock=lock_path(roots))
     AuditLog(settings.audit_log_path).record(
-        "store.key_rotated", actor=f"cli:{getpass.getuser()}", key_id=done.new_key_id,
+        "store.key_rotated", actor=cli_actor(), key_id=done.new_key_id,
         files=done.rewrapped + done.sealed)
-    _say(f"New store key {done.new_key_id} in {key_file}: {done.rewrapped} file(s) rewrapped, "
+    say(f"New store key {done.new_key_id} in {key_file}: {done.rewrapped} file(s) rewrapped, "
          f"{done.sealed} plain file(s) sealed. Back up the new key file now; the old key opens "
          "nothing in the store any more (backups of the store made before need the old key).")
 
@@ -187,14 +181,14 @@ def export(
     """Write one note's files (audio, transcript, drafts, approval) decrypted into a new folder:
     an operator's break-glass access, which needs --reason and is audited with it before
     anything is written. (A nurse downloads her own notes from the page.)"""
-    settings = _settings(sessions_dir)
+    settings = store_settings(sessions_dir)
     with using_store(settings) as keys:
         written = export_note(
             keys, NoteId.parse(note_id), sessions=settings.session_store_dir,
             notes=settings.notes_store_dir, target=to,
-            audit=AuditLog(settings.audit_log_path), actor=f"cli:{getpass.getuser()}",
+            audit=AuditLog(settings.audit_log_path), actor=cli_actor(),
             reason=reason)
-    _say(f"Exported {len(written)} file(s) of {note_id} into {to} (audited). They are yours "
+    say(f"Exported {len(written)} file(s) of {note_id} into {to} (audited). They are yours "
          "now, not the store's: delete them when done.")
 
 
@@ -211,7 +205,7 @@ def show_access_log(
 ) -> None:
     """Who looked at what (innsyn i logg): the audit log's entries by person and item, with the
     names the store knows for the pseudonyms the log holds. Never content."""
-    settings = _settings(sessions_dir)
+    settings = store_settings(sessions_dir)
     with using_store(settings) as keys:
         people = {u.user_id: u for u in UserDirectory(settings.users_dir, keys).all()}
     actors = None
@@ -229,10 +223,10 @@ def show_access_log(
                "action": entry.get("action"),
                "item": next((entry[f] for f in ITEM_FIELDS if entry.get(f)), None)}
         if as_json:
-            _say(json.dumps(row, ensure_ascii=False))
+            say(json.dumps(row, ensure_ascii=False))
         else:
             who = f"{row['user']} ({row['actor']})" if person else str(row["actor"])
-            _say(f"{row['time']}  {who}  {row['role'] or '-'}  {row['action']}  "
+            say(f"{row['time']}  {who}  {row['role'] or '-'}  {row['action']}  "
                  f"{row['item'] or ''}".rstrip())
     if not found and not as_json:
-        _say("No entries.")
+        say("No entries.")

@@ -29,14 +29,11 @@ import json
 from dataclasses import dataclass
 
 from diktat.config import ServerSettings
-from diktat.server.identity import Identify
+from diktat.server.identity import SAFE_METHODS, Identify, is_public
 from diktat.server.run import is_wildcard
 
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "[::1]")
-SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 FOREIGN_SITES = frozenset({"cross-site", "same-site"})
-PUBLIC_PATHS = frozenset({"/", "/health"})
-PUBLIC_PREFIXES = ("/static/", "/auth/")
 DEFAULT_PORTS = {"http": 80, "https": 443}
 
 UNKNOWN_HOST = (
@@ -142,7 +139,7 @@ class Guard:
         # page itself, but may neither change anything nor fetch the API, even blindly.
         changes = scope["type"] == "websocket" or scope["method"] not in SAFE_METHODS
         foreign_site = headers.get("sec-fetch-site") in FOREIGN_SITES
-        if foreign_site and (changes or not _public(scope["path"])):
+        if foreign_site and (changes or not is_public(scope["path"])):
             return 403, "foreign_origin", FOREIGN_ORIGIN
         who = self.identify(scope, headers)
         if isinstance(who, tuple):
@@ -160,10 +157,6 @@ class Guard:
         except ValueError:
             return False
         return self.options.allows(host, port or DEFAULT_PORTS[scheme], server_port)
-
-
-def _public(path: str) -> bool:
-    return path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES)
 
 
 def _headers(scope) -> dict[str, str]:

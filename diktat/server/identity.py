@@ -56,8 +56,7 @@ class Identify:
     def __call__(self, scope, headers: dict[str, str]) -> Principal | Refusal | None:
         """The request's principal, a refusal (status, code, message), or None for an
         anonymous request to a public path."""
-        path = scope["path"]
-        public = path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES)
+        public = is_public(scope["path"])
         websocket = scope["type"] == "websocket"
         bearer = _bearer(headers)
         # Without a server token, a bearer that is no API key counts for nothing (the OpenAI
@@ -102,6 +101,11 @@ def token_matches(expected: str | None, given: str | None) -> bool:
     if not expected:
         return True
     return given is not None and secrets.compare_digest(given.encode(), expected.encode())
+
+
+def is_public(path: str) -> bool:
+    """The page, its files, /health and sign-in: open to all."""
+    return path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES)
 
 
 def _bearer(headers: dict[str, str]) -> str | None:

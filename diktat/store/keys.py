@@ -34,9 +34,9 @@ from diktat.store.sealed import (
     KEY_BYTES,
     Keyring,
     MasterKey,
+    UnknownKey,
     is_torn,
     key_id_of,
-    unwrap,
     wrap,
 )
 from diktat.store.uploads import PARKED_DIR, UPLOAD_PREFIX
@@ -267,11 +267,10 @@ def _rewrap(keyring: Keyring, path: Path) -> None:
     with open(path, "rb") as f:
         header = f.read(HEADER_BYTES)
         body = f.read()
-    key_id = key_id_of(path)
-    key = keyring.find(key_id) if key_id else None
-    if key is None:
-        raise StoreKeyError(f"{path} was sealed with a key this store does not have")
-    data_key = unwrap(key, header, path)
+    try:
+        data_key = keyring.data_key(header, path)
+    except UnknownKey:
+        raise StoreKeyError(f"{path} was sealed with a key this store does not have") from None
     write_atomic(path, wrap(keyring.current, data_key, path) + body,
                  mode=path.stat().st_mode & 0o777 or 0o600)
 

@@ -50,10 +50,6 @@ class SealedDamaged(OutputError):
 class UnknownKey(OutputError):
     """A sealed file whose master key is not the store's key (another store's, or an old one)."""
 
-    def __init__(self, message: str, key_id: bytes) -> None:
-        super().__init__(message)
-        self.key_id = key_id
-
 
 @dataclass(frozen=True, repr=False)
 class MasterKey:
@@ -94,23 +90,24 @@ class Keyring:
         header, cipher = self.new_file(path)
         return header + _record(cipher, label(path), 0, data)
 
-    def open(self, sealed: bytes, path: Path) -> bytes:
-        """The content of the sealed file `path` whose bytes are `sealed`."""
-        return b"".join(records(self, io.BytesIO(sealed), path))
-
     def new_file(self, path: Path) -> tuple[bytes, AESGCM]:
         """A header with a fresh data key for the file `path`, and that data key's cipher."""
         data_key = AESGCM.generate_key(bit_length=256)
         return wrap(self.current, data_key, path), AESGCM(data_key)
 
-    def data_cipher(self, header: bytes, path: Path) -> AESGCM:
-        """The cipher of the file `path` whose header is `header`."""
+    def data_key(self, header: bytes, path: Path) -> bytes:
+        """The data key of the file `path` whose header is `header` (UnknownKey when none of
+        this keyring's keys wrapped it)."""
         key_id = _parse_header(header, path)[0]
         key = self.find(key_id)
         if key is None:
             raise UnknownKey(f"{path} was sealed with another master key (id {key_id.hex()}) "
-                             "than this store's", key_id)
-        return AESGCM(unwrap(key, header, path))
+                             "than this store's")
+        return unwrap(key, header, path)
+
+    def data_cipher(self, header: bytes, path: Path) -> AESGCM:
+        """The cipher of the file `path` whose header is `header`."""
+        return AESGCM(self.data_key(header, path))
 
 
 def label(path: Path) -> str:
@@ -144,7 +141,11 @@ def key_id_of(path: Path) -> bytes | None:
 def is_torn(path: Path) -> bool:
     """`path` was cut by a crash before its header was whole (it holds nothing)."""
     with open(path, "rb") as f:
-        head = f.read(HEADER_BYTES)
+        return _torn_header(f.read(HEADER_BYTES))
+
+
+def _torn_header(head: bytes) -> bool:
+    """`head` (a file's first HEADER_BYTES) is a header cut short by a crash."""
     return len(head) < HEADER_BYTES and MAGIC.startswith(head[:len(MAGIC)])
 
 
@@ -154,7 +155,7 @@ def records(keys: Keyring, stream: io.BufferedIOBase | io.BytesIO, path: Path
     last record (a crash while it was appended) is dropped; a header torn by a crash before any
     record reads as an empty file."""
     header = stream.read(HEADER_BYTES)
-    if len(header) < HEADER_BYTES and MAGIC.startswith(header[:len(MAGIC)]):
+    if _torn_header(header):
         return  # created, and cut before its header was whole: nothing was kept in it
     cipher = keys.data_cipher(header, path)
     name = label(path)

@@ -27,10 +27,17 @@ from starlette.concurrency import run_in_threadpool
 
 from diktat.auth.oidc import SignInFailed
 from diktat.auth.principal import Principal, pseudonym
-from diktat.auth.signin import CSRF_HEADER, LOGIN_COOKIE, SESSION_COOKIE, csrf_matches
+from diktat.auth.signin import (
+    CSRF_HEADER,
+    LOGIN_COOKIE,
+    SESSION_COOKIE,
+    SignIn,
+    csrf_matches,
+)
 from diktat.server.deps import PrincipalDep, ServicesDep
 from diktat.server.identity import cookie_value
 from diktat.server.schemas import Me
+from diktat.server.services import Services
 
 log = logging.getLogger(__name__)
 router = APIRouter()
@@ -115,8 +122,7 @@ async def signed_in_again() -> Response:
 
 @router.post("/auth/logout", status_code=204, include_in_schema=False)
 async def logout(request: Request, services: ServicesDep) -> Response:
-    session = services.signins.get(cookie_value(request.headers.get("cookie", ""),
-                                                SESSION_COOKIE))
+    session = _session_of(request, services)
     if session is not None:
         if not csrf_matches(session, request.headers.get(CSRF_HEADER)):
             raise HTTPException(403, "CSRF token missing or wrong")
@@ -131,12 +137,15 @@ async def logout(request: Request, services: ServicesDep) -> Response:
 
 @router.get("/api/me")
 async def me(request: Request, services: ServicesDep, principal: PrincipalDep) -> Me:
-    session = services.signins.get(cookie_value(request.headers.get("cookie", ""),
-                                                SESSION_COOKIE))
+    session = _session_of(request, services)
     return Me(sign_in=services.oidc is not None, kind=principal.kind, role=principal.role,
               username=principal.username, name=principal.name or principal.username,
               csrf=session.csrf if session else None,
               expires_at=int(session.expires) if session else None)
+
+
+def _session_of(request: Request, services: Services) -> SignIn | None:
+    return services.signins.get(cookie_value(request.headers.get("cookie", ""), SESSION_COOKIE))
 
 
 def _own_origin(request: Request) -> str:

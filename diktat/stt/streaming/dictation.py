@@ -214,11 +214,16 @@ def dictate(
     controls = controls or Controls(options.mode)
     session = store.create(input_description=source.description, model_id=engine.model_id,
                            owner=options.owner)
+    document = (DocumentDecoder(getattr(engine, "transcribe_background", engine.transcribe),
+                                decode, session.read_audio, options.document)
+                if options.document.enabled else None)
     try:
-        return _dictate(session, source, engine, store, decode=decode, options=options,
-                        commands=commands, controls=controls, make_note=make_note,
-                        on_view=on_view)
+        return _dictate(session, document, source, engine, store, decode=decode,
+                        options=options, commands=commands, controls=controls,
+                        make_note=make_note, on_view=on_view)
     except BaseException:
+        if document is not None:
+            document.abandon()
         _abandon(session, store, controls)
         raise
 
@@ -237,6 +242,7 @@ def _abandon(session: ActiveSession, store: SessionStore, controls: Controls) ->
 
 def _dictate(
     session: ActiveSession,
+    document: DocumentDecoder | None,
     source: AudioSource,
     engine: StreamingEngine,
     store: SessionStore,
@@ -254,9 +260,6 @@ def _dictate(
     )
     gate = VadGate(StreamingProcessor(engine, streaming), pause_s=options.pause_s)
     recording = _Recording(CommandApplier(commands))
-    document = (DocumentDecoder(getattr(engine, "transcribe_background", engine.transcribe),
-                                decode, session.read_audio, options.document)
-                if options.document.enabled else None)
     chunks: queue.Queue = queue.Queue()
     started = time.monotonic()
     session.save_meta(capture_started=time.time())
@@ -270,19 +273,20 @@ def _dictate(
     listening = controls.listening
     decode_s = 0.0
 
-    shown_document: list = [0, ()]  # spans done, and their text as pieces (made once per span)
+    shown_spans, shown_pieces = 0, ()  # the document text shown: made once per span
 
     def view(status: Status) -> None:
+        nonlocal shown_spans, shown_pieces
         if on_view is None:
             return
         pieces, document_s = recording.applier.pieces, 0.0
         if document is not None:
             spans = document.snapshot()
-            if len(spans) != shown_document[0]:
-                shown_document[:] = [len(spans), _document_text(
-                    spans, commands, options.pause_s).pieces]
+            if len(spans) != shown_spans:
+                shown_spans = len(spans)
+                shown_pieces = _document_text(spans, commands, options.pause_s).pieces
             document_s = spans[-1].end if spans else 0.0
-            pieces = (*shown_document[1], *_after(pieces, document_s))
+            pieces = (*shown_pieces, *_after(pieces, document_s))
         on_view(DictationView(
             status=status, mode=options.mode, session_id=session.id,
             input=source.description, level_dbfs=level,
@@ -292,7 +296,7 @@ def _dictate(
             recognised_s=gate.processor.decoded_until,
             elapsed_s=time.monotonic() - started,
             last_command=recording.last_command,
-            document_s=document_s, document_pieces=len(shown_document[1]),
+            document_s=document_s, document_pieces=len(shown_pieces),
         ))
 
     try:
@@ -325,24 +329,6 @@ def _dictate(
             view(status)
     except KeyboardInterrupt:
         stopped_by = "user"
-    except BaseException:
-        if document is not None:
-            document.abandon()
-        raise
-    try:
-        return _finish(session, store, engine, decode, options, commands, controls, make_note,
-                       gate, recording, document, capture, chunks, streaming, stopped_by,
-                       decode_s, view)
-    except BaseException:
-        if document is not None:
-            document.abandon()
-        raise
-
-
-def _finish(session, store, engine, decode, options, commands, controls, make_note, gate,
-            recording, document, capture, chunks, streaming, stopped_by, decode_s, view
-            ) -> DictationResult:
-    """After the loop: the last words, the document's last span, the outputs and the note."""
     controls.stop()
     stop_tick = time.perf_counter()
     view("finishing")
