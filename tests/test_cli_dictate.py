@@ -425,6 +425,29 @@ def test_low_confidence_words_are_marked_and_tentative_text_dimmed():
     assert styles["ny"] == "dim" and "italic" in styles["sover godt"]
 
 
+def test_the_terminal_says_when_the_note_waits_for_the_better_text():
+    from rich.console import Console
+
+    from diktat.cli.dictate_view import render_view
+    from diktat.stt.streaming.dictation import DictationView
+    from diktat.stt.streaming.document import Backlog
+
+    def screen(status, backlog):
+        view = DictationView(
+            status=status, mode="toggle", session_id="x", input="mikrofon", level_dbfs=-20,
+            pieces=(), pending="", tentative="", recorded_s=40, recognised_s=39, elapsed_s=41,
+            document_on=True, document_backlog=backlog)
+        console = Console(width=120, record=True)
+        console.print(render_view(view, low_confidence=0.5, height=30, width=120))
+        return console.export_text()
+
+    waiting = "notatet venter på bedre tekst: 21 s lyd igjen"
+    assert waiting in screen("speech", Backlog(21.0, 12.0))  # deferred by a busy machine
+    assert waiting not in screen("speech", Backlog(21.0, 2.0))  # decoding as usual
+    assert "notatet venter på bedre tekst: 6 s lyd igjen" in screen("finishing", Backlog(6.0, 0.5))
+    assert "venter" not in screen("finishing", Backlog(0.0, 0.0))
+
+
 def test_clipboard_copy_uses_xclip_and_says_so_when_there_is_none(tmp_path, monkeypatch):
     from diktat.cli.dictate_view import copy_to_clipboard
 

@@ -137,3 +137,18 @@ def test_the_view_replaces_the_preview_once_per_span_and_never_goes_back(engine,
     assert [v.document_s for v in views] == sorted(v.document_s for v in views)
     # what was shown as document text is the start of the final text
     assert words(result.text).startswith(words(changes[-1]))
+
+    # The terminal view shows the same: the document text plain, the preview after it in blue.
+    from diktat.cli.dictate_view import dictated_text
+
+    previews = 0
+    for v in views:
+        text = dictated_text(v, low_confidence=0.0)
+        blue = [s for s in text.spans if str(s.style) == "blue"]
+        plain = text.plain[: blue[0].start] if blue else text.plain
+        assert words(plain) == words(render_pieces(v.pieces[:v.document_pieces])) or (
+            not blue and v.document_pieces == len(v.pieces))
+        blue_text = " ".join(text.plain[s.start:s.end] for s in blue)
+        assert words(blue_text) == words(render_pieces(v.pieces[v.document_pieces:]))
+        previews += bool(blue)
+    assert previews, "the terminal never showed preview text"

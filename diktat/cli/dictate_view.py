@@ -48,6 +48,9 @@ def render_view(view: DictationView, *, low_confidence: float, height: int, widt
     body = Text("\n").join(lines[-visible:]) if len(lines) else Text("(si noe …)", style="dim")
     command = f"siste kommando: «{view.last_command}»   " if view.last_command else ""
     lag = max(0.0, view.recorded_s - view.recognised_s)
+    backlog = view.document_backlog
+    if backlog.audio_s and (backlog.deferred or view.status == "finishing"):
+        command += f"notatet venter på bedre tekst: {backlog.audio_s:.0f} s lyd igjen   "
     footer = Text.assemble(
         ("nivå ", "dim"), _level_bar(view.level_dbfs), f" {view.level_dbfs:5.0f} dBFS\n",
         (f"{command}opptak {view.recorded_s:.1f} s · gjenkjent {view.recognised_s:.1f} s "
@@ -71,7 +74,7 @@ def dictated_text(view: DictationView, *, low_confidence: float) -> Text:
         if piece.kind == "word" and text.plain and not text.plain.endswith("\n"):
             text.append(" ")
         uncertain = piece.word is not None and piece.word.probability < low_confidence
-        preview = view.document_pieces and i >= view.document_pieces
+        preview = view.document_on and i >= view.document_pieces
         text.append(piece.text, style="bold yellow underline" if uncertain
                     else "blue" if preview else None)
     for extra, style in ((view.pending, "dim"), (view.tentative, "italic grey50")):

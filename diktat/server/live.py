@@ -12,6 +12,7 @@ a page that trickles tiny frames cannot hold a live slot.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import queue
 import threading
@@ -31,6 +32,7 @@ from diktat.stt.audio import SAMPLE_RATE
 from diktat.stt.factory import dictation_options
 from diktat.stt.streaming.commands import render_pieces
 from diktat.stt.streaming.dictation import Controls, DictationView, dictate
+from diktat.stt.streaming.document import preview_changes
 from diktat.types import Transcript
 
 log = logging.getLogger(__name__)
@@ -276,7 +278,8 @@ class LiveDictation:
                 stopped_by=("idle" if self._idle else "shutdown" if self._stopping
                             else result.stopped_by),
             )
-            self._emit(done_message(result.session_id, result.text, result.transcript, note))
+            self._emit(done_message(result.session_id, result.text, result.transcript, note,
+                                    preview=result.preview_text))
         except DiktatError as exc:
             log.warning("dictation %s failed: %s", self._session_id, type(exc).__name__)
             self._failed(type(exc).__name__, full=isinstance(exc, StoreFull))
@@ -310,7 +313,8 @@ class LiveDictation:
                         "sample_rate": SAMPLE_RATE})
         text = render_pieces(view.pieces)
         document = render_pieces(view.pieces[:view.document_pieces])
-        shown = (view.status, text, view.pending, view.tentative, document)
+        deferred = view.document_backlog.deferred
+        shown = (view.status, text, view.pending, view.tentative, document, deferred)
         now = time.monotonic()
         status_changed = self._last_view is None or self._last_view[0] != view.status
         if shown == self._last_view or (
@@ -325,10 +329,16 @@ class LiveDictation:
             # the start of `text` that is the document text (the batch decode, up to
             # `document_s`), which replaced the preview there
             "document_text": document, "document_s": round(view.document_s, 2),
+            # the busy server has let the document decode wait: the note waits for it
+            "document_deferred": deferred,
+            "document_backlog_s": round(view.document_backlog.audio_s, 1),
         })
 
 
-def done_message(session_id: str, text: str, transcript: Transcript, note: JournalNote) -> dict:
+def done_message(session_id: str, text: str, transcript: Transcript, note: JournalNote, *,
+                 preview: str = "") -> dict:
+    """The finished dictation; with the document decode on, also where its text differs from
+    the preview the nurse watched (runs of text and {document, preview} changes)."""
     return {
         "type": "done",
         "session_id": session_id,
@@ -339,4 +349,8 @@ def done_message(session_id: str, text: str, transcript: Transcript, note: Journ
         "note": note.model_dump(mode="json"),
         "note_text": render(note, "text", review=False),
         "uncertain": [w.model_dump(mode="json") for w in note.uncertain_words],
+        "preview_changes": [
+            run if isinstance(run, str) else dataclasses.asdict(run)
+            for run in preview_changes(preview, text)
+        ] if preview else None,
     }

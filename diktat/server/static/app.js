@@ -104,7 +104,13 @@ function onView(msg) {
   const key = msg.status === "paused" || dictation?.state === "paused" ? "paused"
     : msg.status === "finishing" || dictation?.state === "finishing" ? "finishing" : "listening";
   setStatus(key);
+  if (msg.document_deferred) {
+    $("status").textContent = key === "finishing"
+      ? `Tjeneren er travel – notatet venter på den bedre teksten (${Math.ceil(msg.document_backlog_s)} s lyd igjen)…`
+      : `${$("status").textContent} Tjeneren er travel: notatet venter på den bedre teksten.`;
+  }
   $("status").dataset.server = msg.status;
+  $("status").dataset.deferred = msg.document_deferred ? "1" : "";
   const now = Date.now();
   if (msg.text && dictation?.sessionId && now - lastLiveSave > 2000) {
     lastLiveSave = now; // a reload mid-dictation keeps the text, in the session's draft
@@ -127,7 +133,29 @@ function onDone(msg) {
     uncertain: msg.uncertain || [],
     epj: msg.note_text || "",
   });
+  showPreviewChanges(msg.preview_changes);
   setStatus("done");
+}
+
+// Where the note's text (the document decode) differs from the preview she watched.
+function showPreviewChanges(runs) {
+  const box = $("preview-changes-box");
+  const changes = (runs || []).filter((r) => typeof r !== "string");
+  box.hidden = !runs;
+  box.open = false;
+  $("preview-changes-count").textContent = String(changes.length);
+  const out = $("preview-changes");
+  out.replaceChildren();
+  for (const run of runs || []) {
+    if (out.childNodes.length) out.append(" ");
+    if (typeof run === "string") {
+      out.append(run);
+      continue;
+    }
+    if (run.document) out.append(Object.assign(document.createElement("ins"), { textContent: run.document }));
+    if (run.document && run.preview) out.append(" ");
+    if (run.preview) out.append(Object.assign(document.createElement("del"), { textContent: run.preview }));
+  }
 }
 
 // --- result: transcript, note, EPJ text -------------------------------------------------------
@@ -138,6 +166,7 @@ function load({ noteId, noteKind = null, sessionId = null, note, text, uncertain
   if (another) {
     $("draft-notice").hidden = true; // it spoke of the note left
     $("draft-status").textContent = "";
+    $("preview-changes-box").hidden = true;
   }
   Object.assign(state, { noteId, noteKind, sessionId, note, text, uncertain, epj, stale, approved: null });
   $("result").hidden = false;

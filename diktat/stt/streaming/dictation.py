@@ -37,7 +37,7 @@ from diktat.stt.audio import SAMPLE_RATE
 from diktat.stt.formats import to_json
 from diktat.stt.options import DecodeOptions
 from diktat.stt.streaming.commands import DEFAULT_COMMANDS, CommandApplier, Piece, VoiceCommand
-from diktat.stt.streaming.document import DocumentDecoder, DocumentOptions, Span
+from diktat.stt.streaming.document import Backlog, DocumentDecoder, DocumentOptions, Span
 from diktat.stt.streaming.events import StreamEvent
 from diktat.stt.streaming.processor import (
     StreamingOptions,
@@ -117,8 +117,12 @@ class DictationView:
     last_command: str | None = None
     # The first `document_pieces` of `pieces` are the document text of the audio up to
     # `document_s` (the batch decode, which replaced the preview there); the rest is preview.
+    document_on: bool = False  # the text will be the document decode's, not the preview
     document_s: float = 0.0
     document_pieces: int = 0
+    # What the document decode has been handed and not decoded yet (a busy server defers
+    # these decodes, never the preview's).
+    document_backlog: Backlog = Backlog(0.0, 0.0)
 
 
 @dataclass(frozen=True)
@@ -280,7 +284,9 @@ def _dictate(
         if on_view is None:
             return
         pieces, document_s = recording.applier.pieces, 0.0
+        backlog = Backlog(0.0, 0.0)
         if document is not None:
+            backlog = document.backlog()
             spans = document.snapshot()
             if len(spans) != shown_spans:
                 shown_spans = len(spans)
@@ -296,7 +302,9 @@ def _dictate(
             recognised_s=gate.processor.decoded_until,
             elapsed_s=time.monotonic() - started,
             last_command=recording.last_command,
-            document_s=document_s, document_pieces=len(shown_pieces),
+            document_on=document is not None, document_s=document_s,
+            document_pieces=len(shown_pieces),
+            document_backlog=backlog,
         ))
 
     try:
@@ -334,6 +342,8 @@ def _dictate(
     view("finishing")
     capture.join(timeout=_CAPTURE_JOIN_S)  # a pipe may block in read(); the thread is a daemon
     _raise_capture_error(chunks, session, store)
+    if document is not None:  # its last decode runs beside the preview's
+        document.close(session.samples_written / SAMPLE_RATE)
     if not recording.applier.stopped:
         tick = time.perf_counter()
         recording.apply(gate.finish())
@@ -348,7 +358,7 @@ def _dictate(
                      "mode": options.mode, "pause_s": options.pause_s},
         )
     else:
-        spans = document.finish(session.samples_written / SAMPLE_RATE)
+        spans = document.finish()
         result = finish_session(
             session, _document_text(spans, commands, options.pause_s), engine, decode,
             make_note, state="finished", stopped_by=stopped_by,

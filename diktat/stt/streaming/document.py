@@ -9,6 +9,12 @@ only the last span is left to decode. Each span is decoded exactly as `engine.tr
 decode that stretch of audio on its own (with word timestamps), so the document text can be
 reproduced from the session's audio and the span boundaries kept in the transcript's options.
 
+So that the stop does not wait for up to `min_span_s` of audio, the open span is decoded as a
+*draft* at a pause whenever the decoder has nothing else to do and `draft_step_s` more audio
+came since the last draft. At the stop the latest draft becomes a span of its own and only the
+audio after it is decoded (on king.mp3's first 60 s this took stop → note from 4.6 s to ...).
+A draft that a cut overtakes is dropped.
+
 Spans are decoded one at a time in a background thread, through the engine's background lane
 where it has one (`SharedEngine.transcribe_background`: it waits while live decodes wait, and
 leaves one worker to them): the preview keeps at least one worker, though with two a second
@@ -17,11 +23,14 @@ live decode may wait for a span's decode to end.
 
 from __future__ import annotations
 
+import difflib
 import queue
 import threading
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 
@@ -36,6 +45,7 @@ _WITH_WORDS = {"batched_min_duration_s": 24 * 3600.0}
 class DocumentOptions:
     enabled: bool = True
     min_span_s: float = 20.0  # a span ends at the first pause after this much audio
+    draft_step_s: float = 2.0  # audio between drafts of the open span; 0 = no drafts
 
 
 @dataclass(frozen=True)
@@ -44,6 +54,28 @@ class Span:
     end: float
     words: tuple[Word, ...]  # in the session's time
     decode_s: float
+
+
+# A span waiting this long was deferred by a busy machine (one decodes in 1-5 s on 2 idle
+# cores): the nurse is told that the note waits for the better text.
+DEFERRED_AFTER_S = 10.0
+
+
+@dataclass(frozen=True)
+class Backlog:
+    audio_s: float  # seconds of audio handed over for spans and not decoded yet
+    waited_s: float  # how long the oldest of it has waited
+
+    @property
+    def deferred(self) -> bool:
+        return self.waited_s >= DEFERRED_AFTER_S
+
+
+@dataclass(frozen=True)
+class _Job:
+    kind: Literal["span", "draft", "last"]
+    start: float
+    end: float
 
 
 class DocumentDecoder:
@@ -58,7 +90,11 @@ class DocumentDecoder:
         self._read_audio = read_audio
         self.cut_at = 0.0  # where the next span starts
         self.spans: list[Span] = []
-        self._todo: queue.Queue[tuple[float, float] | None] = queue.Queue()
+        self._draft: Span | None = None  # the open span decoded up to a pause
+        self._drafted_to = 0.0  # where the last draft asked for ends
+        self._todo: queue.Queue[_Job | None] = queue.Queue()
+        self._unfinished = 0  # jobs asked for and not done
+        self._handed: deque[tuple[float, float]] = deque()  # (span end, when) not decoded yet
         self._error: BaseException | None = None
         self._lock = threading.Lock()
         self._thread = threading.Thread(target=self._run, name="diktat-document", daemon=True)
@@ -69,18 +105,39 @@ class DocumentDecoder:
         with self._lock:
             return list(self.spans)
 
-    def offer_pause(self, point: float) -> bool:
-        """A pause at `point` (seconds): cut a span there when it is long enough."""
-        if point - self.cut_at < self.options.min_span_s:
-            return False
-        self._submit(point)
-        return True
+    def backlog(self) -> Backlog:
+        """The audio handed over for spans and not decoded yet, and how long it has waited."""
+        with self._lock:
+            done = self.spans[-1].end if self.spans else 0.0
+            since = self._handed[0][1] if self._handed else None
+        return Backlog(audio_s=max(0.0, self.cut_at - done),
+                       waited_s=0.0 if since is None else time.monotonic() - since)
 
-    def finish(self, end: float) -> list[Span]:
-        """The last span, up to `end`, then every span in order (waits for them)."""
+    def offer_pause(self, point: float) -> bool:
+        """A pause at `point` (seconds): cut a span there when it is long enough, or else
+        draft the open span when the decoder is idle. True when a span was cut."""
+        if point - self.cut_at >= self.options.min_span_s:
+            self._submit(_Job("span", self.cut_at, point))
+            self.cut_at = point
+            return True
+        step = self.options.draft_step_s
+        with self._lock:
+            idle = self._unfinished == 0
+        if step > 0 and idle and point - max(self.cut_at, self._drafted_to) >= step:
+            self._submit(_Job("draft", self.cut_at, point))
+            self._drafted_to = point
+        return False
+
+    def close(self, end: float) -> None:
+        """The recording ends at `end`: decode what is left (the audio after the open span's
+        draft, if there is one), without waiting."""
         if end > self.cut_at:
-            self._submit(end)
+            self._submit(_Job("last", self.cut_at, end))
+            self.cut_at = end
         self._todo.put(None)
+
+    def finish(self) -> list[Span]:
+        """Every span in order, once `close` was called (waits for them)."""
         self._thread.join()
         if self._error is not None:
             raise self._error
@@ -90,27 +147,51 @@ class DocumentDecoder:
         """Stop without waiting (a failed dictation)."""
         self._todo.put(None)
 
-    def _submit(self, end: float) -> None:
-        self._todo.put((self.cut_at, end))
-        self.cut_at = end
+    def _submit(self, job: _Job) -> None:
+        with self._lock:
+            self._unfinished += 1
+            if job.kind != "draft":
+                self._handed.append((job.end, time.monotonic()))
+        self._todo.put(job)
 
     def _run(self) -> None:
-        while (item := self._todo.get()) is not None:
-            if self._error is not None:
-                continue
-            start, end = item
+        while (job := self._todo.get()) is not None:
             try:
-                audio = self._read_audio(start, end)
-                tick = time.perf_counter()
-                transcript = self._transcribe(audio, self.decode) if len(audio) else None
-                spent = time.perf_counter() - tick
-                words = () if transcript is None else tuple(
-                    w.model_copy(update={"start": w.start + start, "end": w.end + start})
-                    for w in words_of(transcript.segments))
-                with self._lock:
-                    self.spans.append(Span(start, end, words, spent))
+                if self._error is None:
+                    self._do(job)
             except BaseException as exc:  # noqa: BLE001 - raised again by finish()
                 self._error = exc
+            finally:
+                with self._lock:
+                    self._unfinished -= 1
+
+    def _do(self, job: _Job) -> None:
+        draft, self._draft = self._draft, None
+        if job.kind == "draft":
+            self._draft = self._decode(job.start, job.end)
+            return
+        start = job.start
+        if job.kind == "last" and draft is not None and draft.start == start:
+            self._add(draft)
+            start = draft.end
+        if job.end > start:
+            self._add(self._decode(start, job.end))
+
+    def _add(self, span: Span) -> None:
+        with self._lock:
+            self.spans.append(span)
+            while self._handed and self._handed[0][0] <= span.end:
+                self._handed.popleft()
+
+    def _decode(self, start: float, end: float) -> Span:
+        audio = self._read_audio(start, end)
+        tick = time.perf_counter()
+        transcript = self._transcribe(audio, self.decode) if len(audio) else None
+        spent = time.perf_counter() - tick
+        words = () if transcript is None else tuple(
+            w.model_copy(update={"start": w.start + start, "end": w.end + start})
+            for w in words_of(transcript.segments))
+        return Span(start, end, words, spent)
 
 
 def words_of(segments: tuple[Segment, ...]) -> list[Word]:
@@ -128,3 +209,24 @@ def words_of(segments: tuple[Segment, ...]) -> list[Word]:
             for i, p in enumerate(parts)
         )
     return words
+
+
+@dataclass(frozen=True)
+class Change:
+    """Where the document text differs from the preview the nurse saw: words of each."""
+    document: str
+    preview: str
+
+
+def preview_changes(preview: str, document: str) -> list[Change | str]:
+    """The document text as runs of unchanged text (str) and `Change`s from the preview, by
+    words (difflib's longest matching blocks), for the review view."""
+    old, new = preview.split(), document.split()
+    runs: list[Change | str] = []
+    matcher = difflib.SequenceMatcher(a=old, b=new, autojunk=False)
+    for op, a0, a1, b0, b1 in matcher.get_opcodes():
+        if op == "equal":
+            runs.append(" ".join(new[b0:b1]))
+        else:
+            runs.append(Change(document=" ".join(new[b0:b1]), preview=" ".join(old[a0:a1])))
+    return runs
