@@ -144,14 +144,20 @@ async def client(url: str, run: ClientRun) -> None:
         run.error = "the socket closed without a done message"
 
 
-def check_saved_audio(runs: list[ClientRun], sessions: Path) -> None:
-    """Each session folder must hold exactly the audio its own client sent (bit for bit)."""
+def check_saved_audio(runs: list[ClientRun], store: Path) -> None:
+    """Each session folder must hold exactly the audio its own client sent (bit for bit); the
+    store is encrypted, so the audio is read through the server's key."""
     import soundfile as sf
 
+    from diktat.store.keys import StoreRoots, open_keyring
+    from diktat.store.sealed import Reader
+
+    keys = open_keyring(store / "store.key", StoreRoots(()))
     for run in runs:
         if run.done is None:
             continue
-        saved, _ = sf.read(sessions / run.done["session_id"] / "audio.wav", dtype="int16")
+        with Reader(keys, store / "sessions" / run.done["session_id"] / "audio.wav") as wav:
+            saved, _ = sf.read(wav, dtype="int16")
         sent = np.frombuffer(pcm16(run.samples), dtype="<i2")
         run.audio_intact = bool(len(saved) == len(sent) and np.array_equal(saved, sent))
 
@@ -252,7 +258,8 @@ def free_port() -> int:
 
 
 def start_server(port: int, clients: int, store: Path) -> subprocess.Popen:
-    env = os.environ | {"DIKTAT_SERVER__MAX_STREAMS": str(clients)}
+    env = os.environ | {"DIKTAT_SERVER__MAX_STREAMS": str(clients),
+                        "DIKTAT_STORE__KEY_FILE": str(store / "store.key")}
     env.pop("DIKTAT_SERVER__TOKEN", None)
     proc = subprocess.Popen(
         [sys.executable, "-m", "diktat", "serve", "--host", "127.0.0.1", "--port", str(port),
@@ -326,7 +333,7 @@ def main() -> int:
         wall = time.monotonic() - tick
         stop_server(proc)
         watchdog.cancel()
-        check_saved_audio(runs, store / "sessions")
+        check_saved_audio(runs, store)
         shutil.rmtree(store, ignore_errors=True)
     summary = summarise(runs) | {
         "clients_n": len(runs), "seconds": args.seconds, "wall_s": round(wall, 1),
