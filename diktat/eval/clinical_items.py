@@ -172,7 +172,7 @@ def _scalar(kind: str, item: Mapping[str, Any]) -> str:
 def _value(kind: str, item: Mapping[str, Any], quote: str = "") -> Value:
     on_oxygen = item.get("on_oxygen") if kind == "spo2" else None
     value = _scalar(kind, item)
-    unit = item.get("scale") if kind == "pain_score" else item.get("unit")
+    unit = (item.get("scale") or item.get("unit")) if kind == "pain_score" else item.get("unit")
     if kind in VOLUME_KINDS:  # volumes compare in ml whatever unit was said
         factor = _TO_ML.get(str(unit or "ml").casefold())
         if factor is not None:

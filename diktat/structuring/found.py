@@ -52,6 +52,8 @@ class Found:
     part_said: bool = False  # the message names its ISBAR parts ("Situasjon: ...")
     # "Ingeborg fikk kveldsdosen kl 20.": the status and time of doses the next sentence names
     collective: tuple[Chunk, tuple[str, re.Match[str]], re.Match[str] | None] | None = None
+    # where the vital-sign head is that a pronoun in the next sentence may refer back to
+    antecedent: tuple[Chunk, int] | None = None
     # the last deviation's chunk and span: an event told on right after it is the same event
     last_deviation: tuple[Chunk, int, int] | None = None
 

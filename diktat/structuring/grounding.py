@@ -24,7 +24,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from diktat.norsk.normalize import normalize_spoken, speaks_of_evening
-from diktat.structuring import cues, news2
+from diktat.structuring import anaphora, cues, news2
 from diktat.structuring.assertion import finding_assertion, patient_pronoun
 from diktat.structuring.clauses import Relations, split_clauses
 from diktat.structuring.lexicon import Lexicon
@@ -208,7 +208,7 @@ class _Grounder:
             rel = _Relations(self.normalised(quote), self.lexicon)
             mine = rel.heads_matching(news2.LABEL_PATTERNS[kind])
             if not any(all(rel.owned(_number_at(rel.text, x), k, "dose") for x in values)
-                       for k in mine):
+                       for k in mine) and not self.linked(kind, v, rel):
                 self.drop(path, v, "the value is said in another clause than its label")
                 return None
             if v.time is not None and not any(
@@ -221,6 +221,13 @@ class _Grounder:
             self.drop(f"{path}.scale", v.scale, "the scale is not in the evidence")
             v = v.model_copy(update={"scale": None})
         return self.oxygen(v, path) if isinstance(v, OxygenSaturation) else v
+
+    def linked(self, kind: str, v, rel: _Relations) -> bool:
+        """The quote is the value said by referring back to its head ("blodtrykket. Det var
+        145/90"), read as the rules read it."""
+        said = anaphora.link(rel.text, 0, len(rel.text.rstrip(" .,;:!?")), rel.drugs)
+        return said is not None and said.kind == kind and all(
+            v.model_dump().get(name) == value for name, value in said.values.items())
 
     def flow_and_device(self, v, path: str, flow: str, device: str):
         """``v`` without the oxygen flow (field ``flow``) or device (``device``) its evidence
@@ -238,7 +245,8 @@ class _Grounder:
     def oxygen(self, v: OxygenSaturation, path: str) -> OxygenSaturation:
         norm = self.normalised(v.evidence.quote)
         v = self.flow_and_device(v, path, "oxygen_l_min", "oxygen_device")
-        cue = {True: (news2.OXYGEN_FLOW, news2.ON_OXYGEN, news2.OXYGEN_DEVICE),
+        cue = {True: (news2.OXYGEN_FLOW, news2.ON_OXYGEN, news2.OXYGEN_DEVICE,
+                      news2.FLOW_CHANGED),
                False: (news2.ON_AIR,), None: ()}
         if v.on_oxygen is not None and not any(rx.search(norm) for rx in cue[v.on_oxygen]):
             self.drop(f"{path}.on_oxygen", v.on_oxygen, "the evidence does not say so")
@@ -247,7 +255,8 @@ class _Grounder:
 
     def oxygen_given(self, v: OxygenTherapy, path: str) -> OxygenTherapy | None:
         norm = self.normalised(v.evidence.quote)
-        if not (news2.LABEL_PATTERNS["oxygen"].search(norm) or DEVICE_PATTERNS.get(
+        per_minute = (m := news2.FLOW_CHANGED.search(norm)) is not None and m.group("min")
+        if not (news2.LABEL_PATTERNS["oxygen"].search(norm) or per_minute or DEVICE_PATTERNS.get(
                 v.device or "", re.compile(r"(?!)")).search(norm)):
             self.drop(path, v, "the evidence does not name oxygen")
             return None
@@ -354,7 +363,7 @@ class _Relations:
 
     def __init__(self, text: str, lexicon: Lexicon) -> None:
         self.text = text
-        drugs = [(d.start, d.end) for d in lexicon.find(text)]
+        self.drugs = drugs = [(d.start, d.end) for d in lexicon.find(text)]
         labels = [(a, b) for a, b in news2.measured_labels(text)
                   if not any(x <= a < y for x, y in drugs)]
         self.rel = Relations(split_clauses(text), drugs + labels, text)

@@ -63,7 +63,7 @@ _VALUES = {
     # a scale word (NRS, VAS, smertescore) or "av 10" after the number: never a bare number
     # or a bare number that ends its clause ("smerte 3.", "smertene er på 5 nå"), checked in
     # ``values_of``
-    "pain_score": r"(?P<v>\d{1,2})(?!\d|[,:]\d)(?(s)(?:" + _OF_TEN + r")?|(?:" + _OF_TEN
+    "pain_score": r"(?P<v>\d{1,3})(?!\d|[,:]\d)(?(s)(?:" + _OF_TEN + r")?|(?:" + _OF_TEN
                   + r"|(?=" + _BARE_END + r")))(?!\s?(?:mg|g|ml|IE|tablett\w*|%)(?!\w))",
     "fluid_intake": r"(?P<v>\d+(?:,\d+)?) ?" + _VOLUME,
     # urine said without its unit ("tisset ca 400"): checked in ``values_of``
@@ -148,7 +148,7 @@ def values_of(kind: str, m: re.Match[str], text: str, clause_start: int, clause_
                 return None  # a balance needs its sign said
             value = -value if sign in _NEGATIVE else value
         return {"value": value, "unit": unit}
-    low, high = RANGES[kind]
+    low, high = VAS_RANGE if kind == "pain_score" and _on_vas(m) else RANGES[kind]
     if not low <= value <= high:
         return None
     label = m.group()[: m.start("gap") - m.start()]
@@ -168,6 +168,14 @@ def values_of(kind: str, m: re.Match[str], text: str, clause_start: int, clause_
             scale = "NRS" if "NRS" in gap.split() else "VAS" if "VAS" in gap.split() else ""
         return {"value": int(value), "scale": scale or None}
     return {"value": value}
+
+
+VAS_RANGE = (0, 100)  # the visual analogue scale in millimetres
+
+
+def _on_vas(m: re.Match[str]) -> bool:
+    """The score is said with VAS as its label or in its gap ("VAS 40", "smerte på VAS 40")."""
+    return (m.group("s") or "").upper() == "VAS" or "VAS" in (m.group("gap") or "").upper().split()
 
 
 # A bare number is a value only right after its label, or with these words between ("smertene

@@ -106,6 +106,11 @@ OXYGEN_FLOW = re.compile(
     r"(?:O2|oksygen|surstoff)(?!\w)",
     re.IGNORECASE,
 )
+# A flow changed, said without oxygen's name ("Jeg økte til 2 l/min", "satte ned til 1 liter").
+FLOW_CHANGED = re.compile(
+    r"(?<!\w)(?:økte|økt|auka|øker|satte ned|skrudde (?:opp|ned)|reduserte|redusert|senket|"
+    r"justerte)(?: (?:oksygenet|oksygen|O2|flowen|den|det))? (?:til|på) "
+    r"(?P<v>\d{1,2}(?:,\d{1,2})?) ?(?:l|liter)(?P<min>/min)?(?!\w)", re.IGNORECASE)
 ON_AIR = _rx(r"ut[ae]n (?:ekstra |tilført )?(?:oksygen|O2|surstoff)", r"(?:på |i )?rom ?luft")
 ON_OXYGEN = _rx(r"(?:på|med|får|fikk|fekk) (?:oksygen\w*|O2|surstoff)", "oksygenbehandling",
                 "oksygentilførsel")

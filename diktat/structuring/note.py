@@ -196,8 +196,16 @@ class Weight(_Measured):
 
 
 class PainScore(_Measured):
-    value: int = Field(ge=0, le=10, title="Smerteskår (0–10)")
+    """NRS 0–10; VAS 0–10 or 0–100 (millimetres)."""
+
+    value: int = Field(ge=0, le=100, title="Smerteskår (NRS 0–10, VAS 0–100)")
     scale: Literal["NRS", "VAS"] | None = Field(default=None, title="Skala")
+
+    @model_validator(mode="after")
+    def _in_scale(self) -> PainScore:
+        if self.value > 10 and self.scale != "VAS":
+            raise ValueError("a score above 10 is on the VAS 0–100 only")
+        return self
 
 
 class FluidVolume(_Measured):

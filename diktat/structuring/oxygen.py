@@ -15,6 +15,9 @@ from diktat.structuring.vital_read import VitalRead
 _FLOW_BEFORE_LABEL = re.compile(
     r"(?<![\d,])(?P<v>\d{1,2}(?:,\d{1,2})?) ?(?:l|liter)(?:/min)? (?:O2|oksygen|surstoff)(?!\w)",
     re.IGNORECASE)
+# A flow changed is oxygen only where the unit is per minute or the sentence speaks of oxygen.
+_OXYGEN_TALK = re.compile(r"(?<!\w)(?:O2|oksygen\w*|surstoff|\w*metning\w*|SpO2)(?!\w)",
+                          re.IGNORECASE)
 _OXYGEN_WORD = re.compile(r"(?<!\w)(?:O2|oksygen\w*|surstoff)(?!\w)", re.IGNORECASE)
 _NOT_GIVEN = re.compile(r"(?<!\w)(?:ikke|ikkje|uten|utan|ingen|inga|avsluttet|seponert|"
                         r"skal|bør|ved behov|før)(?!\w)", re.IGNORECASE)
@@ -38,6 +41,13 @@ def oxygen_without_label(text: str, start: int, end: int, clauses: list[Clause],
         out.append(VitalRead("oxygen", {"l_min": flow if 0 < flow <= 60 else None,
                                         "device": device[0] if device else None},
                              m.start(), stop, parts=[(m.start(), stop)], hit=(m.start(), stop)))
+    for m in news2.FLOW_CHANGED.finditer(text, start, end):
+        if taken(m.start("v")) or not (m.group("min") or _OXYGEN_TALK.search(text, start, end)
+                                       or measurements.device_at(text, start, end)):
+            continue
+        flow = float(m.group("v").replace(",", "."))
+        out.append(VitalRead("oxygen", {"l_min": flow, "device": None}, m.start(), m.end(),
+                             parts=[m.span()], hit=m.span()))
     for clause in clauses or []:
         device = measurements.device_at(text, clause.start, clause.end)
         if device is None or taken(device[1].start()):

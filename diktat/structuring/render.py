@@ -114,7 +114,7 @@ def render_measurements(vs: VitalSigns) -> str:
     _series(parts, "INR", vs.inr, lambda i: number(i.value))
     _series(parts, "vekt", vs.weight, lambda w: f"{number(w.value)} kg")
     _series(parts, "smerte", vs.pain_score,
-            lambda p: f"{p.scale + ' ' if p.scale else ''}{p.value}/10")
+            lambda p: f"{p.scale + ' ' if p.scale else ''}{p.value}/{100 if p.value > 10 else 10}")
     return ", ".join(parts)
 
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from diktat.structuring import cues
+from diktat.structuring import anaphora, cues
 from diktat.structuring.assertion import (
     ANSWER,
     assertion_at,
@@ -44,6 +44,7 @@ from diktat.structuring.note import (
     Observation,
     Statement,
 )
+from diktat.structuring.vital_read import VitalRead
 from diktat.structuring.vitals import read_vitals
 
 __all__ = ["Chunk", "Found", "extract", "sentences"]
@@ -113,6 +114,8 @@ class _Sentence:
         said_before, f.collective = f.collective, None
         clauses = split_clauses(text, self.start, self.end)
         question = is_question(text, self.start, self.end)
+        if question:
+            f.antecedent = None
         hits = [] if question else self._vitals(clauses) + self._medications(clauses,
                                                                              said_before)
         if not question and not any(a <= self.start < b or self.start <= a < self.end
@@ -195,7 +198,8 @@ class _Sentence:
         drugs = [(self.start + d.start, self.start + d.end)
                  for d in self.lex.find(text[self.start : self.end])]
         hits = []
-        for v in read_vitals(text, self.start, self.end, clauses, drugs):
+        reads = read_vitals(text, self.start, self.end, clauses, drugs)
+        for v in reads + self._links(reads, drugs):
             ev = self.c.evidence(*v.span)
             if ev is None:
                 continue
@@ -209,6 +213,19 @@ class _Sentence:
             if v.clock is not None:
                 hits.append(v.clock.span())
         return hits
+
+    def _links(self, reads: list[VitalRead], drugs: list[tuple[int, int]]) -> list[VitalRead]:
+        """Values said by referring back to their head ("Jeg målte blodtrykket. Det var
+        145/90."), and the head the next sentence may refer back to."""
+        text, f = self.c.text, self.f
+        before = f.antecedent[1] if f.antecedent and f.antecedent[0] is self.c else None
+        taken = [(v.start, v.end) for v in reads]
+        links = anaphora.sentence_links(text, self.start, self.end, taken, drugs, before)
+        after = anaphora.antecedent_after(text, self.start, self.end, taken + [
+            x.value for x in links], drugs, before)
+        f.antecedent = None if after is None else (self.c, after)
+        return [VitalRead(x.kind, dict(x.values), x.head[0], x.value[1],
+                          parts=[x.head, x.value], hit=x.value) for x in links]
 
     def _medications(self, clauses: list[Clause], said_before=None) -> list[tuple[int, int]]:
         hits = []

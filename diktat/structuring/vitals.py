@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from diktat.structuring import cues, measurements, news2
+from diktat.structuring import anaphora, cues, measurements, news2
 from diktat.structuring.clauses import Clause, Relations, clause_at
 from diktat.structuring.oxygen import oxygen_after, oxygen_into_spo2, oxygen_without_label
 from diktat.structuring.vital_read import VitalRead
@@ -80,6 +80,7 @@ def read_vitals(text: str, start: int, end: int, clauses: list[Clause],
     found += oxygen_without_label(text, start, end, clauses, found)
     found += _second_values(text, found, other_heads, end)
     found += _series(text, found, other_heads, end)
+    found += _more_readings(text, found, other_heads, end)
     found = oxygen_into_spo2(text, start, found)
     found = _corrected(text, end, found)
     asked = text[start:end].rstrip().endswith("?")
@@ -419,5 +420,49 @@ def _second_values(text: str, found: list[VitalRead], other_heads: list[tuple[in
             on, flow, device, stop = oxygen_after(text, nxt.end(), sentence_end)
             values |= {"on_oxygen": on, "oxygen_l_min": flow, "oxygen_device": device}
         out.append(VitalRead(v.kind, values, v.start, stop,
+                             parts=[(nxt.start("v"), stop)]))
+    return out
+
+
+# Readings of one measurement said one after another the same day, the label not repeated:
+# "Blodsukker 9,1, i morges 6,8", and after "først": "Metningen ble målt 2 ganger: først 94, og
+# etter at hun hadde satt seg opp, 96". An earlier day's value ("i går 80,1") shown without its
+# day would read as today's: left in the text.
+_WHEN_READING = re.compile(
+    r"\s*,\s*(?:og\s+)?(?:i dag|i morges|i morrest|i natt|i kveld|i ettermiddag)\s+"
+    r"(?:(?:var|er)\s+(?:den|det)"
+    r"\s+|(?:den|det)\s+var\s+)?(?P<v>\d{1,3}(?:,\d{1,2})?)(?![\d,:/])", re.IGNORECASE)
+_THEN_READING = re.compile(
+    r"\s*,\s*(?:og\s+)?(?:så|deretter|etterpå|seinare|senere|etter\s[^\d.;:]{0,60}?,)\s*"
+    r"(?P<v>\d{1,3}(?:,\d{1,2})?)(?![\d,:/])", re.IGNORECASE)
+_READING_UNIT = re.compile(r"(?: ?(?:kg|%|°C|mmol/l|/min))?" + measurements.NOT_DURATION
+                           + r"(?!\s?(?:mg|g|ml|l|IE|E|enheter|tablett\w*|kg|%)(?!\w))",
+                           re.IGNORECASE)
+_READING_KINDS = ("pulse", "temperature", "spo2", "respiratory_rate", "blood_glucose", "weight",
+                  "inr")
+
+
+def _more_readings(text: str, found: list[VitalRead], other_heads: list[tuple[int, int]],
+                   sentence_end: int) -> list[VitalRead]:
+    out = []
+    for v in found:
+        m = news2.VITAL_PATTERNS[v.kind].match(text, v.start) if v.kind in _READING_KINDS \
+            else None
+        if m is None or "value" not in v.values:
+            continue
+        first = "først" in (m.group("gap") or "").casefold().split()
+        nxt = _WHEN_READING.match(text, m.end(), sentence_end) or (
+            _THEN_READING.match(text, m.end(), sentence_end) if first else None)
+        if nxt is None or news2.VITAL_LABEL.search(text, m.end(), nxt.start("v")) \
+                or any(m.end() <= a < nxt.end() for a, _ in other_heads) \
+                or any(o.start <= nxt.start("v") < o.end for o in found) \
+                or (unit := _READING_UNIT.match(text, nxt.end(), sentence_end)) is None \
+                or (values := anaphora.plausible(v.kind, nxt.group("v"))) is None:
+            continue
+        stop = unit.end()
+        if v.kind == "spo2":  # its own oxygen, not the first reading's
+            on, flow, device, stop = oxygen_after(text, stop, sentence_end)
+            values |= {"on_oxygen": on, "oxygen_l_min": flow, "oxygen_device": device}
+        out.append(VitalRead(v.kind, dict(v.values) | values, v.start, stop,
                              parts=[(nxt.start("v"), stop)]))
     return out
