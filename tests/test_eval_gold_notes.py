@@ -15,6 +15,7 @@ from diktat.eval.clinical import MEDICATION_PARTS, ClinicalMetrics, score_clinic
 from diktat.eval.clinical_items import VALUE_KINDS, gold_findings, gold_values
 from diktat.eval.notes import cases_from_folder, evaluate_notes
 from diktat.structuring.note import (
+    Deviation,
     Evidence,
     JournalNote,
     MedicationAdministration,
@@ -115,6 +116,23 @@ def test_wrong_values_doses_times_and_negations_are_dangerous():
     assert kinds == ["flipped negation", "wrong dose", "wrong value"]
     assert m.medications["time"].missing == 1  # a time not extracted is missing, not dangerous
     assert {d.dictation for d in m.dangerous} == {"x"}
+
+
+def test_a_deviation_of_another_kind_is_wrong_and_one_too_many_is_invented():
+    def deviations(*kinds):
+        return _note().model_copy(update={"deviations": tuple(
+            Deviation(kind=k, text="Fikk Paracet", evidence=_ev("Fikk Paracet")) for k in kinds)})
+
+    gold = {**GOLD_NOTE, "deviations": [{"kind": "medication_error", "text": "Avvik"}]}
+    right = score_clinical(deviations("medication"), gold, TEXT)  # the gold's word for it
+    assert right.deviations.right == 1 and right.dangerous == ()
+    other = score_clinical(deviations("other"), gold, TEXT)  # the avvik is there, filed vaguely
+    assert other.deviations.wrong == 1 and other.dangerous == ()
+    assert "deviations: medication (filed as other)" in other.missed
+    extra = score_clinical(deviations("medication", "fall"), gold, TEXT)
+    assert [(d.field, d.kind) for d in extra.dangerous] == [("deviations", "invented deviation")]
+    none = score_clinical(deviations(), gold, TEXT)
+    assert none.deviations.missing == 1 and none.dangerous == ()
 
 
 def test_a_value_the_gold_does_not_have_is_invented():

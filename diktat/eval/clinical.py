@@ -316,20 +316,35 @@ def _score_findings(s: _Scorer, gold: list[Finding], got: list[Finding]) -> None
                  f"{h.text}: {h.assertion}", h.quote)
 
 
+# Gold files may name the note's kinds the way people say them.
+_DEVIATION_KINDS = {"medication_error": "medication"}
+
+
 def _score_deviations(s: _Scorer, gold: Mapping[str, Any], note: JournalNote) -> None:
-    want = Counter(str(d["kind"]) for d in gold.get("deviations") or [])
+    """Deviations match by kind; one of another kind where the gold has a deviation left is
+    the right event under the wrong kind (wrong, not dangerous: the avvik is there); only a
+    deviation beyond the gold's count is invented."""
+    want = Counter(_DEVIATION_KINDS.get(str(d["kind"]), str(d["kind"]))
+                   for d in gold.get("deviations") or [])
+    other_kind = []
     for d in note.deviations:
         if want[d.kind] > 0:
             want[d.kind] -= 1
             s.count("deviations", "all", "right")
         else:
+            other_kind.append(d)
+    left = list(want.elements())
+    for d in other_kind:
+        if left:
+            s.count("deviations", "all", "wrong")
+            s.missed.append(f"deviations: {left.pop(0)} (filed as {d.kind})")
+        else:
             s.count("deviations", "all", "extra")
             s.danger("deviations", "invented deviation", None, f"{d.kind}: {d.text}",
                      d.evidence.quote)
-    for kind, n in want.items():
-        for _ in range(n):
-            s.count("deviations", "all", "missing")
-            s.missed.append(f"deviations: {kind}")
+    for kind in left:
+        s.count("deviations", "all", "missing")
+        s.missed.append(f"deviations: {kind}")
 
 
 # Recipients that are the same service: the patient's own or the nursing home's doctor.

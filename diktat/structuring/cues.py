@@ -153,6 +153,8 @@ SAME_TIME = _rx("samtidig", "samstundes", r"på samme tid(?:spunkt)?", r"på sam
                 r"(?:til|på) samme tid", "samme tid")
 # "Usikker på om han tok morgendosen": whether it was taken is not known, so no status.
 UNSURE_GIVEN = _rx(r"usikke(?:r|rt) (?:på )?om", r"(?:vet|veit|vites) (?:ikke|ikkje) om",
+                   r"(?:husker|huska|husket|hugsar|hugsa|hugser|minnes|minnest) (?:ikke|ikkje|"
+                   r"itj) om",
                    r"uklart om", r"uvisst om", r"tvil(?:er|somt)? (?:på )?om",
                    r"ikke (?:sikker|sikkert) (?:på )?om", r"ikkje (?:sikker|sikkert) (?:på )?om")
 # "skulle vært satt kl 18", "skulle hatt Fragmin": planned; a status word inside is no status.
@@ -210,6 +212,11 @@ EFFECT = _rx(r"(?:god|bra|noe|litt|lite|ingen|dårlig|tilfredsstillende|delvis|f
              r"det hjalp(?: \w+)?", r"smertelindr\w*", r"effekt etter [^,.;]{1,30}?(?=[,.;]|$)")
 
 
+# "Has fallen" in nynorsk and dialects: "har falle", "har dotte", "ho dætt", "ramla i trappa"
+# (the infinitive "falle" is only a fall after "har"/"hadde" or a negation of it).
+FELL = (r"dætt|dotte|ramla|ramlet|rauk over ende|(?:(?<=har )|(?<=hadde )|(?<=ikkje )|"
+        r"(?<=ikke )|(?<=itj ))falle")
+
 # Areas: keyword stems per area (a sentence goes where its keywords are).
 AREA_KEYWORDS = {area: _rx(*words) for area, words in {
     "respiration_circulation": (
@@ -240,7 +247,7 @@ AREA_KEYWORDS = {area: _rx(*words) for area, words in {
         r"bort|til|fint|greit|dårlig|ustøtt)", "gange", r"forflytt?\w*", r"reis(?:e|te) seg",
         "oppegående", r"sengeliggende", r"fysioterap\w*", r"trening\w*", r"balanse\w*",
         r"personløfter\w*", "ustø", "ustødig", "støtte", "falt", "datt", r"fallet\w*",
-        r"(?<!så )(?<!alle )(?<!hvert )fall"),
+        r"(?<!så )(?<!alle )(?<!hvert )fall", FELL),
     "sleep": (
         "sov", "sovet", r"sove\w*", r"søvn\w*", r"sovn(?:et|a)", r"innsovn\w*", "urolig natt",
         "lå våken", r"våken (?:i natt|om natta|om natten|store deler)", r"døgnrytme\w*",
@@ -364,7 +371,8 @@ ISBAR_CUES = {  # in this order
     "situation": _rx("ringer fordi", r"i dag", "i natt", "i kveld", "nå", "akutt", "plutselig",
                      "siden"),
 }
-DEVIATION = _rx("falt", "fallet", "datt", r"(?<!så )(?<!alle )(?<!hvert )fall", r"funnet på gulvet",
+DEVIATION = _rx("falt", "fallet", "datt", r"(?<!så )(?<!alle )(?<!hvert )fall", FELL,
+                r"funnet på gulvet",
                 r"lå på gulvet", "sklei", "skled", r"snubl(?:et|a)", r"veltet",
                 r"feilmedisin\w*", r"feil (?:medisin\w*|dose\w*|legemiddel\w*|tablett\w*|"
                 r"pasient|styrke|preparat)", r"(?:glemt|glemte|gløymt|gløymde) å (?:gi|gje|sette|"
@@ -393,7 +401,8 @@ NOT_AN_EVENT = _rx(r"(?:fare|risiko|redd|frykt|bekymret|bekymra) for (?:å )?(?:
 def deviation_kind(text: str) -> str:
     if MISSED_VISIT.search(text):
         return "missed_visit"
-    if _rx("falt", "fallet", "fall", "datt", "gulvet", "sklei", "skled", r"snubl\w*").search(text):
+    if _rx("falt", "fallet", "fall", "datt", FELL, "gulvet", "sklei", "skled", r"snubl\w*"
+           ).search(text):
         return "fall"
     if _rx(r"feilmedisin\w*", r"feil (?:medisin\w*|dose\w*|legemiddel\w*|tablett\w*|pasient|"
            r"styrke|preparat)", r"(?:glemt|glemte|gløymt|gløymde) å", r"dobbel ?dose\w*",

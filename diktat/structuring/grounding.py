@@ -208,7 +208,8 @@ class _Grounder:
             rel = _Relations(self.normalised(quote), self.lexicon)
             mine = rel.heads_matching(news2.LABEL_PATTERNS[kind])
             if not any(all(rel.owned(_number_at(rel.text, x), k, "dose") for x in values)
-                       for k in mine) and not self.linked(kind, v, rel):
+                       for k in mine) and not self.linked(kind, v, rel) \
+                    and not self.before_label(kind, v, rel.text):
                 self.drop(path, v, "the value is said in another clause than its label")
                 return None
             if v.time is not None and not any(
@@ -221,6 +222,13 @@ class _Grounder:
             self.drop(f"{path}.scale", v.scale, "the scale is not in the evidence")
             v = v.model_copy(update={"scale": None})
         return self.oxygen(v, path) if isinstance(v, OxygenSaturation) else v
+
+    @staticmethod
+    def before_label(kind: str, v, quote: str) -> bool:
+        """The quote is the pressure said right before its label ("126/74 i blodtrykk")."""
+        m = news2.PRESSURE_BEFORE_LABEL.fullmatch(quote.rstrip(" .,;:!?"))
+        return kind == "blood_pressure" and m is not None and (
+            int(m.group("v")), int(m.group("d"))) == (v.systolic, v.diastolic)
 
     def linked(self, kind: str, v, rel: _Relations) -> bool:
         """The quote is the value said by referring back to its head ("blodtrykket. Det var

@@ -28,7 +28,7 @@ MEASUREMENT_KINDS = ("blood_glucose", "inr", "weight", "pain_score", "fluid_inta
 _VOLUME = r"(?P<u>ml|dl|l|liter)(?!\w)"
 LABELS = {
     "blood_glucose": r"blodsukker\w*|blodglukose\w*|b-glukose|BS|glukoseverdi\w*|sukkeret",
-    "inr": r"INR(?:-?verdi\w*)?",
+    "inr": r"INR(?:-?(?:verdi|kontroll|prøve|måling)\w*)?",
     "weight": r"vekt|vekta|vekten|kroppsvekt\w*|morgenvekt\w*|kveldsvekt\w*|dagsvekt\w*|veiing|"
               r"veid|veide|veier|vog|vegen|vege|vegd",
     "pain_score": r"NRS|VAS|smertescore\w*|smerteskår\w*|smerteintensitet\w*|"
@@ -182,7 +182,9 @@ def _on_vas(m: re.Match[str]) -> bool:
 # er på 5", "tisset ca 400"); a pain word after "for"/"mot" is an indication ("Paracet mot
 # smerter 2": two tablets).
 _BARE_GAP = frozenset({"er", "var", "på", "nå", "no", "ca", "cirka", "omtrent", "rundt", "om",
-                       "lag"})
+                       "lag", "nede", "oppe",
+                       # "smerten var en fire": a score said as the number's noun ("en firer")
+                       "en", "ein"})
 _OF_TEN_END = re.compile(_OF_TEN + r"$")
 _INDICATION_BEFORE = re.compile(r"(?<!\w)(?:for|mot|ved|pga\.?|grunnet)\s+$", re.IGNORECASE)
 # Urine said without a unit: only the labels that name a volume of urine, and only a whole

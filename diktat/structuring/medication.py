@@ -180,8 +180,10 @@ def read_medications(text: str, start: int, end: int, lexicon: Lexicon,
     vital_heads = [(a, b) for a, b in news2.measured_labels(text, start, end)
                    if not any(x <= a < y for x, y, _ in drugs)]
     s = _Sentence(text, start, end, clauses, drugs, vital_heads)
+    unsure = list(cues.UNSURE_GIVEN.finditer(text, start, end))
     doses = [m for m in cues.DOSE.finditer(text, start, end)
-             if float(m.group("n").replace(",", ".")) > 0]
+             if float(m.group("n").replace(",", ".")) > 0
+             and not _uncertain_dose(text, m, clauses, unsure)]
     # "Oppdaget kl. 10 at hun hadde fått dobbel dose": when it was found, not when given
     clocks = [c for c in cues.CLOCK.finditer(text, start, end)
               if not _FOUND_AT.search(text, max(start, c.start() - 16), c.start())]
@@ -196,7 +198,6 @@ def read_medications(text: str, start: int, end: int, lexicon: Lexicon,
     plans = list(cues.NOT_ADMINISTERED.finditer(text, start, end)) + list(
         cues.PLANNED.finditer(text, start, end))
     same_time = list(cues.SAME_TIME.finditer(text, start, end))
-    unsure = list(cues.UNSURE_GIVEN.finditer(text, start, end))
     taken_back, corrected = _corrections(text, start, end, drugs)
     planned_in = {clause_at(clauses, m.start()) for m in _PLANNED_DOSE.finditer(text, start, end)}
     out: list[MedRead] = []
@@ -257,7 +258,9 @@ def read_medications(text: str, start: int, end: int, lexicon: Lexicon,
                         and r.head[1] <= d0), None)
         if clock is None and same is not None and earlier is not None:
             clock = earlier.clock  # "..., og Atrovent 0,5 mg samtidig"
-        dose = _nearest(dose_main, head)
+        dose = pieces = _nearest(dose_main, head)
+        if dose is not None and (strength := _strength(text, dose, end)) is not None:
+            dose = strength  # "ein tablett på 5 mg": 5 mg, one tablet
         route_all = s.owned(routes, k, "shared", pos=lambda x: x[1].start())
         route = _nearest(route_all[0], head, pos=lambda x: x[1].start()) or _nearest(
             route_all[1], head, pos=lambda x: x[1].start())
@@ -275,6 +278,8 @@ def read_medications(text: str, start: int, end: int, lexicon: Lexicon,
         read = MedRead(drug.name, drug.text, head, dose=dose, route=route, clock=clock,
                        status=status, reason=reason, effect=effect)
         _count(text, read, start, end)
+        if pieces is not dose and read.count is None:
+            read.count, read.count_span = _pieces(pieces)
         mention = status is None and (standing or own_plans or shared_plans
                                       or not (dose or effect or (route and clock)))
         if mention:
@@ -313,6 +318,48 @@ def read_medications(text: str, start: int, end: int, lexicon: Lexicon,
                 said[1].span()] + ([extra.count_span] if extra.count_span else [])
             out.append(extra)
     return _forgotten_then_given(out)
+
+
+# "ein tablett på 5 mg", "2 tabletter à 500 mg": the strength is the dose, the pieces its count.
+_PIECE_UNITS = frozenset({"tablett", "brusetablett", "kapsel", "stikkpille", "ampulle"})
+_STRENGTH_UNITS = frozenset({"mg", "g", "mikrog"})
+_OF_STRENGTH = re.compile(r"\s+(?:på|à|á|a)\s+", re.IGNORECASE)
+
+
+def _strength(text: str, dose: re.Match[str], end: int) -> re.Match[str] | None:
+    """The strength said right after a count of pieces, or None."""
+    if cues.unit_of(dose.group("u")) not in _PIECE_UNITS:
+        return None
+    of = _OF_STRENGTH.match(text, dose.end(), end)
+    strength = cues.DOSE.match(text, of.end(), end) if of is not None else None
+    if strength is None or cues.unit_of(strength.group("u")) not in _STRENGTH_UNITS:
+        return None
+    return strength
+
+
+def _pieces(dose: re.Match[str]) -> tuple[int | None, tuple[int, int] | None]:
+    """How many pieces a count said with its unit is ("2 tabletter"), if a whole number of two
+    or more (one piece is the dose itself)."""
+    n = float(dose.group("n").replace(",", "."))
+    return (int(n), dose.span("n")) if n.is_integer() and 2 <= n <= 24 else (None, None)
+
+
+# "ein eller to tablettar", "1-2 tabletter", "500 mg eller 1 g": no one dose was said.
+_ALTERNATIVE_BEFORE = re.compile(r"(?<![\w,])\d+(?:,\d+)?(?:\s?(?:mg|g|mikrog|ml|IE|E|enheter|"
+                                 r"tablett\w*|kapsl\w*))?\s?(?:eller|el\.?|til|-|–)\s?$",
+                                 re.IGNORECASE)
+_ALTERNATIVE_AFTER = re.compile(r"\s?(?:eller|-|–)\s?\d", re.IGNORECASE)
+
+
+def _uncertain_dose(text: str, dose: re.Match[str], clauses: list[Clause],
+                    unsure: list[re.Match[str]]) -> bool:
+    """A dose said as one of two, or after a doubt in its clause ("husker ikke om det var 2
+    tabletter"): never stated as the dose."""
+    if _ALTERNATIVE_BEFORE.search(text, max(0, dose.start() - 24), dose.start()) \
+            or _ALTERNATIVE_AFTER.match(text, dose.end()):
+        return True
+    c = clause_at(clauses, dose.start())
+    return any(clause_at(clauses, u.start()) == c and u.end() <= dose.start() for u in unsure)
 
 
 _SERIES_GLUE = re.compile(r"\s*,\s*(?:og\s+)?|\s+og\s+")

@@ -95,6 +95,11 @@ VITAL_RANGES = {"pulse": (20, 250), "temperature": (30, 45), "spo2": (50, 100),
                 "respiratory_rate": (3, 70)}
 
 
+# "126/74 i blodtrykk", "150/90 på BT": the pressure said before its label.
+PRESSURE_BEFORE_LABEL = re.compile(r"(?<![\d/,])(?P<v>\d{2,3})/(?P<d>\d{2,3})\s+(?:i|på)\s+"
+                                   r"(?:blodtrykk\w*|BT)(?!\w)", re.IGNORECASE)
+
+
 def plausible_blood_pressure(systolic: int, diastolic: int) -> bool:
     """The same limits as the spoken-number normaliser's "S over D"."""
     return 50 <= systolic <= 300 and 20 <= diastolic <= 200 and systolic > diastolic

@@ -10,17 +10,19 @@ from diktat.structuring import measurements, news2
 from diktat.structuring.clauses import Clause, clause_at
 from diktat.structuring.vital_read import VitalRead
 
-# Oxygen said without its label first: "fikk 2 l O2", "2 liter oksygen på brille", or a device
-# alone with oxygen named in its clause ("oksygen på nesebrille"); never negated or ordered.
+# Oxygen said without its label first: "fikk 2 l O2", "2 liter oksygen på brille", a flow on its
+# device ("hadde 4 l på maske"), or a device alone with oxygen named in its clause ("oksygen på
+# nesebrille"); never negated or ordered.
 _FLOW_BEFORE_LABEL = re.compile(
-    r"(?<![\d,])(?P<v>\d{1,2}(?:,\d{1,2})?) ?(?:l|liter)(?:/min)? (?:O2|oksygen|surstoff)(?!\w)",
-    re.IGNORECASE)
+    r"(?<![\d,])(?P<v>\d{1,2}(?:,\d{1,2})?) ?(?:l|liter)(?:/min)? (?:(?:O2|oksygen|surstoff)(?!\w)"
+    r"|(?:på|via|med) (?=" + measurements.OXYGEN_DEVICE.pattern + r"))", re.IGNORECASE)
 # A flow changed is oxygen only where the unit is per minute or the sentence speaks of oxygen.
 _OXYGEN_TALK = re.compile(r"(?<!\w)(?:O2|oksygen\w*|surstoff|\w*metning\w*|SpO2)(?!\w)",
                           re.IGNORECASE)
 _OXYGEN_WORD = re.compile(r"(?<!\w)(?:O2|oksygen\w*|surstoff)(?!\w)", re.IGNORECASE)
 _NOT_GIVEN = re.compile(r"(?<!\w)(?:ikke|ikkje|uten|utan|ingen|inga|avsluttet|seponert|"
-                        r"skal|bør|ved behov|før)(?!\w)", re.IGNORECASE)
+                        r"skal|bør|ved behov|før|bedt om|trappe\w* ned|planlagt|ordinert)(?!\w)",
+                        re.IGNORECASE)
 
 
 def oxygen_without_label(text: str, start: int, end: int, clauses: list[Clause],

@@ -334,13 +334,10 @@ class _Sentence:
                     and is_open:
                 items[-1].end = cl.end  # "Hun falt da hun skulle på do": how it happened
             elif r.label:
-                if lead is not None and r.assertion is not Assertion.present \
-                        and r.cue >= cl.start and not continues_list(
-                            self.c.text, Clause(lead, cl.start, "list", "")):
-                    # "Ho et lite og vil ikkje ha næringsdrikk": the negation is the finding's
-                    # own; what was said before it keeps its own assertion
-                    items.append(_Item(r.label, text_assertion(self.c.text, lead, cl.start),
-                                       lead, cl.start, lead))
+                if lead is not None and self._lead_apart(lead, r):
+                    lead_end = records[records.index(r) - 1].clause.end
+                    items.append(_Item(r.label, text_assertion(self.c.text, lead, lead_end),
+                                       lead, lead_end, lead))
                     lead = None
                 start = cl.start if lead is None else lead
                 items.append(_Item(r.label, r.assertion, start, cl.end, min(r.cue, start)))
@@ -387,6 +384,16 @@ class _Sentence:
                 self._observation(it)
         for a, b in loose:
             self._section_or_unclassified(a, b)
+
+    def _lead_apart(self, lead: int, r: _Clause) -> bool:
+        """The keyword-less clauses from ``lead`` keep their own assertion, apart from the
+        finding of ``r`` after them: "Ho et lite og vil ikkje ha næringsdrikk" (the negation is
+        the finding's own), "Ho kjenner seg ikkje svimmel, men har vondt i hovudet" (the
+        negation is the clauses' own, never the pain's)."""
+        text, cl = self.c.text, r.clause
+        if r.assertion is Assertion.present:
+            return text_assertion(text, lead, cl.start) is not Assertion.present
+        return r.cue >= cl.start and not continues_list(text, Clause(lead, cl.start, "list", ""))
 
     def _observation(self, it: _Item) -> None:
         st = self.c.statement(it.start, it.end)

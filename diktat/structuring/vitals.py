@@ -74,6 +74,7 @@ def read_vitals(text: str, start: int, end: int, clauses: list[Clause],
                                           (m.end() - len(m.group().split()[-1]), stop)]))
     found += _pain_changes(text, start, end, found)
     found += _coordinated_pressures(text, start, end, clauses, found, other_heads)
+    found += _pressures_before_label(text, start, end, found)
     found += _tight_labels(text, start, end, found)
     found += _breaths_per_minute(text, start, end, found)
     found += _urine_after_volume(text, start, end, clauses, found)
@@ -193,6 +194,18 @@ def _coordinated_pressures(text: str, start: int, end: int, clauses: list[Clause
         if news2.plausible_blood_pressure(**values):
             out.append(VitalRead("blood_pressure", values, label.start, m.end(),
                                  parts=[m.span()]))
+    return out
+
+
+def _pressures_before_label(text: str, start: int, end: int, found: list[VitalRead]
+                            ) -> list[VitalRead]:
+    out = []
+    for m in news2.PRESSURE_BEFORE_LABEL.finditer(text, start, end):
+        values = {"systolic": int(m.group("v")), "diastolic": int(m.group("d"))}
+        if any(v.start <= m.start() < v.end for v in found) \
+                or not news2.plausible_blood_pressure(**values):
+            continue
+        out.append(VitalRead("blood_pressure", values, m.start(), m.end(), parts=[m.span()]))
     return out
 
 
