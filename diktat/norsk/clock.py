@@ -66,6 +66,23 @@ def of_the_evening(lows: Sequence[str]) -> bool:
     return bool(said & _EVENING_SHIFTS or tonight)
 
 
+_AFTERNOON_HOUR = re.compile(r"(?:1[2-9]|20)(?:[:.][0-5][0-9])?")
+
+
+def of_the_afternoon(lows: Sequence[str]) -> bool:
+    """The text says a time between noon and 20:00 in digits ("Heimebesøk klokka 14",
+    "16:30") and names no morning or night: an hour 1–5 said in twelve-hour speech is then
+    the afternoon's ("kvart over to" → 14:15), not the night's."""
+    if set(lows) & _OTHER_PARTS_OF_DAY:
+        return False
+    for i, w in enumerate(lows):
+        after_kl = i > 0 and (lows[i - 1] in CLOCK_WORDS | {"kl"}
+                              or lows[i - 1] == "." and i > 1 and lows[i - 2] == "kl")
+        if _AFTERNOON_HOUR.fullmatch(w) and (after_kl or ":" in w):
+            return True
+    return False
+
+
 _RESTATING = frozenset({"altså", "dvs", "dvs.", "altso"})
 _ABOUT = re.compile(r"(?P<h>[^\W\d_]+?)-?(?:tiden|tida|tidå)", re.IGNORECASE)
 _ABOUT_WORDS = frozenset({"tiden", "tida", "tidå"})
@@ -91,6 +108,7 @@ class ClockReader:
     tokens: Sequence
     lows: list[str]
     evening: bool
+    afternoon: bool
     four_digit: bool
     # the last time read: the token index after it, its hour, and whether "kl" was said
     last_clock: tuple[int, int, bool] | None
@@ -215,16 +233,19 @@ class ClockReader:
         return _time(hour, 0, i + 1)
 
     def in_the_evening(self, i: int, found: Match | None) -> Match | None:
-        """An hour said without its half of the day, next to "i kveld" or in a text about the
-        evening only."""
+        """An hour said without its half of the day, next to "i kveld", in a text about the
+        evening only, or (1–5) in a text said in the afternoon."""
         if found is None or found.text is None:
             return found
         near = set(self.lows[max(0, i - 2) : i] + self.lows[found.end : found.end + 2])
-        if near & _OTHER_PARTS_OF_DAY or not (near & _EVENING or self.evening):
+        if near & _OTHER_PARTS_OF_DAY:
             return found
         hour = int(found.text[:2])
+        if not (near & _EVENING or self.evening):
+            return Match(found.end, f"{hour + 12:02d}{found.text[2:]}") \
+                if self.afternoon and 1 <= hour <= 5 else found
         # "kvart over to i ettermiddag": an afternoon hour is 13–18 (not so "i kveld": 02:00)
-        lowest = 1 if near & _AFTERNOON else 4
+        lowest = 1 if near & _AFTERNOON or self.afternoon else 4
         return Match(found.end, f"{hour + 12:02d}{found.text[2:]}") if lowest <= hour <= 11 \
             else found
 

@@ -114,6 +114,8 @@ STATUS_CUES = {  # checked in this order: a refusal or omission outranks "gitt" 
                      r"(?:ble|vart|blei) (?:ikke|ikkje) (?:gitt|satt)",
                      # inverted after the drug: "Zopiklon ga jeg ikke heller"
                      r"(?:fikk|fekk|ga|gav|tok|satte|sette) (?:(?:jeg|eg|vi|me|han|hun|ho|hen) )?"
+                     # "ga henne ikke mer Paracet": the one it was (not) given to
+                     r"(?:(?:henne|ham|honom|han|ho|hen|dem|dei|pasienten|brukeren) )?"
                      r"(?:(?:derfor|heller|likevel|altså|"
                      r"dessverre|da|enda|ennå|fortsatt|så) )?(?:ikke|ikkje)", "utelatt",
                      r"(?:stå|står|sto|stod|stått) over", "hoppe over",
@@ -334,7 +336,9 @@ MISSED_VISIT = _rx(
     r"utfør[dt]|gjennomført|levert)",
     rf"{_VISIT} (?:ble|blei|vart|er) (?:glemt|gløymt|uteblitt|utelatt|hoppet over)",
     rf"(?:glemt|glemte|gløymt|gløymde|uteblitt|utelatt|manglende|bortfalt) {_VISIT}",
-    rf"{_VISIT} (?:uteble|falt bort|datt ut)", "bomtur", r"ingen (?:kom|møtte) på \w*besøk\w*")
+    rf"{_VISIT} (?:uteble|falt bort|datt ut)", "bomtur",
+    # "Dagny fikk ikke kveldsbesøket i går"
+    rf"(?:fikk|fekk) (?:ikke|ikkje) (?:noe |noko )?{_VISIT}", r"ingen (?:kom|møtte) på \w*besøk\w*")
 # "Avviksmelding er skrevet": a measure taken, never a deviation or advice to the doctor.
 DEVIATION_REPORTED = _rx(
     r"avvik\w* (?:er |ble |blei |vart |har blitt )?(?:skrevet|skrive|skreve|sendt|meldt|"
@@ -371,13 +375,16 @@ ISBAR_CUES = {  # in this order
     "situation": _rx("ringer fordi", r"i dag", "i natt", "i kveld", "nå", "akutt", "plutselig",
                      "siden"),
 }
+# "den ble først gitt kl 16.30 fordi den ble glemt": a dose given late or forgotten.
+_LATE_DOSE = (r"(?:først|for sent|seint|sent) (?:gitt|gjeve|satt|sett)|gitt (?:\w+ )?for sent|"
+              r"(?:ble|blei|vart) (?:glemt|gløymt)")
 DEVIATION = _rx("falt", "fallet", "datt", r"(?<!så )(?<!alle )(?<!hvert )fall", FELL,
                 r"funnet på gulvet",
                 r"lå på gulvet", "sklei", "skled", r"snubl(?:et|a)", r"veltet",
                 r"feilmedisin\w*", r"feil (?:medisin\w*|dose\w*|legemiddel\w*|tablett\w*|"
                 r"pasient|styrke|preparat)", r"(?:glemt|glemte|gløymt|gløymde) å (?:gi|gje|sette|"
                 r"dele ut)", r"dobbel ?dose\w*", "dobbeltdose", r"fikk (?:\w+ )?dobbel dose",
-                r"fekk (?:\w+ )?dobbel dose", r"forbytt\w* (?:medisin\w*|dosett\w*)",
+                r"fekk (?:\w+ )?dobbel dose", r"forbytt\w* (?:medisin\w*|dosett\w*)", _LATE_DOSE,
                 MISSED_VISIT.pattern)
 _MEASURED = (r"blodtrykk\w*|BT|trykk\w*|metning\w*|SpO2|puls\w*|saturasjon\w*|blodsukker\w*|"
              r"BS|temp\w*|verdi\w*|vekt\w*|Hb|hemoglobin\w*|diurese\w*")
@@ -406,7 +413,10 @@ def deviation_kind(text: str) -> str:
         return "fall"
     if _rx(r"feilmedisin\w*", r"feil (?:medisin\w*|dose\w*|legemiddel\w*|tablett\w*|pasient|"
            r"styrke|preparat)", r"(?:glemt|glemte|gløymt|gløymde) å", r"dobbel ?dose\w*",
-           "dobbeltdose", r"dosett\w*", r"forbytt\w*").search(text) or (
+           "dobbeltdose", r"dosett\w*", r"forbytt\w*", _LATE_DOSE,
+           # "fikk Furix 40 mg 2 ganger, fordi dosen ikke var kvittert": one dose given twice
+           r"\d+(?:,\d+)? ?(?:mg|g|ml|IE|E|mikrog) (?:2|to) (?:ganger|gonger)",
+           r"(?:ikke|ikkje) (?:var |ble |blei |vart |er )?(?:kvittert|signert)").search(text) or (
             _rx(r"ved (?:en |ei |eit |et )?(?:feil|uhell)", r"til feil \w+", r"rompartner\w*",
                 r"til (?:en |ei )?annen (?:pasient|beboer|bruker)").search(text)
             and _rx(r"\w*dose\w*", r"\w*medisin\w*", r"tablett\w*", r"legemiddel\w*",

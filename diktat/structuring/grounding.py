@@ -23,7 +23,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from diktat.norsk.normalize import normalize_spoken, speaks_of_evening
+from diktat.norsk.normalize import normalize_spoken, speaks_of_afternoon, speaks_of_evening
 from diktat.structuring import anaphora, cues, news2
 from diktat.structuring.assertion import finding_assertion, patient_pronoun
 from diktat.structuring.clauses import Relations, split_clauses
@@ -53,18 +53,20 @@ _NUMBER = re.compile(r"\d+(?:,\d+)?")
 
 
 @lru_cache(maxsize=8192)
-def canonical_tokens(text: str, evening: bool | None = None) -> tuple[str, ...]:
+def canonical_tokens(text: str, evening: bool | None = None,
+                     afternoon: bool | None = None) -> tuple[str, ...]:
     """Words and numbers of ``text`` after spoken-number normalisation, lower case
-    (``evening`` as in ``normalize_spoken``)."""
-    norm = normalize_spoken(text, evening=evening, four_digit=True)
+    (``evening`` and ``afternoon`` as in ``normalize_spoken``)."""
+    norm = normalize_spoken(text, evening=evening, four_digit=True, afternoon=afternoon)
     return tuple(_TOKEN.findall(norm.text.casefold()))
 
 
 @lru_cache(maxsize=8192)
-def _normalised(text: str, evening: bool = False) -> str:
-    """``text`` normalised; ``evening``: its transcript speaks of the evening only, so a quote
-    reads "klokka fem" as the rules read it in the whole transcript."""
-    return normalize_spoken(text, evening=evening, four_digit=True).text
+def _normalised(text: str, evening: bool = False, afternoon: bool = False) -> str:
+    """``text`` normalised; ``evening``/``afternoon``: its transcript speaks of the evening only
+    or is said in the afternoon, so a quote reads "klokka fem" as the rules read it in the
+    whole transcript."""
+    return normalize_spoken(text, evening=evening, four_digit=True, afternoon=afternoon).text
 
 
 def _contains(haystack: Sequence[str], needle: Sequence[str]) -> bool:
@@ -79,9 +81,9 @@ def numbers_in(text: str) -> set[float]:
     return {float(m.group().replace(",", ".")) for m in _NUMBER.finditer(norm)}
 
 
-def times_in(text: str, evening: bool = False) -> set[str]:
+def times_in(text: str, evening: bool = False, afternoon: bool = False) -> set[str]:
     return {f"{int(t.split(':')[0]):02d}:{t.split(':')[1]}"
-            for t in cues.CLOCK.findall(_normalised(text, evening))}
+            for t in cues.CLOCK.findall(_normalised(text, evening, afternoon))}
 
 
 def locate(quote: str, text: str, start: int = 0) -> Evidence | None:
@@ -112,9 +114,13 @@ class _Grounder:
         self.lexicon = lexicon
         self.dropped: list[DroppedValue] = []
         self.evening = speaks_of_evening(text)
+        self.afternoon = speaks_of_afternoon(text)
 
     def normalised(self, quote: str) -> str:
-        return _normalised(quote, self.evening)
+        return _normalised(quote, self.evening, self.afternoon)
+
+    def times_in(self, quote: str) -> set[str]:
+        return times_in(quote, self.evening, self.afternoon)
 
     def drop(self, path: str, value: Any, reason: str) -> None:
         if isinstance(value, BaseModel):
@@ -142,7 +148,8 @@ class _Grounder:
             return None
         item = item.model_copy(update={"evidence": ev})
         if isinstance(item, Statement) and not _contains(
-            canonical_tokens(ev.quote, self.evening), canonical_tokens(item.text, self.evening)
+            canonical_tokens(ev.quote, self.evening, self.afternoon),
+            canonical_tokens(item.text, self.evening, self.afternoon)
         ):
             self.drop(path, item, "the text is not what the evidence says")
             return None
@@ -275,8 +282,7 @@ class _Grounder:
         return self.clear_time(v, path)
 
     def clear_time(self, item, path: str):
-        if item.time is not None and item.time not in times_in(item.evidence.quote,
-                                                               self.evening):
+        if item.time is not None and item.time not in self.times_in(item.evidence.quote):
             self.drop(f"{path}.time", item.time, "the time is not in the evidence")
             item = item.model_copy(update={"time": None})
         return item
@@ -325,7 +331,7 @@ class _Grounder:
         if m.status is not None and (reason := _status_problem(m.status, rel, owned)):
             self.drop(f"{path}.status", m.status, reason)
             updates["status"] = None
-        if m.time is not None and m.time in times_in(quote, self.evening) and not owned(
+        if m.time is not None and m.time in self.times_in(quote) and not owned(
                 _time_at(rel.text, m.time), "shared") and not owned(
                 [x.start() for x in cues.SAME_TIME.finditer(rel.text)], "shared"):
             self.drop(f"{path}.time", m.time, "the time belongs to another drug's clause")

@@ -33,7 +33,7 @@ LABELS = {
               r"veid|veide|veier|vog|vegen|vege|vegd",
     "pain_score": r"NRS|VAS|smertescore\w*|smerteskår\w*|smerteintensitet\w*|"
                   r"smerteregistrering\w*|smertekartlegging\w*|smerte|smerter|"
-                  r"smerten|smertene|vondt",
+                  r"smerten|smertene|smerta|smertane|vondt",
     "fluid_intake": r"(?:væske)?inntak\w*|drakk|drukket|drukke|drikkemengde\w*|drikkeliste\w*|"
                     r"fikk i seg|"
                     r"fekk i seg",
@@ -54,7 +54,8 @@ GAP = (r"(?P<gap>(?:" + _GAP_WORD + r"){0,4}?[\s:=,]+|(?:" + _GAP_WORD + r"){0,5
        r"(?:(?:den|det) (?:var|er|ble|blei|vart|viste)|(?:var|er|ble) (?:den|det))\s+)")
 _OF_TEN = r"\s?(?:av|/)\s?10(?!\d)"
 # Where a value said without its scale or unit must end: at the clause's end.
-_BARE_END = r"\s*(?:[.,;!?]|$)|\s(?:og|men|før|etter|nå|no)(?!\w)"
+# ("smerten er 8 når hun står": the situation said after the score)
+_BARE_END = r"\s*(?:[.,;!?]|$)|\s(?:og|men|før|etter|nå|no|når)(?!\w)"
 _VALUES = {
     "blood_glucose": r"(?P<v>\d{1,2}(?:,\d{1,2})?)(?!\d|[,:/]\d)(?: ?mmol(?:/l)?)?(?!\s?(?:mg|g|"
                      r"ml|IE|E|enheter|%)(?!\w))",
@@ -75,7 +76,7 @@ _VALUES = {
 }
 _PAIN_LABEL = (r"(?:(?P<s>NRS|VAS|smertescore\w*|smerteskår\w*|smerteintensitet\w*|"
                r"smerteregistrering\w*|smertekartlegging\w*)|smerte|"
-               r"smerter|smerten|smertene|vondt)")
+               r"smerter|smerten|smertene|smerta|smertane|vondt)")
 PATTERNS = {
     kind: re.compile(
         rf"(?<!\w)(?:{_PAIN_LABEL if kind == 'pain_score' else LABELS[kind]}){GAP}"

@@ -191,10 +191,11 @@ def read_medications(text: str, start: int, end: int, lexicon: Lexicon,
         m.span() for m in cues.OFFERED.finditer(text, start, end)]  # "fikk tilbud om"
     statuses = [x for x in _status_matches(text, start, end)  # "skulle vært satt": no status
                 if not any(a <= x[1].start() < b for a, b in planned)]
+    whys = list(_WHY_NOT.finditer(text, start, end))
+    statuses = _outside_reasons(statuses, whys)
     routes = _route_matches(text, start, end)
     effects = list(cues.EFFECT.finditer(text, start, end))
     reasons = list(cues.REASON.finditer(text, start, end))
-    whys = list(_WHY_NOT.finditer(text, start, end))
     plans = list(cues.NOT_ADMINISTERED.finditer(text, start, end)) + list(
         cues.PLANNED.finditer(text, start, end))
     same_time = list(cues.SAME_TIME.finditer(text, start, end))
@@ -239,7 +240,8 @@ def read_medications(text: str, start: int, end: int, lexicon: Lexicon,
             # the given ones; with only the planned said, no dose rather than the wrong one
             def given(m: re.Match[str]) -> bool:
                 return clause_at(clauses, m.start()) not in planned_in
-            dose_main = [m for m in dose_main if given(m)]
+            if not _same_dose_given(text, clauses, status[1], planned_in):
+                dose_main = [m for m in dose_main if given(m)]
             clock_main = [m for m in clock_main if given(m)]
         if status and status[0] in NOT_GIVEN:
             # "ikke gitt fordi han skal ta blodprøver fastende kl 09": the reason's time
@@ -291,6 +293,8 @@ def read_medications(text: str, start: int, end: int, lexicon: Lexicon,
         else:
             said = [x for x in st_main if x in st_own] or st_main  # "Fikk ... ved behov"
             run = _time_series(text, clock, clocks, drugs, d1) if clock is not None else []
+            if not run and (run := _time_each(read, clock_main)):
+                read.count = read.count_span = None  # "40 mg 2 ganger, kl 7 og kl 8.30"
             if run:
                 read.clock = clock = run[0]  # "Paracet 1 g kl 08, 14 og 20": from the first
             read.spans = [head] + [m.span() for m in (dose, clock, effect, same) if m] + [
@@ -318,6 +322,27 @@ def read_medications(text: str, start: int, end: int, lexicon: Lexicon,
                 said[1].span()] + ([extra.count_span] if extra.count_span else [])
             out.append(extra)
     return _forgotten_then_given(out)
+
+
+def _outside_reasons(statuses: list, whys: list[re.Match[str]]) -> list:
+    """ "gitt kl 16.30 fordi den ble glemt": a status said in a reason tells why, not what was
+    done, unless nothing else is said."""
+    spans = [w.span() for w in whys]
+    outside = [x for x in statuses if not any(a <= x[1].start() < b for a, b in spans)]
+    return outside or statuses
+
+
+# "skulle ha Sinemet 125 mg kl 14, men den ble gitt kl 16.30": the planned dose itself.
+_THE_SAME_DOSE = re.compile(r"(?:den|dosen|dei|de|tabletten|tablettene)\s", re.IGNORECASE)
+
+
+def _same_dose_given(text: str, clauses: list[Clause], status: re.Match[str],
+                     planned_in: set[int]) -> bool:
+    """The status is said of the planned dose itself, in a clause of its own that starts
+    with "den" or "dosen": the planned dose is the one given (only the time moved)."""
+    c = clause_at(clauses, status.start())
+    return bool(planned_in) and c not in planned_in \
+        and _THE_SAME_DOSE.match(text, clauses[c].start) is not None
 
 
 # "ein tablett på 5 mg", "2 tabletter à 500 mg": the strength is the dose, the pieces its count.
@@ -387,16 +412,28 @@ def _time_series(text: str, clock: re.Match[str], clocks: list[re.Match[str]], d
     return run if len(set(times)) == len(times) else []
 
 
+def _time_each(read: MedRead, clocks: list[re.Match[str]]) -> list[re.Match[str]]:
+    """ "fikk Furix 40 mg 2 ganger, først kl 07:00 og så kl 08:30": as many times of its own,
+    said after the count, as the times the dose was given: one administration at each."""
+    if read.count is None or read.count_span is None:
+        return []
+    after = sorted((c for c in clocks if c.start() > read.count_span[1]), key=lambda c: c.start())
+    times = {c.group() for c in after}
+    return after if len(after) == read.count == len(times) == len(clocks) else []
+
+
 def _forgotten_then_given(reads: list[MedRead]) -> list[MedRead]:
     """ "Symbicort hadde han glemt, så jeg ga ham 2 drag kl 10.20": the dose he forgot is the
     one then given, not an administration of its own (unless it has its own dose or time); and
     a "ved behov" order followed by "ikke behov" is the dose not given."""
-    given = [r for r in reads if r.status and r.status[0] in ("given", "prn")]
     withheld = [r for r in reads if r.status and r.status[0] in NOT_GIVEN]
-    return [r for r in reads
+    # the drugs given after each read: a later drug's, or the same name's told on ("hadde
+    # ikkje tatt Norvasc, så eg ga han ein tablett")
+    given_after = [{g.drug for g in reads[i + 1 :] if g.status and g.status[0] in ("given", "prn")}
+                   for i in range(len(reads))]
+    return [r for r, later in zip(reads, given_after, strict=True)
             if not (r.status and r.status[0] == "not_given" and r.dose is None
-                    and r.clock is None and any(g.drug == r.drug and g.head[0] > r.head[0]
-                                                for g in given))
+                    and r.clock is None and r.drug in later)
             # "Paracet 1 g ved behov, ikke behov i kveld": the order, then what was done
             and not (r.status and r.status[0] == "prn" and r.clock is None
                      and any(w.drug == r.drug and w is not r and w.head[0] >= r.head[0]
