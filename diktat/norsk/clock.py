@@ -66,6 +66,22 @@ def of_the_evening(lows: Sequence[str]) -> bool:
     return bool(said & _EVENING_SHIFTS or tonight)
 
 
+_NIGHT = frozenset({"natt", "natta", "natten"})
+_NIGHT_SHIFTS = frozenset({"nattevakt", "nattevakta", "nattevakten"})
+_DAY_SHIFTS = frozenset({"dagvakt", "dagvakta", "dagvakten", "kveldsvakt", "kveldsvakta",
+                         "kveldsvakten", "formiddag", "formiddagen", "ettermiddag",
+                         "ettermiddagen"})
+
+
+def of_the_night(lows: Sequence[str]) -> bool:
+    """The night is the text's time: a night shift is named, or the night in its first
+    sentence ("I natt ringte Per ..."; not "Sov godt i natt" later in a day note), and no day
+    or evening shift is named (then the clues conflict and an hour is kept as said)."""
+    first = lows[: lows.index(".")] if "." in lows else lows
+    return bool(set(lows) & _NIGHT_SHIFTS or set(first) & _NIGHT) \
+        and not set(lows) & _DAY_SHIFTS
+
+
 _AFTERNOON_HOUR = re.compile(r"(?:1[2-9]|20)(?:[:.][0-5][0-9])?")
 
 
@@ -102,13 +118,15 @@ _FOUR_DIGITS = re.compile(r"([01][0-9]|2[0-3])([0-5][0-9])")
 
 class ClockReader:
     """The clock-time readers of the normaliser's scanner (mixed into it). The scanner provides
-    ``tokens``, ``lows``, ``evening``, ``four_digit``, ``low``, ``number``, ``unit_follows``,
+    ``tokens``, ``lows``, ``evening``, ``afternoon``, ``night``, ``four_digit``, ``low``,
+    ``number``, ``unit_follows``,
     ``date_like`` and ``after_dose``."""
 
     tokens: Sequence
     lows: list[str]
     evening: bool
     afternoon: bool
+    night: bool
     four_digit: bool
     # the last time read: the token index after it, its hour, and whether "kl" was said
     last_clock: tuple[int, int, bool] | None
@@ -141,13 +159,14 @@ class ClockReader:
             if (found := self.digit_time(j, prefixed=True)) is not None:
                 return found
             return self.in_series(i, self.in_the_evening(
-                i, self.relative_time(j, prefixed=True) or self.spoken_time(j)))
+                i, self.at_night(i, self.relative_time(j, prefixed=True))
+                or self.spoken_time(j)))
         if (about := self.about_hour(i)) is not None:
             return about
         # right after a dose ("Pantoprazol 40 mg ti på åtte") "M over/på H" is a time too, and
         # so it is fronted before its verb ("Ti på åtte fikk hun ...")
         lead = self.after_dose(i) or self.fronted_time(i) or self.continues_series(i)
-        found = self.relative_time(i, prefixed=lead)
+        found = self.at_night(i, self.relative_time(i, prefixed=lead))
         return (self.in_series(i, self.in_the_evening(i, found))
                 or self.digit_time(i, prefixed=False) or self.series_hour(i))
 
@@ -231,6 +250,14 @@ class ClockReader:
                                                          if i + 2 < len(self.tokens) else -1):
             return None  # "14,5": a decimal
         return _time(hour, 0, i + 1)
+
+    def at_night(self, i: int, found: Match | None) -> Match | None:
+        """ "kvart på eitt", "halv ett" (twelve-hour speech) in a text about the night, or
+        next to "i natt", is just after midnight (00:45), not just after noon."""
+        if found is None or found.text is None or found.text[:2] != "12":
+            return found
+        near = set(self.lows[max(0, i - 2) : i] + self.lows[found.end : found.end + 2])
+        return Match(found.end, f"00{found.text[2:]}") if self.night or near & _NIGHT else found
 
     def in_the_evening(self, i: int, found: Match | None) -> Match | None:
         """An hour said without its half of the day, next to "i kveld", in a text about the

@@ -23,7 +23,8 @@ Decisions on ambiguous forms (tested in tests/test_normalize.py):
   "ettermiddag"; no "morgen", "natt", "frokost", "dagvakt", ...) is an hour 4–11 said in words
   or as a bare number an evening hour ("klokka fem" → 17:00); "kl 05.00" stays 05:00. In a
   text that says an afternoon time in digits ("besøk klokka 14") and names no morning or night,
-  an hour 1–5 said so is the afternoon's ("kvart over to" → 14:15).
+  an hour 1–5 said so is the afternoon's ("kvart over to" → 14:15). In a text said in the
+  night (a night shift named, no day shift) "halv ett"/"kvart på eitt" are 00:30/00:45.
   "klokka ti og et kvarter" → 10:15.
   "halv H", "kvart over/på H" and "M over/på halv H" are times anywhere; "M over/på H" only after
   "klokka" or right after a dose ("40 mg ti på åtte"), and so is "H og M" in words with M a
@@ -43,7 +44,13 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from diktat.norsk.clock import CLOCK_WORDS, ClockReader, of_the_afternoon, of_the_evening
+from diktat.norsk.clock import (
+    CLOCK_WORDS,
+    ClockReader,
+    of_the_afternoon,
+    of_the_evening,
+    of_the_night,
+)
 from diktat.norsk.clock import Match as _Match
 from diktat.norsk.numbers import (
     NumberMatch,
@@ -253,15 +260,22 @@ def speaks_of_afternoon(text: str) -> bool:
     return of_the_afternoon([t.text.lower() for t in tokenize(text)])
 
 
+def speaks_of_night(text: str) -> bool:
+    """``text`` is said in the night: a night shift or "i natt" first, no day shift (``clock``)."""
+    return of_the_night([t.text.lower() for t in tokenize(text)])
+
+
 class _Scanner(ClockReader):
     """The left-to-right scan: idioms, clock times (``ClockReader``) and quantities."""
 
     def __init__(self, tokens: Sequence[Token], evening: bool | None = None,
-                 four_digit: bool = False, afternoon: bool | None = None) -> None:
+                 four_digit: bool = False, afternoon: bool | None = None,
+                 night: bool | None = None) -> None:
         self.tokens = tokens
         self.lows = [t.text.lower() for t in tokens]
         self.evening = of_the_evening(self.lows) if evening is None else evening
         self.afternoon = of_the_afternoon(self.lows) if afternoon is None else afternoon
+        self.night = of_the_night(self.lows) if night is None else night
         self.four_digit = four_digit
         self.last_clock = None
 
@@ -398,13 +412,15 @@ class _Scanner(ClockReader):
         return _Match(end, f"{q.text}/{d.text}")
 
 def normalize_spoken(text: str, *, evening: bool | None = None, four_digit: bool = False,
-                     afternoon: bool | None = None) -> NormalizedText:
+                     afternoon: bool | None = None, night: bool | None = None
+                     ) -> NormalizedText:
     """Spoken Norwegian numbers, units and clock times → written forms, with an offset map.
     ``evening``: whether the whole of which ``text`` is a part speaks of the evening only
     (None: decided from ``text``); ``four_digit``: "kl 2100" is 21:00 (see ``clock``);
-    ``afternoon``: likewise, whether it is said in the afternoon (``speaks_of_afternoon``)."""
+    ``afternoon``, ``night``: likewise, whether it is said in the afternoon or the night
+    (``speaks_of_afternoon``, ``speaks_of_night``)."""
     tokens = tokenize(text)
-    scanner = _Scanner(tokens, evening, four_digit, afternoon)
+    scanner = _Scanner(tokens, evening, four_digit, afternoon, night)
     builder = _Builder(text)
     i = 0
     while i < len(tokens):

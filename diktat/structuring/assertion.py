@@ -51,6 +51,25 @@ PSEUDO_NEGATION = _rx(
     r"betre|verre|borte|forsvunnet|forsvunne)",
     rf"{NOT} lenger så", r"uten at", r"utan at",
 )
+# A negation that names a problem rather than denies one: an inability, a sustained refusal or
+# a lost function ("fekk ikkje sove", "klarer ikke å reise seg", "har ikke villet drikke",
+# "maten smaker ikke", "spiser ikke"). What is said is present; a negated symptom ("ikke
+# vondt", "ikke svimmel") and an event that did not happen ("ikke spist") stay negated, and so
+# does a night not slept ("hadde ikkje sovi godt": the audit sets disagree on it).
+_FUNCTION = (r"(?:sove|sovne|spise|ete|drikke|drikk|svelge|puste|gå|stå|sitte|reise seg|"
+             r"reise seg opp|komme seg opp|tisse|late vannet|lade vannet|slappe av|hvile|kvile|"
+             r"roe seg|huske|konsentrere seg|tygge|få i seg)")
+_ABLE = (r"(?:får|fikk|fekk|klarer|klarar|klarte|greier|greide|greidde|orker|orket|orka|makter|"
+         r"maktet|kan|kunne)")
+_ABLE_PERFECT = r"(?:fått|klart|greid|greidd|orket|orka|maktet|villet|vilja)"
+_LOST_FUNCTION = r"(?:spiser|drikker|svelger|smaker|smakar)"
+PROBLEM_NEGATION = re.compile(
+    rf"(?<!\w)(?:{_ABLE}\s+(?:(?:hun|han|ho|hen|hu|jeg|eg)\s+)?{NOT}\s+(?:lenger\s+)?"
+    rf"(?:å\s+)?{_FUNCTION}"
+    rf"|{NOT}\s+{_ABLE_PERFECT}\s+(?:å\s+)?{_FUNCTION}"
+    rf"|{NOT}\s+{_LOST_FUNCTION}|{_LOST_FUNCTION}\s+{NOT})(?!\w)",
+    re.IGNORECASE,
+)
 POST_NEGATION = re.compile(
     r"[^,.;]{0,25}?(?:[:\-–]\s*(?:ingen|inga|nei|" + NOT + r")(?!\w)"
     # "Huden rundt er ikke rød": the predicate said of the finding is negated
@@ -231,7 +250,8 @@ def _bare(text: str, clause: Clause) -> bool:
     """``clause`` continues a list of findings: short, no verb, subject or word of presence."""
     words = _WORD.findall(text, clause.start, clause.end)
     return (len(words) <= _MAX_BARE_WORDS
-            and _OWN_CLAUSE.search(text, clause.start, clause.end) is None)
+            and _OWN_CLAUSE.search(text, clause.start, clause.end) is None
+            and PROBLEM_NEGATION.search(text, clause.start, clause.end) is None)
 
 
 def continues_list(text: str, clause: Clause) -> bool:
@@ -242,12 +262,21 @@ def continues_list(text: str, clause: Clause) -> bool:
 
 def _negation_in(text: str, start: int, end: int) -> int | None:
     """Start of the last real negation trigger in ``text[start:end]``."""
-    pseudo = [m.span() for m in PSEUDO_NEGATION.finditer(text, start, end)]
+    pseudo = [m.span() for m in PSEUDO_NEGATION.finditer(text, start, end)] + [
+        # the verb a problem's negation goes with may follow the finding's start
+        m.span() for m in PROBLEM_NEGATION.finditer(text, start, min(len(text), end + 40))]
     last = None
     for m in NEGATION.finditer(text, start, end):
         if not any(a <= m.start() < b for a, b in pseudo):
             last = m.start()
     return last
+
+
+def _names_a_problem(text: str, start: int, end: int) -> bool:
+    """The negation right after a finding ("maten ikke smaker noe", "spiser ikke") names a
+    problem (``PROBLEM_NEGATION``)."""
+    return any(m.start() <= start + 1 and m.end() > start
+               for m in PROBLEM_NEGATION.finditer(text, max(0, start - 12), end))
 
 
 def assertion_at(text: str, kw_start: int, kw_end: int, start: int = 0, end: int | None = None,
@@ -271,8 +300,9 @@ def assertion_at(text: str, kw_start: int, kw_end: int, start: int = 0, end: int
         return Assertion.asked, m.start()
     if (neg := _negation_in(text, clause.start, kw_start)) is not None:
         return Assertion.negated, neg
-    if POST_NEGATION.match(text, kw_end, clause.end) is not None \
-            or _VERB_NEGATED.match(text, kw_end, clause.end) is not None:
+    if (POST_NEGATION.match(text, kw_end, clause.end) is not None
+            or _VERB_NEGATED.match(text, kw_end, clause.end) is not None) \
+            and not _names_a_problem(text, kw_end, clause.end):
         return Assertion.negated, kw_start
     for rx, assertion in ((POSSIBLE, Assertion.possible), (HISTORICAL, Assertion.historical)):
         if (m := rx.search(text, clause.start, clause.end)) is not None:

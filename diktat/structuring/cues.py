@@ -47,6 +47,7 @@ _UNITS = {
     **dict.fromkeys(["pose", "poser", "posar"], "pose"),
     **dict.fromkeys(["dose", "doser", "dosar"], "dose"),
     "puff": "puff", "plaster": "plaster", "drag": "drag",
+    **dict.fromkeys(["spray", "sprut", "spruter", "sprutar", "spraydose", "spraydoser"], "spray"),
     # insulin: "22 E", "6 enh", "14 enheter" (enheter, as the chart writes them)
     **dict.fromkeys(["e", "enh", "enhet", "enheter", "eining", "einingar"], "E"),
     "mikrog/t": "mikrog/t",  # a patch's strength ("12 mikrogram i timen"): its dose
@@ -103,6 +104,11 @@ _EFFECT_WORDS = (r"(?! (?:god|bra|ingen|noe|lite|litt|dårlig|effekt|lindring|be
                  r"beskjed|råd|melding|vite|høre|svar|tilbakemelding|beskjeden|"
                  # "har fått endret tidspunkt", "fått påvist": no dose given
                  r"endret|endra|forandret|forandra|flyttet|flytta|justert|påvist)(?!\w))")
+# The patient is who took it: "hun tok den klokka åtte", "om han hadde tatt Eliquis" (a dose of
+# her own, but not one more administration after the nurse's: "ga henne X, og hun tok den"; not
+# the present "ho tek Eliquis", a habit).
+PATIENT_TOOK = (r"(?<!fikk )(?<!fekk )(?<!ga )(?<!gav )(?:hun|han|ho|hen|pasienten|brukeren) "
+                r"(?:(?:har|hadde) )?(?:tatt|tok|teke)(?! (?:imot|i mot|blodprøve\w*))")
 STATUS_CUES = {  # checked in this order: a refusal or omission outranks "gitt" nearby
     "not_given": _rx(r"(?:ikke|ikkje) (?:blitt |vorte )?(?:gitt|gjeve|tatt|fått|gi|satt|sett)",
                      # a subordinate clause says "ikke" before the verb: "(at) hun ikke hadde
@@ -125,6 +131,7 @@ STATUS_CUES = {  # checked in this order: a refusal or omission outranks "gitt" 
         r"(?:tatt|tok|teke|tek|inntatt|satt|satte|sett|sette|sprøytet)(?: \S+){0,5}? "
         r"(?:selv|sjølv|sjøl)",
         r"(?:selv|sjølv) (?:tatt|tok|satt|satte|sett|sette)", "på egen hånd", "på eiga hand",
+        PATIENT_TOOK,
         # what the patient reports having taken: "Han sier han har tatt Albyl-E i morges"
         r"(?:sier|sa|seier|forteller|fortalte|oppgir|opplyser)(?: at)? (?:han|hun|ho|hen) "
         r"(?:har|hadde) (?:tatt|teke)",
@@ -251,7 +258,8 @@ AREA_KEYWORDS = {area: _rx(*words) for area, words in {
         r"personløfter\w*", "ustø", "ustødig", "støtte", "falt", "datt", r"fallet\w*",
         r"(?<!så )(?<!alle )(?<!hvert )fall", FELL),
     "sleep": (
-        "sov", "sovet", r"sove\w*", r"søvn\w*", r"sovn(?:et|a)", r"innsovn\w*", "urolig natt",
+        "sov", "sovet", r"sove\w*", r"søvn\w*", r"sovn(?:et|a)", r"innsovn\w*",
+        "urolig natt",
         "lå våken", r"våken (?:i natt|om natta|om natten|store deler)", r"døgnrytme\w*",
         r"hvil(?:te|er|e)", r"kvil(?:te|er|e)"),
     "pain": (

@@ -23,7 +23,12 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from diktat.norsk.normalize import normalize_spoken, speaks_of_afternoon, speaks_of_evening
+from diktat.norsk.normalize import (
+    normalize_spoken,
+    speaks_of_afternoon,
+    speaks_of_evening,
+    speaks_of_night,
+)
 from diktat.structuring import anaphora, cues, news2
 from diktat.structuring.assertion import finding_assertion, patient_pronoun
 from diktat.structuring.clauses import Relations, split_clauses
@@ -53,20 +58,23 @@ _NUMBER = re.compile(r"\d+(?:,\d+)?")
 
 
 @lru_cache(maxsize=8192)
-def canonical_tokens(text: str, evening: bool | None = None,
-                     afternoon: bool | None = None) -> tuple[str, ...]:
+def canonical_tokens(text: str, evening: bool | None = None, afternoon: bool | None = None,
+                     night: bool | None = None) -> tuple[str, ...]:
     """Words and numbers of ``text`` after spoken-number normalisation, lower case
-    (``evening`` and ``afternoon`` as in ``normalize_spoken``)."""
-    norm = normalize_spoken(text, evening=evening, four_digit=True, afternoon=afternoon)
+    (``evening``, ``afternoon`` and ``night`` as in ``normalize_spoken``)."""
+    norm = normalize_spoken(text, evening=evening, four_digit=True, afternoon=afternoon,
+                            night=night)
     return tuple(_TOKEN.findall(norm.text.casefold()))
 
 
 @lru_cache(maxsize=8192)
-def _normalised(text: str, evening: bool = False, afternoon: bool = False) -> str:
-    """``text`` normalised; ``evening``/``afternoon``: its transcript speaks of the evening only
-    or is said in the afternoon, so a quote reads "klokka fem" as the rules read it in the
-    whole transcript."""
-    return normalize_spoken(text, evening=evening, four_digit=True, afternoon=afternoon).text
+def _normalised(text: str, evening: bool = False, afternoon: bool = False,
+                night: bool = False) -> str:
+    """``text`` normalised; ``evening``/``afternoon``/``night``: its transcript speaks of the
+    evening only or is said in the afternoon or the night, so a quote reads "klokka fem" as
+    the rules read it in the whole transcript."""
+    return normalize_spoken(text, evening=evening, four_digit=True, afternoon=afternoon,
+                            night=night).text
 
 
 def _contains(haystack: Sequence[str], needle: Sequence[str]) -> bool:
@@ -81,9 +89,10 @@ def numbers_in(text: str) -> set[float]:
     return {float(m.group().replace(",", ".")) for m in _NUMBER.finditer(norm)}
 
 
-def times_in(text: str, evening: bool = False, afternoon: bool = False) -> set[str]:
+def times_in(text: str, evening: bool = False, afternoon: bool = False,
+             night: bool = False) -> set[str]:
     return {f"{int(t.split(':')[0]):02d}:{t.split(':')[1]}"
-            for t in cues.CLOCK.findall(_normalised(text, evening, afternoon))}
+            for t in cues.CLOCK.findall(_normalised(text, evening, afternoon, night))}
 
 
 def locate(quote: str, text: str, start: int = 0) -> Evidence | None:
@@ -115,12 +124,13 @@ class _Grounder:
         self.dropped: list[DroppedValue] = []
         self.evening = speaks_of_evening(text)
         self.afternoon = speaks_of_afternoon(text)
+        self.night = speaks_of_night(text)
 
     def normalised(self, quote: str) -> str:
-        return _normalised(quote, self.evening, self.afternoon)
+        return _normalised(quote, self.evening, self.afternoon, self.night)
 
     def times_in(self, quote: str) -> set[str]:
-        return times_in(quote, self.evening, self.afternoon)
+        return times_in(quote, self.evening, self.afternoon, self.night)
 
     def drop(self, path: str, value: Any, reason: str) -> None:
         if isinstance(value, BaseModel):
@@ -148,8 +158,8 @@ class _Grounder:
             return None
         item = item.model_copy(update={"evidence": ev})
         if isinstance(item, Statement) and not _contains(
-            canonical_tokens(ev.quote, self.evening, self.afternoon),
-            canonical_tokens(item.text, self.evening, self.afternoon)
+            canonical_tokens(ev.quote, self.evening, self.afternoon, self.night),
+            canonical_tokens(item.text, self.evening, self.afternoon, self.night)
         ):
             self.drop(path, item, "the text is not what the evidence says")
             return None

@@ -36,11 +36,16 @@ _WHY_NOT = re.compile(
     re.IGNORECASE,
 )
 
+_SPRAY_FORM = re.compile(r"[\s-]*(?:spray|munnspray|sublingualspray)(?!\w)", re.IGNORECASE)
+# "trykk i brystet siden klokka 18": when a state began, never a dose time.
+_SINCE = re.compile(r"(?<!\w)(?:siden|sidan|sia|sida)\s+$", re.IGNORECASE)
 _FOUND_AT = re.compile(r"(?<!\w)(?:oppdaget|oppdaga|fant|fann|merket|merka|såg)\s+(?:det\s+)?$",
                        re.IGNORECASE)
 # "Hun har Pinex 500 mg ved behov", "bruker Nitro ved behov": a standing order, not a dose.
 _STANDING = re.compile(r"(?<!\w)(?:har|hadde|bruker|brukar|brukte|står på|stod på|har fått "
                        r"forskrevet|har resept på)\s+(?:\S+\s+){0,2}$", re.IGNORECASE)
+
+_PATIENT_TOOK = re.compile(cues.PATIENT_TOOK, re.IGNORECASE)
 
 # "ga Paracet, ikke Ibux": the drug right after "ikke" was not the one given.
 _NOT_THIS = re.compile(r"(?:[,;:]|(?<!\w)(?:men|og|eller))\s*(?:ikke|ikkje|itj)\s+$",
@@ -77,6 +82,7 @@ class MedRead:
     drug_as_said: str
     head: tuple[int, int]
     dose: re.Match[str] | None = None
+    unit: str | None = None  # where the drug's form names it: "2 doser Nitro spray"
     count: int | None = None
     count_span: tuple[int, int] | None = None
     route: tuple[str, re.Match[str]] | None = None
@@ -115,7 +121,7 @@ class _Sentence:
         self.clause_of_head = [clause_at(clauses, a) for a, _ in self.rel.heads]
         self.self_clauses = {
             clause_at(clauses, m.start()) for _, m in _status_matches(text, start, end)
-            if _ == "self_administered"
+            if _ == "self_administered" and not _PATIENT_TOOK.fullmatch(m.group())
         }
 
     def owned(self, items: list, k: int, kind: str, pos=lambda x: x.start()):
@@ -186,7 +192,8 @@ def read_medications(text: str, start: int, end: int, lexicon: Lexicon,
              and not _uncertain_dose(text, m, clauses, unsure)]
     # "Oppdaget kl. 10 at hun hadde fått dobbel dose": when it was found, not when given
     clocks = [c for c in cues.CLOCK.finditer(text, start, end)
-              if not _FOUND_AT.search(text, max(start, c.start() - 16), c.start())]
+              if not _FOUND_AT.search(text, max(start, c.start() - 16), c.start())
+              and not _SINCE.search(text, max(start, c.start() - 8), c.start())]
     planned = [m.span() for m in cues.PLANNED.finditer(text, start, end)] + [
         m.span() for m in cues.OFFERED.finditer(text, start, end)]  # "fikk tilbud om"
     statuses = [x for x in _status_matches(text, start, end)  # "skulle vært satt": no status
@@ -258,8 +265,10 @@ def read_medications(text: str, start: int, end: int, lexicon: Lexicon,
         same = next((m for m in same_time if k in s.rel.owners(m.start(), "shared")), None)
         earlier = next((r for r in reversed(out) if r.clock is not None
                         and r.head[1] <= d0), None)
-        if clock is None and same is not None and earlier is not None:
-            clock = earlier.clock  # "..., og Atrovent 0,5 mg samtidig"
+        if not clock_here and same is not None and earlier is not None:
+            # "..., og Atrovent 0,5 mg samtidig": the earlier dose's time, not one shared
+            # from before it ("Klokka 23 ble hun urolig, og jeg ga A kl 23.05 og B samtidig")
+            clock = earlier.clock
         dose = pieces = _nearest(dose_main, head)
         if dose is not None and (strength := _strength(text, dose, end)) is not None:
             dose = strength  # "ein tablett på 5 mg": 5 mg, one tablet
@@ -278,7 +287,8 @@ def read_medications(text: str, start: int, end: int, lexicon: Lexicon,
             if why is not None:
                 reason = why.span("r") if why.group("r") else why.span("s")
         read = MedRead(drug.name, drug.text, head, dose=dose, route=route, clock=clock,
-                       status=status, reason=reason, effect=effect)
+                       status=status, reason=reason, effect=effect,
+                       unit=_spray_doses(text, dose, d1))
         _count(text, read, start, end)
         if pieces is not dose and read.count is None:
             read.count, read.count_span = _pieces(pieces)
@@ -300,6 +310,7 @@ def read_medications(text: str, start: int, end: int, lexicon: Lexicon,
             read.spans = [head] + [m.span() for m in (dose, clock, effect, same) if m] + [
                 m.span() for m in [clock and _AFTERNOON.match(text, clock.end(), end)] if m] + [
                 x[1].span() for x in (*said, route) if x] + ([reason] if reason else []) + (
+                [_SPRAY_FORM.match(text, d1).span()] if read.unit else []) + (
                 [read.count_span] if read.count_span else [])
             out.append(read)
             for later in run[1:]:  # the same dose at each of the other times
@@ -322,6 +333,13 @@ def read_medications(text: str, start: int, end: int, lexicon: Lexicon,
                 said[1].span()] + ([extra.count_span] if extra.count_span else [])
             out.append(extra)
     return _forgotten_then_given(out)
+
+
+def _spray_doses(text: str, dose: re.Match[str] | None, drug_end: int) -> str | None:
+    """ "to doser Nitroglyserin spray": doses of a spray are sprays."""
+    if dose is None or cues.unit_of(dose.group("u")) != "dose":
+        return None
+    return "spray" if _SPRAY_FORM.match(text, drug_end) else None
 
 
 def _outside_reasons(statuses: list, whys: list[re.Match[str]]) -> list:

@@ -258,7 +258,7 @@ class _Sentence:
         return MedicationAdministration(
             drug=r.drug, drug_as_said=r.drug_as_said,
             dose=float(dose.group("n").replace(",", ".")) if dose else None,
-            unit=cues.unit_of(dose.group("u")) if dose and dose.group("u") else None,
+            unit=r.unit or (cues.unit_of(dose.group("u")) if dose and dose.group("u") else None),
             count=r.count,
             route=r.route[0] if r.route else None, time=r.clock.group() if r.clock else None,
             status=r.status[0] if r.status else None,
