@@ -50,14 +50,19 @@ _EVENING_SHIFTS = frozenset({"kveldsvakt", "kveldsvakta", "kveldsvakten", "kveld
                             "kveldsbesøket", "kveldsstell", "kveldsstellet"})
 
 
+def _words_of_the_day(lows: Sequence[str]) -> set[str]:
+    """The words of ``lows`` but "i morgen"/"i morgon": tomorrow, not a part of the day ("ser
+    på foten i morgen")."""
+    return {w for i, w in enumerate(lows)
+            if not (w in _TOMORROW and i > 0 and lows[i - 1] == "i"
+                    and (i + 1 >= len(lows) or lows[i + 1] not in _MORNING_AFTER))}
+
+
 def of_the_evening(lows: Sequence[str]) -> bool:
     """The evening is the text's time: an evening shift or visit is named, or "i kveld" is said
     in its first sentence ("Var innom Olav i kveld."; not "Dottera kjem i kveld" later on), and
     no other part of the day is said."""
-    # "i morgen"/"i morgon" is tomorrow, not a part of the day ("ser på foten i morgen")
-    said = {w for i, w in enumerate(lows)
-            if not (w in _TOMORROW and i > 0 and lows[i - 1] == "i"
-                    and (i + 1 >= len(lows) or lows[i + 1] not in _MORNING_AFTER))}
+    said = _words_of_the_day(lows)
     if said & _OTHER_PARTS_OF_DAY:
         return False
     first = lows[: lows.index(".")] if "." in lows else lows
@@ -83,20 +88,33 @@ def of_the_night(lows: Sequence[str]) -> bool:
 
 
 _AFTERNOON_HOUR = re.compile(r"(?:1[2-9]|20)(?:[:.][0-5][0-9])?")
+_DAYTIME = frozenset({"dagvakt", "dagvakta", "dagvakten", "lunsj", "middag", "middagen",
+                      "besøk", "besøket", "hjemmebesøk", "hjemmebesøket", "heimebesøk",
+                      "heimebesøket"})
+_EARLY = frozenset({"morgen", "morgenen", "morges", "morgon", "morgonen", "frokost", "frukost",
+                    "morgenstell", "morgenstellet", "natt", "natta", "natten"})
 
 
 def of_the_afternoon(lows: Sequence[str]) -> bool:
-    """The text says a time between noon and 20:00 in digits ("Heimebesøk klokka 14",
-    "16:30") and names no morning or night: an hour 1–5 said in twelve-hour speech is then
-    the afternoon's ("kvart over to" → 14:15), not the night's."""
-    if set(lows) & _OTHER_PARTS_OF_DAY:
-        return False
+    """The text is said in the daytime: it names the afternoon ("ettermiddagsvakt"), a day
+    shift, a home visit, lunch or dinner, or says a time between noon and 20:00 in digits
+    ("klokka 14", "16:30"). An hour 1–5 said in twelve-hour speech is then the afternoon's
+    ("kvart over to" → 14:15), not the night's, unless the text is said in the night or also
+    names the morning or the night (``names_early``)."""
+    if set(lows) & _DAYTIME or any(w.startswith("ettermiddag") for w in lows):
+        return True
     for i, w in enumerate(lows):
         after_kl = i > 0 and (lows[i - 1] in CLOCK_WORDS | {"kl"}
                               or lows[i - 1] == "." and i > 1 and lows[i - 2] == "kl")
         if _AFTERNOON_HOUR.fullmatch(w) and (after_kl or ":" in w):
             return True
     return False
+
+
+def names_early(lows: Sequence[str]) -> bool:
+    """The text names the morning or the night ("i morges", "frokost", "sov godt i natt"): in a
+    daytime text an hour 1–5 may then be either's, and is left out."""
+    return bool(_words_of_the_day(lows) & _EARLY)
 
 
 _RESTATING = frozenset({"altså", "dvs", "dvs.", "altso"})
@@ -118,7 +136,8 @@ _FOUR_DIGITS = re.compile(r"([01][0-9]|2[0-3])([0-5][0-9])")
 
 class ClockReader:
     """The clock-time readers of the normaliser's scanner (mixed into it). The scanner provides
-    ``tokens``, ``lows``, ``evening``, ``afternoon``, ``night``, ``four_digit``, ``low``,
+    ``tokens``, ``lows``, ``evening``, ``afternoon``, ``night``, ``early``, ``four_digit``,
+    ``low``,
     ``number``, ``unit_follows``,
     ``date_like`` and ``after_dose``."""
 
@@ -127,6 +146,7 @@ class ClockReader:
     evening: bool
     afternoon: bool
     night: bool
+    early: bool
     four_digit: bool
     # the last time read: the token index after it, its hour, and whether "kl" was said
     last_clock: tuple[int, int, bool] | None
@@ -260,21 +280,23 @@ class ClockReader:
         return Match(found.end, f"00{found.text[2:]}") if self.night or near & _NIGHT else found
 
     def in_the_evening(self, i: int, found: Match | None) -> Match | None:
-        """An hour said without its half of the day, next to "i kveld", in a text about the
-        evening only, or (1–5) in a text said in the afternoon."""
+        """An hour said without its half of the day: a part of the day beside it wins; next to
+        "i kveld" or in a text about the evening only it is the evening's; an hour 1–5 in a
+        daytime text is the afternoon's (left out where the text names the morning or the
+        night too), in a night text the night's."""
         if found is None or found.text is None:
             return found
         near = set(self.lows[max(0, i - 2) : i] + self.lows[found.end : found.end + 2])
         if near & _OTHER_PARTS_OF_DAY:
             return found
         hour = int(found.text[:2])
-        if not (near & _EVENING or self.evening):
-            return Match(found.end, f"{hour + 12:02d}{found.text[2:]}") \
-                if self.afternoon and 1 <= hour <= 5 else found
-        # "kvart over to i ettermiddag": an afternoon hour is 13–18 (not so "i kveld": 02:00)
-        lowest = 1 if near & _AFTERNOON or self.afternoon else 4
-        return Match(found.end, f"{hour + 12:02d}{found.text[2:]}") if lowest <= hour <= 11 \
-            else found
+        if near & _EVENING or self.evening:
+            # "kvart over to i ettermiddag": an afternoon hour is 13–18 (not so "i kveld": 02:00)
+            lowest = 1 if near & _AFTERNOON or self.afternoon else 4
+            return _later(found.end, found.text) if lowest <= hour <= 11 else found
+        if self.night or not (self.afternoon and 1 <= hour <= 5):
+            return found
+        return Match(found.end, None) if self.early else _later(found.end, found.text)
 
     def clock_prefix(self, i: int) -> int | None:
         """The token after "klokka", "klokken", "kl" or "kl." (a stutter "kl. kl." counts once)."""
@@ -374,6 +396,11 @@ class ClockReader:
 def _before(hour: int) -> int:
     """The hour before ``hour`` as said: "halv åtte" → 7, "halv ett" → 12 (12-hour speech)."""
     return hour - 1 if hour > 1 else 12
+
+
+def _later(end: int, text: str) -> Match:
+    """The time ``text`` twelve hours on: the afternoon's or the evening's."""
+    return Match(end, f"{int(text[:2]) + 12:02d}{text[2:]}")
 
 
 def _time(hour: int, minute: int, end: int) -> Match | None:

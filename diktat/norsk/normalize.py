@@ -22,8 +22,10 @@ Decisions on ambiguous forms (tested in tests/test_normalize.py):
   the day ("i kveld", "kveldsvakt",
   "ettermiddag"; no "morgen", "natt", "frokost", "dagvakt", ...) is an hour 4–11 said in words
   or as a bare number an evening hour ("klokka fem" → 17:00); "kl 05.00" stays 05:00. In a
-  text that says an afternoon time in digits ("besøk klokka 14") and names no morning or night,
-  an hour 1–5 said so is the afternoon's ("kvart over to" → 14:15). In a text said in the
+  daytime text (an afternoon time in digits, "besøk klokka 14", the afternoon, a day shift, a
+  home visit, lunch or dinner named) an hour 1–5 said so is the afternoon's ("kvart over to" →
+  14:15), unless the night is the text's time; if the text names the morning or the night too,
+  it is left as written (either could be meant). In a text said in the
   night (a night shift named, no day shift) "halv ett"/"kvart på eitt" are 00:30/00:45.
   "klokka ti og et kvarter" → 10:15.
   "halv H", "kvart over/på H" and "M over/på halv H" are times anywhere; "M over/på H" only after
@@ -47,6 +49,7 @@ from dataclasses import dataclass
 from diktat.norsk.clock import (
     CLOCK_WORDS,
     ClockReader,
+    names_early,
     of_the_afternoon,
     of_the_evening,
     of_the_night,
@@ -265,17 +268,23 @@ def speaks_of_night(text: str) -> bool:
     return of_the_night([t.text.lower() for t in tokenize(text)])
 
 
+def speaks_of_early(text: str) -> bool:
+    """``text`` names the morning or the night (``clock.names_early``)."""
+    return names_early([t.text.lower() for t in tokenize(text)])
+
+
 class _Scanner(ClockReader):
     """The left-to-right scan: idioms, clock times (``ClockReader``) and quantities."""
 
     def __init__(self, tokens: Sequence[Token], evening: bool | None = None,
                  four_digit: bool = False, afternoon: bool | None = None,
-                 night: bool | None = None) -> None:
+                 night: bool | None = None, early: bool | None = None) -> None:
         self.tokens = tokens
         self.lows = [t.text.lower() for t in tokens]
         self.evening = of_the_evening(self.lows) if evening is None else evening
         self.afternoon = of_the_afternoon(self.lows) if afternoon is None else afternoon
         self.night = of_the_night(self.lows) if night is None else night
+        self.early = names_early(self.lows) if early is None else early
         self.four_digit = four_digit
         self.last_clock = None
 
@@ -412,15 +421,16 @@ class _Scanner(ClockReader):
         return _Match(end, f"{q.text}/{d.text}")
 
 def normalize_spoken(text: str, *, evening: bool | None = None, four_digit: bool = False,
-                     afternoon: bool | None = None, night: bool | None = None
-                     ) -> NormalizedText:
+                     afternoon: bool | None = None, night: bool | None = None,
+                     early: bool | None = None) -> NormalizedText:
     """Spoken Norwegian numbers, units and clock times → written forms, with an offset map.
     ``evening``: whether the whole of which ``text`` is a part speaks of the evening only
     (None: decided from ``text``); ``four_digit``: "kl 2100" is 21:00 (see ``clock``);
-    ``afternoon``, ``night``: likewise, whether it is said in the afternoon or the night
-    (``speaks_of_afternoon``, ``speaks_of_night``)."""
+    ``afternoon``, ``night``, ``early``: likewise, whether it is said in the daytime or the
+    night, or names the morning or the night (``speaks_of_afternoon``, ``speaks_of_night``,
+    ``speaks_of_early``)."""
     tokens = tokenize(text)
-    scanner = _Scanner(tokens, evening, four_digit, afternoon, night)
+    scanner = _Scanner(tokens, evening, four_digit, afternoon, night, early)
     builder = _Builder(text)
     i = 0
     while i < len(tokens):

@@ -26,6 +26,7 @@ from pydantic import BaseModel
 from diktat.norsk.normalize import (
     normalize_spoken,
     speaks_of_afternoon,
+    speaks_of_early,
     speaks_of_evening,
     speaks_of_night,
 )
@@ -59,22 +60,22 @@ _NUMBER = re.compile(r"\d+(?:,\d+)?")
 
 @lru_cache(maxsize=8192)
 def canonical_tokens(text: str, evening: bool | None = None, afternoon: bool | None = None,
-                     night: bool | None = None) -> tuple[str, ...]:
+                     night: bool | None = None, early: bool | None = None) -> tuple[str, ...]:
     """Words and numbers of ``text`` after spoken-number normalisation, lower case
-    (``evening``, ``afternoon`` and ``night`` as in ``normalize_spoken``)."""
+    (``evening``, ``afternoon``, ``night`` and ``early`` as in ``normalize_spoken``)."""
     norm = normalize_spoken(text, evening=evening, four_digit=True, afternoon=afternoon,
-                            night=night)
+                            night=night, early=early)
     return tuple(_TOKEN.findall(norm.text.casefold()))
 
 
 @lru_cache(maxsize=8192)
 def _normalised(text: str, evening: bool = False, afternoon: bool = False,
-                night: bool = False) -> str:
-    """``text`` normalised; ``evening``/``afternoon``/``night``: its transcript speaks of the
-    evening only or is said in the afternoon or the night, so a quote reads "klokka fem" as
-    the rules read it in the whole transcript."""
+                night: bool = False, early: bool = False) -> str:
+    """``text`` normalised; ``evening``/``afternoon``/``night``/``early``: its transcript
+    speaks of the evening only, is said in the daytime or the night, or names the morning or
+    the night, so a quote reads "klokka fem" as the rules read it in the whole transcript."""
     return normalize_spoken(text, evening=evening, four_digit=True, afternoon=afternoon,
-                            night=night).text
+                            night=night, early=early).text
 
 
 def _contains(haystack: Sequence[str], needle: Sequence[str]) -> bool:
@@ -90,9 +91,9 @@ def numbers_in(text: str) -> set[float]:
 
 
 def times_in(text: str, evening: bool = False, afternoon: bool = False,
-             night: bool = False) -> set[str]:
+             night: bool = False, early: bool = False) -> set[str]:
     return {f"{int(t.split(':')[0]):02d}:{t.split(':')[1]}"
-            for t in cues.CLOCK.findall(_normalised(text, evening, afternoon, night))}
+            for t in cues.CLOCK.findall(_normalised(text, evening, afternoon, night, early))}
 
 
 def locate(quote: str, text: str, start: int = 0) -> Evidence | None:
@@ -125,12 +126,13 @@ class _Grounder:
         self.evening = speaks_of_evening(text)
         self.afternoon = speaks_of_afternoon(text)
         self.night = speaks_of_night(text)
+        self.early = speaks_of_early(text)
 
     def normalised(self, quote: str) -> str:
-        return _normalised(quote, self.evening, self.afternoon, self.night)
+        return _normalised(quote, self.evening, self.afternoon, self.night, self.early)
 
     def times_in(self, quote: str) -> set[str]:
-        return times_in(quote, self.evening, self.afternoon, self.night)
+        return times_in(quote, self.evening, self.afternoon, self.night, self.early)
 
     def drop(self, path: str, value: Any, reason: str) -> None:
         if isinstance(value, BaseModel):
@@ -158,8 +160,8 @@ class _Grounder:
             return None
         item = item.model_copy(update={"evidence": ev})
         if isinstance(item, Statement) and not _contains(
-            canonical_tokens(ev.quote, self.evening, self.afternoon, self.night),
-            canonical_tokens(item.text, self.evening, self.afternoon, self.night)
+            canonical_tokens(ev.quote, self.evening, self.afternoon, self.night, self.early),
+            canonical_tokens(item.text, self.evening, self.afternoon, self.night, self.early)
         ):
             self.drop(path, item, "the text is not what the evidence says")
             return None
