@@ -153,7 +153,7 @@ def _scalar(kind: str, item: Mapping[str, Any]) -> str:
     if kind == "blood_pressure":
         return f"{int(item['systolic'])}/{int(item['diastolic'])}"
     if kind == "consciousness":
-        return str(item["level"]).upper()
+        return str(item.get("level", item.get("value"))).upper()  # ACVPU; "value" read too
     for name in ("value", "score", "device", "volume_ml", "ml"):
         if item.get(name) is not None:
             raw = item[name]

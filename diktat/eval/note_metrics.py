@@ -247,7 +247,7 @@ def _vital(kind: str, item: Mapping[str, Any]) -> str:
     if kind == "blood_pressure":
         return f"{item['systolic']}/{item['diastolic']}"
     if kind == "consciousness":
-        return str(item["level"])
+        return str(item.get("level", item.get("value")))  # ACVPU; "value" read too
     if kind == "oxygen":
         device = f" {item['device']}" if item.get("device") else ""
         return ("-" if item.get("l_min") is None else f"{_num(item['l_min'])} l/min") + device

@@ -47,7 +47,8 @@ _OTHER_PARTS_OF_DAY = frozenset({
 _TOMORROW = frozenset({"morgen", "morgon"})
 _MORNING_AFTER = frozenset({"tidlig", "tidleg", "morgen", "morgon", "formiddag", "tidligvakt"})
 _EVENING_SHIFTS = frozenset({"kveldsvakt", "kveldsvakta", "kveldsvakten", "kveldsbesøk",
-                            "kveldsbesøket", "kveldsstell", "kveldsstellet"})
+                            "kveldsbesøket", "kveldsstell", "kveldsstellet", "kveldsrapport",
+                            "kveldsrapporten"})
 
 
 def _words_of_the_day(lows: Sequence[str]) -> set[str]:
@@ -72,7 +73,8 @@ def of_the_evening(lows: Sequence[str]) -> bool:
 
 
 _NIGHT = frozenset({"natt", "natta", "natten"})
-_NIGHT_SHIFTS = frozenset({"nattevakt", "nattevakta", "nattevakten"})
+_NIGHT_SHIFTS = frozenset({"nattevakt", "nattevakta", "nattevakten", "nattrapport",
+                           "nattrapporten", "natterapport", "natterapporten"})
 _DAY_SHIFTS = frozenset({"dagvakt", "dagvakta", "dagvakten", "kveldsvakt", "kveldsvakta",
                          "kveldsvakten", "formiddag", "formiddagen", "ettermiddag",
                          "ettermiddagen"})

@@ -119,11 +119,12 @@ STATUS_CUES = {  # checked in this order: a refusal or omission outranks "gitt" 
                      r"(?:ikke|ikkje) (?:fikk|fekk|tok|tek|satte|sette)",
                      r"(?:ble|vart|blei) (?:ikke|ikkje) (?:gitt|satt)",
                      # inverted after the drug: "Zopiklon ga jeg ikke heller"
-                     r"(?:fikk|fekk|ga|gav|tok|satte|sette) (?:(?:jeg|eg|vi|me|han|hun|ho|hen) )?"
+                     r"(?:fikk|fekk|ga|gav|tok|satte|sette|satt) "
+                     r"(?:(?:jeg|eg|æ|e|vi|me|han|hun|ho|hen) )?"
                      # "ga henne ikke mer Paracet": the one it was (not) given to
                      r"(?:(?:henne|ham|honom|han|ho|hen|dem|dei|pasienten|brukeren) )?"
-                     r"(?:(?:derfor|heller|likevel|altså|"
-                     r"dessverre|da|enda|ennå|fortsatt|så) )?(?:ikke|ikkje)", "utelatt",
+                     r"(?:(?:derfor|difor|dermed|heller|likevel|altså|"
+                     r"dessverre|da|då|enda|ennå|fortsatt|så) )?(?:ikke|ikkje|itj)", "utelatt",
                      r"(?:stå|står|sto|stod|stått) over", "hoppe over",
                      r"(?:ikke|ikkje|ingen) behov(?! for å)", r"holdes (?:i dag|i kveld|nå)",
                      "utelate", "holdt tilbake", "glemt", "droppet", "hoppet over"),
@@ -166,6 +167,12 @@ UNSURE_GIVEN = _rx(r"usikke(?:r|rt) (?:på )?om", r"(?:vet|veit|vites) (?:ikke|i
                    r"itj) om",
                    r"uklart om", r"uvisst om", r"tvil(?:er|somt)? (?:på )?om",
                    r"ikke (?:sikker|sikkert) (?:på )?om", r"ikkje (?:sikker|sikkert) (?:på )?om")
+# Of every drug before it: "fekk Morfin 2,5 mg og Midazolam 1,25 mg, begge ved behov".
+ALL_AS_NEEDED = _rx(r"(?:begge|alle)(?: to| tre| fire)? (?:som |var |er |gitt )?"
+                    r"(?:ved behov|etter behov|behovsmedisin\w*|behovsdose\w*)")
+# Said after it: "han sa han hadde tatt Lantus sjøl, men han var ikke sikker".
+UNSURE_AFTER = _rx(r"men (?:han|hun|ho|hu|pasienten|brukeren) (?:var|va|er|e) (?:ikke|ikkje|itj) "
+                   r"(?:helt |heilt )?sikker(?! på)")
 # "skulle vært satt kl 18", "skulle hatt Fragmin": planned; a status word inside is no status.
 PLANNED = _rx(r"skulle (?:ha |hatt |ha fått |ha blitt |vært |vore |bli |blitt |blitt )?"
               r"(?:gitt|gjeve|satt|sett|fått|tatt|teke|gis|settes|tas)",

@@ -448,6 +448,8 @@ def _status_problem(status: str, rel: _Relations, owned: Callable[[list[int], st
 
     if status in ("given", "prn") and (said("not_given") or said("refused")):
         return "the evidence says it was not given"
+    if status == "prn" and cues.ALL_AS_NEEDED.search(rel.text):
+        return None  # "A og B, begge ved behov"
     if not said(status):
         return f"the evidence does not say '{status}' for this drug"
     return None

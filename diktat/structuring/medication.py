@@ -148,6 +148,8 @@ class _Sentence:
             if c <= self.clause_of_head[k] or c in drug_clauses:
                 continue
             said = _best_status(sts)
+            if said[0] == "given" and all(_NOT_A_DOSE.match(self.text, x[1].end()) for x in sts):
+                continue  # "ho fekk eit glas saft": food, drink or help, no second dose
             if c in self.self_clauses or (
                     own and (own[0] in NOT_GIVEN) != (said[0] in NOT_GIVEN)):
                 found.add(c)
@@ -173,6 +175,22 @@ def _nearest(matches: list, head: tuple[int, int], pos=lambda m: m.start()):
     return min(matches, key=dist) if matches else None
 
 
+def _unsure_after(status, unsure_after: list[re.Match[str]], clauses: list[Clause]) -> bool:
+    """Doubt said in the status's clause or the next, after it ("..., men han var ikke
+    sikker")."""
+    c = clause_at(clauses, status[1].start())
+    return any(u.start() > status[1].start() and clause_at(clauses, u.start()) - c in (0, 1)
+               for u in unsure_after)
+
+
+# What a "fikk"/"fekk" gives that is no dose: "ho fekk eit glas saft og ei brødskive".
+_NOT_A_DOSE = re.compile(
+    r"\s+(?:(?:et|eit|en|ein|ei|litt|noe|noko|mer|meir|ekstra|seg|hjelp|beskjed)\s+)*"
+    r"(?:glass|glas|kopp|saft|vann|vatn|juice|kaffe|te|melk|mjølk|mat|frokost|frukost|lunsj|"
+    r"middag|kveldsmat|brødskive|skive|yoghurt|drikke|suppe|is|frukt|hjelp|besøk|stell|dusj)"
+    r"(?!\w)", re.IGNORECASE)
+
+
 def _best_status(matches: list[tuple[str, re.Match[str]]]):
     return min(matches, key=lambda x: STATUS_ORDER.index(x[0])) if matches else None
 
@@ -187,6 +205,8 @@ def read_medications(text: str, start: int, end: int, lexicon: Lexicon,
                    if not any(x <= a < y for x, y, _ in drugs)]
     s = _Sentence(text, start, end, clauses, drugs, vital_heads)
     unsure = list(cues.UNSURE_GIVEN.finditer(text, start, end))
+    unsure_after = list(cues.UNSURE_AFTER.finditer(text, start, end))
+    all_as_needed = list(cues.ALL_AS_NEEDED.finditer(text, start, end))
     doses = [m for m in cues.DOSE.finditer(text, start, end)
              if float(m.group("n").replace(",", ".")) > 0
              and not _uncertain_dose(text, m, clauses, unsure)]
@@ -242,6 +262,15 @@ def read_medications(text: str, start: int, end: int, lexicon: Lexicon,
         if status and any(u.start() < status[1].start() and clause_at(clauses, u.start())
                           == clause_at(clauses, status[1].start()) for u in unsure):
             status, dose_main = None, []  # "Usikker på om han tok morgendosen av Metformin"
+        if status and _unsure_after(status, unsure_after, clauses):
+            status, dose_main = None, []  # "... tatt Lantus sjøl, men han var ikke sikker"
+        if status and status[0] == "given":
+            # "gav ho ein Zopiklon, 7,5 mg, ved behov klokka 00.15": as needed, said after it
+            # and before the next drug; "A og B, begge ved behov": every drug before it
+            following = min((a for a, _, _ in drugs if a > d1), default=end)
+            status = next((x for x in st_main if x[0] == "prn"
+                           and d1 <= x[1].start() < following), None) or next(
+                (("prn", m) for m in all_as_needed if m.start() > d1), None) or status
         if status and status[0] in ("given", "prn", "self_administered"):
             # "Marevan skulle vært 3 tabletter, men jeg ga 2": the planned dose and time are not
             # the given ones; with only the planned said, no dose rather than the wrong one
@@ -309,7 +338,7 @@ def read_medications(text: str, start: int, end: int, lexicon: Lexicon,
                 read.clock = clock = run[0]  # "Paracet 1 g kl 08, 14 og 20": from the first
             read.spans = [head] + [m.span() for m in (dose, clock, effect, same) if m] + [
                 m.span() for m in [clock and _AFTERNOON.match(text, clock.end(), end)] if m] + [
-                x[1].span() for x in (*said, route) if x] + ([reason] if reason else []) + (
+                x[1].span() for x in (*said, route, status) if x] + ([reason] if reason else []) + (
                 [_SPRAY_FORM.match(text, d1).span()] if read.unit else []) + (
                 [read.count_span] if read.count_span else [])
             out.append(read)
@@ -321,7 +350,7 @@ def read_medications(text: str, start: int, end: int, lexicon: Lexicon,
                 out.append(again)
         for c in sorted(set(st_self) | set(dose_self) | set(clock_self)):
             said = _best_status(st_self.get(c, []))
-            if said is None:
+            if said is None or _unsure_after(said, unsure_after, clauses):
                 continue
             dose = _nearest(dose_self.get(c, []), head)
             if dose is None and said[0] == "self_administered":
