@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import pytest
 
+from diktat.norsk.normalize import normalize_spoken
 from diktat.structuring.note import Assertion
 from tests.structuring_helpers import dose_rows as _doses
 from tests.structuring_helpers import grounded_note as _note
@@ -70,10 +71,13 @@ def test_an_evening_hour_is_read_as_the_evening(text, time):
     assert got == time
 
 
-def test_the_morning_after_is_still_a_part_of_the_day():
-    # "i morgen tidlig" speaks of a morning: the hour stays as said
+def test_the_morning_after_is_tomorrow_beside_a_named_evening_visit():
+    # Round 8 kept this hour as said; round 16's auditor read the same kind of text (an evening
+    # report with "i morgon tidleg" at its end) as the evening's. The visit named first is the
+    # text's time; tomorrow's morning said beside an hour still wins ("klokka sju i morgen").
     [(_, _, _, got, _)] = _doses("Kveldsbesøk. Fikk Paracet 1 g klokka ni. Lab i morgen tidlig.")
-    assert got == "09:00"
+    assert got == "21:00"
+    assert "07:00 i morgen" in normalize_spoken("Kveldsbesøk. Lab klokka sju i morgen tidlig.").text
 
 
 # -- 4. a relative's long-standing illness --------------------------------------------------------

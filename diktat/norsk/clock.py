@@ -35,7 +35,8 @@ class Match:
 
 _EVENING = frozenset({"kveld", "kvelden", "kvelds", "kveldsvakt", "kveldsvakta", "kveldsvakten",
                       "kveldsbesøk", "kveldsbesøket", "kveldsstell", "kveldsstellet",
-                      "ettermiddag", "ettermiddagen", "kveldsmedisin", "kveldsmedisinen"})
+                      "ettermiddag", "ettermiddagen", "kveldsmedisin", "kveldsmedisinen",
+                      "aftenvakt", "aftenvakta", "aftenvakten"})
 _AFTERNOON = frozenset({"ettermiddag", "ettermiddagen", "ettermiddags"})
 _OTHER_PARTS_OF_DAY = frozenset({
     "morgen", "morgenen", "morges", "morgon", "morgonen", "formiddag", "formiddagen",
@@ -48,7 +49,11 @@ _TOMORROW = frozenset({"morgen", "morgon"})
 _MORNING_AFTER = frozenset({"tidlig", "tidleg", "morgen", "morgon", "formiddag", "tidligvakt"})
 _EVENING_SHIFTS = frozenset({"kveldsvakt", "kveldsvakta", "kveldsvakten", "kveldsbesøk",
                             "kveldsbesøket", "kveldsstell", "kveldsstellet", "kveldsrapport",
-                            "kveldsrapporten"})
+                            "kveldsrapporten", "kveldsvisitt", "kveldsvisitten", "kveldsrunde",
+                            "kveldsrunden", "kveldsrunda", "aftenvakt", "aftenvakta",
+                            "aftenvakten"})
+_DAYTIME_SHIFTS = frozenset({"dagvakt", "dagvakta", "dagvakten", "nattevakt", "nattevakta",
+                             "nattevakten", "morgenstell", "morgenstellet", "morgonstell"})
 
 
 def _words_of_the_day(lows: Sequence[str]) -> set[str]:
@@ -60,13 +65,17 @@ def _words_of_the_day(lows: Sequence[str]) -> set[str]:
 
 
 def of_the_evening(lows: Sequence[str]) -> bool:
-    """The evening is the text's time: an evening shift or visit is named, or "i kveld" is said
-    in its first sentence ("Var innom Olav i kveld."; not "Dottera kjem i kveld" later on), and
-    no other part of the day is said."""
+    """The evening is the text's time: its first sentence names an evening shift, visit or
+    report ("Kveldsbesøk hos Marit.", "Kveldsrapport frå avdeling to.") and no day shift is
+    named; or an evening shift or visit is named, or "i kveld" is said in its first sentence
+    ("Var innom Olav i kveld."; not "Dottera kjem i kveld" later on), and no other part of the
+    day is said. (A part of the day said beside an hour still wins: ``in_the_evening``.)"""
+    first = lows[: lows.index(".")] if "." in lows else lows
+    if set(first) & _EVENING_SHIFTS and not set(lows) & _DAYTIME_SHIFTS:
+        return True
     said = _words_of_the_day(lows)
     if said & _OTHER_PARTS_OF_DAY:
         return False
-    first = lows[: lows.index(".")] if "." in lows else lows
     tonight = {w for i, w in enumerate(first) if w in _EVENING and (i == 0 or first[i - 1]
                                                                     not in ("går", "gårs"))}
     return bool(said & _EVENING_SHIFTS or tonight)
@@ -181,8 +190,8 @@ class ClockReader:
             if (found := self.digit_time(j, prefixed=True)) is not None:
                 return found
             return self.in_series(i, self.in_the_evening(
-                i, self.at_night(i, self.relative_time(j, prefixed=True))
-                or self.spoken_time(j)))
+                i, self.at_night(i, self.relative_time(j, prefixed=True)
+                                 or self.spoken_time(j))))
         if (about := self.about_hour(i)) is not None:
             return about
         # right after a dose ("Pantoprazol 40 mg ti på åtte") "M over/på H" is a time too, and
@@ -274,8 +283,8 @@ class ClockReader:
         return _time(hour, 0, i + 1)
 
     def at_night(self, i: int, found: Match | None) -> Match | None:
-        """ "kvart på eitt", "halv ett" (twelve-hour speech) in a text about the night, or
-        next to "i natt", is just after midnight (00:45), not just after noon."""
+        """ "kvart på eitt", "halv ett", "klokka tolv" (twelve-hour speech) in a text about the
+        night, or next to "i natt", is just after midnight (00:45, 00:00), not noon."""
         if found is None or found.text is None or found.text[:2] != "12":
             return found
         near = set(self.lows[max(0, i - 2) : i] + self.lows[found.end : found.end + 2])
@@ -292,13 +301,27 @@ class ClockReader:
         if near & _OTHER_PARTS_OF_DAY:
             return found
         hour = int(found.text[:2])
-        if near & _EVENING or self.evening:
+        if near & _EVENING or self.evening or self.evening_before(i):
             # "kvart over to i ettermiddag": an afternoon hour is 13–18 (not so "i kveld": 02:00)
             lowest = 1 if near & _AFTERNOON or self.afternoon else 4
             return _later(found.end, found.text) if lowest <= hour <= 11 else found
         if self.night or not (self.afternoon and 1 <= hour <= 5):
             return found
         return Match(found.end, None) if self.early else _later(found.end, found.text)
+
+    def evening_before(self, i: int) -> bool:
+        """ "fikk Marevan to ganger i kveld, både klokka seks og klokka åtte": the evening said
+        earlier in the same sentence, with no other part of the day between."""
+        before = self.lows[max(0, i - 12) : i]
+        if "." in before:
+            before = before[len(before) - before[::-1].index(".") :]
+        for k in range(len(before) - 1, 0, -1):
+            w = before[k]
+            if w in _OTHER_PARTS_OF_DAY or w.startswith(("morgen", "morgon", "natt", "dag")):
+                return False
+            if w in ("kveld", "kvelden") and before[k - 1] in ("i", "går"):
+                return True
+        return False
 
     def clock_prefix(self, i: int) -> int | None:
         """The token after "klokka", "klokken", "kl" or "kl." (a stutter "kl. kl." counts once)."""

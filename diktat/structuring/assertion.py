@@ -39,7 +39,7 @@ def _rx(*alternatives: str) -> re.Pattern[str]:
 
 
 # "ikke" as said in bokmål, nynorsk and dialects (trøndersk "itj", "ittj"; "ikkj", "ikkje").
-NOT = r"(?:ikke|ikkje|ikkj|ikkie|itj|ittj|ikk)"
+NOT = r"(?:ikke|ikkje|ikkj|ikkie|itj|ittj|ittje|ikk)"
 NEGATION = _rx(NOT, "ingen", "inga", "intet", "ingenting", "inkje", "aldri", "verken",
                "uten", "utan", "benekter", "benektar", "avkrefter", "avkreftar", "nekter for",
                "fri for", "negativ for")
@@ -96,6 +96,10 @@ _RELATIVE = (r"(?:(?:hennes|hans|hennar|pasientens|brukerens|beboerens) )?(?:dat
              r"broren|søster\w*|syster\w*|barnebarn\w*|venninne\w*|vennen|mora|moren|faren|"
              r"svigerdatter\w*|svigersønn\w*|svigerson\w*|kjæresten|onkel\w*|tante\w*|"
              r"fetter\w*|kusine\w*|(?:mors|fars|morens|farens|mora si|faren sin) \w+)")
+# "fortalte at naboen hadde falt"; not a parent, whom a child telling of "moren" means as the
+# patient ("sønnen, som sier at moren har vært trist")
+_TOLD_OF_RELATIVE = re.compile(r"(?<!\w)(?:at|om at) (?!(?:moren|mora|mor|faren|far|mamma|pappa)"
+                               r"(?!\w))" + _RELATIVE + r"(?!\w)", re.IGNORECASE)
 OTHER_PERSON = re.compile(r"\s*(?:og |men |så )?(?:besøk (?:av|fra|frå) )?" + _RELATIVE
                           + r"(?!\w)", re.IGNORECASE)
 # An illness a relative has: said of someone else far more often than a nursing finding is.
@@ -314,6 +318,8 @@ def assertion_at(text: str, kw_start: int, kw_end: int, start: int = 0, end: int
         return Assertion.other_person, clause.start
     if (at := someone_else(text, clauses, ci, patient)) is not None:
         return Assertion.other_person, at
+    if (told := _TOLD_OF_RELATIVE.search(text, clause.start, kw_start)) is not None:
+        return Assertion.other_person, told.start()  # "fortalte at naboen hadde falt"
     if (subject := _subject_clause(text, clauses, ci)) is not None and (
             (rel := OTHER_PERSON.match(text, clauses[subject].start, clauses[subject].end))
             is not None and _the_childs_parent(text, start, rel) is None):

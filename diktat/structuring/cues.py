@@ -14,6 +14,10 @@ def wordset(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
 
+# "ikke" in bokmål, nynorsk and dialects (trøndersk "itj", sørlandsk "ittje").
+NOT_WORD = r"(?:ikke|ikkje|itj|ittj|ittje)"
+
+
 def _rx(*alternatives: str) -> re.Pattern[str]:
     return re.compile(r"(?<!\w)(?:" + "|".join(alternatives) + r")(?!\w)", re.IGNORECASE)
 
@@ -103,28 +107,33 @@ def find_route(text: str, start: int = 0, end: int | None = None
 _EFFECT_WORDS = (r"(?! (?:god|bra|ingen|noe|lite|litt|dårlig|effekt|lindring|bedring|resept|"
                  r"beskjed|råd|melding|vite|høre|svar|tilbakemelding|beskjeden|"
                  # "har fått endret tidspunkt", "fått påvist": no dose given
-                 r"endret|endra|forandret|forandra|flyttet|flytta|justert|påvist)(?!\w))")
+                 r"endret|endra|forandret|forandra|flyttet|flytta|justert|påvist|"
+                 # "tok det opp med fastlegen": raised it
+                 r"opp|det opp|dette opp|saken opp|kontakt)(?!\w))")
 # The patient is who took it: "hun tok den klokka åtte", "om han hadde tatt Eliquis" (a dose of
 # her own, but not one more administration after the nurse's: "ga henne X, og hun tok den"; not
 # the present "ho tek Eliquis", a habit).
-PATIENT_TOOK = (r"(?<!fikk )(?<!fekk )(?<!ga )(?<!gav )(?:hun|han|ho|hen|pasienten|brukeren) "
-                r"(?:(?:har|hadde) )?(?:tatt|tok|teke)(?! (?:imot|i mot|blodprøve\w*))")
+PATIENT_TOOK = (r"(?<!fikk )(?<!fekk )(?<!ga )(?<!gav )(?:hun|han|ho|hu|hen|pasienten|brukeren) "
+                r"(?:(?:har|hadde|hadd|ha) )?(?:tatt|tok|teke)(?! (?:imot|i mot|blodprøve\w*))"
+                # inverted after the drug: "så Albyl-E og Selo-Zok tok hun da mens jeg var der"
+                r"|(?<=\w )tok (?:hun|han|ho|hu|hen)(?! (?:imot|i mot|blodprøve\w*))")
 STATUS_CUES = {  # checked in this order: a refusal or omission outranks "gitt" nearby
-    "not_given": _rx(r"(?:ikke|ikkje) (?:blitt |vorte )?(?:gitt|gjeve|tatt|fått|gi|satt|sett)",
+    "not_given": _rx(NOT_WORD + r" (?:blitt |vorte )?(?:gitt|gjeve|tatt|fått|gi|satt|sett)",
                      # a subordinate clause says "ikke" before the verb: "(at) hun ikke hadde
                      # tatt", "(at) Furix ikke ble gitt", "(at) ho ikkje hadde teke"
-                     r"(?:ikke|ikkje) (?:var|ble|blei|vart|hadde|har|er|hadde blitt|har blitt|"
+                     NOT_WORD + r" (?:var|ble|blei|vart|hadde|har|er|hadde blitt|har blitt|"
                      r"var blitt|hadde vorte|har vorte|var vorte)"
                      r" (?:gitt|gjeve|gjeven|gjevne|tatt|teke|tekne|fått|fenge|satt|sett)",
-                     r"(?:ikke|ikkje) (?:fikk|fekk|tok|tek|satte|sette)",
-                     r"(?:ble|vart|blei) (?:ikke|ikkje) (?:gitt|satt)",
+                     r"(?:ikke|ikkje|itj|ittj|ittje) (?:fikk|fekk|tok|tek|satte|sette)",
+                     r"(?:ble|vart|blei) (?:ikke|ikkje|itj|ittj|ittje) (?:gitt|satt)",
                      # inverted after the drug: "Zopiklon ga jeg ikke heller"
                      r"(?:fikk|fekk|ga|gav|tok|satte|sette|satt) "
                      r"(?:(?:jeg|eg|æ|e|vi|me|han|hun|ho|hen) )?"
                      # "ga henne ikke mer Paracet": the one it was (not) given to
                      r"(?:(?:henne|ham|honom|han|ho|hen|dem|dei|pasienten|brukeren) )?"
                      r"(?:(?:derfor|difor|dermed|heller|likevel|altså|"
-                     r"dessverre|da|då|enda|ennå|fortsatt|så) )?(?:ikke|ikkje|itj)", "utelatt",
+                     r"dessverre|da|då|enda|ennå|fortsatt|så) )?"
+                     r"(?:ikke|ikkje|itj|ittj|ittje)", "utelatt",
                      r"(?:stå|står|sto|stod|stått) over", "hoppe over",
                      r"(?:ikke|ikkje|ingen) behov(?! for å)", r"holdes (?:i dag|i kveld|nå)",
                      "utelate", "holdt tilbake", "glemt", "droppet", "hoppet over"),
@@ -137,9 +146,9 @@ STATUS_CUES = {  # checked in this order: a refusal or omission outranks "gitt" 
         r"(?:sier|sa|seier|forteller|fortalte|oppgir|opplyser)(?: at)? (?:han|hun|ho|hen) "
         r"(?:har|hadde) (?:tatt|teke)",
         r"egenadministrer\w*", r"eigenadministrer\w*"),
-    "refused": _rx(r"nekt(?:et|a|er|ar)(?: å ta)?", r"ville (?:ikke|ikkje) (?:ta|ha|svelge)",
-                   r"vil (?:ikke|ikkje) (?:ta|ha|svelge)", r"(?:takket|takka) nei",
-                   r"ønsket (?:ikke|ikkje)",
+    "refused": _rx(r"nekt(?:et|a|er|ar)(?: å ta)?", r"ville " + NOT_WORD + r" (?:ta|ha|svelge)",
+                   r"vil (?:ikke|ikkje|itj|ittj|ittje) (?:ta|ha|svelge)", r"(?:takket|takka) nei",
+                   r"ønsket (?:ikke|ikkje|itj|ittj|ittje)",
                    r"spytt(?:et|a) ut", "avslo", "avslått"),
     "prn": _rx("ved behov", r"v\.b\.?", "vb", "etter behov", r"behovsmedisin\w*",
                r"behovsdose\w*", "prn"),
@@ -162,7 +171,7 @@ def find_status(text: str, start: int = 0, end: int | None = None
 SAME_TIME = _rx("samtidig", "samstundes", r"på samme tid(?:spunkt)?", r"på same tid(?:spunkt)?",
                 r"(?:til|på) samme tid", "samme tid")
 # "Usikker på om han tok morgendosen": whether it was taken is not known, so no status.
-UNSURE_GIVEN = _rx(r"usikke(?:r|rt) (?:på )?om", r"(?:vet|veit|vites) (?:ikke|ikkje) om",
+UNSURE_GIVEN = _rx(r"usikke(?:r|rt) (?:på )?om", r"(?:vet|veit|vites) " + NOT_WORD + " om",
                    r"(?:husker|huska|husket|hugsar|hugsa|hugser|minnes|minnest) (?:ikke|ikkje|"
                    r"itj) om",
                    r"uklart om", r"uvisst om", r"tvil(?:er|somt)? (?:på )?om",
@@ -171,10 +180,12 @@ UNSURE_GIVEN = _rx(r"usikke(?:r|rt) (?:på )?om", r"(?:vet|veit|vites) (?:ikke|i
 ALL_AS_NEEDED = _rx(r"(?:begge|alle)(?: to| tre| fire)? (?:som |var |er |gitt )?"
                     r"(?:ved behov|etter behov|behovsmedisin\w*|behovsdose\w*)")
 # Said after it: "han sa han hadde tatt Lantus sjøl, men han var ikke sikker".
-UNSURE_AFTER = _rx(r"men (?:han|hun|ho|hu|pasienten|brukeren) (?:var|va|er|e) (?:ikke|ikkje|itj) "
+UNSURE_AFTER = _rx(r"men (?:han|hun|ho|hu|pasienten|brukeren) (?:var|va|er|e) " + NOT_WORD + " "
                    r"(?:helt |heilt )?sikker(?! på)")
 # "skulle vært satt kl 18", "skulle hatt Fragmin": planned; a status word inside is no status.
-PLANNED = _rx(r"skulle (?:ha |hatt |ha fått |ha blitt |vært |vore |bli |blitt |blitt )?"
+PLANNED = _rx(r"(?:vil|ville) at (?:hun|han|ho|hu|hen|pasienten) skal (?:ha|få)",
+              r"(?:skal|skal nå) (?:ha|få) (?=\S+ \d)",
+              r"skulle (?:ha |hatt |ha fått |ha blitt |vært |vore |bli |blitt |blitt )?"
               r"(?:gitt|gjeve|satt|sett|fått|tatt|teke|gis|settes|tas)",
               r"skulle (?:hatt|ha|fått|få)",
               # "Lantus skal egentlig settes om kvelden": the routine, not this dose
@@ -346,14 +357,14 @@ _VISIT = r"(?:\w*besøk\w*|tilsyn\w*|\w*vakt ?besøk\w*)"
 MISSED_VISIT = _rx(
     # "besøket hos Nils Fossum kl 12:00 ble ikke gjennomført": who and when may come between
     rf"{_VISIT}(?: (?:[^\W\d]+|\d{{1,2}}[:.]\d{{2}}|\d{{1,2}})){{0,5}}? (?:ble|blei|vart|er|har) "
-    r"(?:ikke|ikkje) (?:blitt )?"
+    r"(?:ikke|ikkje|itj|ittj|ittje) (?:blitt )?"
     r"(?:utført|gjennomført|gjort|"
     r"utfør[dt]|gjennomført|levert)",
     rf"{_VISIT} (?:ble|blei|vart|er) (?:glemt|gløymt|uteblitt|utelatt|hoppet over)",
     rf"(?:glemt|glemte|gløymt|gløymde|uteblitt|utelatt|manglende|bortfalt) {_VISIT}",
     rf"{_VISIT} (?:uteble|falt bort|datt ut)", "bomtur",
     # "Dagny fikk ikke kveldsbesøket i går"
-    rf"(?:fikk|fekk) (?:ikke|ikkje) (?:noe |noko )?{_VISIT}", r"ingen (?:kom|møtte) på \w*besøk\w*")
+    rf"(?:fikk|fekk) {NOT_WORD} (?:noe |noko )?{_VISIT}", r"ingen (?:kom|møtte) på \w*besøk\w*")
 # "Avviksmelding er skrevet": a measure taken, never a deviation or advice to the doctor.
 DEVIATION_REPORTED = _rx(
     r"avvik\w* (?:er |ble |blei |vart |har blitt )?(?:skrevet|skrive|skreve|sendt|meldt|"
@@ -413,9 +424,10 @@ NOT_AN_EVENT = _rx(r"(?:fare|risiko|redd|frykt|bekymret|bekymra) for (?:å )?(?:
                    r"nær ved å (?:falle|detta)", "nestenfall", "nesten-fall",
                    # a value that fell: "stående falt det til 118/70", "BT falt fra 150 til
                    # 110", "fall i blodtrykket"
-                   r"(?:falt|faller|falle|datt|sank) (?:(?:det|den|blodtrykket|trykket|pulsen|"
-                   r"metningen|verdien|blodsukkeret|temperaturen|vekta|vekten) )?(?:videre )?"
-                   r"(?:ned )?(?:til|fra|med) (?:ca\.? |cirka |rundt )?\d+",
+                   r"(?:falt|faller|falle|fall|datt|sank) (?:(?:det|den|han|hun|ho|hu|blodtrykket|"
+                   r"trykket|pulsen|metningen|metninga|verdien|blodsukkeret|temperaturen|vekta|"
+                   r"vekten) )?(?:videre )?(?:ned )?(?:til|te|fra|frå|med|under) "
+                   r"(?:ca\.? |cirka |rundt )?\d+",
                    rf"(?:{_MEASURED}) (?:har |hadde |er |var )?(?:\w+ )?(?:falt|faller|datt)",
                    rf"fall i (?:{_MEASURED})")
 
@@ -431,7 +443,7 @@ def deviation_kind(text: str) -> str:
            "dobbeltdose", r"dosett\w*", r"forbytt\w*", _LATE_DOSE,
            # "fikk Furix 40 mg 2 ganger, fordi dosen ikke var kvittert": one dose given twice
            r"\d+(?:,\d+)? ?(?:mg|g|ml|IE|E|mikrog) (?:2|to) (?:ganger|gonger)",
-           r"(?:ikke|ikkje) (?:var |ble |blei |vart |er )?(?:kvittert|signert)").search(text) or (
+           NOT_WORD + r" (?:var |ble |blei |vart |er )?(?:kvittert|signert)").search(text) or (
             _rx(r"ved (?:en |ei |eit |et )?(?:feil|uhell)", r"til feil \w+", r"rompartner\w*",
                 r"til (?:en |ei )?annen (?:pasient|beboer|bruker)").search(text)
             and _rx(r"\w*dose\w*", r"\w*medisin\w*", r"tablett\w*", r"legemiddel\w*",

@@ -361,7 +361,7 @@ def read_medications(text: str, start: int, end: int, lexicon: Lexicon,
             extra.spans = [head] + [m.span() for m in (extra.dose, extra.clock) if m] + [
                 said[1].span()] + ([extra.count_span] if extra.count_span else [])
             out.append(extra)
-    return _forgotten_then_given(out)
+    return _forgotten_then_given(out, text)
 
 
 def _spray_doses(text: str, dose: re.Match[str] | None, drug_end: int) -> str | None:
@@ -469,15 +469,35 @@ def _time_each(read: MedRead, clocks: list[re.Match[str]]) -> list[re.Match[str]
     return after if len(after) == read.count == len(times) == len(clocks) else []
 
 
-def _forgotten_then_given(reads: list[MedRead]) -> list[MedRead]:
+def _forgotten_then_given(reads: list[MedRead], text: str) -> list[MedRead]:
     """ "Symbicort hadde han glemt, så jeg ga ham 2 drag kl 10.20": the dose he forgot is the
     one then given, not an administration of its own (unless it has its own dose or time); and
     a "ved behov" order followed by "ikke behov" is the dose not given."""
     withheld = [r for r in reads if r.status and r.status[0] in NOT_GIVEN]
     # the drugs given after each read: a later drug's, or the same name's told on ("hadde
     # ikkje tatt Norvasc, så eg ga han ein tablett")
-    given_after = [{g.drug for g in reads[i + 1 :] if g.status and g.status[0] in ("given", "prn")}
-                   for i in range(len(reads))]
+    taken = ("given", "prn", "self_administered")
+
+    def her_own(r: MedRead) -> bool:
+        """ "han hadde ikke tatt X": the patient's own dose not taken (not the nurse's)."""
+        return r.status is not None and _SHE_DID_NOT.search(
+            text, max(0, r.status[1].start() - 14), r.status[1].start()) is not None
+
+    # the patient's own dose after the nurse's "ble ikke gitt" is a second fact; after "han
+    # hadde ikke tatt" it is the same dose, taken late
+    given_after = [{g.drug for g in reads[i + 1 :] if g.status and g.status[0] in taken
+                    and (g.status[0] != "self_administered" or her_own(r))}
+                   for i, r in enumerate(reads)]
+    for i, r in enumerate(reads):
+        # "ha itj tatt Atrovent, ..., så han tok to puff mens æ va der, klokka halv elleve": the
+        # time said after the later dose is that dose's
+        if r.status and r.status[0] == "not_given" and r.dose is None and r.clock is not None:
+            later = next((g for g in reads[i + 1 :] if g.drug == r.drug and g.status
+                          and g.status[0] in taken and g.clock is None
+                          and g.status[1].start() < r.clock.start()), None)
+            if later is not None:
+                later.clock, r.clock = r.clock, None
+                later.spans.append(later.clock.span())
     return [r for r, later in zip(reads, given_after, strict=True)
             if not (r.status and r.status[0] == "not_given" and r.dose is None
                     and r.clock is None and r.drug in later)
@@ -485,6 +505,10 @@ def _forgotten_then_given(reads: list[MedRead]) -> list[MedRead]:
             and not (r.status and r.status[0] == "prn" and r.clock is None
                      and any(w.drug == r.drug and w is not r and w.head[0] >= r.head[0]
                              for w in withheld))]
+
+
+_SHE_DID_NOT = re.compile(r"(?<!\w)(?:han|hun|ho|hu|hen) (?:har |ha |hadde |hadd )?$",
+                          re.IGNORECASE)
 
 
 # "15 dråper, nei, 10 dråper", "kl 19:00, nei, 19:15": a bare "nei" between two values.

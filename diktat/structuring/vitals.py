@@ -18,6 +18,9 @@ from diktat.structuring.oxygen import oxygen_after, oxygen_into_spo2, oxygen_wit
 from diktat.structuring.vital_read import VitalRead
 
 _BUT = re.compile(r"(?<!\w)men(?!\w)", re.IGNORECASE)
+_BOUND_BEFORE_VALUE = re.compile(
+    r"(?<!\w)(?:under|over|mindre enn|lavere enn|høyere enn|større enn|meir enn|mer enn)\s*$",
+    re.IGNORECASE)
 _CLAUSE_WORD = re.compile(r"(?<!\w)(?:og|men|mens|fordi|som|eller|samt)(?!\w)|[;]",
                           re.IGNORECASE)
 
@@ -51,6 +54,8 @@ def read_vitals(text: str, start: int, end: int, clauses: list[Clause],
                                        hit=(m.start(), stop) if kind == "oxygen"
                                        else measurements.hit_span(kind, m)))
                 continue
+            if _BOUND_BEFORE_VALUE.search(gap):
+                continue  # "om metninga fall under 90", "BT over 180": a bound, not a value
             if kind == "blood_pressure":
                 values = {"systolic": int(m.group("v")), "diastolic": int(m.group("d"))}
                 if not news2.plausible_blood_pressure(**values):
