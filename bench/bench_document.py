@@ -8,13 +8,18 @@ Each length is dictated through the real loop (`dictate`) from a file replayed i
 a microphone would deliver it, with the rules structurer making the note. Reported per length:
 `note_ready_s` (from the stop — the end of the input — to the outputs and the note written:
 the last span's decode, the text, the note), the spans, the decode time of the spans, and WER
-of the document text and of the preview against a decode of the whole recording at once. The
-load average is printed with them: timings depend on what else runs on the machine.
+of the document text and of the preview against a decode of the whole recording at once. A
+length that covers the whole file (king.mp3 is 85 s) is also scored against the file's human
+reference (its manifest.jsonl), for the document text, the preview and the whole-recording
+decode alike: "offline quality" means the document text is as close to what was said as the
+offline transcript is. The load average is printed with them: timings depend on what else runs
+on the machine.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import sys
@@ -32,6 +37,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, action="append",
                         help="lengths to dictate (repeat; default 30, 60, 180)")
     parser.add_argument("--min-span", type=float, default=20.0)
+    parser.add_argument("--draft-step", type=float, default=0.0,
+                        help="audio between drafts of the open span (0: no drafts, the "
+                        "default)")
     args = parser.parse_args()
     if not args.file.is_file():
         sys.exit(f"{args.file} is missing (../shared/data/speech/king/king.mp3)")
@@ -60,6 +68,14 @@ def main() -> None:
         note = structure(transcript)
         return SessionNote(render(note, "text"), render(note, "json"))
 
+    reference = None
+    manifest = args.file.parent / "manifest.jsonl"
+    if manifest.is_file():
+        for line in manifest.read_text(encoding="utf-8").splitlines():
+            item = json.loads(line)
+            if item.get("audio") == args.file.name:
+                reference = words(item["text"])
+
     rows = []
     for seconds in args.seconds or [30.0, 60.0, 180.0]:
         with tempfile.TemporaryDirectory() as tmp:
@@ -68,7 +84,8 @@ def main() -> None:
             store = SessionStore(Path(tmp) / "s", Keyring(MasterKey.generate()))
             result = dictate(FileSource(clip, realtime=True), engine, store, decode=decode,
                              make_note=make_note, options=DictationOptions(
-                                 document=DocumentOptions(min_span_s=args.min_span)))
+                                 document=DocumentOptions(min_span_s=args.min_span,
+                                                          draft_step_s=args.draft_step)))
             offline = engine.transcribe(load_audio(clip).samples, decode.model_copy(
                 update={"batched_min_duration_s": 24 * 3600.0})).text
         row = {
@@ -79,10 +96,17 @@ def main() -> None:
                                                       words(result.preview_text)), 3),
             "load_average": os.getloadavg()[0],
         }
+        if reference and seconds * 16_000 >= len(audio):
+            row["wer_vs_reference"] = {
+                name: round(jiwer.wer(reference, words(text)), 3) for name, text in
+                (("document", result.text), ("preview", result.preview_text),
+                 ("whole_recording", offline))}
         rows.append(row)
         print(f"{seconds:5.0f} s: note ready {row['note_ready_s']:.2f} s after the stop; "
               f"{len(row['spans'])} span(s); document WER {row['document_wer_vs_offline']:.3f}, "
-              f"preview {row['preview_wer_vs_offline']:.3f} (load {row['load_average']:.1f})")
+              f"preview {row['preview_wer_vs_offline']:.3f} (load {row['load_average']:.1f})"
+              + (f"; against the reference {row['wer_vs_reference']}"
+                 if "wer_vs_reference" in row else ""))
     print(write_results("document", {"file": str(args.file), "min_span_s": args.min_span,
                                      "rows": rows}))
 

@@ -28,6 +28,7 @@ from results_file import RESULTS, write_results
 
 REPO = Path(__file__).resolve().parents[1]
 SPEECH = REPO.parent / "shared" / "data" / "speech"
+SHORT_DIR = REPO / "bench" / "results" / "short-clips"
 
 
 def labelled_clips() -> list[tuple[Path, str]]:
@@ -48,8 +49,27 @@ def longform_files(nrk: int) -> list[Path]:
     return [f for f in files if f.exists()]
 
 
+def short_clips(count: int) -> list[tuple[Path, str]]:
+    """The short-dictation folder: `count` espeak dictations (generated on first use into
+    bench/results/short-clips by bench/short_clips.py) and the NPSC clips."""
+    from short_clips import make
+
+    out = []
+    if count:
+        manifest = make(SHORT_DIR, count)
+        for line in manifest.read_text().splitlines():
+            item = json.loads(line)
+            out.append((manifest.parent / item["audio"], item["text"]))
+    return out + [(p, t) for p, t in labelled_clips() if "npsc" in str(p)]
+
+
 def worker(kind: str, files: list[str], threads: int, models_dir: str) -> dict:
-    """Runs inside the subprocess: load once, transcribe every file, report text and timings."""
+    """Runs inside the subprocess: load once, transcribe every file, report text and timings.
+
+    plain: faster-whisper beam 5, no VAD, file by file. diktat: the engine as `diktat
+    transcribe` drives it with default settings (on 2 cores: the clips of 8 files decoded in
+    shared batches, `transcribe_many`, by two workers of one thread). single: files_per_group =
+    1, file by file (`transcribe`) with one worker over all threads, as before grouping."""
     from diktat.models.store import ModelStore
     from diktat.stt.audio import load_audio
 
@@ -66,27 +86,42 @@ def worker(kind: str, files: list[str], threads: int, models_dir: str) -> dict:
             return " ".join(s.text.strip() for s in segments)
     else:
         from diktat.config import AsrSettings
-        from diktat.stt.factory import decode_options
+        from diktat.stt.factory import decode_options, engine_workers
         from diktat.stt.options import EngineOptions
         from diktat.stt.whisper import WhisperEngine
 
+        asr = AsrSettings(device="cpu", files_per_group=1 if kind == "single" else 0)
+        workers = engine_workers(asr, live=False, many=True)  # as `diktat transcribe` loads it
         engine = WhisperEngine(resolved.path, model_id=resolved.name,
                                model_sha256=resolved.sha256,
-                               options=EngineOptions(device="cpu", threads=threads))
-        opts = decode_options(AsrSettings())
+                               options=EngineOptions(device="cpu", workers=workers,
+                                                     threads=max(1, threads // workers)))
+        opts = decode_options(asr)
 
         def run(samples):
             return engine.transcribe(samples, opts).text
+
+        def run_many(group):
+            return [t.text for t in engine.transcribe_many(group, opts)]
     load_s = time.perf_counter() - started
     results = []
-    for f in files:
-        samples = load_audio(Path(f)).samples  # decoding is the same for both; not timed
+    cpu0 = time.process_time()
+    group = engine.files_per_group(opts) if kind != "plain" else 1
+    for first in range(0, len(files), group):
+        names = files[first : first + group]
+        # decoding is the same for every pipeline; not timed
+        audios = [load_audio(Path(f)).samples for f in names]
         t0 = time.perf_counter()
-        text = run(samples)
-        results.append({"file": f, "audio_s": len(samples) / 16000,
-                        "transcribe_s": time.perf_counter() - t0, "text": text})
+        texts = run_many(audios) if group > 1 else [run(a) for a in audios]
+        spent = time.perf_counter() - t0
+        audio_s = sum(len(a) for a in audios) / 16000
+        for f, a, text in zip(names, audios, texts, strict=True):
+            # a group's time is shared by its files in proportion to their audio
+            results.append({"file": f, "audio_s": len(a) / 16000,
+                            "transcribe_s": spent * len(a) / 16000 / audio_s, "text": text})
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return {"kind": kind, "load_s": load_s, "peak_rss_mb": peak_mb, "results": results}
+    return {"kind": kind, "load_s": load_s, "peak_rss_mb": peak_mb, "results": results,
+            "cpu_s": time.process_time() - cpu0}
 
 
 def run_worker(kind: str, files: list[Path], threads: int, models_dir: Path) -> dict:
@@ -107,13 +142,29 @@ def wer(refs: list[str], hyps: list[str]) -> float:
     return jiwer.wer([norm(r) for r in refs], [norm(h) for h in hyps])
 
 
+def norwegian_wer(refs: list[str], hyps: list[str]) -> float:
+    """WER over the whole set after diktat's Norwegian normalisation (spoken numbers and
+    units as digits and symbols), so "nittiseks prosent" and "96 %" are the same words."""
+    import jiwer
+
+    from diktat.eval.textnorm import NORWEGIAN
+
+    return jiwer.wer(refs, [h or "-" for h in hyps], reference_transform=NORWEGIAN,
+                     hypothesis_transform=NORWEGIAN)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("files", nargs="*")
-    ap.add_argument("--worker", choices=["plain", "diktat"])
+    ap.add_argument("--worker", choices=["plain", "diktat", "single"])
     ap.add_argument("--threads", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--models-dir", type=Path, default=None)
     ap.add_argument("--nrk", type=int, default=0, help="also time the first N NRK excerpts")
+    ap.add_argument("--short", type=int, default=30,
+                    help="espeak dictations in the short-clip folder (0: none)")
+    ap.add_argument("--no-longform", action="store_true", help="skip the long-form files")
+    ap.add_argument("--single", action="store_true",
+                    help="also run diktat file by file (files_per_group = 1)")
     ap.add_argument("--out", type=Path, default=RESULTS)
     args = ap.parse_args()
 
@@ -124,14 +175,17 @@ def main() -> None:
     from diktat.config import load_settings
 
     models_dir = args.models_dir or load_settings().models_dir
-    labelled = labelled_clips()
-    longform = longform_files(args.nrk)
-    if not labelled and not longform:
+    labelled = [] if args.no_longform else labelled_clips()
+    longform = [] if args.no_longform else longform_files(args.nrk)
+    short = short_clips(args.short)
+    if not labelled and not longform and not short:
         sys.exit(f"no benchmark audio: {SPEECH} is absent (it lives in ../shared)")
-    files = [p for p, _ in labelled] + longform
+    # The short folder first: each pipeline meets it at the same point of its run.
+    files = list(dict.fromkeys([p for p, _ in short] + [p for p, _ in labelled] + longform))
+    kinds = ("plain", "diktat", "single") if args.single else ("plain", "diktat")
     report = {"date": datetime.now(UTC).isoformat(timespec="seconds"), "threads": args.threads,
               "cpu_count": os.cpu_count(), "runs": {}}
-    for kind in ("plain", "diktat"):
+    for kind in kinds:
         print(f"running {kind} on {len(files)} files ...", file=sys.stderr)
         report["runs"][kind] = run_worker(kind, files, args.threads, models_dir)
 
@@ -140,7 +194,7 @@ def main() -> None:
         return [by_file[str(p)] for p in paths]
 
     rows = []
-    for kind in ("plain", "diktat"):
+    for kind in kinds:
         lf = pick(kind, longform)
         audio = sum(r["audio_s"] for r in lf)
         busy = sum(r["transcribe_s"] for r in lf)
@@ -159,22 +213,43 @@ def main() -> None:
             "wer_king": set_wer("king"),
             "peak_rss_mb": report["runs"][kind]["peak_rss_mb"],
             "load_s": report["runs"][kind]["load_s"],
+            "cpu_s": report["runs"][kind]["cpu_s"],
         }
+        if short:
+            sh = pick(kind, [p for p, _ in short])
+            row["short_files"] = len(sh)
+            row["short_audio_s"] = sum(r["audio_s"] for r in sh)
+            row["short_transcribe_s"] = sum(r["transcribe_s"] for r in sh)
+            row["wer_short"] = norwegian_wer([t for _, t in short], [r["text"] for r in sh])
         rows.append(row)
     report["summary"] = rows
-    plain, ours = rows
+    plain, ours = rows[:2]
     if plain["longform_rtf"] and ours["longform_rtf"]:
         report["speedup"] = plain["longform_rtf"] / ours["longform_rtf"]
+    if short:
+        report["short_speedup"] = {r["pipeline"]: plain["short_transcribe_s"]
+                                   / r["short_transcribe_s"] for r in rows}
 
-    print(f"\nWhisper base int8, CPU, {args.threads} threads; long-form: "
-          f"{', '.join(p.name for p in longform)} ({plain['longform_audio_s']:.0f} s)")
-    print(f"{'pipeline':<10}{'RTF long-form':>15}{'WER NPSC':>10}{'WER king':>10}{'peak RSS':>10}")
-    for r in rows:
-        fmt = lambda v, spec: format(v, spec) if v is not None else "-"  # noqa: E731
-        print(f"{r['pipeline']:<10}{fmt(r['longform_rtf'], '15.3f')}"
-              f"{fmt(r['wer_npsc'] and 100 * r['wer_npsc'], '9.1f')}%"
-              f"{fmt(r['wer_king'] and 100 * r['wer_king'], '9.1f')}%"
-              f"{r['peak_rss_mb']:>7.0f} MB")
+    if longform or labelled:
+        print(f"\nWhisper base int8, CPU, {args.threads} threads; long-form: "
+              f"{', '.join(p.name for p in longform)} ({plain['longform_audio_s']:.0f} s)")
+        print(f"{'pipeline':<10}{'RTF long-form':>15}{'WER NPSC':>10}{'WER king':>10}"
+              f"{'peak RSS':>10}")
+        for r in rows:
+            fmt = lambda v, spec: format(v, spec) if v is not None else "-"  # noqa: E731
+            print(f"{r['pipeline']:<10}{fmt(r['longform_rtf'], '15.3f')}"
+                  f"{fmt(r['wer_npsc'] and 100 * r['wer_npsc'], '9.1f')}%"
+                  f"{fmt(r['wer_king'] and 100 * r['wer_king'], '9.1f')}%"
+                  f"{r['peak_rss_mb']:>7.0f} MB")
+    if short:
+        print(f"\nshort folder: {len(short)} files, {plain['short_audio_s']:.0f} s of audio "
+              f"(WER after diktat's Norwegian normalisation)")
+        print(f"{'pipeline':<15}{'wall s':>8}{'RTF':>8}{'speed':>8}{'WER':>8}")
+        for r in rows:
+            print(f"{r['pipeline']:<15}{r['short_transcribe_s']:>8.1f}"
+                  f"{r['short_transcribe_s'] / r['short_audio_s']:>8.3f}"
+                  f"{report['short_speedup'][r['pipeline']]:>7.2f}x"
+                  f"{100 * r['wer_short']:>7.1f}%")
     if "speedup" in report:
         print(f"speed-up of diktat over plain faster-whisper on long-form: "
               f"{report['speedup']:.2f}x")

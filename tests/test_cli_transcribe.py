@@ -127,7 +127,9 @@ def test_interrupted_batch_resumes(clips, tmp_path):
         shutil.copy(clips / "a_short.wav", src / f"clip{i}.wav")
     out = tmp_path / "out"
     cmd = [sys.executable, "-m", "diktat", "transcribe", str(src), "-o", str(out), "-f", "txt,json"]
-    env = dict(os.environ, PYTHONPATH=str(REPO))
+    # file by file, so that the kill lands between files (a group's files are written one
+    # right after another; its resume is tested in tests/test_batch_decode.py)
+    env = dict(os.environ, PYTHONPATH=str(REPO), DIKTAT_ASR__FILES_PER_GROUP="1")
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and not (out / "clip0.json").exists():

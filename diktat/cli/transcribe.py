@@ -46,6 +46,14 @@ def transcribe(
     show_text: bool = typer.Option(
         None, "--print/--no-print", help="Print the transcript (default: when one file)."
     ),
+    ray_address: str = typer.Option(
+        None, "--ray", metavar="ADDRESS",
+        help="Spread the files over Ray workers: 'local' (this machine) or the cluster's "
+        "HOST:PORT (needs RAY_USE_TLS=1; README: Batch across machines on Ray).",
+    ),
+    ray_workers: int = typer.Option(
+        None, "--ray-workers", min=0, help="Ray workers, each with one model (0 = auto)."
+    ),
     *,
     asr: AsrFlags,
 ) -> None:
@@ -62,17 +70,27 @@ def transcribe(
     if not jobs:
         raise typer.Exit(1)
 
-    engine = load_engine(settings)
-    err_console.print(
-        f"Model {engine.model_id} on {engine.device}/{engine.compute_type}, "
-        f"{engine.threads} threads; {len(jobs)} file(s)",
-        highlight=False,
-    )
-    started = time.perf_counter()
     derived = None
     if structure_notes:
         derived = note_outputs(backend or settings.structuring.backend, llm_options(settings))
-    summary = _run_with_progress(jobs, engine, opts, fmts, output_dir, force, derived)
+    started = time.perf_counter()
+    if ray_address:
+        summary = _run_on_ray(jobs, settings, ray_address, ray_workers, opts, fmts, output_dir,
+                              force, derived)
+    else:
+        engine = load_engine(settings, many=True)
+        err_console.print(
+            f"Model {engine.model_id} on {engine.device}/{engine.compute_type}, "
+            f"{engine.threads} threads; {len(jobs)} file(s)",
+            highlight=False,
+        )
+        started = time.perf_counter()
+
+        def run(**callbacks) -> BatchSummary:
+            return run_batch(jobs, engine, opts, fmts, output_dir, force=force, derived=derived,
+                             **callbacks)
+
+        summary = _run_with_progress(jobs, run)
     summary.results[:0] = problems
     _print_summary(summary, time.perf_counter() - started)
 
@@ -110,7 +128,30 @@ def note_outputs(backend: str, llm: LlmOptions) -> DerivedOutputs:
     return DerivedOutputs(("note.txt", "note.json"), files, f"note-{backend}")
 
 
-def _run_with_progress(jobs, engine, opts, fmts, output_dir, force, derived) -> BatchSummary:
+def _run_on_ray(jobs, settings, address, workers, opts, fmts, output_dir, force, derived):
+    """The same batch on Ray workers (`diktat.stt.ray_batch`): the done-log, the outputs and
+    the progress bar stay here; the workers only transcribe."""
+    from diktat.stt.ray_batch import RayPool  # Ray is imported only when asked for
+
+    err_console.print(f"Starting Ray workers ({address})...", highlight=False)
+    with RayPool(settings, address, workers=workers) as pool:
+        m = pool.model
+        nodes = len({i.node for i in pool.infos.values()})
+        err_console.print(
+            f"Model {m.model_id} on {m.device}/{m.compute_type}, {m.threads} threads; "
+            f"{len(pool.actors)} Ray worker(s) on {nodes} node(s); {len(jobs)} file(s)",
+            highlight=False,
+        )
+
+        def run(**callbacks) -> BatchSummary:
+            return pool.run(jobs, opts, fmts, output_dir, force=force, derived=derived,
+                            **callbacks)
+
+        return _run_with_progress(jobs, run)
+
+
+def _run_with_progress(jobs, run: Callable[..., BatchSummary]) -> BatchSummary:
+    """`run(on_start=, on_finish=)` (the local batch or the Ray one) under a progress bar."""
     total_audio = sum(j.duration or 0.0 for j in jobs)
     progress = Progress(
         SpinnerColumn(),
@@ -142,17 +183,7 @@ def _run_with_progress(jobs, engine, opts, fmts, output_dir, force, derived) -> 
                 )
 
         try:
-            summary = run_batch(
-                jobs,
-                engine,
-                opts,
-                fmts,
-                output_dir,
-                force=force,
-                derived=derived,
-                on_start=on_start,
-                on_finish=on_finish,
-            )
+            summary = run(on_start=on_start, on_finish=on_finish)
         except KeyboardInterrupt:
             progress.stop()
             err_console.print(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import time
 from collections import Counter
@@ -22,10 +23,12 @@ from typing import Literal
 
 from diktat.errors import DiktatError, InputError, OutputError
 from diktat.stt.audio import AUDIO_EXTENSIONS, load_audio, probe_duration
-from diktat.stt.engine import SttEngine
+from diktat.stt.engine import ManyEngine, SttEngine
 from diktat.stt.formats import OutputFormat, render
 from diktat.stt.options import DecodeOptions
 from diktat.types import Timings, Transcript
+
+log = logging.getLogger(__name__)
 
 DONE_LOG_NAME = ".diktat-done.jsonl"
 # A file that killed the process this many times (native crash, out of memory) is skipped.
@@ -275,66 +278,170 @@ def run_batch(
     on_start: OnStart | None = None,
     on_finish: OnFinish | None = None,
 ) -> BatchSummary:
+    """Transcribe `jobs`, writing outputs and the done-log as each file finishes.
+
+    With an engine that decodes several files together (`ManyEngine`), short files to do
+    (under `opts.batched_min_duration_s`) are gathered into groups of
+    `engine.files_per_group(opts)`; a group's files start together
+    (`on_start` for each) and finish together. A file that fails to load or to decode fails
+    alone; if the shared decode itself fails, the group's files are redone one by one. A file
+    the process already died on once is decoded on its own, so that a poisonous recording
+    cannot take a group with it twice."""
     summary = BatchSummary()
     done = DoneLog(output_dir)
     fp = fingerprint(engine, opts) + (f"+{derived.fingerprint}" if derived else "")
     outputs = (*formats, *(derived.suffixes if derived else ()))
+    work = _Work(engine, opts, formats, derived, done, fp)
+    size = engine.files_per_group(opts) if isinstance(engine, ManyEngine) else 1
+    group: list[BatchJob] = []
+
+    def finish(job: BatchJob, result: FileResult) -> None:
+        summary.results.append(result)
+        if on_finish:
+            on_finish(job, result)
+
+    def process(todo: list[BatchJob]) -> bool:
+        """Transcribe `todo` together; False when the batch must stop (an output error)."""
+        for job, result, stop in work.run(todo):
+            finish(job, result)
+            if stop:
+                summary.aborted = result.error
+                return False
+        return True
+
     for job in jobs:
         if on_start:
             on_start(job)
         if not force and done.is_current(job, fp, outputs):
-            result = FileResult(
+            finish(job, FileResult(
                 job.source,
                 "skipped",
                 audio_s=job.duration or 0.0,
                 outputs=tuple(job.output(f) for f in outputs),
-            )
+            ))
         elif not force and done.crashes(job) >= MAX_CRASHES:
-            result = FileResult(
+            finish(job, FileResult(
                 job.source,
                 "failed",
                 error=f"{job.source}: the transcriber died on this file {done.crashes(job)} "
                 "times before; skipped so the batch can finish (use --force to try again)",
-            )
-        else:
-            try:
-                done.record_start(job)
-                result = _process(job, engine, opts, formats, derived, done, fp)
-                if result.status == "failed":
-                    done.record_failure(job)
-            except OutputError as exc:
-                summary.results.append(FileResult(job.source, "failed", error=str(exc)))
-                summary.aborted = str(exc)
-                break
-        summary.results.append(result)
-        if on_finish:
-            on_finish(job, result)
+            ))
+        elif done.crashes(job) == 0 and size > 1 and groupable(job, opts):
+            group.append(job)
+            if len(group) >= size:
+                todo, group[:] = list(group), []
+                if not process(todo):
+                    return summary
+        elif not process([job]):  # it killed the process once: alone
+            return summary
+    if group:
+        process(group)
     return summary
 
 
-def _process(job, engine, opts, formats, derived, done: DoneLog, fp: str) -> FileResult:
-    started = time.perf_counter()
-    try:
-        transcript, warning = transcribe_file(engine, job.source, opts)
-    except InputError as exc:
-        return FileResult(job.source, "failed", error=str(exc))
-    except DiktatError as exc:
-        return FileResult(job.source, "failed", error=f"{job.source}: {exc}")
-    except (RuntimeError, MemoryError) as exc:  # engine failure on this file only
-        return FileResult(job.source, "failed", error=f"{job.source}: transcription failed ({exc})")
-    source = source_info(job.source)
-    written = {fmt: render(transcript, fmt, source) for fmt in formats}
-    if derived:
-        written |= derived.make(transcript)
-    for suffix, text in written.items():
-        write_atomic(job.output(suffix), text)
-    done.record(job, fp, tuple(written))
-    return FileResult(
-        job.source,
-        "done",
-        warning=warning,
-        audio_s=transcript.duration,
-        elapsed_s=time.perf_counter() - started,
-        outputs=tuple(job.output(f) for f in written),
-        transcript=transcript,
-    )
+def groupable(job: BatchJob, opts: DecodeOptions) -> bool:
+    """A recording to decode in a group: shorter than the batched pipeline's threshold (a long
+    one fills its own batches, and a group of them would hold several in memory at once)."""
+    return job.duration is not None and job.duration < opts.batched_min_duration_s
+
+
+@dataclass(frozen=True)
+class _Work:
+    engine: SttEngine
+    opts: DecodeOptions
+    formats: Sequence[OutputFormat]
+    derived: DerivedOutputs | None
+    done: DoneLog
+    fp: str
+
+    def run(self, jobs: list[BatchJob]):
+        """(job, result, stop) for each of `jobs` in order; `stop` after an output error (the
+        disk is full or the folder unwritable: the batch ends there, keeping what is done)."""
+        try:
+            for job in jobs:
+                self.done.record_start(job)
+        except OutputError as exc:
+            yield job, FileResult(job.source, "failed", error=str(exc)), True
+            return
+        if len(jobs) == 1 or not isinstance(self.engine, ManyEngine):
+            for job in jobs:
+                result, stop = self._guarded(job, lambda job=job: self._one(job))
+                yield job, result, stop
+                if stop:
+                    return
+            return
+        loaded = []
+        for job in jobs:
+            started = time.perf_counter()
+            try:
+                loaded.append((job, load_audio(job.source), time.perf_counter() - started))
+            except DiktatError as exc:
+                failed = FileResult(job.source, "failed", error=_file_error(job, exc))
+                result, stop = self._guarded(job, lambda failed=failed: failed)
+                yield job, result, stop
+                if stop:
+                    return
+        try:
+            transcripts = self.engine.transcribe_many([a.samples for _, a, _ in loaded], self.opts)
+        except (RuntimeError, MemoryError, DiktatError) as exc:
+            log.warning("shared decode of %d files failed (%s); decoding them one by one",
+                        len(loaded), type(exc).__name__)
+            transcripts = [None] * len(loaded)
+        for (job, audio, decode_s), transcript in zip(loaded, transcripts, strict=True):
+            if transcript is None:
+                result, stop = self._guarded(job, lambda job=job: self._one(job))
+            else:
+                timed = transcript.model_copy(update={"timings": Timings(
+                    load_s=transcript.timings.load_s, decode_audio_s=decode_s,
+                    transcribe_s=transcript.timings.transcribe_s)})
+                started = time.perf_counter() - timed.timings.total_s
+                result, stop = self._guarded(job, lambda job=job, t=timed, a=audio, s=started:
+                                             self._write(job, t, a.decode_warning, s))
+            yield job, result, stop
+            if stop:
+                return
+
+    def _guarded(self, job: BatchJob, make) -> tuple[FileResult, bool]:
+        """`make()`'s result (a failure recorded in the done-log), or the output error that
+        stops the batch."""
+        try:
+            result = make()
+            if result.status == "failed":
+                self.done.record_failure(job)
+            return result, False
+        except OutputError as exc:
+            return FileResult(job.source, "failed", error=str(exc)), True
+
+    def _one(self, job: BatchJob) -> FileResult:
+        started = time.perf_counter()
+        try:
+            transcript, warning = transcribe_file(self.engine, job.source, self.opts)
+        except (DiktatError, RuntimeError, MemoryError) as exc:  # this file only
+            return FileResult(job.source, "failed", error=_file_error(job, exc))
+        return self._write(job, transcript, warning, started)
+
+    def _write(self, job, transcript: Transcript, warning, started: float) -> FileResult:
+        source = source_info(job.source)
+        written = {fmt: render(transcript, fmt, source) for fmt in self.formats}
+        if self.derived:
+            written |= self.derived.make(transcript)
+        for suffix, text in written.items():
+            write_atomic(job.output(suffix), text)
+        self.done.record(job, self.fp, tuple(written))
+        return FileResult(
+            job.source,
+            "done",
+            warning=warning,
+            audio_s=transcript.duration,
+            elapsed_s=time.perf_counter() - started,
+            outputs=tuple(job.output(f) for f in written),
+            transcript=transcript,
+        )
+
+
+def _file_error(job: BatchJob, exc: Exception) -> str:
+    if isinstance(exc, InputError):
+        return str(exc)
+    if isinstance(exc, DiktatError):
+        return f"{job.source}: {exc}"
+    return f"{job.source}: transcription failed ({exc})"

@@ -3,7 +3,8 @@ depend on this protocol, never on faster-whisper directly."""
 
 from __future__ import annotations
 
-from typing import Protocol
+from collections.abc import Sequence
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 
@@ -17,4 +18,19 @@ class SttEngine(Protocol):
 
     def transcribe(self, samples: np.ndarray, opts: DecodeOptions) -> Transcript:
         """Transcribe 16 kHz mono float32 samples."""
+        ...
+
+
+@runtime_checkable
+class ManyEngine(SttEngine, Protocol):
+    """An engine that decodes several recordings together (batch transcription of folders)."""
+
+    def files_per_group(self, opts: DecodeOptions) -> int:
+        """How many files to give `transcribe_many` at once."""
+        ...
+
+    def transcribe_many(
+        self, audios: Sequence[np.ndarray], opts: DecodeOptions
+    ) -> list[Transcript]:
+        """One Transcript per recording, in order."""
         ...

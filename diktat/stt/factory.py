@@ -21,25 +21,31 @@ def decode_options(asr: AsrSettings, extra_vocabulary: tuple[Path, ...] = ()) ->
         beam_size=asr.beam_size,
         vad=asr.vad,
         batch_size=asr.batch_size,
+        files_per_group=asr.files_per_group,
         hotwords=hotwords,
     )
 
 
-def engine_workers(asr: AsrSettings, *, live: bool) -> int:
+def engine_workers(asr: AsrSettings, *, live: bool, many: bool = False) -> int:
     """Live dictation decodes a window of a few seconds several times a second. On a CPU one
     such decode is fastest on a single thread (whisper base int8, 2 cores: 0.53 s against
     0.59 s on two; token generation is slower on two), so the cores serve two decodes at once
-    instead: the next window, or the closing decode of an utterance, need not wait. Batch
-    transcription keeps one worker over all cores (its batched matrices use them)."""
+    instead: the next window, or the closing decode of an utterance, need not wait. `many`
+    (`diktat transcribe`, decoding the clips of several files in shared batches unless
+    `files_per_group` is 1) likewise runs two batches at once: beam search on a batch gained
+    little from a second thread here. Other transcriptions keep one worker over all cores (the
+    batched pipeline's matrices use them)."""
     if asr.workers:
         return asr.workers
     on_cpu = pick_device(asr.device) == "cpu"
-    return 2 if live and on_cpu and (os.cpu_count() or 1) >= 2 else 1
+    grouped = many and asr.files_per_group != 1  # 0 = auto: grouped
+    return 2 if (live or grouped) and on_cpu and (os.cpu_count() or 1) >= 2 else 1
 
 
-def load_engine(settings: Settings, *, live: bool = False):
+def load_engine(settings: Settings, *, live: bool = False, many: bool = False):
     """Resolve the configured ASR model (assembling the bundled one on first use) and load it;
-    `live` for dictation and the server (see `engine_workers`)."""
+    `live` for dictation and the server, `many` for batch transcription of files (see
+    `engine_workers`)."""
     from diktat.stt.whisper import WhisperEngine  # heavy import, only when a model is needed
 
     resolved = ModelStore(settings.models_dir).resolve(settings.asr.model, kind="asr")
@@ -51,7 +57,7 @@ def load_engine(settings: Settings, *, live: bool = False):
             device=settings.asr.device,
             compute_type=settings.asr.compute_type,
             threads=settings.asr.threads,
-            workers=engine_workers(settings.asr, live=live),
+            workers=engine_workers(settings.asr, live=live, many=many),
         ),
     )
 
@@ -61,5 +67,6 @@ def dictation_options(settings: DictateSettings, **extra) -> DictationOptions:
     values = {"mode": settings.mode, "pause_s": settings.pause_s, **extra}
     return DictationOptions(
         document=DocumentOptions(enabled=settings.document,
-                                 min_span_s=settings.document_min_span_s),
+                                 min_span_s=settings.document_min_span_s,
+                                 draft_step_s=settings.document_draft_step_s),
         **values)

@@ -45,6 +45,9 @@ class DecodeOptions(_Options):
     # Files at least this long go through the batched pipeline (VAD chunks decoded in batches).
     batched_min_duration_s: float = 60.0
     batch_size: int = Field(default=0, ge=0, le=64, description="0 = auto (by device)")
+    # `diktat transcribe` decodes the speech clips of this many files together in shared
+    # batches, with word timestamps (WhisperEngine.transcribe_many); 1 = file by file.
+    files_per_group: int = Field(default=0, ge=0, le=64, description="0 = auto (by device)")
     # Skip long silent stretches where hallucination is suspected (plain pipeline only).
     hallucination_silence_threshold_s: float | None = 2.0
     # Audio whose peak stays below this is digital silence: no decode at all.

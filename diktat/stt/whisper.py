@@ -1,17 +1,21 @@
-"""Whisper through faster-whisper/CTranslate2 (this module and its streaming decode,
-`whisper_window`, are the only ones that import faster_whisper).
+"""Whisper through faster-whisper/CTranslate2 (this module and its decodes `whisper_window`
+(streaming) and `whisper_batch` (clips of many files) are the only ones that import
+faster_whisper).
 
-Short audio goes through `WhisperModel.transcribe` (with temperature fallback and hallucination
-silence skipping); long audio through `BatchedInferencePipeline`, which decodes VAD chunks in
-batches and was 2.4x faster at equal or better WER on this project's long-form measurements
-(see README, bench/bench_transcribe.py). Both run VAD (Silero) first and the guards after.
-"""
+`transcribe` (one recording): short audio goes through `WhisperModel.transcribe` (with
+temperature fallback and hallucination silence skipping); long audio through
+`BatchedInferencePipeline`, which decodes VAD chunks in batches and was 2.4x faster at equal or
+better WER on this project's long-form measurements (see README, bench/bench_transcribe.py).
+`transcribe_many` (a group of recordings, as `diktat transcribe` gives them): the VAD clips of
+all of them decoded in shared batches with word timestamps (`whisper_batch`). All run VAD
+(Silero) first and the guards after."""
 
 from __future__ import annotations
 
 import logging
 import os
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -24,6 +28,7 @@ from diktat.stt.device import pick_compute_type, pick_device
 from diktat.stt.guards import apply_guards, uncovered_speech
 from diktat.stt.options import DecodeOptions, EngineOptions
 from diktat.stt.vad import group_regions
+from diktat.stt.whisper_batch import decode_clips
 from diktat.stt.whisper_window import decode_short_window
 from diktat.types import GuardAction, Segment, Timings, Transcript, Word
 
@@ -101,11 +106,15 @@ class WhisperEngine:
         """0 = auto: 4 on CPU (8 measured ~1.1 GB peak RSS with the base model), 16 on GPU."""
         return opts.batch_size or (16 if self.device == "cuda" else 4)
 
+    def files_per_group(self, opts: DecodeOptions) -> int:
+        """0 = auto: 8 on a CPU (README "Short recordings"), 32 on a GPU (not yet measured)."""
+        return opts.files_per_group or (32 if self.device == "cuda" else 8)
+
     def transcribe(self, samples: np.ndarray, opts: DecodeOptions) -> Transcript:
         duration = len(samples) / SAMPLE_RATE
         started = time.perf_counter()
         if duration == 0 or float(np.max(np.abs(samples))) < opts.silence_peak:
-            return self._result((), opts, duration, 0.0, 0.0, (), batched=False, lang_prob=1.0)
+            return self._result((), opts, duration, 0.0, 0.0, (), pipeline="sequential")
         vad = VadOptions(
             min_silence_duration_ms=opts.vad_min_silence_ms,
             speech_pad_ms=opts.vad_speech_pad_ms,
@@ -125,8 +134,7 @@ class WhisperEngine:
                     time.perf_counter() - started,
                     0.0,
                     (),
-                    batched=False,
-                    lang_prob=1.0,
+                    pipeline="sequential",
                 )
         batched = duration >= opts.batched_min_duration_s and opts.vad
         common = decode_settings(opts)
@@ -153,9 +161,89 @@ class WhisperEngine:
             elapsed,
             speech,
             actions,
-            batched=batched,
+            pipeline="batched" if batched else "sequential",
             lang_prob=info.language_probability,
         )
+
+    def transcribe_many(
+        self, audios: Sequence[np.ndarray], opts: DecodeOptions
+    ) -> list[Transcript]:
+        """Transcribe several recordings with their VAD clips decoded in shared batches
+        (`whisper_batch.decode_clips`), keeping word timestamps and probabilities.
+
+        Each file is cut into clips of at most 29 s of contiguous speech (as the batched
+        pipeline does); the clips of all files are decoded together, a clip that fails the
+        quality checks is decoded again on its own with the temperature fallback, and then
+        each file gets the coverage check and the guards on its own. Each Transcript's
+        `transcribe_s` is its share (by clip audio) of the group's time. Without VAD the files
+        are transcribed one at a time (`transcribe`)."""
+        if not opts.vad:
+            return [self.transcribe(samples, opts) for samples in audios]
+        started = time.perf_counter()
+        vad = VadOptions(
+            min_silence_duration_ms=opts.vad_min_silence_ms,
+            speech_pad_ms=opts.vad_speech_pad_ms,
+            max_speech_duration_s=MAX_CLIP_S,
+        )
+        regions: list[list[tuple[float, float]]] = []
+        clips: list[tuple[int, float, np.ndarray]] = []  # (file, start s, samples)
+        for index, samples in enumerate(audios):
+            found: list[tuple[float, float]] = []
+            if len(samples) and float(np.max(np.abs(samples))) >= opts.silence_peak:
+                found = [(r["start"] / SAMPLE_RATE, r["end"] / SAMPLE_RATE)
+                         for r in get_speech_timestamps(samples, vad)]
+            regions.append(found)
+            for start, end in group_regions(found, max_clip_s=MAX_CLIP_S):
+                cut = samples[int(start * SAMPLE_RATE) : int(end * SAMPLE_RATE)]
+                clips.append((index, start, cut))
+        decoded = decode_clips(self._model, [c for _, _, c in clips], opts,
+                               batch_size=self.batch_size(opts), workers=self.workers)
+        common = decode_settings(opts)
+        segments: list[list[Segment]] = [[] for _ in audios]
+        redecoded = [0 for _ in audios]
+        alone: list[list[tuple[float, float]]] = [[] for _ in audios]
+        for (index, start, cut), result in zip(clips, decoded, strict=True):
+            if result.needs_fallback:
+                redecoded[index] += 1
+                segments[index].extend(self._decode_alone(cut, start, common))
+                alone[index].append((start, start + len(cut) / SAMPLE_RATE))
+            else:
+                segments[index].extend(_shifted(s, start) for s in result.segments)
+        clip_audio = [0.0 for _ in audios]
+        for index, _, cut in clips:
+            clip_audio[index] += len(cut) / SAMPLE_RATE
+        group_s = time.perf_counter() - started
+        total_clip_audio = sum(clip_audio) or 1.0
+        out = []
+        for index, samples in enumerate(audios):
+            found_segments = sorted(segments[index], key=lambda s: s.start)
+            recovered: list[GuardAction] = []
+            # a clip already decoded on its own is not decoded again region by region
+            unchecked = [(a, b) for a, b in regions[index]
+                         if not any(s0 <= a and b <= s1 for s0, s1 in alone[index])]
+            recover_started = time.perf_counter()
+            if unchecked:
+                found_segments, recovered = self._recover_skipped_speech(
+                    samples, found_segments, unchecked, common)
+            recover_s = time.perf_counter() - recover_started
+            kept, actions = apply_guards(
+                found_segments,
+                no_speech_threshold=opts.no_speech_threshold,
+                log_prob_threshold=opts.log_prob_threshold,
+                prompt=opts.hotwords,
+            )
+            out.append(self._result(
+                kept,
+                opts,
+                len(samples) / SAMPLE_RATE,
+                group_s * clip_audio[index] / total_clip_audio + recover_s,
+                sum(e - s for s, e in regions[index]),
+                recovered + actions,
+                pipeline="grouped",
+                group_files=len(audios),
+                clips_redecoded=redecoded[index],
+            ))
+        return out
 
     def decode_window(
         self,
@@ -204,15 +292,27 @@ class WhisperEngine:
         )
         return [_segment(s) for s in raw], info
 
+    def _decode_alone(self, clip, start, common) -> list[Segment]:
+        """One clip through faster-whisper's sequential decoder (temperature fallback), its
+        times moved by `start`; without words if the word alignment fails."""
+        settings = common | {"condition_on_previous_text": False}
+        try:
+            raw, _ = self._model.transcribe(clip, vad_filter=False, **settings)
+            return [_segment(s, offset=start) for s in raw]
+        except IndexError:
+            if not settings["word_timestamps"]:
+                raise
+            log.warning("word alignment failed on a clip; decoding it again without words")
+        raw, _ = self._model.transcribe(
+            clip, vad_filter=False, **(settings | {"word_timestamps": False}))
+        return [_segment(s, offset=start) for s in raw]
+
     def _recover_skipped_speech(self, samples, segments, regions, common):
         """Decode on its own any VAD speech region the main decode left without text."""
         actions = []
         for start, end in uncovered_speech(regions, segments):
             clip = samples[int(start * SAMPLE_RATE) : int(end * SAMPLE_RATE)]
-            raw, _ = self._model.transcribe(
-                clip, vad_filter=False, **(common | {"condition_on_previous_text": False})
-            )
-            found = [_segment(s, offset=start) for s in raw]
+            found = self._decode_alone(clip, start, common)
             if found:
                 segments = sorted([*segments, *found], key=lambda s: s.start)
                 actions.append(
@@ -226,12 +326,14 @@ class WhisperEngine:
                 )
         return segments, actions
 
-    def _result(self, segments, opts, duration, elapsed, speech, actions, *, batched, lang_prob):
+    def _result(self, segments, opts, duration, elapsed, speech, actions, *, pipeline,
+                lang_prob=1.0, **extra):
         used = opts.model_dump(mode="json")
         used.update(
-            pipeline="batched" if batched else "sequential",
-            batch_size=self.batch_size(opts) if batched else None,
-            word_timestamps=opts.word_timestamps and not batched,
+            pipeline=pipeline,
+            batch_size=self.batch_size(opts) if pipeline != "sequential" else None,
+            word_timestamps=opts.word_timestamps and pipeline != "batched",
+            **extra,
             device=self.device,
             compute_type=self.compute_type,
             threads=self.threads,
@@ -249,6 +351,14 @@ class WhisperEngine:
             timings=Timings(transcribe_s=elapsed),
             guard_actions=tuple(actions),
         )
+
+
+def _shifted(segment: Segment, offset: float) -> Segment:
+    """`segment` (clip time) in the file's time."""
+    words = tuple(w.model_copy(update={"start": w.start + offset, "end": w.end + offset})
+                  for w in segment.words)
+    return segment.model_copy(
+        update={"start": segment.start + offset, "end": segment.end + offset, "words": words})
 
 
 def _segment(s, offset: float = 0.0) -> Segment:

@@ -9,11 +9,13 @@ only the last span is left to decode. Each span is decoded exactly as `engine.tr
 decode that stretch of audio on its own (with word timestamps), so the document text can be
 reproduced from the session's audio and the span boundaries kept in the transcript's options.
 
-So that the stop does not wait for up to `min_span_s` of audio, the open span is decoded as a
-*draft* at a pause whenever the decoder has nothing else to do and `draft_step_s` more audio
-came since the last draft. At the stop the latest draft becomes a span of its own and only the
-audio after it is decoded (on king.mp3's first 60 s this took stop → note from 4.6 s to ...).
-A draft that a cut overtakes is dropped.
+So that the stop need not wait for up to `min_span_s` of audio, the open span can be decoded
+as a *draft* at a pause whenever the decoder has nothing else to do and `draft_step_s` more
+audio came since the last draft; at the stop the latest draft becomes a span of its own and
+only the audio after it is decoded, and a draft that a cut overtakes is dropped. Off by default
+(`[dictate] document_draft_step_s`): on 2 cores the drafts took the cores from the live decodes
+and a 60 s dictation's note came later, 13.4 s after the stop against 6.2 s without
+(bench/bench_document.py, king.mp3, 2026-12-07); a machine with spare cores may gain.
 
 Spans are decoded one at a time in a background thread, through the engine's background lane
 where it has one (`SharedEngine.transcribe_background`: it waits while live decodes wait, and
@@ -45,7 +47,7 @@ _WITH_WORDS = {"batched_min_duration_s": 24 * 3600.0}
 class DocumentOptions:
     enabled: bool = True
     min_span_s: float = 20.0  # a span ends at the first pause after this much audio
-    draft_step_s: float = 2.0  # audio between drafts of the open span; 0 = no drafts
+    draft_step_s: float = 0.0  # audio between drafts of the open span; 0 = no drafts
 
 
 @dataclass(frozen=True)
