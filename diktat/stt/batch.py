@@ -376,7 +376,7 @@ class _Work:
             try:
                 loaded.append((job, load_audio(job.source), time.perf_counter() - started))
             except DiktatError as exc:
-                failed = FileResult(job.source, "failed", error=_file_error(job, exc))
+                failed = FileResult(job.source, "failed", error=file_error(job.source, exc))
                 result, stop = self._guarded(job, lambda failed=failed: failed)
                 yield job, result, stop
                 if stop:
@@ -417,7 +417,7 @@ class _Work:
         try:
             transcript, warning = transcribe_file(self.engine, job.source, self.opts)
         except (DiktatError, RuntimeError, MemoryError) as exc:  # this file only
-            return FileResult(job.source, "failed", error=_file_error(job, exc))
+            return FileResult(job.source, "failed", error=file_error(job.source, exc))
         return self._write(job, transcript, warning, started)
 
     def _write(self, job, transcript: Transcript, warning, started: float) -> FileResult:
@@ -439,9 +439,10 @@ class _Work:
         )
 
 
-def _file_error(job: BatchJob, exc: Exception) -> str:
+def file_error(source: Path | str, exc: Exception) -> str:
+    """The message of a file that failed to load or to transcribe (the local run's and Ray's)."""
     if isinstance(exc, InputError):
         return str(exc)
     if isinstance(exc, DiktatError):
-        return f"{job.source}: {exc}"
-    return f"{job.source}: transcription failed ({exc})"
+        return f"{source}: {exc}"
+    return f"{source}: transcription failed ({exc})"

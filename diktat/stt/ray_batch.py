@@ -56,6 +56,7 @@ from diktat.stt.batch import (
     FileResult,
     OnFinish,
     OnStart,
+    file_error,
     fingerprint,
     groupable,
     source_info,
@@ -132,7 +133,7 @@ class Transcriber:
                 audio = load_audio(Path(name), stream=io.BytesIO(data))
                 loaded.append((i, audio, time.perf_counter() - started))
             except DiktatError as exc:
-                outcomes[i] = Outcome(error=_file_error(name, exc))
+                outcomes[i] = Outcome(error=file_error(name, exc))
         transcripts = None
         many = getattr(self.engine, "transcribe_many", None)
         if len(files) > 1 and many and loaded:
@@ -148,7 +149,7 @@ class Transcriber:
                 try:
                     transcript = self.engine.transcribe(audio.samples, opts)
                 except (DiktatError, RuntimeError, MemoryError) as exc:  # this file only
-                    outcomes[i] = Outcome(error=_file_error(name, exc))
+                    outcomes[i] = Outcome(error=file_error(name, exc))
                     continue
             else:
                 transcript = transcripts[n]
@@ -158,15 +159,6 @@ class Transcriber:
                                   warning=audio.decode_warning,
                                   busy_s=decode_s + transcript.timings.transcribe_s)
         return outcomes
-
-
-def _file_error(name: str, exc: Exception) -> str:
-    """The local path's message for a file that failed (`batch` names the file the same way)."""
-    if isinstance(exc, InputError):
-        return str(exc)
-    if isinstance(exc, DiktatError):
-        return f"{name}: {exc}"
-    return f"{name}: transcription failed ({exc})"
 
 
 def connect(address: str, *, require_tls: bool = True, num_cpus: int | None = None) -> bool:

@@ -115,11 +115,7 @@ class WhisperEngine:
         started = time.perf_counter()
         if duration == 0 or float(np.max(np.abs(samples))) < opts.silence_peak:
             return self._result((), opts, duration, 0.0, 0.0, (), pipeline="sequential")
-        vad = VadOptions(
-            min_silence_duration_ms=opts.vad_min_silence_ms,
-            speech_pad_ms=opts.vad_speech_pad_ms,
-            max_speech_duration_s=MAX_CLIP_S,
-        )
+        vad = _vad_options(opts)
         regions: list[tuple[float, float]] = []
         if opts.vad:
             regions = [
@@ -146,12 +142,7 @@ class WhisperEngine:
         if regions:
             segments, recovered = self._recover_skipped_speech(samples, segments, regions, common)
         elapsed = time.perf_counter() - started
-        kept, actions = apply_guards(
-            segments,
-            no_speech_threshold=opts.no_speech_threshold,
-            log_prob_threshold=opts.log_prob_threshold,
-            prompt=opts.hotwords,
-        )
+        kept, actions = _guarded(segments, opts)
         actions = recovered + actions
         speech = sum(e - s for s, e in regions) if opts.vad else None
         return self._result(
@@ -180,11 +171,7 @@ class WhisperEngine:
         if not opts.vad:
             return [self.transcribe(samples, opts) for samples in audios]
         started = time.perf_counter()
-        vad = VadOptions(
-            min_silence_duration_ms=opts.vad_min_silence_ms,
-            speech_pad_ms=opts.vad_speech_pad_ms,
-            max_speech_duration_s=MAX_CLIP_S,
-        )
+        vad = _vad_options(opts)
         regions: list[list[tuple[float, float]]] = []
         clips: list[tuple[int, float, np.ndarray]] = []  # (file, start s, samples)
         for index, samples in enumerate(audios):
@@ -226,12 +213,7 @@ class WhisperEngine:
                 found_segments, recovered = self._recover_skipped_speech(
                     samples, found_segments, unchecked, common)
             recover_s = time.perf_counter() - recover_started
-            kept, actions = apply_guards(
-                found_segments,
-                no_speech_threshold=opts.no_speech_threshold,
-                log_prob_threshold=opts.log_prob_threshold,
-                prompt=opts.hotwords,
-            )
+            kept, actions = _guarded(found_segments, opts)
             out.append(self._result(
                 kept,
                 opts,
@@ -351,6 +333,17 @@ class WhisperEngine:
             timings=Timings(transcribe_s=elapsed),
             guard_actions=tuple(actions),
         )
+
+
+def _vad_options(opts: DecodeOptions) -> VadOptions:
+    return VadOptions(min_silence_duration_ms=opts.vad_min_silence_ms,
+                      speech_pad_ms=opts.vad_speech_pad_ms, max_speech_duration_s=MAX_CLIP_S)
+
+
+def _guarded(segments, opts: DecodeOptions):
+    """The hallucination guards on `segments`: (kept, actions)."""
+    return apply_guards(segments, no_speech_threshold=opts.no_speech_threshold,
+                        log_prob_threshold=opts.log_prob_threshold, prompt=opts.hotwords)
 
 
 def _shifted(segment: Segment, offset: float) -> Segment:
