@@ -56,7 +56,8 @@ class Serve:
         return f"ws://127.0.0.1:{self.port}/ws/dictate"
 
     def output(self) -> str:
-        self.log.flush()
+        if not self.log.closed:  # stop() closes it; the message of a failed stop still reads it
+            self.log.flush()
         return Path(self.log.name).read_text(encoding="utf-8", errors="replace")
 
     def stop(self, sig: int = signal.SIGTERM, timeout: float = 60) -> int:

@@ -81,9 +81,10 @@ class JobQueue:
         with self._lock:
             return self._jobs.get(job_id)
 
-    def close(self, timeout: float = 5.0) -> None:
+    def close(self, timeout: float = 5.0) -> bool:
         """Stop after the running job (waiting up to `timeout`). Queued jobs, and a running one
-        that does not end in time, stay parked with their audio and resume at the next start."""
+        that does not end in time, stay parked with their audio and resume at the next start.
+        True when no job is still running."""
         while True:
             try:
                 self._queue.get_nowait()
@@ -91,6 +92,7 @@ class JobQueue:
                 break
         self._queue.put(_STOP)
         self._worker.join(timeout)
+        return not self._worker.is_alive()
 
     def _run(self) -> None:
         while (job := self._queue.get()) is not _STOP:

@@ -19,7 +19,10 @@ from __future__ import annotations
 
 import contextlib
 import ipaddress
+import logging
+import os
 import signal
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -169,5 +172,15 @@ def serve(settings: Settings) -> None:
     try:
         app = create_app(settings, services=services)
         diktat_server(uvicorn_config(app, settings.server), services.begin_shutdown).run()
-    finally:
+    except BaseException:
         services.close()
+        raise
+    if not services.close():
+        # A decode still running in a native (CTranslate2) thread cannot be stopped, and the
+        # interpreter's own exit would abort in C++ under it (SIGABRT, seen on SIGTERM with
+        # upload jobs running). Its job stays parked and resumes at the next start, so leave
+        # now with the graceful exit's code.
+        logging.shutdown()
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(0)

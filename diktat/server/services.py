@@ -292,14 +292,18 @@ class Services:
                 self.drafts.discard(note_id)
             raise
 
-    def close(self) -> None:
+    def close(self) -> bool:
+        """Stop the background work; True when none of it is still running (a decode that did
+        not end in time keeps running in its native thread)."""
         self.stopping = True
         self.retention.stop()
-        self.jobs.close()
+        ended = self.jobs.close()
         if self.recovery is not None:  # a recovery cut short stays recoverable
             self.recovery.join(timeout=5.0)
+            ended = ended and not self.recovery.is_alive()
         purge(self.uploads_dir, self.keys)  # parked jobs stay for the next start
         self.store_lock.close()
+        return ended
 
 
 def _announce_key(created: KeyCreated) -> None:
