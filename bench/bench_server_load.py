@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/bench_server_load.py                       # 8 clients, 60 s each
     .venv/bin/python bench/bench_server_load.py --clients 4 --seconds 20
+    .venv/bin/python bench/bench_server_load.py --clients 16 --max-streams 16   # overload
 
 The server runs as its own process on loopback (`python -m diktat serve`), with its real model
 and an empty session store in a temporary folder. Each client replays a different real Norwegian
@@ -16,6 +17,14 @@ Measured per client and over all clients:
   as the client sent it in real time) to the first view message whose committed text holds it;
 - recognition lag: for every view while the client was talking, audio sent minus `recognised_s`;
 - final latency: from the stop message to the `done` message.
+- lag growth: the committed-lag p50 of the words said in the last 20 s of the audio minus that
+  of the first 20 s (a server that falls further behind shows it here);
+- refused: clients the server turned away at connect (WebSocket close 1013: over the live
+  capacity it measured, `[server] max_commit_lag_s`); they are not counted in the checks
+  above, and their clips may repeat the admitted ones';
+- busy: views that told the client the server is busy.
+The clients connect once the server has measured its live capacity (`/version` live.measuring),
+or at once where it is fixed (DIKTAT_SERVER__LIVE_CAPACITY).
 The whole run has a hard time limit (`--timeout`): the server is killed and the run reported.
 Results are printed and written to bench/results/server-load-<time>.json.
 """
@@ -64,6 +73,7 @@ class ClientRun:
     started: float = 0.0
     stop_sent: float = 0.0
     error: str | None = None
+    refused: str | None = None  # the close reason when the server turned the client away
     audio_intact: bool | None = None  # the session's saved audio is exactly what was sent
 
     @property
@@ -88,6 +98,8 @@ def candidate_clips() -> list[Clip]:
 
 
 def load_clients(n: int, seconds: float) -> list[ClientRun]:
+    """`n` clients on distinct recordings while there are enough; beyond, the recordings again
+    from the start (an overload run: most of those clients are refused)."""
     from diktat.stt.audio import load_audio
 
     runs: list[ClientRun] = []
@@ -99,7 +111,14 @@ def load_clients(n: int, seconds: float) -> list[ClientRun]:
             runs.append(ClientRun(clip, piece))
         if len(runs) == n:
             return runs
-    raise SystemExit(f"only {len(runs)} recordings of {seconds:g} s found under {SPEECH}")
+    if not runs:
+        raise SystemExit(f"no recording of {seconds:g} s found under {SPEECH}")
+    distinct = len(runs)
+    while len(runs) < n:
+        base = runs[len(runs) % distinct]
+        runs.append(ClientRun(Clip(f"{base.clip.name}#{len(runs) // distinct + 1}",
+                                   base.clip.path, base.clip.offset_s), base.samples))
+    return runs
 
 
 def references(runs: list[ClientRun]) -> None:
@@ -110,8 +129,12 @@ def references(runs: list[ClientRun]) -> None:
     settings = load_settings()
     engine = load_engine(settings)
     decode = decode_options(settings.asr)
+    known: dict[int, str] = {}
     for run in runs:
-        run.reference = engine.transcribe(run.samples, decode).text
+        key = id(run.samples)
+        if key not in known:
+            known[key] = engine.transcribe(run.samples, decode).text
+        run.reference = known[key]
 
 
 def pcm16(samples: np.ndarray) -> bytes:
@@ -130,6 +153,9 @@ async def client(url: str, run: ClientRun) -> None:
                     run.messages.append(json.loads(raw))
                     run.arrivals.append(time.monotonic())
 
+            first = await ws.recv()  # "ready", or a close 1013 when refused
+            run.messages.append(json.loads(first))
+            run.arrivals.append(time.monotonic())
             reader = asyncio.create_task(receive())
             run.started = time.monotonic()
             for i, start in enumerate(range(0, len(run.samples), frame)):
@@ -138,9 +164,16 @@ async def client(url: str, run: ClientRun) -> None:
             run.stop_sent = time.monotonic()
             await ws.send(json.dumps({"type": "stop"}))
             await reader
+    except websockets.ConnectionClosed as exc:
+        if exc.rcvd is not None and exc.rcvd.code == 1013:
+            run.refused = exc.rcvd.reason
+        else:
+            run.error = f"{type(exc).__name__}: {exc}"
     except Exception as exc:  # noqa: BLE001 - recorded as this client's failure
         run.error = f"{type(exc).__name__}: {exc}"
-    if run.done is None and run.error is None:
+    if run.refused is None and run.messages and run.messages[0].get("type") != "ready":
+        run.error = f"first message {run.messages[0]}"
+    if run.done is None and run.error is None and run.refused is None:
         run.error = "the socket closed without a done message"
 
 
@@ -200,6 +233,22 @@ def committed_lags(run: ClientRun) -> list[float]:
     return lags
 
 
+def lag_growth(run: ClientRun, edge_s: float = 20.0) -> float | None:
+    """Committed-lag p50 of the words ending in the last `edge_s` of the audio minus that of
+    the words ending in the first `edge_s`."""
+    done = run.done
+    if done is None:
+        return None
+    words = [w for s in done["transcript"]["segments"] for w in s["words"]]
+    lags = committed_lags(run)
+    audio_s = len(run.samples) / RATE
+    first = [lag for w, lag in zip(words, lags, strict=False) if w["end"] <= edge_s]
+    last = [lag for w, lag in zip(words, lags, strict=False) if w["end"] >= audio_s - edge_s]
+    if not first or not last:
+        return None
+    return round(float(np.median(last) - np.median(first)), 3)
+
+
 def recognition_lags(run: ClientRun) -> list[float]:
     lags = []
     for message, at in zip(run.messages, run.arrivals, strict=True):
@@ -209,7 +258,9 @@ def recognition_lags(run: ClientRun) -> list[float]:
     return lags
 
 
-def summarise(runs: list[ClientRun]) -> dict:
+def summarise(every: list[ClientRun]) -> dict:
+    runs = [r for r in every if r.refused is None]
+    refused = [r for r in every if r.refused is not None]
     clients = []
     for i, run in enumerate(runs):
         done = run.done
@@ -234,6 +285,9 @@ def summarise(runs: list[ClientRun]) -> dict:
             "recognition_lag_s": percentiles(recognition_lags(run)),
             "final_latency_s": round(run.arrivals[run.messages.index(done)] - run.stop_sent, 3)
             if done else None,
+            "lag_growth_s": lag_growth(run),
+            "busy_views": sum(bool(m.get("busy")) for m in run.messages
+                              if m.get("type") == "view"),
         })
     sessions = {c["session_id"] for c in clients if c["session_id"]}
     return {
@@ -248,6 +302,14 @@ def summarise(runs: list[ClientRun]) -> dict:
             [c["final_latency_s"] for c in clients if c["final_latency_s"] is not None]),
         "messages": sum(c["messages"] for c in clients),
         "errors": sum(len(c["errors"]) for c in clients),
+        "admitted": len(runs),
+        "refused": len(refused),
+        "refused_reasons": sorted({r.refused for r in refused}),
+        "lag_growth_s": [c["lag_growth_s"] for c in clients],
+        "busy_views": sum(c["busy_views"] for c in clients),
+        "max_client_committed_lag_p90_s": max(
+            (c["committed_lag_s"]["p90"] for c in clients
+             if c["committed_lag_s"]["p90"] is not None), default=None),
     }
 
 
@@ -257,8 +319,8 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(port: int, clients: int, store: Path) -> subprocess.Popen:
-    env = os.environ | {"DIKTAT_SERVER__MAX_STREAMS": str(clients),
+def start_server(port: int, max_streams: int, store: Path) -> subprocess.Popen:
+    env = os.environ | {"DIKTAT_SERVER__MAX_STREAMS": str(max_streams),
                         "DIKTAT_STORE__KEY_FILE": str(store / "store.key")}
     env.pop("DIKTAT_SERVER__TOKEN", None)
     proc = subprocess.Popen(
@@ -273,7 +335,9 @@ def start_server(port: int, clients: int, store: Path) -> subprocess.Popen:
         if proc.poll() is not None:
             raise SystemExit(f"the server exited with code {proc.returncode}")
         try:
-            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=2).status_code == 200:
+            reply = httpx.get(f"http://127.0.0.1:{port}/version", timeout=2)
+            if reply.status_code == 200 and not reply.json()["live"]["measuring"]:
+                print(f"live load at start: {reply.json()['live']}")
                 return proc
         except httpx.TransportError:
             time.sleep(0.3)
@@ -294,6 +358,8 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument("--max-streams", type=int, default=None,
+                        help="[server] max_streams (default: --clients)")
     parser.add_argument("--timeout", type=float, default=None,
                         help="hard limit for the load phase (default 60 s + 6 x --seconds)")
     args = parser.parse_args()
@@ -309,7 +375,7 @@ def main() -> int:
 
     store = Path(tempfile.mkdtemp(prefix="diktat-load-"))
     port = free_port()
-    proc = start_server(port, len(runs), store)
+    proc = start_server(port, args.max_streams or len(runs), store)
     watchdog = threading.Timer(limit + 60, lambda: (os.killpg(proc.pid, signal.SIGKILL),
                                                     os._exit(3)))
     watchdog.daemon = True
@@ -366,7 +432,11 @@ def print_summary(s: dict) -> None:
           f"{s['all_audio_intact']}  distinct sessions: "
           f"{s['distinct_sessions']}  messages: {s['messages']}  errors: {s['errors']}  "
           f"wall: {s['wall_s']} s  load before: {s['load_before']}")
-    print(f"committed lag   p50/p90/max: {p(s['committed_lag_s'])} s")
+    print(f"admitted: {s['admitted']}  refused: {s['refused']} {s['refused_reasons']}  "
+          f"busy views: {s['busy_views']}  lag growth (last-first 20 s p50): "
+          f"{s['lag_growth_s']}")
+    print(f"committed lag   p50/p90/max: {p(s['committed_lag_s'])} s; worst client's p90: "
+          f"{s['max_client_committed_lag_p90_s']} s")
     print(f"recognition lag p50/p90/max: {p(s['recognition_lag_s'])} s")
     print(f"final latency   p50/p90/max: {p(s['final_latency_s'])} s")
 

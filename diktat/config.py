@@ -176,7 +176,21 @@ class ServerSettings(BaseModel):
     )
     max_upload_mb: float = Field(default=50, gt=0, description="Largest accepted upload")
     max_duration_s: float = Field(default=1800, gt=0, description="Longest accepted recording")
-    max_streams: int = Field(default=8, ge=1, description="Concurrent live dictations")
+    max_streams: int = Field(default=8, ge=1, description="Concurrent live dictations at most")
+    max_commit_lag_s: float = Field(
+        default=10.0, ge=2.0, le=60.0,
+        description="Committed-lag ceiling of a live dictation: a new one is refused while the "
+        "engine's decode delay says the sessions running could not all keep within it, and a "
+        "session's words heard longer ago than this are committed from one decode")
+    live_capacity: int = Field(
+        default=0, ge=0, le=1000,
+        description="Live dictations the engine serves within max_commit_lag_s; 0 = measured at "
+        "start on the idle engine (a live window and the document decode of the bundled "
+        "sample, a few seconds of decoding in the background)")
+    window_batch: int = Field(
+        default=0, ge=0, le=64,
+        description="Live sessions' windows decoded in one engine call at most; 0 = auto "
+        "(8 on a CPU, 32 on a GPU)")
     max_pause_s: float = Field(
         default=600, gt=0, le=24 * 3600,
         description="A live dictation that sends less audio than min_audio_share of real time "

@@ -43,7 +43,10 @@ def free_port() -> int:
 
 
 def server_settings(root: Path, **server) -> Settings:
-    """Settings with every store under `root` and the [server] values given."""
+    """Settings with every store under `root` and the [server] values given; the live capacity
+    fixed at `max_streams` unless given (0: measured at start, as in production), so that test
+    servers do not spend seconds of decoding on it."""
+    server.setdefault("live_capacity", server.get("max_streams", 8))
     return Settings(
         sessions_dir=root / "sessions",
         server={"host": "127.0.0.1", "port": free_port(), "audit_log": root / "audit.log",

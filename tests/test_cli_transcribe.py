@@ -173,8 +173,8 @@ def test_demo_transcribes_and_structures_the_bundled_sample():
 
 
 def test_transcribe_with_structure_writes_a_grounded_note(tmp_path):
-    from diktat.cli.demo import sample_path
     from diktat.structuring.note import JournalNote
+    from diktat.stt.audio import bundled_sample as sample_path
 
     res = _cli("transcribe", sample_path(), "-o", tmp_path, "-f", "txt", "--structure")
     assert res.exit_code == 0, res.output

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from importlib import resources
 from pathlib import Path
 
 import typer
@@ -13,14 +12,9 @@ from diktat.cli.asr_flags import AsrFlags
 from diktat.cli.common import err_console, out_console, user_errors
 from diktat.structuring.pipeline import structure
 from diktat.structuring.render import render
+from diktat.stt.audio import bundled_sample
 from diktat.stt.batch import transcribe_file
 from diktat.stt.factory import decode_options, load_engine
-
-SAMPLE = "data/samples/demo_nb.wav"
-
-
-def sample_path() -> Path:
-    return Path(str(resources.files("diktat").joinpath(SAMPLE)))
 
 
 @app.command()
@@ -29,7 +23,7 @@ def demo(
     audio: Path = typer.Option(None, "--audio", help="Use this recording instead of the sample."),
 ) -> None:
     """Transcribe the bundled (synthetic) Norwegian sample dictation and structure it, offline."""
-    path = audio or sample_path()
+    path = audio or bundled_sample()
     settings = AsrFlags().settings()
     err_console.print(f"Loading model {settings.asr.model} (assembled on first use) ...")
     engine = load_engine(settings)

@@ -33,6 +33,7 @@ from diktat.stt.factory import dictation_options
 from diktat.stt.streaming.commands import render_pieces
 from diktat.stt.streaming.dictation import Controls, DictationView, dictate
 from diktat.stt.streaming.document import preview_changes
+from diktat.stt.streaming.processor import StreamingOptions
 from diktat.types import Transcript
 
 log = logging.getLogger(__name__)
@@ -260,8 +261,10 @@ class LiveDictation:
         try:
             result = dictate(
                 self.source, services.engine, services.store, decode=services.decode,
-                options=dictation_options(services.settings.dictate, mode="toggle",
-                                          owner=self.principal.user_id),
+                options=dictation_options(
+                    services.settings.dictate, mode="toggle", owner=self.principal.user_id,
+                    streaming=StreamingOptions(
+                        max_lag_s=services.settings.server.max_commit_lag_s)),
                 commands=services.commands, controls=self.controls,
                 make_note=self._make_note, on_view=self._on_view,
             )
@@ -314,7 +317,8 @@ class LiveDictation:
         text = render_pieces(view.pieces)
         document = render_pieces(view.pieces[:view.document_pieces])
         deferred = view.document_backlog.deferred
-        shown = (view.status, text, view.pending, view.tentative, document, deferred)
+        busy = self._engine_busy()
+        shown = (view.status, text, view.pending, view.tentative, document, deferred, busy)
         now = time.monotonic()
         status_changed = self._last_view is None or self._last_view[0] != view.status
         if shown == self._last_view or (
@@ -332,7 +336,17 @@ class LiveDictation:
             # the busy server has let the document decode wait: the note waits for it
             "document_deferred": deferred,
             "document_backlog_s": round(view.document_backlog.audio_s, 1),
+            # the live text comes later than usual: the server has many sessions to decode
+            "busy": busy,
         })
+
+    def _engine_busy(self) -> bool:
+        """The live decodes wait for each other: the recent decode delay is over twice a
+        window's decode on the idle engine (measured at start; else the fastest recent one)."""
+        meter = self.services.engine.load
+        delay = meter.delay_s()
+        alone = meter.window_s if meter.window_s is not None else meter.fastest_s()
+        return delay is not None and alone is not None and delay > 2 * alone
 
 
 def done_message(session_id: str, text: str, transcript: Transcript, note: JournalNote, *,

@@ -32,11 +32,26 @@ class Health(BaseModel):
     status: Literal["ok"] = "ok"
 
 
+class LiveLoad(BaseModel):
+    """The live dictations now, how many the engine keeps within the committed-lag ceiling
+    (`max_commit_lag_s`), and the measurements that figure rests on."""
+
+    sessions: int
+    capacity: int
+    ceiling_s: float
+    decode_delay_s: float | None  # median over the recent live windows; None without any
+    window_decode_s: float | None  # one live window on the idle engine, measured at start
+    document_rtf: float  # document decode seconds per second of audio (0: off)
+    calibrated: bool  # the start's measurement is done
+    measuring: bool  # the start's measurement is still running (capacity = max_streams until)
+
+
 class Version(BaseModel):
     diktat: str
     asr_model: str
     asr_model_sha256: str | None
     structurer: str
+    live: LiveLoad
 
 
 class JobCreated(BaseModel):

@@ -28,8 +28,9 @@ from diktat.auth.oidc import OidcClient
 from diktat.auth.signin import SignIns
 from diktat.config import Settings
 from diktat.errors import OutputError
-from diktat.server.engine import Engine, SharedEngine
+from diktat.server.engine import Engine, SharedEngine, live_capacity
 from diktat.server.jobqueue import Job, JobQueue
+from diktat.server.schemas import LiveLoad
 from diktat.server.uploads import decode_upload
 from diktat.store.apikeys import ApiKeys
 from diktat.store.audit import AuditLog, AuditUnwritable, actor_for
@@ -47,25 +48,49 @@ from diktat.structuring.note import JournalNote
 from diktat.structuring.options import llm_options
 from diktat.structuring.pipeline import Structurer, load_backend, structure
 from diktat.structuring.render import render
+from diktat.stt.audio import SAMPLE_RATE, bundled_sample, load_audio
 from diktat.stt.options import DecodeOptions
 from diktat.stt.streaming.commands import VoiceCommand, load_commands
+from diktat.stt.streaming.processor import streaming_decode_options
 from diktat.stt.streaming.recovery import recover
 from diktat.types import Transcript
 
 log = logging.getLogger(__name__)
+# Seconds of the bundled sample timed at start: a live window of typical length.
+CALIBRATION_S = 12
 
 
 class StreamSlots:
-    """At most `limit` live dictations at once (each holds a thread and a session)."""
+    """At most `limit` live dictations at once (each holds a thread and a session), and no
+    more than the engine keeps within the committed-lag ceiling (`live_capacity`)."""
 
-    def __init__(self, limit: int) -> None:
+    def __init__(self, limit: int, engine: SharedEngine, ceiling_s: float, *,
+                 measured: bool) -> None:
         self.limit = limit
+        self.measured = measured  # the capacity is measured at start (else fixed at `limit`)
+        self.engine = engine
+        self.ceiling_s = ceiling_s
         self.active = 0
         self._lock = threading.Lock()
 
+    def capacity(self) -> int:
+        return live_capacity(sessions=self.active, meter=self.engine.load,
+                             workers=self.engine.workers, ceiling_s=self.ceiling_s,
+                             limit=self.limit)
+
+    def load(self) -> LiveLoad:
+        meter = self.engine.load
+        delay = meter.delay_s()
+        return LiveLoad(
+            sessions=self.active, capacity=self.capacity(), ceiling_s=self.ceiling_s,
+            decode_delay_s=None if delay is None else round(delay, 3),
+            window_decode_s=None if meter.window_s is None else round(meter.window_s, 3),
+            document_rtf=round(meter.document_rtf, 3), calibrated=meter.calibrated,
+            measuring=self.measured and not meter.calibrated)
+
     def acquire(self) -> bool:
         with self._lock:
-            if self.active >= self.limit:
+            if self.active >= self.capacity():
                 return False
             self.active += 1
             return True
@@ -127,6 +152,9 @@ class Services:
     def start(self) -> None:
         """Pick up what an earlier run left: audit its interrupted sessions and recover them in
         the background (they appear among the drafts when done); queue its parked jobs again."""
+        if not self.settings.server.live_capacity:
+            threading.Thread(target=self._calibrate, name="diktat-calibrate",
+                             daemon=True).start()
         interrupted = self.store.recoverable()
         for meta in interrupted:
             self.audit.record("dictation.interrupted", actor="system:recovery",
@@ -143,6 +171,19 @@ class Services:
                 target=self._recover_all, args=([m.id for m in interrupted],),
                 name="diktat-recovery", daemon=True)
             self.recovery.start()
+
+    def _calibrate(self) -> None:
+        """Measure what a live session costs on the idle engine (a window and the document
+        decode of the bundled sample, `SharedEngine.calibrate`); live sessions are admitted up
+        to `max_streams` meanwhile."""
+        try:
+            sample = load_audio(bundled_sample()).samples[: CALIBRATION_S * SAMPLE_RATE]
+            document = self.decode if self.settings.dictate.document else None
+            self.engine.calibrate(sample, streaming_decode_options(self.decode), document)
+        except Exception as exc:  # noqa: BLE001 - the server serves on without the figure
+            log.warning("the live capacity could not be measured (max_streams applies): %s",
+                        type(exc).__name__)
+            self.streams.measured = False
 
     def _recover_all(self, session_ids: list[str]) -> None:
         for session_id in session_ids:
@@ -223,10 +264,13 @@ class Services:
             # linger.
             uploads = settings.uploads_dir
             purge(uploads, keys)
+            loaded = engine if engine is not None else load_engine(settings, live=True)
+            window_batch = settings.server.window_batch or (
+                32 if getattr(loaded, "device", "cpu") == "cuda" else 8)
+            shared = SharedEngine(loaded, window_batch=window_batch)
             services = cls(
                 settings=settings,
-                engine=SharedEngine(engine if engine is not None
-                                    else load_engine(settings, live=True)),
+                engine=shared,
                 decode=decode_options(settings.asr),
                 store=SessionStore(sessions, keys),
                 structuring=structuring,
@@ -235,7 +279,11 @@ class Services:
                 audit=AuditLog(settings.audit_log_path),
                 commands=load_commands(settings.dictate.commands),
                 uploads_dir=uploads,
-                streams=StreamSlots(settings.server.max_streams),
+                streams=StreamSlots(
+                    min(settings.server.max_streams,
+                        settings.server.live_capacity or settings.server.max_streams),
+                    shared, settings.server.max_commit_lag_s,
+                    measured=not settings.server.live_capacity),
                 keys=keys,
                 store_lock=store_lock.pop_all(),
                 users=UserDirectory(settings.users_dir, keys),
@@ -298,6 +346,7 @@ class Services:
         self.stopping = True
         self.retention.stop()
         ended = self.jobs.close()
+        ended = self.engine.close() and ended
         if self.recovery is not None:  # a recovery cut short stays recoverable
             self.recovery.join(timeout=5.0)
             ended = ended and not self.recovery.is_alive()

@@ -39,7 +39,7 @@ def _rx(*alternatives: str) -> re.Pattern[str]:
 
 
 # "ikke" as said in bokmål, nynorsk and dialects (trøndersk "itj", "ittj"; "ikkj", "ikkje").
-NOT = r"(?:ikke|ikkje|ikkj|ikkie|itj|ittj|ittje|ikk)"
+NOT = r"(?:ikke|ikkje|ikkj|ikkie|itj|ittj|ittje|itte|ikk)"
 NEGATION = _rx(NOT, "ingen", "inga", "intet", "ingenting", "inkje", "aldri", "verken",
                "uten", "utan", "benekter", "benektar", "avkrefter", "avkreftar", "nekter for",
                "fri for", "negativ for")
@@ -50,6 +50,8 @@ PSEUDO_NEGATION = _rx(
     rf"{NOT} (?:så|særlig|veldig|helt|heilt|bare|berre|lenger så|mer enn|mindre|like|bedre|"
     r"betre|verre|borte|forsvunnet|forsvunne)",
     rf"{NOT} lenger så", r"uten at", r"utan at",
+    # "hadde nesten ikke spist": a little, which is the finding
+    rf"nesten (?:{NOT}|ingenting|inkje)", rf"så godt som (?:{NOT}|ingenting)",
 )
 # A negation that names a problem rather than denies one: an inability, a sustained refusal or
 # a lost function ("fekk ikkje sove", "klarer ikke å reise seg", "har ikke villet drikke",
@@ -195,6 +197,8 @@ def someone_else(text: str, clauses: Sequence[Clause], ci: int,
     "Sønnen var innom, han har vært syk"; "Dottera ringde og sa at ho sjølv er forkjøla"), or
     None. What a relative reports of "hun" is the patient's ("Datteren sier hun har vondt")."""
     c = clauses[ci]
+    if (at := _relative_referred_to(text, clauses, ci, patient)) is not None:
+        return at
     if OTHER_PERSON.match(text, c.start, c.end):
         at = c.start
     elif ci > 0 and OTHER_PERSON.match(text, clauses[ci - 1].start, clauses[ci - 1].end) and (
@@ -218,6 +222,69 @@ _FEMALE = _rx(r"datter\w*", r"dotter\w*", "kona", "konen", r"søster\w*", r"syst
 _HE = _rx("han", "ham", "hans")
 _SHE = _rx("hun", "ho", "hu", "henne", "hennes", "hennar")
 _REPORTED_PRONOUN = re.compile(rf"(?:^|\s)(?:at|om at)\s+(?P<p>{_PRONOUN})(?!\w)", re.IGNORECASE)
+
+
+# What is said of a relative far more often than of the patient in a nursing note: a relative
+# tired out by caring, worried, afraid, in tears.
+RELATIVE_STATE = _rx(r"sliten", "slitne", r"utslit\w*", r"bekymr\w*", "lei seg", "redd",
+                     "gret", "gråt", "grein", r"skjelven\w*", r"fortvil\w*", r"stressa?",
+                     r"overarbeid\w*", r"trøtt")
+_ANY_RELATIVE = re.compile(r"(?<!\w)" + _RELATIVE + r"(?!\w)", re.IGNORECASE)
+_THE_PATIENT = _rx(r"pasient\w*", r"bruker\w*", r"beboer\w*")
+# The pronoun a clause is about: its subject ("Hun er sliten", "og ho er", "fordi han",
+# "Selv er hun", "som selv er syk" of the noun before) or the one said with "selv".
+_SUBJECT_PRONOUN = re.compile(
+    r"\s*(?:(?:og|men|så|for|fordi|da|mens) )?(?:(?:selv|sjøl|sjølv) (?:er|e|var|va|har|hadde) )?"
+    r"(?P<p>hun|han|ho|hu)(?!\w)", re.IGNORECASE)
+_WHO_SELF = re.compile(r"\s*(?:som )?(?:selv|sjøl|sjølv)(?!\w)", re.IGNORECASE)
+_SENTENCE_END = re.compile(r"[.!?](?=\s)")
+
+
+def _relative_referred_to(text: str, clauses: Sequence[Clause], ci: int,
+                          patient: str | None) -> int | None:
+    """Where the relative starts whom a pronoun (or "som selv") in clause ``ci`` refers back
+    to, when the clause tells of that relative rather than the patient: "Datteren var her. Hun
+    er sliten etter mange netter", "Dottera var til stades, og ho er svært sliten", "Naboen,
+    som selv er syk med lungebetennelse". The relative is the last one named in this sentence
+    or the one before, with no "pasienten" after it; the pronoun must fit the relative's gender
+    where that is known. The clause must say what is told of relatives (``RELATIVE_STATE``, an
+    illness, "selv") or the patient must be of the other gender; a patient's finding said of
+    "hun" after a daughter's visit stays the patient's ("Datteren var her. Hun har vondt")."""
+    c = clauses[ci]
+    said = None
+    if (m := _SUBJECT_PRONOUN.match(text, c.start, c.end)) is not None:
+        said = m.group("p").casefold()
+    elif (m := SELF_REF.search(text, c.start, c.end)) is not None:
+        said = m.group(0).split()[0].casefold()
+    elif _WHO_SELF.match(text, c.start, c.end) is None:
+        return None
+    ends = [m.end() for m in _SENTENCE_END.finditer(text, 0, c.start)]
+    since = ends[-3] if len(ends) >= 3 else 0  # this sentence and the two before
+    relatives = list(_ANY_RELATIVE.finditer(text, since, c.start))
+    if not relatives:
+        return None
+    relative = relatives[-1]
+    if _THE_PATIENT.search(text, relative.end(), c.start):
+        return None
+    gender = _gender_of(relative.group(0))
+    pronoun = None if said is None else ("han" if said == "han" else "hun")
+    if pronoun is not None and gender is not None and gender != pronoun:
+        return None
+    if pronoun is None:  # "som selv ...": the noun right before
+        return relative.start() if ci > 0 and _ANY_RELATIVE.search(
+            text, clauses[ci - 1].start, clauses[ci - 1].end) else None
+    told = (SELF_REF.search(text, c.start, c.end) or ILLNESS.search(text, c.start, c.end)
+            or RELATIVE_STATE.search(text, c.start, c.end))
+    if told or (patient is not None and patient != pronoun):
+        return relative.start()
+    return None
+
+
+def _gender_of(relative: str) -> str | None:
+    words = relative.split()
+    noun = next((w for w in words if w.casefold() not in
+                 {"hennes", "hans", "hennar", "pasientens", "brukerens", "beboerens"}), "")
+    return "han" if _MALE.fullmatch(noun) else "hun" if _FEMALE.fullmatch(noun) else None
 
 
 def patient_pronoun(text: str, start: int, end: int) -> str | None:
@@ -318,6 +385,9 @@ def assertion_at(text: str, kw_start: int, kw_end: int, start: int = 0, end: int
         return Assertion.other_person, clause.start
     if (at := someone_else(text, clauses, ci, patient)) is not None:
         return Assertion.other_person, at
+    if (subject := _subject_clause(text, clauses, ci)) is not None and (
+            at := _relative_referred_to(text, clauses, subject, patient)) is not None:
+        return Assertion.other_person, at  # "Han har hatt influensa og hoster fortsatt mye"
     if (told := _TOLD_OF_RELATIVE.search(text, clause.start, kw_start)) is not None:
         return Assertion.other_person, told.start()  # "fortalte at naboen hadde falt"
     if (subject := _subject_clause(text, clauses, ci)) is not None and (
@@ -343,6 +413,8 @@ def assertion_at(text: str, kw_start: int, kw_end: int, start: int = 0, end: int
         m = OTHER_PERSON.match(text, prev.start, prev.end)
         if m is not None and not REPORTING.search(text, m.end(), prev.end):
             return Assertion.other_person, prev.start
+        if (at := _relative_referred_to(text, clauses, c, patient)) is not None:
+            return Assertion.other_person, at  # "Han er bekymret og lei seg"
     return Assertion.present, kw_start
 
 

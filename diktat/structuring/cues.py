@@ -14,8 +14,8 @@ def wordset(text: str) -> frozenset[str]:
     return frozenset(text.split())
 
 
-# "ikke" in bokmål, nynorsk and dialects (trøndersk "itj", sørlandsk "ittje").
-NOT_WORD = r"(?:ikke|ikkje|itj|ittj|ittje)"
+# "ikke" in bokmål, nynorsk and dialects (trøndersk "itj", sørlandsk "ittje", nordnorsk "itte").
+NOT_WORD = r"(?:ikke|ikkje|itj|ittj|ittje|itte)"
 
 
 def _rx(*alternatives: str) -> re.Pattern[str]:
@@ -124,8 +124,8 @@ STATUS_CUES = {  # checked in this order: a refusal or omission outranks "gitt" 
                      NOT_WORD + r" (?:var|ble|blei|vart|hadde|har|er|hadde blitt|har blitt|"
                      r"var blitt|hadde vorte|har vorte|var vorte)"
                      r" (?:gitt|gjeve|gjeven|gjevne|tatt|teke|tekne|fått|fenge|satt|sett)",
-                     r"(?:ikke|ikkje|itj|ittj|ittje) (?:fikk|fekk|tok|tek|satte|sette)",
-                     r"(?:ble|vart|blei) (?:ikke|ikkje|itj|ittj|ittje) (?:gitt|satt)",
+                     r"(?:ikke|ikkje|itj|ittj|ittje|itte) (?:fikk|fekk|tok|tek|satte|sette)",
+                     r"(?:ble|vart|blei) (?:ikke|ikkje|itj|ittj|ittje|itte) (?:gitt|satt)",
                      # inverted after the drug: "Zopiklon ga jeg ikke heller"
                      r"(?:fikk|fekk|ga|gav|tok|satte|sette|satt) "
                      r"(?:(?:jeg|eg|æ|e|vi|me|han|hun|ho|hen) )?"
@@ -133,7 +133,7 @@ STATUS_CUES = {  # checked in this order: a refusal or omission outranks "gitt" 
                      r"(?:(?:henne|ham|honom|han|ho|hen|dem|dei|pasienten|brukeren) )?"
                      r"(?:(?:derfor|difor|dermed|heller|likevel|altså|"
                      r"dessverre|da|då|enda|ennå|fortsatt|så) )?"
-                     r"(?:ikke|ikkje|itj|ittj|ittje)", "utelatt",
+                     r"(?:ikke|ikkje|itj|ittj|ittje|itte)", "utelatt",
                      r"(?:stå|står|sto|stod|stått) over", "hoppe over",
                      r"(?:ikke|ikkje|ingen) behov(?! for å)", r"holdes (?:i dag|i kveld|nå)",
                      "utelate", "holdt tilbake", "glemt", "droppet", "hoppet over"),
@@ -147,8 +147,8 @@ STATUS_CUES = {  # checked in this order: a refusal or omission outranks "gitt" 
         r"(?:har|hadde) (?:tatt|teke)",
         r"egenadministrer\w*", r"eigenadministrer\w*"),
     "refused": _rx(r"nekt(?:et|a|er|ar)(?: å ta)?", r"ville " + NOT_WORD + r" (?:ta|ha|svelge)",
-                   r"vil (?:ikke|ikkje|itj|ittj|ittje) (?:ta|ha|svelge)", r"(?:takket|takka) nei",
-                   r"ønsket (?:ikke|ikkje|itj|ittj|ittje)",
+                   r"vil " + NOT_WORD + r" (?:ta|ha|svelge)", r"(?:takket|takka) nei",
+                   r"ønsket " + NOT_WORD,
                    r"spytt(?:et|a) ut", "avslo", "avslått"),
     "prn": _rx("ved behov", r"v\.b\.?", "vb", "etter behov", r"behovsmedisin\w*",
                r"behovsdose\w*", "prn"),
@@ -192,7 +192,15 @@ PLANNED = _rx(r"(?:vil|ville) at (?:hun|han|ho|hu|hen|pasienten) skal (?:ha|få)
               r"skal (?:(?:egentlig|vanligvis|normalt|ellers|alltid|helst|bare|berre) )?"
               r"(?:gis|settes|tas|ha|få|sette|gi)",
               # an instruction: "fikk beskjed om å stå over Marevan i dag"
-              r"(?:beskjed|råd|melding|ordre|instruks) om å (?:\w+ )?\w+(?: over)?")
+              r"(?:beskjed|råd|melding|ordre|instruks) om å (?:\w+ )?\w+(?: over)?",
+              # a condition: "Hvis han får vondt i natt, skal han få Oxynorm 5 mg"
+              r"(?:hvis|dersom|viss) [^.!?]{0,80}?(?:skal|kan|må|bør) (?:\w+ ){0,2}"
+              r"(?:få|gi|gje|ta|ha|sette|settes|gis|tas)",
+              r"(?:skal|kan|må|bør) (?:han|hun|ho|hu|hen|pasienten|brukeren|dere|vi|du|"
+              r"nattevakt\w*|kveldsvakt\w*|dagvakt\w*) (?:få|gi|gje|ha)",
+              # the doctor considers a change: "Legen vurderer å øke Targiniq til 10 mg"
+              r"vurder\w* å (?:\w+ )?(?:øke|auke|starte|gi|gje|redusere|trappe|seponere|"
+              r"endre|bytte|skifte)")
 # An offer is no dose given: "fikk tilbud om Haldol, men spyttet ut tabletten" is refused.
 OFFERED = _rx(r"(?:fikk|fekk|fått|har fått) (?:et |eit )?(?:tilbud|tilbod) om", "tilbudt",
               "tilbydd", "tilbode", r"tilbød", r"tilbaud", r"(?:prøvde|prøvd|prøvd|forsøkte|"
@@ -357,7 +365,7 @@ _VISIT = r"(?:\w*besøk\w*|tilsyn\w*|\w*vakt ?besøk\w*)"
 MISSED_VISIT = _rx(
     # "besøket hos Nils Fossum kl 12:00 ble ikke gjennomført": who and when may come between
     rf"{_VISIT}(?: (?:[^\W\d]+|\d{{1,2}}[:.]\d{{2}}|\d{{1,2}})){{0,5}}? (?:ble|blei|vart|er|har) "
-    r"(?:ikke|ikkje|itj|ittj|ittje) (?:blitt )?"
+    r"(?:ikke|ikkje|itj|ittj|ittje|itte) (?:blitt )?"
     r"(?:utført|gjennomført|gjort|"
     r"utfør[dt]|gjennomført|levert)",
     rf"{_VISIT} (?:ble|blei|vart|er) (?:glemt|gløymt|uteblitt|utelatt|hoppet over)",

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import stat
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 from typing import BinaryIO
 
@@ -34,6 +35,11 @@ AUDIO_EXTENSIONS = frozenset(
     {".wav", ".mp3", ".m4a", ".aac", ".ogg", ".oga", ".opus", ".flac", ".webm", ".mp4",
      ".mka", ".wma", ".amr", ".3gp", ".aiff", ".aif", ".caf"}
 )
+
+
+def bundled_sample() -> Path:
+    """The Norwegian sample recording shipped with diktat (`diktat demo`, calibration)."""
+    return Path(str(resources.files("diktat").joinpath("data/samples/demo_nb.wav")))
 
 
 @dataclass(frozen=True)

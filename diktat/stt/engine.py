@@ -4,12 +4,13 @@ depend on this protocol, never on faster-whisper directly."""
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
 import numpy as np
 
 from diktat.stt.options import DecodeOptions
-from diktat.types import Transcript
+from diktat.types import Segment, Transcript
 
 
 class SttEngine(Protocol):
@@ -33,4 +34,22 @@ class ManyEngine(SttEngine, Protocol):
         self, audios: Sequence[np.ndarray], opts: DecodeOptions
     ) -> list[Transcript]:
         """One Transcript per recording, in order."""
+        ...
+
+
+@dataclass(frozen=True, eq=False)
+class WindowRequest:
+    """One streaming window to decode: at most 30 s of 16 kHz samples."""
+
+    samples: np.ndarray
+    opts: DecodeOptions
+    max_new_tokens: int | None = None
+
+
+@runtime_checkable
+class WindowBatchEngine(Protocol):
+    """An engine that decodes the streaming windows of several live sessions in one call."""
+
+    def decode_windows(self, requests: Sequence[WindowRequest]) -> list[list[Segment]]:
+        """The segments of each window (word times from its start), in order."""
         ...

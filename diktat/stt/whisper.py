@@ -25,11 +25,12 @@ from faster_whisper.vad import VadOptions, get_speech_timestamps, get_vad_model
 from diktat.errors import ModelCorrupt
 from diktat.stt.audio import SAMPLE_RATE
 from diktat.stt.device import pick_compute_type, pick_device
+from diktat.stt.engine import WindowRequest
 from diktat.stt.guards import apply_guards, uncovered_speech
 from diktat.stt.options import DecodeOptions, EngineOptions
 from diktat.stt.vad import group_regions
 from diktat.stt.whisper_batch import decode_clips
-from diktat.stt.whisper_window import decode_short_window
+from diktat.stt.whisper_window import decode_short_window, decode_windows
 from diktat.types import GuardAction, Segment, Timings, Transcript, Word
 
 log = logging.getLogger(__name__)
@@ -241,6 +242,15 @@ class WhisperEngine:
         except IndexError:
             log.warning("word alignment failed on a streaming window; it yields no words")
             return []
+
+    def decode_windows(self, requests: Sequence[WindowRequest]) -> list[list[Segment]]:
+        """`decode_window` of several windows in one call (`whisper_window.decode_windows`);
+        when the word alignment fails on the batch each window is decoded again on its own."""
+        try:
+            return decode_windows(self._model, requests)
+        except IndexError:
+            return [self.decode_window(r.samples, r.opts, max_new_tokens=r.max_new_tokens)
+                    for r in requests]
 
     def _decode_batched(self, samples, regions, opts, common):
         # Word timestamps in faster-whisper 1.2's batched path are unsafe: on this project's

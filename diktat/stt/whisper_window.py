@@ -23,13 +23,16 @@ from __future__ import annotations
 
 import math
 import zlib
+from collections.abc import Sequence
 from functools import lru_cache
 
+import ctranslate2
 import numpy as np
 from faster_whisper import WhisperModel
 from faster_whisper.tokenizer import Tokenizer
 from faster_whisper.transcribe import get_suppressed_tokens, merge_punctuations
 
+from diktat.stt.engine import WindowRequest
 from diktat.stt.options import DecodeOptions
 from diktat.types import Segment, Word
 
@@ -50,49 +53,76 @@ def decode_short_window(
     max_new_tokens: int | None = None,
 ) -> list[Segment]:
     """The text of `samples` (at most 30 s) as one segment, words timed from its start."""
-    tokenizer = _tokenizer(model, opts.language)
-    features = model.feature_extractor(np.asarray(samples, dtype=np.float32))
-    content = min(features.shape[-1] - 1, _MAX_FRAMES)  # the last frame is padding
+    return decode_windows(model, [WindowRequest(samples, opts, max_new_tokens)])[0]
+
+
+def decode_windows(model: WhisperModel, requests: Sequence[WindowRequest]) -> list[list[Segment]]:
+    """Several windows (of different sessions) in one CTranslate2 call of the encoder, the
+    greedy decoder and the word alignment; results in input order. The windows' features are
+    padded to the longest one's encoder length (one window alone keeps its own); windows of one
+    language and vocabulary share the prompt (`SharedEngine` groups them so)."""
+    if not requests:
+        return []
+    first = requests[0].opts
+    if any((r.opts.language, r.opts.hotwords) != (first.language, first.hotwords)
+           for r in requests):
+        raise ValueError("windows decoded together need one language and one vocabulary")
+    tokenizer = _tokenizer(model, first.language)
+    features = [model.feature_extractor(np.asarray(r.samples, dtype=np.float32))
+                for r in requests]
+    contents = [min(f.shape[-1] - 1, _MAX_FRAMES) for f in features]  # last frame: padding
     frames = min(_MAX_FRAMES, max(
         round(ENCODER_MIN_S * _FRAMES_PER_S),
-        math.ceil(content / _FRAMES_PER_S + ENCODER_MARGIN_S) * _FRAMES_PER_S,
+        math.ceil(max(contents) / _FRAMES_PER_S + ENCODER_MARGIN_S) * _FRAMES_PER_S,
     ))
-    padded = np.zeros((features.shape[0], frames), dtype=np.float32)
-    padded[:, :content] = features[:, :content]
+    padded = np.zeros((len(requests), features[0].shape[0], frames), dtype=np.float32)
+    for row, (feature, content) in enumerate(zip(features, contents, strict=True)):
+        padded[row, :, :content] = feature[:, :content]
     encoder_output = model.encode(padded)
 
-    prompt = _prompt(tokenizer, opts.hotwords)
+    prompt = _prompt(tokenizer, first.hotwords)
     # CTranslate2's Whisper `max_length` is no token count: measured here, a decode returned
     # about half of (max_length - prompt) tokens. Twice the wanted length is a loop stopper
-    # that does not cut a real text short.
-    max_length = min(_CONTEXT, len(prompt) + 2 * (max_new_tokens or _CONTEXT))
-    result = model.model.generate(
+    # that does not cut a real text short (the batch's longest wish serves all).
+    wanted = max(r.max_new_tokens or _CONTEXT for r in requests)
+    results = model.model.generate(
         encoder_output,
-        [prompt],
+        [list(prompt) for _ in requests],
         beam_size=1,
-        max_length=max_length,
+        max_length=min(_CONTEXT, len(prompt) + 2 * wanted),
         return_scores=True,
         return_no_speech_prob=True,
         suppress_tokens=list(get_suppressed_tokens(tokenizer, [-1])),
-    )[0]
-    sequence = result.sequences_ids[0]
-    text_tokens = [t for t in sequence if t < tokenizer.eot]  # no timestamp tokens
-    text = tokenizer.decode(text_tokens)
-    if not text.strip():
-        return []
-    words = _words(model, tokenizer, text_tokens, encoder_output, content)
-    if not words:
-        return []
-    n = len(sequence)
-    return [Segment(
-        start=words[0].start,
-        end=words[-1].end,
-        text=text,
-        words=words,
-        avg_logprob=result.scores[0] * n / (n + 1),
-        no_speech_prob=result.no_speech_prob,
-        compression_ratio=_compression_ratio(text),
-    )]
+    )
+    sequences = [list(r.sequences_ids[0]) for r in results]
+    text_tokens = [[t for t in seq if t < tokenizer.eot] for seq in sequences]  # no timestamps
+    texts = [tokenizer.decode(tokens) for tokens in text_tokens]
+    todo = [i for i, text in enumerate(texts) if text.strip()]
+    words: dict[int, tuple[Word, ...]] = {}
+    if todo:
+        aligned_output = encoder_output if len(todo) == len(requests) else \
+            ctranslate2.StorageView.from_array(
+                np.ascontiguousarray(np.asarray(encoder_output)[todo]))
+        aligned = model.find_alignment(tokenizer, [text_tokens[i] for i in todo],
+                                       aligned_output, [contents[i] for i in todo])
+        words = {i: _words(w) for i, w in zip(todo, aligned, strict=True)}
+    out: list[list[Segment]] = []
+    for i, (result, sequence, text) in enumerate(zip(results, sequences, texts, strict=True)):
+        timed = words.get(i, ())
+        if not timed:
+            out.append([])
+            continue
+        n = len(sequence)
+        out.append([Segment(
+            start=timed[0].start,
+            end=timed[-1].end,
+            text=text,
+            words=timed,
+            avg_logprob=result.scores[0] * n / (n + 1),
+            no_speech_prob=result.no_speech_prob,
+            compression_ratio=_compression_ratio(text),
+        )])
+    return out
 
 
 def _prompt(tokenizer: Tokenizer, hotwords: str | None) -> list[int]:
@@ -104,8 +134,7 @@ def _prompt(tokenizer: Tokenizer, hotwords: str | None) -> list[int]:
     return prompt + tokenizer.sot_sequence
 
 
-def _words(model, tokenizer, text_tokens, encoder_output, frames) -> tuple[Word, ...]:
-    aligned = model.find_alignment(tokenizer, [text_tokens], encoder_output, frames)[0]
+def _words(aligned: list[dict]) -> tuple[Word, ...]:
     merge_punctuations(aligned, _PREPEND, _APPEND)
     return tuple(
         Word(

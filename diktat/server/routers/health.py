@@ -23,4 +23,5 @@ def version(services: ServicesDep) -> Version:
         asr_model=services.engine.model_id,
         asr_model_sha256=services.engine.model_sha256,
         structurer=services.structuring.backend,
+        live=services.streams.load(),
     )

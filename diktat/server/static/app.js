@@ -109,6 +109,10 @@ function onView(msg) {
       ? `Tjeneren er travel – notatet venter på den bedre teksten (${Math.ceil(msg.document_backlog_s)} s lyd igjen)…`
       : `${$("status").textContent} Tjeneren er travel: notatet venter på den bedre teksten.`;
   }
+  if (msg.busy && key === "listening") {
+    $("status").textContent = `${$("status").textContent} Tjeneren er travel: teksten kommer senere enn vanlig.`;
+  }
+  $("status").dataset.busy = msg.busy ? "1" : "";
   $("status").dataset.server = msg.status;
   $("status").dataset.deferred = msg.document_deferred ? "1" : "";
   const now = Date.now();

@@ -85,6 +85,17 @@ class LocalAgreement:
         self._tails = []
         return commit
 
+    def commit_through(self, until: float) -> list[Word]:
+        """Commit the newest hypothesis' words that end by `until` without waiting for another
+        decode to agree (a live session that fell too far behind catches up)."""
+        tail = list(self.tentative)
+        heard = list(takewhile(lambda w: w.end <= until, tail))
+        if not heard:
+            return []
+        commit = self._accept(heard)
+        self._tails = [tail[len(heard):]]  # older tails began before what is committed now
+        return commit
+
     def forget_before(self, time: float) -> None:
         """The audio buffer now starts at `time`: committed words that ended by then can no
         longer be re-decoded, so they stop taking part in overlap matching."""

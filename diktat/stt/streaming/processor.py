@@ -53,6 +53,9 @@ from diktat.types import Segment, Word
 _SENTENCE_END = (".", "?", "!")
 # Whisper's own limit per 30 s window (half its 448-token context; the prompt takes the rest).
 _MAX_NEW_TOKENS = 224
+# A word committed to catch up must be followed by this much audio in its decode: the end of a
+# window is where Whisper guesses.
+_CATCH_UP_MARGIN_S = 1.0
 
 
 class WindowDecoder(Protocol):
@@ -86,6 +89,11 @@ class StreamingOptions:
     max_buffer_s: float = 15.0  # longer buffer: cut at the last committed word
     max_tokens_per_s: float = 12.0  # caps a decode so a repetition loop cannot stall the stream
     parallel_decodes: int = 1  # decodes running at once (up to the engine's workers)
+    # Committed-lag ceiling: once the oldest uncommitted word was said more than half of it
+    # ago (audio received since), the newest decode's words are committed without waiting for
+    # a second decode to agree, as decodes come too seldom on a loaded server; None: always
+    # wait for agreement.
+    max_lag_s: float | None = None
 
 
 @dataclass(frozen=True)
@@ -237,7 +245,13 @@ class StreamingProcessor:
         # Only words that every agreeing decode heard to their end: a word cut off at the end
         # of a window is where Whisper guesses, and two guesses can agree.
         heard_by_all = self._window_ends[0]
-        events = self._commit(self._policy.update(hypothesis, commit_until=heard_by_all))
+        committed = self._policy.update(hypothesis, commit_until=heard_by_all)
+        waiting = self._policy.tentative
+        lag_s = self.options.max_lag_s
+        if lag_s is not None and waiting and self.audio_seconds - waiting[0].end > lag_s / 2:
+            # Half the ceiling: the next decode, which would bring the agreement, comes too late.
+            committed += self._policy.commit_through(until - _CATCH_UP_MARGIN_S)
+        events = self._commit(committed)
         if self._policy.tentative != self._tentative:
             self._tentative = self._policy.tentative
             events.append(event("tentative", self._tentative, until))
