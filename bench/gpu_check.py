@@ -14,8 +14,10 @@ Steps, each timed, each reported even when a later one fails:
 1. environment: GPU name and memory (nvidia-smi), CTranslate2's CUDA devices, cuBLAS/cuDNN;
 2. engine: load on cuda/float16 (dry run: cpu/int8);
 3. batch: every labelled clip and king.mp3 transcribed, real-time factor and WER;
-4. streaming: 40 live windows (2-10 s) of king.mp3 decoded as the live preview does (dry run 4);
-5. server: bench/bench_server_load.py with 8 and 32 clients (dry run: 2 clients, 5 s).
+4. streaming: 40 live windows (2-10 s) of king.mp3 decoded as the live preview does (dry run 4),
+   and 8 s windows in batches of 1, 8 and 32 as the server decodes several sessions (dry: 1, 2);
+5. server: bench/bench_server_load.py with 8 and 32 clients (dry run: 2 clients, 5 s), the
+   server measuring its live capacity at start: admitted, refused, committed lag, final latency.
 The report is printed and written to bench/results/gpu-check-<time>.json.
 """
 
@@ -128,9 +130,18 @@ def streaming(engine, decode, speech: Path, dry_run: bool) -> dict:
         engine.decode_window(samples[start:start + int(length * 16_000)], opts)
         times.append(time.perf_counter() - tick)
     ordered = np.sort(np.asarray(times))
+    # Several sessions' windows in one call, as the server's SharedEngine batches them.
+    from diktat.stt.engine import WindowRequest
+
+    window = samples[: 8 * 16_000]
+    per_window = {}
+    for size in ((1, 2) if dry_run else (1, 8, 32)):
+        tick = time.perf_counter()
+        engine.decode_windows([WindowRequest(window, opts) for _ in range(size)])
+        per_window[str(size)] = round((time.perf_counter() - tick) / size, 3)
     return {"windows": windows, "p50_s": round(float(np.percentile(ordered, 50)), 3),
             "p90_s": round(float(np.percentile(ordered, 90)), 3),
-            "max_s": round(float(ordered[-1]), 3)}
+            "max_s": round(float(ordered[-1]), 3), "batched_s_per_window": per_window}
 
 
 def server(clients: int, seconds: float, env: dict) -> dict:
@@ -146,7 +157,9 @@ def server(clients: int, seconds: float, env: dict) -> dict:
     result = json.loads(written[-1].read_text(encoding="utf-8"))
     return {"clients": clients, "seconds": seconds, "exit": run.returncode,
             "all_done": result.get("all_done"), "all_own_text": result.get("all_own_text"),
+            "admitted": result.get("admitted"), "refused": result.get("refused"),
             "committed_lag_s": result.get("committed_lag_s"),
+            "worst_client_lag_p90_s": result.get("max_client_committed_lag_p90_s"),
             "final_latency_s": result.get("final_latency_s")}
 
 

@@ -33,7 +33,10 @@ def test_the_dry_run_goes_through_every_step(whisper_model, tmp_path):
     assert steps["engine"]["device"] == "cpu" and steps["engine"]["compute_type"] == "int8"
     assert steps["batch"]["files"] >= 1 and 0 < steps["batch"]["real_time_factor"] < 10
     assert 0 < steps["streaming"]["p50_s"] <= steps["streaming"]["max_s"]
+    assert set(steps["streaming"]["batched_s_per_window"]) == {"1", "2"}
     server = steps["server_2_clients"]
     assert server["all_done"] and server["all_own_text"] and server["exit"] == 0
+    # the server measured its live capacity: whom it did not admit it refused
+    assert server["admitted"] >= 1 and server["admitted"] + server["refused"] == 2
     assert server["committed_lag_s"]["n"] > 0
     assert "GPU check (dry run on the CPU)" in run.stdout

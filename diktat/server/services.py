@@ -142,6 +142,7 @@ class Services:
     retention: PeriodicPrune = field(init=False)
     stopping: bool = field(init=False, default=False)  # the server is shutting down
     recovery: threading.Thread | None = field(init=False, default=None)
+    calibration: threading.Thread | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
         self.jobs = JobQueue(self.settings.server.job_queue, self.run_job)
@@ -153,8 +154,9 @@ class Services:
         """Pick up what an earlier run left: audit its interrupted sessions and recover them in
         the background (they appear among the drafts when done); queue its parked jobs again."""
         if not self.settings.server.live_capacity:
-            threading.Thread(target=self._calibrate, name="diktat-calibrate",
-                             daemon=True).start()
+            self.calibration = threading.Thread(target=self._calibrate, name="diktat-calibrate",
+                                                daemon=True)
+            self.calibration.start()
         interrupted = self.store.recoverable()
         for meta in interrupted:
             self.audit.record("dictation.interrupted", actor="system:recovery",
@@ -346,6 +348,9 @@ class Services:
         self.stopping = True
         self.retention.stop()
         ended = self.jobs.close()
+        if self.calibration is not None:  # its decode runs in CTranslate2's native threads
+            self.calibration.join(timeout=5.0)
+            ended = ended and not self.calibration.is_alive()
         ended = self.engine.close() and ended
         if self.recovery is not None:  # a recovery cut short stays recoverable
             self.recovery.join(timeout=5.0)
