@@ -251,3 +251,36 @@ def test_the_fastest_recent_window_is_the_baseline_without_a_measurement():
         meter.record(delay, now=at)
     assert meter.fastest_s(now=100.0) == 1.0
     assert meter.fastest_s(now=200.0) is None
+
+
+def test_a_document_decode_gets_a_worker_while_live_windows_keep_coming():
+    """Two workers, windows queued without pause: the background caller (a dictation's
+    document decode) is let in soon after its patience, not when the windows stop."""
+    engine = RecordingEngine(pause_s=0.05)
+    engine.workers = 2
+    shared = SharedEngine(engine, window_batch=1, background_patience_s=0.3)
+    stop = threading.Event()
+
+    def session(i: int) -> None:
+        while not stop.is_set():
+            shared.decode_window(np.full(160, float(i), dtype=np.float32), DecodeOptions())
+
+    sessions = [threading.Thread(target=session, args=(i,)) for i in range(4)]
+    for thread in sessions:
+        thread.start()
+    time.sleep(0.2)
+    came = time.monotonic()
+    waited: list[float] = []
+
+    def document() -> None:
+        with shared.slots.held(background=True):
+            waited.append(time.monotonic() - came)
+
+    background = threading.Thread(target=document)
+    background.start()
+    background.join(timeout=2.0)
+    stop.set()
+    for thread in [*sessions, background]:
+        thread.join()
+    assert shared.close()
+    assert waited[0] < 1.5, waited  # without the patience: only once the windows stop

@@ -5,14 +5,18 @@ the relative's state ("Sønnen var innom. Han er sliten"), where the clause tell
 relatives (tired, worried, afraid, ill, "selv") or the pronoun is not the patient's gender; a
 patient's own finding after a relative's visit stays the patient's. "som selv er syk" after a
 relative is the relative's; nordnorsk "itte" negates; "nesten ikke spist" is a finding;
-a dose under a condition ("Hvis ... skal hun få") or a change the doctor considers is none.
+a dose under a condition ("Hvis ... skal hun få") or a change the doctor considers is none;
+"to en halvtime" is no decimal; a weight "fra 78 til 81" is 81; a time "ikke notert" is taken
+from no other dose; "siden Furix" is no dose; the night shift named later in an evening round
+("kan nattevakta gi") leaves its hours the evening's.
 """
 
 from __future__ import annotations
 
 import pytest
 
-from tests.structuring_helpers import note
+from diktat.norsk.normalize import normalize_spoken
+from tests.structuring_helpers import dose_rows, note, values
 
 
 def _assertions(text: str, word: str) -> list[str]:
@@ -63,3 +67,32 @@ def test_nesten_ikke_names_a_problem():
 ])
 def test_a_condition_or_a_change_considered_gives_no_dose(text):
     assert not note(text).medications
+
+
+def test_a_digit_word_before_a_duration_is_no_decimal():
+    assert "6,2 en halvtime" in normalize_spoken(
+        "Blodsukkeret var seks komma to en halvtime senere.").text
+
+
+@pytest.mark.parametrize(("text", "weight"), [
+    ("Vekta har gått opp frå syttiåtte til åttiein kilo.", [81.0]),
+    ("Vekten har gått ned fra 70 til 67,5 kg siden i sommer.", [67.5]),
+])
+def test_a_weight_change_files_the_weight_now(text, weight):
+    assert values(note(text), "weight") == weight
+
+
+def test_a_time_not_noted_is_not_taken_from_the_dose_before():
+    assert [r[3] for r in dose_rows(
+        "Klokka atten fikk hun Paracet en gram, og Lyrica syttifem milligram fikk hun også, "
+        "men jeg har ikke notert tiden.")] == ["18:00", None]
+
+
+def test_a_drug_named_as_a_point_in_time_is_no_dose():
+    assert not dose_rows("Urinmengde siden Furix var fire hundre og femti milliliter.")
+
+
+def test_the_night_shift_named_later_leaves_an_evening_round_the_evenings():
+    text = ("Kveldsrunde hos Torbjørg. Sertralin femti milligram ble utsatt til klokka ti. "
+            "Dersom hun blir urolig i natt, kan nattevakta gi Stesolid fem milligram.")
+    assert "22:00" in normalize_spoken(text).text

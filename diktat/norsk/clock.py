@@ -67,11 +67,13 @@ def _words_of_the_day(lows: Sequence[str]) -> set[str]:
 def of_the_evening(lows: Sequence[str]) -> bool:
     """The evening is the text's time: its first sentence names an evening shift, visit or
     report ("Kveldsbesøk hos Marit.", "Kveldsrapport frå avdeling to.") and no day shift is
-    named; or an evening shift or visit is named, or "i kveld" is said in its first sentence
+    named (the night shift may be: the one taking over); or an evening shift or visit is
+    named, or "i kveld" is said in its first sentence
     ("Var innom Olav i kveld."; not "Dottera kjem i kveld" later on), and no other part of the
     day is said. (A part of the day said beside an hour still wins: ``in_the_evening``.)"""
     first = lows[: lows.index(".")] if "." in lows else lows
-    if set(first) & _EVENING_SHIFTS and not set(lows) & _DAYTIME_SHIFTS:
+    # the night shift named later is the next shift ("kan nattevakta gi"), not this text's time
+    if set(first) & _EVENING_SHIFTS and not set(lows) & (_DAYTIME_SHIFTS - _NIGHT_SHIFTS):
         return True
     said = _words_of_the_day(lows)
     if said & _OTHER_PARTS_OF_DAY:

@@ -332,7 +332,11 @@ def _fraction(lows: Sequence[str], i: int) -> tuple[str, int] | None:
 
 # A digit word followed by these counts them ("to komma fem to ganger"): not a decimal digit.
 _COUNTED = frozenset({"ganger", "gonger", "gongar", "gang", "gong", "dager", "dagar", "timer",
-                      "timar", "uker", "veker", "tabletter", "tablettar", "stk"})
+                      "timar", "uker", "veker", "tabletter", "tablettar", "stk",
+                      # "seks komma to en halvtime senere" → 6,2
+                      "dag", "døgn", "time", "halvtime", "halvtimen", "kvarter", "minutt",
+                      "minutter", "minuttar", "uke", "veke", "tablett", "kopp", "glass",
+                      "skive"})
 
 
 def spoken_number_to_text(text: str) -> str:

@@ -54,7 +54,8 @@ class FairSlots:
     """A ticket semaphore: up to `places` holders at once, waiters let in by arrival order
     (threading.Semaphore is not fair). Background holders (`held(background=True)`: the
     document decodes) are let in only when a place is free and no one else waits, and never
-    take the last place of several."""
+    take the last place of several; `SharedEngine`'s dispatchers stand back for one that has
+    waited too long (`background_waited`)."""
 
     def __init__(self, places: int) -> None:
         if places < 1:
@@ -64,6 +65,15 @@ class FairSlots:
         self._issued = 0  # tickets handed out, in arrival order
         self._left = 0  # holders that have left
         self._background = 0  # background holders now
+        self._background_waits: list[float] = []  # when each background waiter came
+
+    def background_waited(self) -> float:
+        """How long the longest-waiting background caller has waited, if one could be let in
+        now (0 when none waits, or the background already has all it may hold)."""
+        with self._cond:
+            if self._background >= max(1, self.places - 1):
+                return 0.0
+            return time.monotonic() - min(self._background_waits, default=time.monotonic())
 
     @property
     def waiting(self) -> int:
@@ -75,9 +85,14 @@ class FairSlots:
     def held(self, *, background: bool = False) -> Iterator[None]:
         with self._cond:
             if background:
-                self._cond.wait_for(
-                    lambda: self._background < max(1, self.places - 1)
-                    and self._issued - self._left + self._background < self.places)
+                came = time.monotonic()
+                self._background_waits.append(came)
+                try:
+                    self._cond.wait_for(
+                        lambda: self._background < max(1, self.places - 1)
+                        and self._issued - self._left + self._background < self.places)
+                finally:
+                    self._background_waits.remove(came)
                 self._background += 1
             else:
                 ticket = self._issued
@@ -162,6 +177,9 @@ def live_capacity(*, sessions: int, meter: LoadMeter, workers: int, ceiling_s: f
     return max(sessions, min(limit, capacity))
 
 
+_YIELD_S = 0.02
+
+
 @dataclass(eq=False)
 class _Pending:
     request: WindowRequest
@@ -173,13 +191,17 @@ class SharedEngine:
     """The engine protocol over one loaded engine, `workers` calls at a time; live windows in
     shared batches of at most `window_batch`."""
 
-    def __init__(self, engine: Engine, *, window_batch: int = 1) -> None:
+    def __init__(self, engine: Engine, *, window_batch: int = 1,
+                 background_patience_s: float = 3.0) -> None:
         self._engine = engine
         self.model_id = engine.model_id
         self.model_sha256 = engine.model_sha256
         self.workers = engine.workers
         self.slots = FairSlots(engine.workers)
         self.window_batch = max(1, window_batch)
+        # A document decode waiting longer than this gets the next free worker: live windows
+        # are always waiting on a loaded server and would otherwise keep it out until the stop.
+        self.background_patience_s = background_patience_s
         self.load = LoadMeter()
         self.batches: deque[int] = deque(maxlen=256)  # sizes of the recent window batches
         self._pending: deque[_Pending] = deque()
@@ -255,6 +277,9 @@ class SharedEngine:
                 self._idle_dispatchers -= 1
                 if not self._pending:
                     return
+            while self.slots.background_waited() > self.background_patience_s \
+                    and not self._closed:
+                time.sleep(_YIELD_S)  # the live windows let a document decode in
             with self.slots.held():
                 batch = self._take_batch()
                 if batch:

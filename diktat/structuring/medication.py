@@ -23,6 +23,15 @@ from dataclasses import dataclass, field
 
 from diktat.structuring import cues, news2
 from diktat.structuring.clauses import Clause, Relations, clause_at
+from diktat.structuring.dose_words import (
+    after_last,
+    corrections,
+    pieces_of,
+    strength_of,
+    time_each,
+    time_series,
+    uncertain_dose,
+)
 from diktat.structuring.lexicon import Lexicon
 
 STATUS_ORDER = tuple(cues.STATUS_CUES)  # not_given, refused, self_administered, prn, given
@@ -57,6 +66,13 @@ _AFTERNOON = re.compile(r"\s+i\s+ettermiddag(?:en)?(?!\w)", re.IGNORECASE)
 # A clause of its own after a comma or "og": "..., han sov allerede klokka ni".
 _OWN_SUBJECT = re.compile(r"\s*(?:,\s*)?(?:(?:og|men|så)\s+)?(?:han|hun|ho|hen|hu|de|dei|vi|"
                           r"jeg|eg|pasienten|brukeren|beboeren)\s", re.IGNORECASE)
+
+# The time of a dose not known: no time is taken from elsewhere in the sentence.
+_NO_TIME = re.compile(
+    r"(?<!\w)(?:(?:har|hadde) (?:ikke|ikkje|itj) (?:notert|skrevet|skrive|sett) (?:ned )?"
+    r"(?:tida|tiden|tidspunktet|klokkeslettet)|(?:vet|veit|husker|hugsar) (?:ikke|ikkje|itj) "
+    r"(?:når|kor tid|klokkeslettet|tida|tiden|tidspunktet)|usikker på (?:tida|tiden|"
+    r"tidspunktet|når))(?!\w)", re.IGNORECASE)
 
 # The present tense of a habit: "tar hun selv ved behov", "bruker ved behov".
 _HABIT = re.compile(r"(?<!\w)(?:tar|tek|bruker|brukar|pleier|pleiar)(?!\w)", re.IGNORECASE)
@@ -209,7 +225,7 @@ def read_medications(text: str, start: int, end: int, lexicon: Lexicon,
     all_as_needed = list(cues.ALL_AS_NEEDED.finditer(text, start, end))
     doses = [m for m in cues.DOSE.finditer(text, start, end)
              if float(m.group("n").replace(",", ".")) > 0
-             and not _uncertain_dose(text, m, clauses, unsure)]
+             and not uncertain_dose(text, m, clauses, unsure)]
     # "Oppdaget kl. 10 at hun hadde fått dobbel dose": when it was found, not when given
     clocks = [c for c in cues.CLOCK.finditer(text, start, end)
               if not _FOUND_AT.search(text, max(start, c.start() - 16), c.start())
@@ -226,7 +242,7 @@ def read_medications(text: str, start: int, end: int, lexicon: Lexicon,
     plans = list(cues.NOT_ADMINISTERED.finditer(text, start, end)) + list(
         cues.PLANNED.finditer(text, start, end))
     same_time = list(cues.SAME_TIME.finditer(text, start, end))
-    taken_back, corrected = _corrections(text, start, end, drugs)
+    taken_back, corrected = corrections(text, start, end, drugs)
     planned_in = {clause_at(clauses, m.start()) for m in _PLANNED_DOSE.finditer(text, start, end)}
     out: list[MedRead] = []
     for d0, d1, drug in drugs:
@@ -247,8 +263,8 @@ def read_medications(text: str, start: int, end: int, lexicon: Lexicon,
             # "Ga Paracet 1 g, nei vent, 500 mg": the value said after the last correction
             # that is followed by one of its kind ("kl 10, nei, jeg mener 11, 20 mg, nei
             # unnskyld, 10 mg": 11 and 10 mg)
-            dose_main = _after_last(dose_main, after)
-            clock_main = clock_own = _after_last(clock_main, after)
+            dose_main = after_last(dose_main, after)
+            clock_main = clock_own = after_last(clock_main, after)
         status = _best_status([x for x in st_main if x in st_own]) or _best_status(st_main)
         own_clause = clauses[clause_at(clauses, d0)]
         standing = status is not None and status[0] == "prn" and (
@@ -259,6 +275,8 @@ def read_medications(text: str, start: int, end: int, lexicon: Lexicon,
             status = None  # "Hun har Pinex 500 mg ved behov": an order, not a dose given
         if _NOT_THIS.search(text, max(start, d0 - 20), d0) is not None:
             continue  # "ga jeg Paracet 1 g, ikke Ibux": no dose of this one is told
+        if _SINCE.search(text, max(start, d0 - 8), d0) is not None:
+            continue  # "Urinmengde siden Furix var 450 ml": a point in time, not a dose
         if status and any(u.start() < status[1].start() and clause_at(clauses, u.start())
                           == clause_at(clauses, status[1].start()) for u in unsure):
             status, dose_main = None, []  # "Usikker på om han tok morgendosen av Metformin"
@@ -291,6 +309,9 @@ def read_medications(text: str, start: int, end: int, lexicon: Lexicon,
             clock_main = [c for c in clock_main if c in clock_here or not _OWN_SUBJECT.match(
                 text, clauses[clause_at(clauses, c.start())].start)]
         clock = _nearest(clock_here, head) or _nearest(clock_main, head)
+        following = min((a for a, _, _ in drugs if a > d1), default=end)
+        if _NO_TIME.search(text, d1, following):
+            clock = None  # "og Lyrica 75 mg fikk hun også, men jeg har ikke notert tiden"
         same = next((m for m in same_time if k in s.rel.owners(m.start(), "shared")), None)
         earlier = next((r for r in reversed(out) if r.clock is not None
                         and r.head[1] <= d0), None)
@@ -299,7 +320,7 @@ def read_medications(text: str, start: int, end: int, lexicon: Lexicon,
             # from before it ("Klokka 23 ble hun urolig, og jeg ga A kl 23.05 og B samtidig")
             clock = earlier.clock
         dose = pieces = _nearest(dose_main, head)
-        if dose is not None and (strength := _strength(text, dose, end)) is not None:
+        if dose is not None and (strength := strength_of(text, dose, end)) is not None:
             dose = strength  # "ein tablett på 5 mg": 5 mg, one tablet
         route_all = s.owned(routes, k, "shared", pos=lambda x: x[1].start())
         route = _nearest(route_all[0], head, pos=lambda x: x[1].start()) or _nearest(
@@ -320,7 +341,7 @@ def read_medications(text: str, start: int, end: int, lexicon: Lexicon,
                        unit=_spray_doses(text, dose, d1))
         _count(text, read, start, end)
         if pieces is not dose and read.count is None:
-            read.count, read.count_span = _pieces(pieces)
+            read.count, read.count_span = pieces_of(pieces)
         mention = status is None and (standing or own_plans or shared_plans
                                       or not (dose or effect or (route and clock)))
         if mention:
@@ -331,8 +352,8 @@ def read_medications(text: str, start: int, end: int, lexicon: Lexicon,
             out.append(read)
         else:
             said = [x for x in st_main if x in st_own] or st_main  # "Fikk ... ved behov"
-            run = _time_series(text, clock, clocks, drugs, d1) if clock is not None else []
-            if not run and (run := _time_each(read, clock_main)):
+            run = time_series(text, clock, clocks, drugs, d1) if clock is not None else []
+            if not run and (run := time_each(read, clock_main)):
                 read.count = read.count_span = None  # "40 mg 2 ganger, kl 7 og kl 8.30"
             if run:
                 read.clock = clock = run[0]  # "Paracet 1 g kl 08, 14 og 20": from the first
@@ -392,83 +413,6 @@ def _same_dose_given(text: str, clauses: list[Clause], status: re.Match[str],
         and _THE_SAME_DOSE.match(text, clauses[c].start) is not None
 
 
-# "ein tablett på 5 mg", "2 tabletter à 500 mg": the strength is the dose, the pieces its count.
-_PIECE_UNITS = frozenset({"tablett", "brusetablett", "kapsel", "stikkpille", "ampulle"})
-_STRENGTH_UNITS = frozenset({"mg", "g", "mikrog"})
-_OF_STRENGTH = re.compile(r"\s+(?:på|à|á|a)\s+", re.IGNORECASE)
-
-
-def _strength(text: str, dose: re.Match[str], end: int) -> re.Match[str] | None:
-    """The strength said right after a count of pieces, or None."""
-    if cues.unit_of(dose.group("u")) not in _PIECE_UNITS:
-        return None
-    of = _OF_STRENGTH.match(text, dose.end(), end)
-    strength = cues.DOSE.match(text, of.end(), end) if of is not None else None
-    if strength is None or cues.unit_of(strength.group("u")) not in _STRENGTH_UNITS:
-        return None
-    return strength
-
-
-def _pieces(dose: re.Match[str]) -> tuple[int | None, tuple[int, int] | None]:
-    """How many pieces a count said with its unit is ("2 tabletter"), if a whole number of two
-    or more (one piece is the dose itself)."""
-    n = float(dose.group("n").replace(",", "."))
-    return (int(n), dose.span("n")) if n.is_integer() and 2 <= n <= 24 else (None, None)
-
-
-# "ein eller to tablettar", "1-2 tabletter", "500 mg eller 1 g": no one dose was said.
-_ALTERNATIVE_BEFORE = re.compile(r"(?<![\w,])\d+(?:,\d+)?(?:\s?(?:mg|g|mikrog|ml|IE|E|enheter|"
-                                 r"tablett\w*|kapsl\w*))?\s?(?:eller|el\.?|til|-|–)\s?$",
-                                 re.IGNORECASE)
-_ALTERNATIVE_AFTER = re.compile(r"\s?(?:eller|-|–)\s?\d", re.IGNORECASE)
-
-
-def _uncertain_dose(text: str, dose: re.Match[str], clauses: list[Clause],
-                    unsure: list[re.Match[str]]) -> bool:
-    """A dose said as one of two, or after a doubt in its clause ("husker ikke om det var 2
-    tabletter"): never stated as the dose."""
-    if _ALTERNATIVE_BEFORE.search(text, max(0, dose.start() - 24), dose.start()) \
-            or _ALTERNATIVE_AFTER.match(text, dose.end()):
-        return True
-    c = clause_at(clauses, dose.start())
-    return any(clause_at(clauses, u.start()) == c and u.end() <= dose.start() for u in unsure)
-
-
-_SERIES_GLUE = re.compile(r"\s*,\s*(?:og\s+)?|\s+og\s+")
-
-
-def _time_series(text: str, clock: re.Match[str], clocks: list[re.Match[str]], drugs: list,
-                 after: int) -> list[re.Match[str]]:
-    """ "kl 08:00, 14:00 og 20:00": the run of times, joined only by commas and "og", that holds
-    the dose's time (two or more; else none). No drug may be named between the drug and it."""
-    ordered = sorted(clocks, key=lambda c: c.start())
-    i = ordered.index(clock) if clock in ordered else -1
-    if i < 0:
-        return []
-    lo = hi = i
-    while lo > 0 and _SERIES_GLUE.fullmatch(text, ordered[lo - 1].end(), ordered[lo].start()):
-        lo -= 1
-    while hi + 1 < len(ordered) and _SERIES_GLUE.fullmatch(text, ordered[hi].end(),
-                                                           ordered[hi + 1].start()):
-        hi += 1
-    run = ordered[lo : hi + 1]
-    if len(run) < 2 or run[0].start() < after or any(
-            after <= a < run[-1].end() for a, _, _ in drugs):
-        return []
-    times = [c.group() for c in run]
-    return run if len(set(times)) == len(times) else []
-
-
-def _time_each(read: MedRead, clocks: list[re.Match[str]]) -> list[re.Match[str]]:
-    """ "fikk Furix 40 mg 2 ganger, først kl 07:00 og så kl 08:30": as many times of its own,
-    said after the count, as the times the dose was given: one administration at each."""
-    if read.count is None or read.count_span is None:
-        return []
-    after = sorted((c for c in clocks if c.start() > read.count_span[1]), key=lambda c: c.start())
-    times = {c.group() for c in after}
-    return after if len(after) == read.count == len(times) == len(clocks) else []
-
-
 def _forgotten_then_given(reads: list[MedRead], text: str) -> list[MedRead]:
     """ "Symbicort hadde han glemt, så jeg ga ham 2 drag kl 10.20": the dose he forgot is the
     one then given, not an administration of its own (unless it has its own dose or time); and
@@ -509,51 +453,6 @@ def _forgotten_then_given(reads: list[MedRead], text: str) -> list[MedRead]:
 
 _SHE_DID_NOT = re.compile(r"(?<!\w)(?:han|hun|ho|hu|hen) (?:har |ha |hadde |hadd )?$",
                           re.IGNORECASE)
-
-
-# "15 dråper, nei, 10 dråper", "kl 19:00, nei, 19:15": a bare "nei" between two values.
-_BARE_NEI = re.compile(r",\s*(?:eh,?\s*)?nei,?\s+(?=\d)", re.IGNORECASE)
-# Only fillers between a name and the same drug's name again.
-_REPEAT_GAP = re.compile(r"[\s,]*(?:(?:eh|ehm|øh|øhm|hm|mm|nei|altså|unnskyld)[\s,]+)*",
-                         re.IGNORECASE)
-
-
-def _after_last(values: list[re.Match[str]], marks: list[int]) -> list[re.Match[str]]:
-    """``values`` said after the last correction mark that has one after it (all if none)."""
-    for at in sorted(marks, reverse=True):
-        if kept := [m for m in values if m.start() >= at]:
-            return kept
-    return values
-
-
-def _corrections(text: str, start: int, end: int, drugs: list
-                 ) -> tuple[set[tuple[int, int]], dict[tuple[int, int], list[int]]]:
-    """Self-corrections in the sentence: (drugs taken back, {drug: where its corrected values
-    start}). "Ga A, nei jeg mener B": A is taken back; "Ga A og B, nei, bare A": B is taken back
-    and the second A only confirms the first; "Ga A 1 g, nei vent, 500 mg": A's dose is the one
-    after the correction."""
-    taken_back: set[tuple[int, int]] = set()
-    corrected: dict[tuple[int, int], list[int]] = {}
-    for a, b in zip(drugs, drugs[1:], strict=False):
-        # "fikk Salatan, eh, Xalatan": a misheard name said again, right after, as the same drug
-        if a[2].name == b[2].name and _REPEAT_GAP.fullmatch(text, a[1], b[0]):
-            taken_back.add((a[0], a[1]))
-    marks = sorted([*cues.CORRECTION.finditer(text, start, end),
-                    *_BARE_NEI.finditer(text, start, end)], key=lambda m: m.start())
-    for i, m in enumerate(marks):
-        upto = marks[i + 1].start() if i + 1 < len(marks) else end
-        before = [d for d in drugs if d[1] <= m.start() and (d[0], d[1]) not in taken_back]
-        after = [d for d in drugs if m.end() <= d[0] < upto]
-        if not before:
-            continue
-        last = before[-1]
-        if not after or m.re is _BARE_NEI:  # "20, nei 40 mg": a value, never a drug, corrected
-            corrected.setdefault((last[0], last[1]), []).append(m.end())
-            continue
-        taken_back.add((last[0], last[1]))
-        kept = {d[2].name for d in before[:-1]}
-        taken_back |= {(d[0], d[1]) for d in after if d[2].name in kept}  # "bare A" again
-    return taken_back, corrected
 
 
 _COURSE = re.compile(r"startet|starta", re.IGNORECASE)  # a course started: "x 3" is how often

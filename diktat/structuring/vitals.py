@@ -340,7 +340,7 @@ def _replaced(v: VitalRead, new: re.Match[str]) -> dict | None:
 
 
 # A second value of the same measurement: "metning fra 89 til 92 %", "smerte 6 før, 2 etter".
-_TO_VALUE = re.compile(r"\s+til\s+(?P<v>\d{1,3}(?:,\d{1,2})?)(?P<u> ?%| ?°C|/min| ?mmol/l)?"
+_TO_VALUE = re.compile(r"\s+til\s+(?P<v>\d{1,3}(?:,\d{1,2})?)(?P<u> ?%| ?°C|/min| ?mmol/l| ?kg)?"
                        r"(?![\d,:/])", re.IGNORECASE)
 _THEN_VALUE = re.compile(r",?\s+(?:og\s+)?(?P<v>\d{1,3}(?:,\d{1,2})?)\s+(?:etter|etterpå)(?!\w)",
                          re.IGNORECASE)
@@ -348,7 +348,7 @@ _POSTURE = re.compile(r"(?<!\w)(?:liggende|stående|sittende)(?!\w)", re.IGNOREC
 _POSTURE_NEXT = re.compile(r",?\s+(?:og\s+)?(?:liggende|stående|sittende)\s+(?:[^\W\d]+\s+){0,2}?"
                            r"(?P<v>\d{1,3})(?![\d,/:])", re.IGNORECASE)
 _SECOND_KINDS = ("pulse", "temperature", "spo2", "respiratory_rate", "pain_score",
-                 "blood_glucose")
+                 "blood_glucose", "weight")
 
 
 # "..., vi satte på 3 l O2 og da kom hun opp i 93": a later value of the same measurement
@@ -408,7 +408,7 @@ def _second_values(text: str, found: list[VitalRead], other_heads: list[tuple[in
         if m is None:
             continue
         gap = (m.group("gap") or "").casefold().split()
-        if gap[-1:] == ["fra"]:
+        if gap[-1:] in (["fra"], ["frå"]):
             nxt = _TO_VALUE.match(text, m.end())
         elif re.match(r"\s+før(?!\w)", text[m.end():]):
             nxt = _THEN_VALUE.match(text, m.end() + len(re.match(r"\s+før", text[m.end():])[0]))
@@ -428,15 +428,19 @@ def _second_values(text: str, found: list[VitalRead], other_heads: list[tuple[in
             continue
         value = float(nxt.group("v").replace(",", "."))
         low, high = (measurements.RANGES | news2.VITAL_RANGES)[v.kind]
-        if not low <= value <= high or (v.kind != "temperature" and v.kind != "blood_glucose"
-                                        and not value.is_integer()):
+        decimal = v.kind in ("temperature", "blood_glucose", "weight")
+        if not low <= value <= high or (not decimal and not value.is_integer()):
             continue
-        values = dict(v.values) | {"value": value if v.kind in ("temperature", "blood_glucose")
-                                   else int(value)}
+        values = dict(v.values) | {"value": value if decimal else int(value)}
         stop = nxt.end()
         if v.kind == "spo2":  # "økte til 92 % på 3 l oksygen": the oxygen said after it
             on, flow, device, stop = oxygen_after(text, nxt.end(), sentence_end)
             values |= {"on_oxygen": on, "oxygen_l_min": flow, "oxygen_device": device}
+        if v.kind == "weight":
+            # "vekta har gått opp frå 78 til 81 kilo": the weight now; the earlier one stays in
+            # the text (shown as a second weight it would read as today's)
+            v.values, v.end, v.parts = values, stop, [(nxt.start("v"), stop)]
+            continue
         out.append(VitalRead(v.kind, values, v.start, stop,
                              parts=[(nxt.start("v"), stop)]))
     return out
