@@ -101,8 +101,10 @@ def test_repeated_sentence_after_long_pause_is_not_dropped(engine, npsc_dir, pip
     opts = DecodeOptions(batched_min_duration_s=1000 if pipeline == "sequential" else 30)
     t = engine.transcribe(audio, opts)
     assert t.options["pipeline"] == pipeline
-    hits = [s for s in t.segments if "lovlig" in _norm(s.text)]
-    assert len(hits) == 2
+    # "Storting" on every CPU path; the rest of the sentence varies ("lovlig"/"lovelig" under
+    # ONEDNN_MAX_CPU_ISA=SSE41)
+    hits = [s for s in t.segments if "storting" in _norm(s.text)]
+    assert len(hits) == 2, [s.text for s in t.segments]
     assert hits[0].end < 10 and hits[1].start > 60
     if pipeline == "sequential":
         assert [a.guard for a in t.guard_actions] == ["coverage"]
