@@ -11,9 +11,10 @@ Live sessions' windows go to a queue; one dispatcher per worker takes a place at
 decodes the windows waiting then (up to `window_batch`, shared out over the dispatchers that
 are free) in one call of an engine that has `decode_windows`: continuous batching, with no
 wait for a batch to fill, so one session alone decodes as before. Measured on 2 cores (AVX2,
-whisper base int8, 8.5 s windows, bench/bench_window_batch.py): one thread per window 1.6 s,
-two single-threaded workers side by side 0.95 s per window, a batch of 2-16 on two threads
-0.84-0.90 s per window — on a CPU a batch saves 5-13 %, on a GPU it is the whole gain.
+whisper base int8, 8.5 s windows, bench/bench_window_batch.py): one thread per window
+1.44-1.64 s, two single-threaded workers side by side 0.85-1.00 s per window, the same two
+each decoding its share as one batch 0.77 s at 4-8 windows — on a CPU a batch saves 10-20 %,
+on a GPU it is the whole gain.
 `LoadMeter` holds what a live session costs (a window's decode and the document decode,
 measured at start) and the recent decode delay; the server refuses a new live session beyond
 what the workers pay for within the committed-lag ceiling (`live_capacity`).
@@ -134,16 +135,17 @@ class LoadMeter:
 
     def fastest_s(self, *, now: float | None = None) -> float | None:
         """The shortest recent decode delay (a window that did not wait); None without any."""
-        since = (time.monotonic() if now is None else now) - self.recent_s
-        with self._lock:
-            return min((d for when, d in self._delays if when >= since), default=None)
+        return min(self._recent(now), default=None)
 
     def delay_s(self, *, now: float | None = None) -> float | None:
         """The median decode delay of the recent windows; None without any."""
+        delays = sorted(self._recent(now))
+        return delays[len(delays) // 2] if delays else None
+
+    def _recent(self, now: float | None) -> list[float]:
         since = (time.monotonic() if now is None else now) - self.recent_s
         with self._lock:
-            delays = sorted(d for when, d in self._delays if when >= since)
-        return delays[len(delays) // 2] if delays else None
+            return [d for when, d in self._delays if when >= since]
 
 
 # Share of the workers' time live sessions may plan on (uploads and bursts take the rest).
