@@ -19,8 +19,9 @@ from diktat.eval.note_metrics import (
     load_gold,
     score_note,
 )
-from diktat.structuring.note import Evidence, JournalNote, Pulse, VitalSigns
+from diktat.structuring.note import Evidence, JournalNote, VitalSigns
 from diktat.structuring.pipeline import load_transcript, structure
+from diktat.structuring.vital_signs import Pulse
 from diktat.types import Transcript
 
 DICTATIONS = Path(__file__).parent / "data" / "dictations"

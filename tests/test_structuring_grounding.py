@@ -9,20 +9,22 @@ import pytest
 
 from diktat.structuring.grounding import canonical_tokens, ground, locate, numbers_in
 from diktat.structuring.note import (
-    BloodPressure,
-    Consciousness,
     Deviation,
     Evidence,
     IsbarMessage,
     JournalNote,
     MedicationAdministration,
     Observation,
-    OxygenSaturation,
-    Pulse,
     Statement,
-    Temperature,
     UncertainWord,
     VitalSigns,
+)
+from diktat.structuring.vital_signs import (
+    BloodPressure,
+    Consciousness,
+    OxygenSaturation,
+    Pulse,
+    Temperature,
 )
 
 TEXT = (

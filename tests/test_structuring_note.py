@@ -15,15 +15,9 @@ from diktat.structuring.news2 import (
     score_systolic,
     score_temperature,
 )
-from diktat.structuring.note import (
-    Evidence,
-    JournalNote,
-    Pulse,
-    Statement,
-    UncertainWord,
-    VitalSigns,
-)
+from diktat.structuring.note import Evidence, JournalNote, Statement, UncertainWord, VitalSigns
 from diktat.structuring.pipeline import structure
+from diktat.structuring.vital_signs import Pulse
 
 EV = Evidence(start=0, end=4, quote="puls")
 

@@ -10,8 +10,9 @@ from __future__ import annotations
 import pytest
 
 from diktat.structuring.grounding import ground
-from diktat.structuring.note import Evidence, JournalNote, OxygenTherapy, VitalSigns
+from diktat.structuring.note import Evidence, JournalNote, VitalSigns
 from diktat.structuring.render import render
+from diktat.structuring.vital_signs import OxygenTherapy
 from tests.structuring_helpers import note, values
 
 

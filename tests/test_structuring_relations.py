@@ -8,15 +8,10 @@ import pytest
 
 from diktat.structuring.clauses import split_clauses
 from diktat.structuring.grounding import ground
-from diktat.structuring.note import (
-    Evidence,
-    JournalNote,
-    MedicationAdministration,
-    Pulse,
-    VitalSigns,
-)
+from diktat.structuring.note import Evidence, JournalNote, MedicationAdministration, VitalSigns
 from diktat.structuring.pipeline import structure
 from diktat.structuring.render import render
+from diktat.structuring.vital_signs import Pulse
 
 
 def _meds(text: str) -> list[tuple]:

@@ -13,7 +13,8 @@ from __future__ import annotations
 import pytest
 
 from diktat.structuring.grounding import ground
-from diktat.structuring.note import BloodPressure, Evidence, JournalNote, VitalSigns
+from diktat.structuring.note import Evidence, JournalNote, VitalSigns
+from diktat.structuring.vital_signs import BloodPressure
 from tests.structuring_helpers import grounded_note, note, values
 
 

@@ -43,13 +43,11 @@ from diktat.structuring.note import (
     JournalNote,
     MedicationAdministration,
     Observation,
-    OxygenSaturation,
-    OxygenTherapy,
-    PainScore,
     Statement,
     UncertainWord,
     VitalSigns,
 )
+from diktat.structuring.vital_signs import OxygenSaturation, OxygenTherapy, PainScore
 from diktat.types import Transcript
 
 __all__ = ["canonical_tokens", "ground", "locate"]

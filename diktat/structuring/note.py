@@ -17,30 +17,10 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, computed_field, model_validator
+from pydantic import Field, computed_field, model_validator
 
-from diktat.structuring.news2 import ACVPU, News2, news2_score
-
-TIME_PATTERN = r"^([01][0-9]|2[0-4]):[0-5][0-9]$"
-
-
-class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class Evidence(_Frozen):
-    """Where a value was said: ``Transcript.text[start:end] == quote``."""
-
-    start: int = Field(ge=0, title="Start", description="Character offset in the transcript text")
-    end: int = Field(ge=0, title="Slutt", description="Character offset after the quote")
-    quote: str = Field(title="Sitat", description="The transcript text at start:end, verbatim")
-
-
-class Statement(_Frozen):
-    """A free-text finding as said (verbatim or trimmed from its evidence)."""
-
-    text: str = Field(title="Tekst", description="What was said, taken from the evidence")
-    evidence: Evidence = Field(title="Belegg")
+from diktat.structuring.evidence import TIME_PATTERN, Evidence, FrozenModel, Statement
+from diktat.structuring.vital_signs import VitalSigns
 
 
 class Area(StrEnum):
@@ -128,180 +108,6 @@ class Observation(Statement):
         return self
 
 
-# --- vital signs --------------------------------------------------------------------------------
-class _Measured(_Frozen):
-    time: str | None = Field(
-        default=None, pattern=TIME_PATTERN, title="Klokkeslett", description="HH:MM as said"
-    )
-    evidence: Evidence = Field(title="Belegg")
-
-
-class BloodPressure(_Measured):
-    systolic: int = Field(ge=30, le=300, title="Systolisk")
-    diastolic: int = Field(ge=10, le=250, title="Diastolisk")
-    unit: Literal["mmHg"] = "mmHg"
-
-
-class Pulse(_Measured):
-    value: int = Field(ge=10, le=300, title="Puls")
-    unit: Literal["/min"] = "/min"
-
-
-class Temperature(_Measured):
-    value: float = Field(ge=25, le=45, title="Temperatur")
-    unit: Literal["°C"] = "°C"
-
-
-OxygenDevice = Literal["nasal_catheter", "nasal_cannula", "mask", "venturi_mask",
-                       "reservoir_mask", "high_flow", "cpap"]
-
-
-class OxygenSaturation(_Measured):
-    value: int = Field(ge=40, le=100, title="SpO2")
-    unit: Literal["%"] = "%"
-    on_oxygen: bool | None = Field(
-        default=None,
-        title="På oksygen",
-        description="True on supplemental oxygen, False on room air, None when not said",
-    )
-    oxygen_l_min: float | None = Field(default=None, gt=0, le=60, title="Oksygen (l/min)")
-    oxygen_device: OxygenDevice | None = Field(
-        default=None, title="Oksygenutstyr",
-        description="nasal_catheter (nesekateter), nasal_cannula (nesebrille), mask, "
-        "venturi_mask, reservoir_mask, high_flow, cpap; None when not said",
-    )
-
-
-class RespiratoryRate(_Measured):
-    value: int = Field(ge=1, le=80, title="Respirasjonsfrekvens")
-    unit: Literal["/min"] = "/min"
-
-
-class Consciousness(_Measured):
-    level: ACVPU = Field(title="ACVPU", description="A, C (new confusion), V, P or U")
-
-
-class BloodGlucose(_Measured):
-    value: float = Field(ge=0.5, le=45, title="Blodsukker")
-    unit: Literal["mmol/l"] = "mmol/l"
-
-
-class Inr(_Measured):
-    value: float = Field(gt=0, le=10, title="INR")
-
-
-class Weight(_Measured):
-    value: float = Field(ge=1, le=400, title="Vekt")
-    unit: Literal["kg"] = "kg"
-
-
-class PainScore(_Measured):
-    """NRS 0–10; VAS 0–10 or 0–100 (millimetres)."""
-
-    value: int = Field(ge=0, le=100, title="Smerteskår (NRS 0–10, VAS 0–100)")
-    scale: Literal["NRS", "VAS"] | None = Field(default=None, title="Skala")
-
-    @model_validator(mode="after")
-    def _in_scale(self) -> PainScore:
-        if self.value > 10 and self.scale != "VAS":
-            raise ValueError("a score above 10 is on the VAS 0–100 only")
-        return self
-
-
-class FluidVolume(_Measured):
-    """A volume drunk or given (``fluid_intake``), or urine (``urine_output``), as said."""
-
-    value: float = Field(gt=0, le=10000, title="Mengde")
-    unit: Literal["ml", "dl", "l"] = Field(default="ml", title="Enhet")
-
-
-class FluidBalance(_Measured):
-    value: float = Field(ge=-10000, le=10000, title="Væskebalanse",
-                         description="Positive when more in than out")
-    unit: Literal["ml", "dl", "l"] = Field(default="ml", title="Enhet")
-
-
-class OxygenTherapy(_Measured):
-    """Oxygen given, said apart from an SpO2 ("Startet oksygen 2 l på nesebrille"); oxygen said
-    with an SpO2 belongs to that SpO2."""
-
-    l_min: float | None = Field(default=None, gt=0, le=60, title="Oksygen (l/min)")
-    device: OxygenDevice | None = Field(default=None, title="Oksygenutstyr")
-
-
-class VitalSigns(_Frozen):
-    """Measurements in the order said; NEWS2 uses the last one of each parameter."""
-
-    blood_pressure: tuple[BloodPressure, ...] = Field(default=(), title="Blodtrykk")
-    pulse: tuple[Pulse, ...] = Field(default=(), title="Puls")
-    temperature: tuple[Temperature, ...] = Field(default=(), title="Temperatur")
-    spo2: tuple[OxygenSaturation, ...] = Field(default=(), title="Oksygenmetning")
-    respiratory_rate: tuple[RespiratoryRate, ...] = Field(default=(), title="Respirasjonsfrekvens")
-    consciousness: tuple[Consciousness, ...] = Field(default=(), title="Bevissthet (ACVPU)")
-    blood_glucose: tuple[BloodGlucose, ...] = Field(default=(), title="Blodsukker (mmol/l)")
-    inr: tuple[Inr, ...] = Field(default=(), title="INR")
-    weight: tuple[Weight, ...] = Field(default=(), title="Vekt (kg)")
-    pain_score: tuple[PainScore, ...] = Field(default=(), title="Smerteskår (NRS/VAS)")
-    fluid_intake: tuple[FluidVolume, ...] = Field(default=(), title="Væskeinntak")
-    urine_output: tuple[FluidVolume, ...] = Field(default=(), title="Diurese / urinmengde")
-    fluid_balance: tuple[FluidBalance, ...] = Field(default=(), title="Væskebalanse")
-    oxygen: tuple[OxygenTherapy, ...] = Field(default=(), title="Oksygenbehandling")
-
-    @model_validator(mode="before")
-    @classmethod
-    def _ignore_computed(cls, data: Any) -> Any:
-        if isinstance(data, dict) and ("news2" in data or "news2_missing" in data):
-            data = {k: v for k, v in data.items() if k not in ("news2", "news2_missing")}
-        return data
-
-    @computed_field(title="NEWS2 mangler")  # type: ignore[prop-decorator]
-    @property
-    def news2_missing(self) -> tuple[str, ...]:
-        """The NEWS2 parameters not said, when some were (so that a NEWS2 that cannot be
-        computed says why): respiratory_rate, spo2, oxygen (air or oxygen with the SpO2),
-        blood_pressure, pulse, consciousness, temperature. Empty when NEWS2 was computed or
-        no NEWS2 parameter was said."""
-        order = ("respiratory_rate", "spo2", "oxygen", "blood_pressure", "pulse",
-                 "consciousness", "temperature")
-        said = {k: bool(getattr(self, k)) for k in order if k != "oxygen"}
-        if not any(said.values()) or self.news2 is not None:
-            return ()
-        said["oxygen"] = not self.spo2 or self.spo2[-1].on_oxygen is not None
-        missing = [k for k in order if not said[k]]
-        return tuple(missing)
-
-    @computed_field(title="NEWS2")  # type: ignore[prop-decorator]
-    @property
-    def news2(self) -> News2 | None:
-        """NEWS2 (RCP 2017, SpO2 scale 1) when every parameter is present, else None."""
-        spo2 = self.spo2[-1] if self.spo2 else None
-        if not (self.respiratory_rate and spo2 and self.blood_pressure and self.pulse
-                and self.consciousness and self.temperature) or spo2.on_oxygen is None:
-            return None
-        return news2_score(
-            respiratory_rate=self.respiratory_rate[-1].value,
-            spo2=spo2.value,
-            on_oxygen=spo2.on_oxygen,
-            systolic=self.blood_pressure[-1].systolic,
-            pulse=self.pulse[-1].value,
-            consciousness=self.consciousness[-1].level,
-            temperature=self.temperature[-1].value,
-        )
-
-    @property
-    def is_empty(self) -> bool:
-        return not any(getattr(self, name) for name in type(self).model_fields)
-
-
-VITAL_MODELS: dict[str, type[_Measured]] = {
-    "blood_pressure": BloodPressure, "pulse": Pulse, "temperature": Temperature,
-    "spo2": OxygenSaturation, "respiratory_rate": RespiratoryRate, "consciousness": Consciousness,
-    "blood_glucose": BloodGlucose, "inr": Inr, "weight": Weight, "pain_score": PainScore,
-    "fluid_intake": FluidVolume, "urine_output": FluidVolume, "fluid_balance": FluidBalance,
-    "oxygen": OxygenTherapy,
-}
-
-
 # --- medication ---------------------------------------------------------------------------------
 class MedicationStatus(StrEnum):
     given = "given"
@@ -323,7 +129,7 @@ class Route(StrEnum):
     topical = "topical"
 
 
-class MedicationAdministration(_Frozen):
+class MedicationAdministration(FrozenModel):
     drug: str = Field(title="Legemiddel", description="Canonical name from the drug lexicon")
     drug_as_said: str = Field(title="Som sagt", description="The drug name as in the transcript")
     dose: float | None = Field(default=None, gt=0, title="Dose")
@@ -348,7 +154,7 @@ class MedicationAdministration(_Frozen):
 
 
 # --- message, deviations, uncertain words, bookkeeping --------------------------------------------
-class IsbarMessage(_Frozen):
+class IsbarMessage(FrozenModel):
     """Message to the doctor or the next shift, in ISBAR order."""
 
     recipient: str | None = Field(default=None, title="Mottaker", description="'lege', ...")
@@ -376,7 +182,7 @@ class Deviation(Statement):
         description="fall, medication (error), missed_visit (a visit not made), other")
 
 
-class UncertainWord(_Frozen):
+class UncertainWord(FrozenModel):
     word: str = Field(title="Ord")
     probability: float = Field(ge=0, le=1, title="Sannsynlighet")
     drug_like: bool = Field(default=False, title="Ligner legemiddel")
@@ -385,7 +191,7 @@ class UncertainWord(_Frozen):
     evidence: Evidence = Field(title="Belegg")
 
 
-class DrugNameCheck(_Frozen):
+class DrugNameCheck(FrozenModel):
     """A drug name the nurse must check: a word that looks like a drug but is not in the list
     (``unknown``), a name heard close to a listed one (``close``: «hørt X — mente du Y?»), or a
     name easily confused with another (``lookalike``), flagged even when matched exactly."""
@@ -398,7 +204,7 @@ class DrugNameCheck(_Frozen):
     evidence: Evidence = Field(title="Belegg")
 
 
-class DroppedValue(_Frozen):
+class DroppedValue(FrozenModel):
     """A value the grounding validator removed, so that nothing is lost silently."""
 
     field: str = Field(title="Felt", description="Path in the note, e.g. 'vital_signs.pulse[0]'")
@@ -406,7 +212,7 @@ class DroppedValue(_Frozen):
     reason: str = Field(title="Årsak")
 
 
-class Coverage(_Frozen):
+class Coverage(FrozenModel):
     """How much of what was said the note shows: every word is either placed in a section or
     listed under «Ikke plassert – les og plasser» (``unclassified``); ``hidden`` must be 0."""
 
@@ -433,7 +239,7 @@ class Coverage(_Frozen):
         return data
 
 
-class NoteMetadata(_Frozen):
+class NoteMetadata(FrozenModel):
     created: datetime = Field(default_factory=lambda: datetime.now(UTC), title="Opprettet")
     service: str | None = Field(default=None, title="Tjeneste", description="hjemmetjeneste, ...")
     source_file: str | None = Field(default=None, title="Kildefil")
@@ -444,7 +250,7 @@ class NoteMetadata(_Frozen):
     structuring_model_id: str | None = Field(default=None, title="Språkmodell")
 
 
-class JournalNote(_Frozen):
+class JournalNote(FrozenModel):
     """A structured nursing note built from one transcript; every value cites its evidence."""
 
     metadata: NoteMetadata = Field(default_factory=NoteMetadata, title="Metadata")

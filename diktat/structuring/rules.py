@@ -37,7 +37,6 @@ from diktat.structuring.isbar import call_heading, call_sentence, contact, date_
 from diktat.structuring.lexicon import Lexicon
 from diktat.structuring.medication import MedRead, read_medications
 from diktat.structuring.note import (
-    VITAL_MODELS,
     Area,
     Assertion,
     MedicationAdministration,
@@ -45,6 +44,7 @@ from diktat.structuring.note import (
     Statement,
 )
 from diktat.structuring.vital_read import VitalRead
+from diktat.structuring.vital_signs import VITAL_MODELS
 from diktat.structuring.vitals import read_vitals
 
 __all__ = ["Chunk", "Found", "extract", "sentences"]
