@@ -5,7 +5,7 @@
 The folder is bench/short_clips.py's espeak dictations (made on first use into
 bench/results/short-clips). Each run starts a private Ray instance on loopback (`--ray local`),
 loads the model in every actor (not timed: `load_s`), then transcribes the whole folder into a
-fresh output folder through `RayPool.run`, exactly as `diktat transcribe --ray local` does.
+fresh output folder through `ray_batch.run_on_ray`, as `diktat transcribe --ray local` does.
 Each actor reserves one CPU and decodes on one thread, so 2 workers use the machine's 2 cores.
 Prints audio seconds per wall second for each worker count and writes
 bench/results/ray-<time>.json.
@@ -31,7 +31,8 @@ SHORT_DIR = REPO / "bench" / "results" / "short-clips"
 def run(folder: Path, workers: int, settings) -> dict:
     from diktat.stt.batch import plan_jobs
     from diktat.stt.factory import decode_options
-    from diktat.stt.ray_batch import RayPool
+    from diktat.stt.ray_batch import run_on_ray
+    from diktat.stt.ray_pool import RayPool
 
     out = Path(tempfile.mkdtemp(prefix="bench-ray-"))
     try:
@@ -41,7 +42,7 @@ def run(folder: Path, workers: int, settings) -> dict:
             jobs, problems = plan_jobs([folder], out)
             assert not problems, problems
             t0 = time.perf_counter()
-            summary = pool.run(jobs, decode_options(settings.asr), ("txt",), out)
+            summary = run_on_ray(pool, jobs, decode_options(settings.asr), ("txt",), out)
             wall = time.perf_counter() - t0
     finally:
         shutil.rmtree(out, ignore_errors=True)

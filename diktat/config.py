@@ -203,6 +203,13 @@ class ServerSettings(BaseModel):
         "a live dictation as active (0.1: 1 s of audio in 10 s)",
     )
     job_queue: int = Field(default=16, ge=1, description="Upload jobs waiting at most")
+    job_ray: str = Field(
+        default="",
+        description="Transcribe upload jobs on Ray actors instead of the server's engine: "
+        "'local' (a private Ray on this machine) or the operator's cluster HOST:PORT (with "
+        "Ray's TLS on, [ray] require_tls); [ray] sets the workers. Empty = the server's engine. "
+        "The server sends the decoded samples; structuring and storage stay on the server",
+    )
     audit_log: Path | None = Field(
         default=None, description="Append-only audit log; unset = 'audit.log' beside the sessions"
     )
@@ -311,8 +318,8 @@ class StoreSettings(BaseModel):
 
 
 class RaySettings(BaseModel):
-    """`diktat transcribe --ray ADDRESS`: files spread over Ray actors that each hold one model
-    (`diktat/stt/ray_batch.py`; README "Batch across machines on Ray")."""
+    """`diktat transcribe --ray ADDRESS` and `[server] job_ray`: files spread over Ray actors that
+    each hold one model (`diktat/stt/ray_pool.py`; README "Batch across machines on Ray")."""
 
     model_config = ConfigDict(extra="forbid")
 

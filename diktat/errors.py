@@ -37,3 +37,7 @@ class OutputError(DiktatError):
     """Output could not be written (disk full, permission denied, ...)."""
 
     exit_code = 4
+
+
+class WorkerLost(DiktatError):
+    """The process transcribing a recording died (a Ray worker killed, out of memory)."""

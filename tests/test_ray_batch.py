@@ -25,6 +25,7 @@ from diktat.stt.batch import DONE_LOG_NAME, plan_jobs, run_batch
 
 pytestmark = [pytest.mark.slow]
 ray = pytest.importorskip("ray")
+run_on_ray = pytest.importorskip("diktat.stt.ray_batch").run_on_ray
 
 
 def _tls_files(folder: Path) -> dict[str, str]:
@@ -74,7 +75,7 @@ def settings(whisper_model):
 @pytest.fixture(scope="module")
 def cluster(tmp_path_factory):
     """A real Ray instance on loopback with TLS, for the module (stopped at its end)."""
-    from diktat.stt.ray_batch import connect
+    from diktat.stt.ray_pool import connect
 
     env = _tls_files(tmp_path_factory.mktemp("ray-tls"))
     saved = {k: os.environ.get(k) for k in (*env, "RAY_USAGE_STATS_ENABLED",
@@ -95,7 +96,7 @@ def cluster(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def pool(cluster, settings):
-    from diktat.stt.ray_batch import RayPool
+    from diktat.stt.ray_pool import RayPool
 
     with RayPool(settings, "local", workers=2) as p:
         yield p
@@ -138,9 +139,9 @@ def test_a_ray_run_gives_the_local_run_s_outputs_log_and_errors(pool, settings, 
     local = run_batch(jobs, load_engine(settings, many=True), opts, fmts, local_out)
     jobs, _ = plan_jobs([folder], ray_out)
     seen = []
-    remote = pool.run(jobs, opts, fmts, ray_out,
-                      on_start=lambda j: seen.append(("start", j.source.name)),
-                      on_finish=lambda j, r: seen.append(("finish", j.source.name)))
+    remote = run_on_ray(pool, jobs, opts, fmts, ray_out,
+                        on_start=lambda j: seen.append(("start", j.source.name)),
+                        on_finish=lambda j, r: seen.append(("finish", j.source.name)))
 
     assert sorted(os.listdir(ray_out)) == sorted(os.listdir(local_out))
     names = [n for n in os.listdir(local_out) if n != DONE_LOG_NAME]
@@ -193,7 +194,7 @@ def test_a_killed_worker_s_files_are_redone_and_nothing_is_lost_or_duplicated(
             killed.append(victim)
 
     jobs, _ = plan_jobs([src], tmp_path / "out")
-    summary = pool.run(jobs, opts, ("txt",), tmp_path / "out", on_finish=on_finish)
+    summary = run_on_ray(pool, jobs, opts, ("txt",), tmp_path / "out", on_finish=on_finish)
 
     assert killed and pool.replaced == replaced + 1
     assert killed[0] not in {i.pid for i in pool.infos.values()}
@@ -218,18 +219,18 @@ def test_an_interrupted_ray_run_resumes_and_skips_what_is_done(pool, settings, f
             raise KeyboardInterrupt
 
     with pytest.raises(KeyboardInterrupt):
-        pool.run(jobs, opts, ("txt",), out, on_finish=stop_after_two)
+        run_on_ray(pool, jobs, opts, ("txt",), out, on_finish=stop_after_two)
     first = {Path(e["source"]).name for e in _finished(out)}
     assert set(finished) <= first and len(first) < 6
 
-    again = pool.run(jobs, opts, ("txt",), out)
+    again = run_on_ray(pool, jobs, opts, ("txt",), out)
     assert {r.source.name for r in again.results if r.status == "skipped"} == first
     assert again.counts["done"] == 6 - len(first) and not again.failed
     _exactly_once(out, src)
 
 
 def test_a_pool_the_cluster_has_no_room_for_is_refused_at_once(pool, settings):
-    from diktat.stt.ray_batch import RayPool
+    from diktat.stt.ray_pool import RayPool
 
     with pytest.raises(ConfigError, match="CPUs free"), RayPool(settings, "local", workers=5):
         pass
@@ -250,10 +251,65 @@ def test_the_cli_runs_a_folder_on_ray(pool, folder, tmp_path):
 
 
 def test_a_cluster_is_named_and_encrypted_or_refused(monkeypatch):
-    from diktat.stt.ray_batch import connect
+    from diktat.stt.ray_pool import connect
 
     monkeypatch.delenv("RAY_USE_TLS", raising=False)
     with pytest.raises(ConfigError, match="discovery"):
         connect("auto")
     with pytest.raises(ConfigError, match="unencrypted"):
         connect("10.1.2.3:6379")
+
+
+@pytest.fixture
+def ray_job_server(cluster, settings, engine, tmp_path):
+    """A real server whose upload jobs run on one Ray actor of the module's cluster."""
+    from tests.server_helpers import running_server, server_settings
+
+    base = server_settings(tmp_path, job_ray="local")
+    ray_settings = base.model_copy(update={"asr": settings.asr, "ray": settings.ray.model_copy(
+        update={"workers": 1})})
+    with running_server(ray_settings, engine) as running:
+        yield running
+
+
+def test_the_server_s_upload_jobs_run_on_ray_and_survive_a_killed_worker(
+        ray_job_server, settings, npsc_dir):
+    import httpx
+
+    from diktat.stt.audio import load_audio
+    from diktat.stt.factory import decode_options, load_engine
+    from tests.server_helpers import audit_entries, wait_for_job
+
+    clip = npsc_dir / "norwegian-medium-8s.16k.wav"
+    local = load_engine(settings).transcribe(load_audio(clip).samples,
+                                             decode_options(settings.asr))
+    segments = local.model_dump(mode="json")["segments"]
+    jobs = ray_job_server.services.job_engine
+    with httpx.Client(base_url=ray_job_server.url, timeout=120) as http:
+        assert http.get("/version").json()["jobs"] == {"engine": "ray", "workers": 1,
+                                                       "waiting": 0}
+
+        def run_job() -> dict:
+            r = http.post("/api/jobs", files={"file": (clip.name, clip.read_bytes(),
+                                                       "audio/wav")})
+            assert r.status_code == 202, r.text
+            return wait_for_job(http, r.json()["id"])
+
+        state = run_job()
+        assert state["status"] == "done", state
+        # the worker decodes as this machine does: the same words, times and probabilities
+        assert state["transcript"]["segments"] == segments
+        assert "tatt sete" in local.text  # a robust phrase: other words differ between CPUs
+        assert state["note_text"]
+        assert state["note_id"] in {d["note_id"] for d in http.get("/api/drafts").json()}
+
+        # The actor dies before the next job reaches it: a fresh one takes it, nothing is lost.
+        victim = jobs.worker_infos[0].pid
+        os.kill(victim, signal.SIGKILL)
+        again = run_job()
+    assert again["status"] == "done", again
+    assert again["transcript"]["segments"] == segments
+    assert jobs.replaced == 1 and jobs.workers == 1
+    assert victim not in {i.pid for i in jobs.worker_infos}
+    done = [e for e in audit_entries(ray_job_server) if e["action"] == "job.done"]
+    assert len(done) == 2 and all(e["asr_model"] == "whisper-base" for e in done)

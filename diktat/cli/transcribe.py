@@ -131,7 +131,8 @@ def note_outputs(backend: str, llm: LlmOptions) -> DerivedOutputs:
 def _run_on_ray(jobs, settings, address, workers, opts, fmts, output_dir, force, derived):
     """The same batch on Ray workers (`diktat.stt.ray_batch`): the done-log, the outputs and
     the progress bar stay here; the workers only transcribe."""
-    from diktat.stt.ray_batch import RayPool  # Ray is imported only when asked for
+    from diktat.stt.ray_batch import run_on_ray  # Ray is imported only when asked for
+    from diktat.stt.ray_pool import RayPool
 
     err_console.print(f"Starting Ray workers ({address})...", highlight=False)
     with RayPool(settings, address, workers=workers) as pool:
@@ -144,7 +145,7 @@ def _run_on_ray(jobs, settings, address, workers, opts, fmts, output_dir, force,
         )
 
         def run(**callbacks) -> BatchSummary:
-            return pool.run(jobs, opts, fmts, output_dir, force=force, derived=derived,
+            return run_on_ray(pool, jobs, opts, fmts, output_dir, force=force, derived=derived,
                             **callbacks)
 
         return _run_with_progress(jobs, run)

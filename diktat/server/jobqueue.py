@@ -1,11 +1,12 @@
-"""Upload jobs: a bounded queue served by one worker thread.
+"""Upload jobs: a bounded queue served by worker threads.
 
-One worker, because every job ends in the one shared engine anyway; a bounded queue, so a burst
-of uploads gets a clear "busy, retry later" (503) instead of piling up audio on disk and waiting
-for ever. Finished jobs are kept in memory (the newest `KEEP_FINISHED`) for their status calls;
-their audio is deleted as soon as the job ends. An accepted job's upload is parked in the spool
-(`diktat.store.uploads.park`) until it ends, so jobs still queued or running when the server
-stops resume, under the same id, at its next start (`submit(..., resumed=True)`).
+One worker when jobs run on the server's own engine (every job ends in the one shared engine
+anyway); one per Ray actor when they run on a Ray cluster (`[server] job_ray`). A bounded queue,
+so a burst of uploads gets a clear "busy, retry later" (503) instead of piling up audio on disk
+and waiting for ever. Finished jobs are kept in memory (the newest `KEEP_FINISHED`) for their
+status calls; their audio is deleted as soon as the job ends. An accepted job's upload is parked
+in the spool (`diktat.store.uploads.park`) until it ends, so jobs still queued or running when
+the server stops resume, under the same id, at its next start (`submit(..., resumed=True)`).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from diktat.errors import DiktatError
 from diktat.store.names import NoteId
 from diktat.store.uploads import unpark
 
@@ -53,14 +55,16 @@ class Job:
 class JobQueue:
     """`submit` (False when full) → the worker runs `work(job)` → `get(id)` reports it."""
 
-    def __init__(self, maxsize: int, work: Callable[[Job], None]) -> None:
+    def __init__(self, maxsize: int, work: Callable[[Job], None], *, workers: int = 1) -> None:
         self.maxsize = maxsize
         self._queue: queue.Queue = queue.Queue()  # bounded by `submit` (resumed jobs fit)
         self._work = work
         self._jobs: dict[str, Job] = {}
         self._lock = threading.Lock()
-        self._worker = threading.Thread(target=self._run, name="diktat-jobs", daemon=True)
-        self._worker.start()
+        self._workers = [threading.Thread(target=self._run, name=f"diktat-jobs-{i}", daemon=True)
+                         for i in range(max(1, workers))]
+        for worker in self._workers:
+            worker.start()
 
     @property
     def waiting(self) -> int:
@@ -90,9 +94,12 @@ class JobQueue:
                 self._queue.get_nowait()
             except queue.Empty:
                 break
-        self._queue.put(_STOP)
-        self._worker.join(timeout)
-        return not self._worker.is_alive()
+        for _ in self._workers:
+            self._queue.put(_STOP)
+        deadline = time.monotonic() + timeout
+        for worker in self._workers:
+            worker.join(max(0.0, deadline - time.monotonic()))
+        return not any(worker.is_alive() for worker in self._workers)
 
     def _run(self) -> None:
         while (job := self._queue.get()) is not _STOP:
@@ -102,9 +109,11 @@ class JobQueue:
                 job.status = "done"
                 job.progress = 1.0
             except Exception as exc:  # noqa: BLE001 - a job's failure must not stop the worker
-                job.error = getattr(exc, "message", None) or "transcription failed"
+                told = isinstance(exc, DiktatError) or hasattr(exc, "message")
+                job.error = (getattr(exc, "message", None) or str(exc) if told
+                             else "transcription failed")
                 job.status = "failed"
-                if not hasattr(exc, "message"):
+                if not told:
                     log.exception("job %s failed", job.id)
             finally:
                 unpark(job.path)

@@ -46,12 +46,21 @@ class LiveLoad(BaseModel):
     measuring: bool  # the start's measurement is still running (capacity = max_streams until)
 
 
+class JobsLoad(BaseModel):
+    """Where upload jobs are transcribed: the server's own engine or Ray actors."""
+
+    engine: Literal["server", "ray"]
+    workers: int
+    waiting: int
+
+
 class Version(BaseModel):
     diktat: str
     asr_model: str
     asr_model_sha256: str | None
     structurer: str
     live: LiveLoad
+    jobs: JobsLoad
 
 
 class JobCreated(BaseModel):

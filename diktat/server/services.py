@@ -21,16 +21,17 @@ import logging
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 
 from diktat.auth.oidc import OidcClient
 from diktat.auth.signin import SignIns
 from diktat.config import Settings
-from diktat.errors import OutputError
+from diktat.errors import ConfigError, OutputError
 from diktat.server.engine import Engine, SharedEngine, live_capacity
 from diktat.server.jobqueue import Job, JobQueue
-from diktat.server.schemas import LiveLoad
+from diktat.server.schemas import JobsLoad, LiveLoad
 from diktat.server.uploads import decode_upload
 from diktat.store.apikeys import ApiKeys
 from diktat.store.audit import AuditLog, AuditUnwritable, actor_for
@@ -118,6 +119,30 @@ class Structuring:
             return structure(transcript, structurer=self.structurer, lexicon=self.lexicon)
 
 
+def _open_job_engine(settings: Settings) -> JobEngine | None:
+    """The Ray actors upload jobs run on (`[server] job_ray`), or None for the server's engine."""
+    address = settings.server.job_ray.strip()
+    if not address:
+        return None
+    try:
+        from diktat.stt.ray_engine import RayEngine  # Ray is imported only when asked for
+    except ImportError:
+        raise ConfigError("[server] job_ray needs Ray on this machine: pip install '.[ray]'") \
+            from None
+    return RayEngine.open(settings, address)
+
+
+class JobEngine(Protocol):
+    """Where upload jobs are transcribed instead of the server's engine (`[server] job_ray`:
+    `diktat.stt.ray_engine.RayEngine`)."""
+
+    workers: int
+
+    def transcribe(self, samples: np.ndarray, opts: DecodeOptions) -> Transcript: ...
+
+    def close(self) -> None: ...
+
+
 @dataclass
 class Services:
     settings: Settings
@@ -138,6 +163,7 @@ class Services:
     api_keys: ApiKeys
     signins: SignIns
     oidc: OidcClient | None  # None without sign-in
+    job_engine: JobEngine | None = None  # None: jobs run on `engine`
     jobs: JobQueue = field(init=False)
     retention: PeriodicPrune = field(init=False)
     stopping: bool = field(init=False, default=False)  # the server is shutting down
@@ -145,7 +171,8 @@ class Services:
     calibration: threading.Thread | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
-        self.jobs = JobQueue(self.settings.server.job_queue, self.run_job)
+        self.jobs = JobQueue(self.settings.server.job_queue, self.run_job,
+                             workers=self.job_engine.workers if self.job_engine else 1)
         self.retention = PeriodicPrune(self.settings, self.keys, actor="system:retention",
                                        audit=self.audit)
         self.retention.start()
@@ -270,33 +297,46 @@ class Services:
             window_batch = settings.server.window_batch or (
                 32 if getattr(loaded, "device", "cpu") == "cuda" else 8)
             shared = SharedEngine(loaded, window_batch=window_batch)
-            services = cls(
-                settings=settings,
-                engine=shared,
-                decode=decode_options(settings.asr),
-                store=SessionStore(sessions, keys),
-                structuring=structuring,
-                notes=NoteStore(sessions, text_notes, keys),
-                drafts=DraftStore(sessions, text_notes, keys),
-                audit=AuditLog(settings.audit_log_path),
-                commands=load_commands(settings.dictate.commands),
-                uploads_dir=uploads,
-                streams=StreamSlots(
-                    min(settings.server.max_streams,
-                        settings.server.live_capacity or settings.server.max_streams),
-                    shared, settings.server.max_commit_lag_s,
-                    measured=not settings.server.live_capacity),
-                keys=keys,
-                store_lock=store_lock.pop_all(),
-                users=UserDirectory(settings.users_dir, keys),
-                api_keys=ApiKeys(settings.users_dir, keys),
-                signins=SignIns(settings.auth.session_minutes * 60),
-                oidc=OidcClient(settings.auth) if settings.auth.enabled else None,
-            )
+            job_engine = _open_job_engine(settings)
+            try:
+                services = cls(
+                    settings=settings,
+                    engine=shared,
+                    decode=decode_options(settings.asr),
+                    store=SessionStore(sessions, keys),
+                    structuring=structuring,
+                    notes=NoteStore(sessions, text_notes, keys),
+                    drafts=DraftStore(sessions, text_notes, keys),
+                    audit=AuditLog(settings.audit_log_path),
+                    commands=load_commands(settings.dictate.commands),
+                    uploads_dir=uploads,
+                    streams=StreamSlots(
+                        min(settings.server.max_streams,
+                            settings.server.live_capacity or settings.server.max_streams),
+                        shared, settings.server.max_commit_lag_s,
+                        measured=not settings.server.live_capacity),
+                    keys=keys,
+                    store_lock=store_lock.pop_all(),
+                    users=UserDirectory(settings.users_dir, keys),
+                    api_keys=ApiKeys(settings.users_dir, keys),
+                    signins=SignIns(settings.auth.session_minutes * 60),
+                    oidc=OidcClient(settings.auth) if settings.auth.enabled else None,
+                    job_engine=job_engine,
+                )
+            except BaseException:
+                if job_engine is not None:
+                    job_engine.close()
+                raise
         return services
 
     def transcribe(self, samples: np.ndarray, decode: DecodeOptions | None = None) -> Transcript:
         return self.engine.transcribe(samples, decode or self.decode)
+
+    def jobs_load(self) -> JobsLoad:
+        engine = self.job_engine
+        return JobsLoad(engine="ray" if engine is not None else "server",
+                        workers=engine.workers if engine is not None else 1,
+                        waiting=self.jobs.waiting)
 
     def run_job(self, job: Job) -> None:
         """The job worker's task: decode, transcribe, structure, audit (no content logged)."""
@@ -315,7 +355,10 @@ class Services:
             audio = decode_upload(upload, content_type=job.content_type,
                                   max_duration_s=self.settings.server.max_duration_s)
         job.progress = 0.1
-        transcript = self.transcribe(audio.samples)
+        if self.job_engine is not None:
+            transcript = self.job_engine.transcribe(audio.samples, self.decode)
+        else:
+            transcript = self.transcribe(audio.samples)
         job.progress = 0.8
         note = self.structuring.structure(transcript)
         job.note_id = note_id = self.notes.note_id_for(None)
@@ -348,6 +391,8 @@ class Services:
         self.stopping = True
         self.retention.stop()
         ended = self.jobs.close()
+        if self.job_engine is not None:
+            self.job_engine.close()
         if self.calibration is not None:  # its decode runs in CTranslate2's native threads
             self.calibration.join(timeout=5.0)
             ended = ended and not self.calibration.is_alive()

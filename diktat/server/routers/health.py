@@ -24,4 +24,5 @@ def version(services: ServicesDep) -> Version:
         asr_model_sha256=services.engine.model_sha256,
         structurer=services.structuring.backend,
         live=services.streams.load(),
+        jobs=services.jobs_load(),
     )
