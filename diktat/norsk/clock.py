@@ -78,9 +78,27 @@ def of_the_evening(lows: Sequence[str]) -> bool:
     said = _words_of_the_day(lows)
     if said & _OTHER_PARTS_OF_DAY:
         return False
-    tonight = {w for i, w in enumerate(first) if w in _EVENING and (i == 0 or first[i - 1]
-                                                                    not in ("går", "gårs"))}
-    return bool(said & _EVENING_SHIFTS or tonight)
+    # "den gis på kveldsbesøket", "overlatt til kveldsvakta": another visit or shift than this
+    evening_shift = any(w in _EVENING_SHIFTS and (i == 0 or lows[i - 1] not in _ANOTHER_VISIT)
+                        for i, w in enumerate(lows))
+    tonight = any(w in _EVENING and not _yesterday_or_a_label(first, i)
+                  for i, w in enumerate(first))
+    whole_evening = any(w == "kvelden" and lows[i - 1] in ("hele", "heile")
+                        for i, w in enumerate(lows) if i > 0)
+    return evening_shift or tonight or whole_evening
+
+
+# "gis på kveldsbesøket", "til kveldsvakta": a visit or shift the text is not about
+_ANOTHER_VISIT = frozenset({"på", "til", "ved", "før", "etter"})
+
+
+def _yesterday_or_a_label(lows: Sequence[str], i: int) -> bool:
+    """The evening word at ``i`` is yesterday's ("i går kveld", "kveld i går", "kvelden før")
+    or names a compartment or a routine ("dosetten for kveld"), not this text's evening."""
+    before = lows[i - 1] if i > 0 else ""
+    after = lows[i + 1 : i + 3]
+    return (before in ("går", "gårs", "for") or after[:1] == ["før"]
+            or after in (["i", "går"], ["i", "gårs"]))
 
 
 _NIGHT = frozenset({"natt", "natta", "natten"})

@@ -92,7 +92,7 @@ HISTORICAL = _rx(
     r"for \d+ (?:år|måneder|månader|uker|veker) siden", r"for \d+ (?:år|månader|veker) sidan",
     r"anamnes\w*", "sykehistorie", "sjukehistorie", "har en historie med",
 )
-_RELATIVE = (r"(?:(?:hennes|hans|hennar|pasientens|brukerens|beboerens) )?(?:datter\w*|"
+_RELATIVE = (r"(?:(?:hennes|hans|hennar|pasientens|brukerens|beboerens) )?(?:datter\w*|datra|"
              r"dotter\w*|sønn\w*|son|sonen|sønene|mannen|kona|konen|ektemann\w*|ektefelle\w*|"
              r"samboer\w*|nabo\w*|romkamerat\w*|medbeboer\w*|medpasient\w*|bror\w*|"
              r"broren|søster\w*|syster\w*|barnebarn\w*|venninne\w*|vennen|mora|moren|faren|"
@@ -177,9 +177,13 @@ _VERB_NEGATED = re.compile(r"\s+" + NOT + r"(?!\s+(?:bare|berre|så|mye|mykje|le
 # A clause that goes on without a subject of its own ("... og har vondt i hodet").
 _VERB_FIRST = re.compile(r"\s*(?:har|hadde|er|var|fikk|fekk|får|klager|klaga|kjenner|føler|ble|"
                          r"blei|vart|ligger|ligg|falt|datt|ramla|sklei|skled|snublet|snubla|"
-                         r"brakk|braut|slo|skadet|skada)(?!\w)", re.IGNORECASE)
-# A name said after a relative, between commas ("Kona hans, Liv, falt"): the same person.
-_APPOSITIVE_NAME = re.compile(r"\s*[A-ZÆØÅ][a-zæøå]+(?: [A-ZÆØÅ][a-zæøå]+)?\s*$")
+                         r"brakk|braut|slo|skadet|skada|gråter|gret|gråt|griner|hoster|hostet|"
+                         r"hosta|sover|sov|spiser|spiste|drikker|drakk|virker|virket|kaster|"
+                         r"kastet|kasta)(?!\w)", re.IGNORECASE)
+# A name said after a relative, between commas: the same person ("Kona hans, Liv, falt";
+# "Naboen hennes, han Torvald, ...", with the dialect's article before the name).
+_APPOSITIVE_NAME = re.compile(
+    r"\s*(?:(?:han|hun|ho|hu|a|n)\s+)?[A-ZÆØÅ][a-zæøå]+(?: [A-ZÆØÅ][a-zæøå]+)?\s*$")
 
 
 def _the_childs_parent(text: str, start: int, relative: re.Match[str]) -> int | None:
@@ -217,8 +221,8 @@ def someone_else(text: str, clauses: Sequence[Clause], ci: int,
 
 _MALE = _rx(r"sønn\w*", "son", "sonen", "mannen", r"ektemann\w*", r"bror\w*", "faren", "far",
             r"svigersønn\w*", r"svigerson\w*", r"onkel\w*", r"fetter\w*", "vennen")
-_FEMALE = _rx(r"datter\w*", r"dotter\w*", "kona", "konen", r"søster\w*", r"syster\w*", "mora",
-              "moren", "mor", r"svigerdatter\w*", r"tante\w*", r"kusine\w*", r"venninne\w*")
+_FEMALE = _rx(r"datter\w*", "datra", r"dotter\w*", "kona", "konen", r"søster\w*", r"syster\w*",
+              "mora", "moren", "mor", r"svigerdatter\w*", r"tante\w*", r"kusine\w*", r"venninne\w*")
 _HE = _rx("han", "ham", "hans")
 _SHE = _rx("hun", "ho", "hu", "henne", "hennes", "hennar")
 _REPORTED_PRONOUN = re.compile(rf"(?:^|\s)(?:at|om at)\s+(?P<p>{_PRONOUN})(?!\w)", re.IGNORECASE)
@@ -227,14 +231,16 @@ _REPORTED_PRONOUN = re.compile(rf"(?:^|\s)(?:at|om at)\s+(?P<p>{_PRONOUN})(?!\w)
 # What is said of a relative far more often than of the patient in a nursing note: a relative
 # tired out by caring, worried, afraid, in tears.
 RELATIVE_STATE = _rx(r"sliten", "slitne", r"utslit\w*", r"bekymr\w*", "lei seg", "redd",
-                     "gret", "gråt", "grein", r"skjelven\w*", r"fortvil\w*", r"stressa?",
-                     r"overarbeid\w*", r"trøtt")
+                     "gret", "gråt", "grein", "gråter", "griner", "gråte", "grine",
+                     r"skjelven\w*", r"fortvil\w*", r"stressa?", r"overarbeid\w*", r"trøtt")
 _ANY_RELATIVE = re.compile(r"(?<!\w)" + _RELATIVE + r"(?!\w)", re.IGNORECASE)
 _THE_PATIENT = _rx(r"pasient\w*", r"bruker\w*", r"beboer\w*")
 # The pronoun a clause is about: its subject ("Hun er sliten", "og ho er", "fordi han",
 # "Selv er hun", "som selv er syk" of the noun before) or the one said with "selv".
 _SUBJECT_PRONOUN = re.compile(
     r"\s*(?:(?:og|men|så|for|fordi|da|mens) )?(?:(?:selv|sjøl|sjølv) (?:er|e|var|va|har|hadde) )?"
+    # "så har han selv vært forkjølet": the verb before its subject
+    r"(?:(?:og )?(?:så|da|nå|no) (?:har|hadde|er|e|var|va|ble|blei|vart) )?"
     r"(?P<p>hun|han|ho|hu)(?!\w)", re.IGNORECASE)
 _WHO_SELF = re.compile(r"\s*(?:som )?(?:selv|sjøl|sjølv)(?!\w)", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"[.!?](?=\s)")
@@ -252,8 +258,10 @@ def _relative_referred_to(text: str, clauses: Sequence[Clause], ci: int,
     "hun" after a daughter's visit stays the patient's ("Datteren var her. Hun har vondt")."""
     c = clauses[ci]
     said = None
+    reports = False  # "han sier hun har vært sløv": what the husband reports is the patient's
     if (m := _SUBJECT_PRONOUN.match(text, c.start, c.end)) is not None:
         said = m.group("p").casefold()
+        reports = REPORTING.match(text, m.end() + 1, c.end) is not None
     elif (m := SELF_REF.search(text, c.start, c.end)) is not None:
         said = m.group(0).split()[0].casefold()
     elif _WHO_SELF.match(text, c.start, c.end) is None:
@@ -275,6 +283,8 @@ def _relative_referred_to(text: str, clauses: Sequence[Clause], ci: int,
             text, clauses[ci - 1].start, clauses[ci - 1].end) else None
     told = (SELF_REF.search(text, c.start, c.end) or ILLNESS.search(text, c.start, c.end)
             or RELATIVE_STATE.search(text, c.start, c.end))
+    if patient is None and not reports:
+        patient = patient_pronoun(text, clauses[0].start, clauses[-1].end)
     if told or (patient is not None and patient != pronoun):
         return relative.start()
     return None
@@ -317,10 +327,18 @@ def _the_reporters_own(text: str, clauses: Sequence[Clause], c: Clause, at: int,
     return patient == ("hun" if he else "han")
 
 
+# "ikke plaget av smerter, rolig pust", "Ingen feber, god matlyst": a finding said to be well
+# after a negated list item is said positively, not negated with the list
+_GOOD_STATE = re.compile(r"\s*(?:og |men )?(?:rolig|roleg|god|godt|fin|fint|normal\w*|stabil\w*|"
+                         r"jevn\w*|regelmessig\w*|upåfallende|uaffisert)(?!\w)", re.IGNORECASE)
+
+
 def _bare(text: str, clause: Clause) -> bool:
-    """``clause`` continues a list of findings: short, no verb, subject or word of presence."""
+    """``clause`` continues a list of findings: short, no verb, subject or word of presence,
+    and not a state said to be well."""
     words = _WORD.findall(text, clause.start, clause.end)
     return (len(words) <= _MAX_BARE_WORDS
+            and _GOOD_STATE.match(text, clause.start, clause.end) is None
             and _OWN_CLAUSE.search(text, clause.start, clause.end) is None
             and PROBLEM_NEGATION.search(text, clause.start, clause.end) is None)
 

@@ -182,6 +182,11 @@ ALL_AS_NEEDED = _rx(r"(?:begge|alle)(?: to| tre| fire)? (?:som |var |er |gitt )?
 # Said after it: "han sa han hadde tatt Lantus sjøl, men han var ikke sikker".
 UNSURE_AFTER = _rx(r"men (?:han|hun|ho|hu|pasienten|brukeren) (?:var|va|er|e) " + NOT_WORD + " "
                    r"(?:helt |heilt )?sikker(?! på)")
+_MODAL_DOSE = (r"(?:skal|kan|må|bør) (?:han|hun|ho|hu|hen|pasienten|brukeren|dere|vi|du|"
+               r"nattevakt\w*|kveldsvakt\w*|dagvakt\w*) (?:få|gi|gje|ha)")
+# "skal hun ha" inside a condition "hvis ..., skal hun ha ekstra Furix" (which PLANNED matches
+# from "hvis", in the clause before the drug's)
+MODAL_DOSE = _rx(_MODAL_DOSE)
 # "skulle vært satt kl 18", "skulle hatt Fragmin": planned; a status word inside is no status.
 PLANNED = _rx(r"(?:vil|ville) at (?:hun|han|ho|hu|hen|pasienten) skal (?:ha|få)",
               r"(?:skal|skal nå) (?:ha|få) (?=\S+ \d)",
@@ -196,8 +201,7 @@ PLANNED = _rx(r"(?:vil|ville) at (?:hun|han|ho|hu|hen|pasienten) skal (?:ha|få)
               # a condition: "Hvis han får vondt i natt, skal han få Oxynorm 5 mg"
               r"(?:hvis|dersom|viss) [^.!?]{0,80}?(?:skal|kan|må|bør) (?:\w+ ){0,2}"
               r"(?:få|gi|gje|ta|ha|sette|settes|gis|tas)",
-              r"(?:skal|kan|må|bør) (?:han|hun|ho|hu|hen|pasienten|brukeren|dere|vi|du|"
-              r"nattevakt\w*|kveldsvakt\w*|dagvakt\w*) (?:få|gi|gje|ha)",
+              _MODAL_DOSE,
               # the doctor considers a change: "Legen vurderer å øke Targiniq til 10 mg"
               r"vurder\w* å (?:\w+ )?(?:øke|auke|starte|gi|gje|redusere|trappe|seponere|"
               r"endre|bytte|skifte)")

@@ -57,6 +57,16 @@ _STANDING = re.compile(r"(?<!\w)(?:har|hadde|bruker|brukar|brukte|står på|stod
 _PATIENT_TOOK = re.compile(cues.PATIENT_TOOK, re.IGNORECASE)
 
 # "ga Paracet, ikke Ibux": the drug right after "ikke" was not the one given.
+# "Furix 40 mg, det vil si furosemid", "det samme som Xalatan": another name of a drug said
+_ALIAS = re.compile(r"(?<!\w)(?:det vil si|dvs\.?|det samme som|det same som|samme som|"
+                    r"same som|også kalt|også kjent som|heiter|heter|generisk)\s+$",
+                    re.IGNORECASE)
+# "står på Marevan etter doseringskort og fikk antibiotika": the regimen's clause, and the status
+# in the next one is the other object's (not "og fikk den kl 18", "og fikk dagens dose")
+_REGIMEN = re.compile(r"(?<!\w)(?:står|stod|sto) på\s+(?:\S+\s+){0,2}$", re.IGNORECASE)
+_BACK_TO_DRUG = re.compile(r"\s*(?:den|det|dei|dem|de|dagens|dosen|tabletten|sin|sine|\d|"
+                           r"en\b|ei\b|ein\b|eit\b|én\b|kveldens|morgenens|kl|klokka|ved)",
+                           re.IGNORECASE)
 _NOT_THIS = re.compile(r"(?:[,;:]|(?<!\w)(?:men|og|eller))\s*(?:ikke|ikkje|itj)\s+$",
                        re.IGNORECASE)
 
@@ -239,8 +249,8 @@ def read_medications(text: str, start: int, end: int, lexicon: Lexicon,
     routes = _route_matches(text, start, end)
     effects = list(cues.EFFECT.finditer(text, start, end))
     reasons = list(cues.REASON.finditer(text, start, end))
-    plans = list(cues.NOT_ADMINISTERED.finditer(text, start, end)) + list(
-        cues.PLANNED.finditer(text, start, end))
+    plans = [*cues.NOT_ADMINISTERED.finditer(text, start, end),
+             *cues.PLANNED.finditer(text, start, end), *cues.MODAL_DOSE.finditer(text, start, end)]
     same_time = list(cues.SAME_TIME.finditer(text, start, end))
     taken_back, corrected = corrections(text, start, end, drugs)
     planned_in = {clause_at(clauses, m.start()) for m in _PLANNED_DOSE.finditer(text, start, end)}
@@ -277,6 +287,12 @@ def read_medications(text: str, start: int, end: int, lexicon: Lexicon,
             continue  # "ga jeg Paracet 1 g, ikke Ibux": no dose of this one is told
         if _SINCE.search(text, max(start, d0 - 8), d0) is not None:
             continue  # "Urinmengde siden Furix var 450 ml": a point in time, not a dose
+        if _ALIAS.search(text, max(start, d0 - 16), d0) is not None:
+            continue  # "det vil si furosemid": the drug said before it, by another name
+        if (status and status[1].start() > d1 and _REGIMEN.search(text, own_clause.start, d0)
+                and clause_at(clauses, status[1].start()) != clause_at(clauses, d0)
+                and not _BACK_TO_DRUG.match(text, status[1].end())):
+            status = None  # "står på Marevan ... og fikk antibiotika"
         if status and any(u.start() < status[1].start() and clause_at(clauses, u.start())
                           == clause_at(clauses, status[1].start()) for u in unsure):
             status, dose_main = None, []  # "Usikker på om han tok morgendosen av Metformin"
