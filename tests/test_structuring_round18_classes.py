@@ -8,7 +8,8 @@ another name ("det vil si furosemid", "det samme som Xalatan") is no second dose
 clause's other object. "Naboen hennes, han Torvald, har falt" is the neighbour's fall; "Datra
 hennes ... hu har brukket armen" the daughter's; a relative's crying ("Kona ... Hun gråter mye")
 hers; "så har han selv vært forkjølet og hostet mye" the son's. After a negated finding, "rolig
-pust" is said to be well, not negated.
+pust" is said to be well, not negated. A dose forgotten and given later ("ble glemt. Hun fikk
+den klokka kvart på tolv") is one dose, given at the later time.
 """
 
 from __future__ import annotations
@@ -82,3 +83,19 @@ def test_a_neighbours_fall_is_no_deviation():
 ])
 def test_a_state_said_to_be_well_after_a_negation_is_not_negated(text, word, expected):
     assert _assertions(text, word) == expected
+
+
+@pytest.mark.parametrize(("text", "row"), [
+    ("Dagvakt. Morgendosen med Metformin 500 mg ble glemt på morgenrunden, det så jeg først ved "
+     "lunsj. Hun fikk den klokka kvart på tolv sammen med maten.",
+     ("Metformin", 500.0, "mg", "11:45", "given")),
+    ("Hu fikk itj Movikol i mårres, den vart glømt. Så hu fikk en pose klokka to i ettermiddag.",
+     ("Movicol", 1.0, "pose", "14:00", "given")),
+])
+def test_a_dose_forgotten_and_given_later_is_one_dose_given_then(text, row):
+    assert dose_rows(text) == [row]  # grounded: the validator reads the link alike
+
+
+def test_a_forgotten_dose_not_given_later_stays_not_given():
+    rows = dose_rows("Metformin 500 mg ble glemt i morges. Hun spiste lunsj klokka tolv.")
+    assert [r[4] for r in rows] == ["not_given"]

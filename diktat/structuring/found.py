@@ -56,6 +56,9 @@ class Found:
     antecedent: tuple[Chunk, int] | None = None
     # the last deviation's chunk and span: an event told on right after it is the same event
     last_deviation: tuple[Chunk, int, int] | None = None
+    # a dose said to be forgotten (its chunk, where its drug starts, its place in
+    # ``medications``): the next two sentences may give it later ("Hun fikk den kl 11.45")
+    forgotten: tuple[Chunk, int, int] | None = None
 
     def vital_signs(self) -> VitalSigns:
         return VitalSigns(**{k: tuple(v) for k, v in self.vitals.items()})

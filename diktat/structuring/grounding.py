@@ -30,7 +30,7 @@ from diktat.norsk.normalize import (
     speaks_of_evening,
     speaks_of_night,
 )
-from diktat.structuring import anaphora, cues, news2
+from diktat.structuring import anaphora, cues, late_dose, news2
 from diktat.structuring.assertion import finding_assertion, patient_pronoun
 from diktat.structuring.clauses import Relations, split_clauses
 from diktat.structuring.lexicon import Lexicon
@@ -315,7 +315,10 @@ class _Grounder:
         def owned(positions: list[int], kind: str) -> bool:
             return any(rel.owned(positions, k, kind) for k in mine)
 
-        if m.dose is not None and m.dose not in numbers_in(quote):
+        later = late_dose.given_later(rel.text)  # "... ble glemt. Hun fikk den kl 11.45."
+        if later is not None and later.dose == (m.dose, m.unit):
+            pass  # "Så hu fikk en pose kl 14": the dose said with the later time
+        elif m.dose is not None and m.dose not in numbers_in(quote):
             self.drop(f"{path}.dose", m.dose, "the dose is not in the evidence")
             updates |= {"dose": None, "unit": None, "count": None}
         elif m.dose is not None and not owned(_doses_at(rel.text, m.dose, m.unit), "dose"):
@@ -338,10 +341,14 @@ class _Grounder:
                 [x.start() for x in cues.ROUTE_CUES[m.route].finditer(rel.text)], "shared"):
             self.drop(f"{path}.route", m.route, "the route is not in the drug's clause")
             updates["route"] = None
-        if m.status is not None and (reason := _status_problem(m.status, rel, owned)):
+        if later is not None and m.status == "given" and m.time in (None, later.time):
+            pass  # given later, at that time
+        elif m.status is not None and (reason := _status_problem(m.status, rel, owned)):
             self.drop(f"{path}.status", m.status, reason)
             updates["status"] = None
-        if m.time is not None and m.time in self.times_in(quote) and not owned(
+        if later is not None and m.status == "given" and m.time == later.time:
+            pass
+        elif m.time is not None and m.time in self.times_in(quote) and not owned(
                 _time_at(rel.text, m.time), "shared") and not owned(
                 [x.start() for x in cues.SAME_TIME.finditer(rel.text)], "shared"):
             self.drop(f"{path}.time", m.time, "the time belongs to another drug's clause")

@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from diktat.structuring import anaphora, cues
+from diktat.structuring import anaphora, cues, late_dose
 from diktat.structuring.assertion import (
     ANSWER,
     assertion_at,
@@ -40,6 +40,7 @@ from diktat.structuring.note import (
     Area,
     Assertion,
     MedicationAdministration,
+    MedicationStatus,
     Observation,
     Statement,
 )
@@ -239,6 +240,8 @@ class _Sentence:
                     r.status = status
                     r.clock = r.clock or clock
                     r.spans += [status[1].span()] + ([clock.span()] if clock else [])
+        if not reads and (later := self._given_later()) is not None:
+            hits.append(later)
         for r in reads:
             if r.effect_only:  # "Paracet ga god effekt" tells of an earlier dose
                 if r.effect is not None and self._add_effect(r.drug, r.head[0], *r.effect.span()):
@@ -247,6 +250,9 @@ class _Sentence:
             if (item := self._medication(r)) is not None:
                 if not any(_same_dose(item, other) for other in self.f.medications):
                     self.f.medications.append(item)
+                    if item.status == "not_given" and late_dose.FORGOTTEN.search(
+                            self.c.text, r.head[0], self.end):
+                        self.f.forgotten = (self.c, r.head[0], len(self.f.medications) - 1)
                 hits += r.spans
         return hits
 
@@ -266,6 +272,28 @@ class _Sentence:
             effect=r.effect and self.c.statement(*r.effect.span()),
             evidence=ev,
         )
+
+    def _given_later(self) -> tuple[int, int] | None:
+        """ "Metformin 500 mg ble glemt. Hun fikk den kl 11.45.": the forgotten dose was given,
+        at the later time (``late_dose``); its evidence runs on to that time. Returns the span
+        of this sentence that told it."""
+        if self.f.forgotten is None or self.f.forgotten[0] is not self.c:
+            return None
+        _, head, index = self.f.forgotten
+        later = late_dose.given_later(self.c.text, head, self.end)
+        if later is None or not self.start <= later.time_span[0] < self.end:
+            return None
+        ev = self.c.evidence(head, later.time_span[1])
+        if ev is None:
+            return None
+        self.f.forgotten = None
+        med = self.f.medications[index]
+        dose = {"dose": later.dose[0], "unit": later.dose[1]} if (
+            later.dose and med.dose is None) else {}  # "Så hu fikk en pose kl 14"
+        self.f.medications[index] = med.model_copy(update={
+            "status": MedicationStatus.given, "time": later.time, "reason": None, "evidence": ev,
+            **dose})
+        return self.start, later.time_span[1]
 
     def _add_effect(self, drug: str, said: int, start: int, end: int) -> bool:
         """ "Paracet ga god effekt": the effect of the last dose of that drug, if it has none
