@@ -9,7 +9,8 @@ clause's other object. "Naboen hennes, han Torvald, har falt" is the neighbour's
 hennes ... hu har brukket armen" the daughter's; a relative's crying ("Kona ... Hun gråter mye")
 hers; "så har han selv vært forkjølet og hostet mye" the son's. After a negated finding, "rolig
 pust" is said to be well, not negated. A dose forgotten and given later ("ble glemt. Hun fikk
-den klokka kvart på tolv") is one dose, given at the later time.
+den klokka kvart på tolv") is one dose, given at the later time. "Beboeren på rom 12 har falt" in
+rom 14's note is another resident's fall.
 """
 
 from __future__ import annotations
@@ -99,3 +100,17 @@ def test_a_dose_forgotten_and_given_later_is_one_dose_given_then(text, row):
 def test_a_forgotten_dose_not_given_later_stays_not_given():
     rows = dose_rows("Metformin 500 mg ble glemt i morges. Hun spiste lunsj klokka tolv.")
     assert [r[4] for r in rows] == ["not_given"]
+
+
+def test_another_resident_named_by_room_is_not_this_patient():
+    n = note("Kveldsvakt, rom 14. Beboeren på rom 12 har falt på badet i kveld, og det er skrevet "
+             "avvik på henne. Arne på rom 14 har ikke falt. Han har vondt i kneet.")
+    assert n.deviations == ()
+    falls = [o for o in n.observations if "falt" in o.text]
+    # the other resident's fall is told as someone else's; Arne's own is negated
+    assert [o.assertion.value for o in falls] == ["other_person", "negated"]
+
+
+def test_the_patients_own_room_named_again_is_still_the_patient():
+    n = note("Rom 12. Beboeren på rom 12 har falt på badet i natt. Hun har vondt i hofta.")
+    assert [d.kind for d in n.deviations] == ["fall"]

@@ -157,7 +157,7 @@ _MAX_BARE_WORDS = 5
 _WORD = re.compile(r"[^\W\d_]+")
 
 __all__ = ["ANSWER", "assertion_at", "continues_list", "finding_assertion", "is_question",
-           "someone_else", "text_assertion"]
+           "someone_else", "subject_clause", "text_assertion"]
 
 
 def is_question(text: str, start: int = 0, end: int | None = None) -> bool:
@@ -403,12 +403,12 @@ def assertion_at(text: str, kw_start: int, kw_end: int, start: int = 0, end: int
         return Assertion.other_person, clause.start
     if (at := someone_else(text, clauses, ci, patient)) is not None:
         return Assertion.other_person, at
-    if (subject := _subject_clause(text, clauses, ci)) is not None and (
+    if (subject := subject_clause(text, clauses, ci)) is not None and (
             at := _relative_referred_to(text, clauses, subject, patient)) is not None:
         return Assertion.other_person, at  # "Han har hatt influensa og hoster fortsatt mye"
     if (told := _TOLD_OF_RELATIVE.search(text, clause.start, kw_start)) is not None:
         return Assertion.other_person, told.start()  # "fortalte at naboen hadde falt"
-    if (subject := _subject_clause(text, clauses, ci)) is not None and (
+    if (subject := subject_clause(text, clauses, ci)) is not None and (
             (rel := OTHER_PERSON.match(text, clauses[subject].start, clauses[subject].end))
             is not None and _the_childs_parent(text, start, rel) is None):
         # "sønnen er veldig sliten og har vondt i hodet", "Kona hans, Liv, falt i trappa og
@@ -436,7 +436,7 @@ def assertion_at(text: str, kw_start: int, kw_end: int, start: int = 0, end: int
     return Assertion.present, kw_start
 
 
-def _subject_clause(text: str, clauses: Sequence[Clause], ci: int) -> int | None:
+def subject_clause(text: str, clauses: Sequence[Clause], ci: int) -> int | None:
     """The clause whose subject clause ``ci`` goes on with: back over list-joined clauses
     that start with their verb ("..., falt i trappa og brakk håndleddet") and a name said
     between commas after the subject ("Kona hans, Liv, ..."); None if ``ci`` has its own."""
@@ -473,7 +473,7 @@ def text_assertion(text: str, start: int = 0, end: int | None = None,
     clauses = split_clauses(text, start, end)
     if any(someone_else(text, clauses, ci, patient) is not None for ci in range(len(clauses))):
         return Assertion.other_person
-    if (subject := _subject_clause(text, clauses, len(clauses) - 1)) is not None and (
+    if (subject := subject_clause(text, clauses, len(clauses) - 1)) is not None and (
             (rel := OTHER_PERSON.match(text, clauses[subject].start, clauses[subject].end))
             is not None and _the_childs_parent(text, start, rel) is None):
         return Assertion.other_person  # "Mannen falt og ligger med brudd i hofta"

@@ -1,7 +1,8 @@
 """What the words around a dose say about it: a strength after a count of pieces ("ein
-tablett på 5 mg"), one dose of two said ("1-2 tabletter"), and the speaker's self-corrections
-("Ga A, nei jeg mener B", "20, nei 40 mg"), and one time for each of a series ("Paracet 1 g kl
-08, 14 og 20"). Used by `medication.read_medications`."""
+tablett på 5 mg"), one dose of two said ("1-2 tabletter"), the speaker's self-corrections ("Ga
+A, nei jeg mener B", "20, nei 40 mg"), one time for each of a series ("Paracet 1 g kl 08, 14 og
+20"), another name of a drug said ("det vil si furosemid") and a regimen ("står på"). Used by
+`medication.read_medications`."""
 
 from __future__ import annotations
 
@@ -13,6 +14,17 @@ from diktat.structuring.clauses import Clause, clause_at
 
 if TYPE_CHECKING:
     from diktat.structuring.medication import MedRead
+
+# "Furix 40 mg, det vil si furosemid", "det samme som Xalatan": another name of a drug said
+ALIAS = re.compile(r"(?<!\w)(?:det vil si|dvs\.?|det samme som|det same som|samme som|"
+                   r"same som|også kalt|også kjent som|heiter|heter|generisk)\s+$",
+                   re.IGNORECASE)
+# "står på Marevan etter doseringskort og fikk antibiotika": the regimen's clause, and the status
+# in the next one is the other object's (not "og fikk den kl 18", "og fikk dagens dose")
+REGIMEN = re.compile(r"(?<!\w)(?:står|stod|sto) på\s+(?:\S+\s+){0,2}$", re.IGNORECASE)
+BACK_TO_DRUG = re.compile(r"\s*(?:den|det|dei|dem|de|dagens|dosen|tabletten|sin|sine|\d|"
+                          r"en\b|ei\b|ein\b|eit\b|én\b|kveldens|morgenens|kl|klokka|ved)",
+                          re.IGNORECASE)
 
 # "ein tablett på 5 mg", "2 tabletter à 500 mg": the strength is the dose, the pieces its count.
 _PIECE_UNITS = frozenset({"tablett", "brusetablett", "kapsel", "stikkpille", "ampulle"})

@@ -30,7 +30,7 @@ from diktat.norsk.normalize import (
     speaks_of_evening,
     speaks_of_night,
 )
-from diktat.structuring import anaphora, cues, late_dose, news2
+from diktat.structuring import anaphora, cues, late_dose, news2, residents
 from diktat.structuring.assertion import finding_assertion, patient_pronoun
 from diktat.structuring.clauses import Relations, split_clauses
 from diktat.structuring.lexicon import Lexicon
@@ -186,6 +186,9 @@ class _Grounder:
         said = finding_assertion(text, quote, keywords, patient)
         if said == obs.assertion:
             return obs
+        if obs.assertion is Assertion.other_person and obs.evidence.end <= len(self.text) \
+                and residents.elsewhere_at(self.text, obs.evidence.start):
+            return obs  # "Beboeren på rom 12 har falt" in another room's note
         if obs.negated:
             reason = "negated, but the text says no negation"
         elif finding_assertion(text, text, keywords) is Assertion.negated:

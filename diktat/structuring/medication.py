@@ -24,6 +24,9 @@ from dataclasses import dataclass, field
 from diktat.structuring import cues, news2
 from diktat.structuring.clauses import Clause, Relations, clause_at
 from diktat.structuring.dose_words import (
+    ALIAS,
+    BACK_TO_DRUG,
+    REGIMEN,
     after_last,
     corrections,
     pieces_of,
@@ -57,16 +60,6 @@ _STANDING = re.compile(r"(?<!\w)(?:har|hadde|bruker|brukar|brukte|står på|stod
 _PATIENT_TOOK = re.compile(cues.PATIENT_TOOK, re.IGNORECASE)
 
 # "ga Paracet, ikke Ibux": the drug right after "ikke" was not the one given.
-# "Furix 40 mg, det vil si furosemid", "det samme som Xalatan": another name of a drug said
-_ALIAS = re.compile(r"(?<!\w)(?:det vil si|dvs\.?|det samme som|det same som|samme som|"
-                    r"same som|også kalt|også kjent som|heiter|heter|generisk)\s+$",
-                    re.IGNORECASE)
-# "står på Marevan etter doseringskort og fikk antibiotika": the regimen's clause, and the status
-# in the next one is the other object's (not "og fikk den kl 18", "og fikk dagens dose")
-_REGIMEN = re.compile(r"(?<!\w)(?:står|stod|sto) på\s+(?:\S+\s+){0,2}$", re.IGNORECASE)
-_BACK_TO_DRUG = re.compile(r"\s*(?:den|det|dei|dem|de|dagens|dosen|tabletten|sin|sine|\d|"
-                           r"en\b|ei\b|ein\b|eit\b|én\b|kveldens|morgenens|kl|klokka|ved)",
-                           re.IGNORECASE)
 _NOT_THIS = re.compile(r"(?:[,;:]|(?<!\w)(?:men|og|eller))\s*(?:ikke|ikkje|itj)\s+$",
                        re.IGNORECASE)
 
@@ -287,11 +280,11 @@ def read_medications(text: str, start: int, end: int, lexicon: Lexicon,
             continue  # "ga jeg Paracet 1 g, ikke Ibux": no dose of this one is told
         if _SINCE.search(text, max(start, d0 - 8), d0) is not None:
             continue  # "Urinmengde siden Furix var 450 ml": a point in time, not a dose
-        if _ALIAS.search(text, max(start, d0 - 16), d0) is not None:
+        if ALIAS.search(text, max(start, d0 - 16), d0) is not None:
             continue  # "det vil si furosemid": the drug said before it, by another name
-        if (status and status[1].start() > d1 and _REGIMEN.search(text, own_clause.start, d0)
+        if (status and status[1].start() > d1 and REGIMEN.search(text, own_clause.start, d0)
                 and clause_at(clauses, status[1].start()) != clause_at(clauses, d0)
-                and not _BACK_TO_DRUG.match(text, status[1].end())):
+                and not BACK_TO_DRUG.match(text, status[1].end())):
             status = None  # "står på Marevan ... og fikk antibiotika"
         if status and any(u.start() < status[1].start() and clause_at(clauses, u.start())
                           == clause_at(clauses, status[1].start()) for u in unsure):

@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from diktat.structuring import anaphora, cues, late_dose
+from diktat.structuring import anaphora, cues, late_dose, residents
 from diktat.structuring.assertion import (
     ANSWER,
     assertion_at,
@@ -332,7 +332,9 @@ class _Sentence:
                 for m in rx.finditer(text, cl.start, cl.end)
                 if not any(a <= m.start() and m.end() <= b for a, b in hits)
             )
-            if dev is not None and not question:
+            # "Beboeren på rom 12 har falt" in rom 14's note: another resident
+            other = residents.elsewhere(text, clauses, clauses.index(cl))
+            if dev is not None and not question and other is None:
                 a, cue = assertion_at(text, dev.start(), dev.end(), self.start, self.end, clauses)
                 if a is Assertion.present:
                     r.label, r.cue = "deviation", min(cue, cl.start)
@@ -347,6 +349,8 @@ class _Sentence:
                 k0, k1, area = next((k for k in kws if k[2] != Area.social_relatives), kws[0])
                 r.label = area
                 r.assertion, cue = assertion_at(text, k0, k1, self.start, self.end, clauses)
+                if other is not None and r.assertion is not Assertion.asked:
+                    r.assertion, cue = Assertion.other_person, other
                 r.cue = min(cue, cl.start)
             out.append(r)
         return out
