@@ -17,7 +17,7 @@ import pytest
 from diktat.stt.audio import load_audio
 from diktat.stt.batch import DONE_LOG_NAME, plan_jobs, run_batch
 from diktat.stt.options import DecodeOptions
-from diktat.stt.whisper_batch import encoder_frames
+from diktat.stt.whisper_parts import encoder_frames
 from tests.conftest import norwegian_wer
 
 # Files decoded together, as `diktat transcribe` does by default (8 to a group on a CPU).
