@@ -118,6 +118,25 @@ def test_wrong_values_doses_times_and_negations_are_dangerous():
     assert {d.dictation for d in m.dangerous} == {"x"}
 
 
+@pytest.mark.parametrize(("gold_drug", "gold_unit", "drug", "unit", "right"), [
+    ("Xalatan", "dråpe", "Latanoprost", "dråpe", True),  # a brand and its substance
+    ("Nitroglycerin", "tablett", "Nitroglyserin", "tablett", True),  # two spellings
+    ("Norspan", "mcg/h", "Norspan", "mikrog/t", True),  # one unit written two ways
+    ("Digitoksin", "mg", "Digoksin", "mg", False),  # a look-alike is another drug
+])
+def test_one_drug_or_unit_named_two_ways_is_the_same(gold_drug, gold_unit, drug, unit, right):
+    text = f"Fikk {drug} 1 {unit}."
+    gold = {"medications": [{"drug": gold_drug, "dose": 1, "unit": gold_unit, "time": None,
+                             "status": "given"}]}
+    quote = text.rstrip(".")
+    note = JournalNote(medications=(MedicationAdministration(
+        drug=drug, drug_as_said=drug, dose=1.0, unit=unit, status="given",
+        evidence=Evidence(start=0, end=len(quote), quote=quote)),))
+    m = score_clinical(note, gold, text, "x")
+    assert (m.medications["tuple"].right == 1) is right
+    assert (m.dangerous == ()) is right
+
+
 def test_a_deviation_of_another_kind_is_wrong_and_one_too_many_is_invented():
     def deviations(*kinds):
         return _note().model_copy(update={"deviations": tuple(

@@ -37,6 +37,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Mapping
+from functools import lru_cache
 from typing import Any
 
 from pydantic import computed_field
@@ -56,6 +57,7 @@ from diktat.eval.clinical_items import (
 )
 from diktat.eval.results import FrozenResult
 from diktat.structuring.grounding import canonical_tokens
+from diktat.structuring.lexicon import Lexicon
 from diktat.structuring.note import JournalNote
 
 __all__ = [
@@ -226,11 +228,25 @@ def _med(d: Dose) -> str:
     return " | ".join((d.drug, d.dose or "-", d.unit or "-", d.time or "-", d.status or "-"))
 
 
+@lru_cache(maxsize=1024)
+def _drug_key(name: str) -> str:
+    """One key per drug: a brand and its substance ("Xalatan", "Latanoprost") or two
+    spellings of one name ("Nitroglycerin", "Nitroglyserin") are the same drug, where the
+    built-in lexicon reads the name exactly (no near match)."""
+    found = _lexicon().match(name)
+    return (found.name if found is not None and found.score >= 100 else name).casefold()
+
+
+@lru_cache(maxsize=1)
+def _lexicon() -> Lexicon:
+    return Lexicon.builtin()
+
+
 def _pair_doses(gold: list[Dose], got: list[Dose]
                 ) -> tuple[list[tuple[Dose, Dose | None]], list[Dose]]:
     have = list(got)
     pairs: list[tuple[Dose, Dose | None]] = []
-    same_drug = [[h for h in have if h.drug.casefold() == g.drug.casefold()] for g in gold]
+    same_drug = [[h for h in have if _drug_key(h.drug) == _drug_key(g.drug)] for g in gold]
     chosen: dict[int, Dose] = {}
     for i, g in enumerate(gold):  # exact tuples first, so order does not decide
         exact = next((h for h in same_drug[i] if h in have and _med(h) == _med(g)), None)

@@ -85,6 +85,8 @@ _UNIT_FORMS: dict[str, tuple[str, ...]] = {
     "mg": ("mg", "milligram", "milligrams"),
     "g": ("g", "gram", "grams"),
     "mikrog": ("mikrog", "mikrogram", "µg", "mcg", "ug"),
+    "mikrog/t": ("mikrog/t", "mikrogram/time", "mikrogram per time", "µg/t", "µg/h", "mcg/h",
+                 "mcg/t", "ug/h"),
     "ml": ("ml", "milliliter", "millilitre"),
     "IE": ("ie", "e", "enheter", "enhet", "eining", "einingar", "iu", "u"),
     "tablett": ("tablett", "tabletter", "tab", "tabl", "tbl", "tablettar"),
