@@ -116,7 +116,13 @@ _EFFECT_WORDS = (r"(?! (?:god|bra|ingen|noe|lite|litt|dårlig|effekt|lindring|be
 PATIENT_TOOK = (r"(?<!fikk )(?<!fekk )(?<!ga )(?<!gav )(?:hun|han|ho|hu|hen|pasienten|brukeren) "
                 r"(?:(?:har|hadde|hadd|ha) )?(?:tatt|tok|teke)(?! (?:imot|i mot|blodprøve\w*))"
                 # inverted after the drug: "så Albyl-E og Selo-Zok tok hun da mens jeg var der"
-                r"|(?<=\w )tok (?:hun|han|ho|hu|hen)(?! (?:imot|i mot|blodprøve\w*))")
+                # (not "tok ho derimot fint": she took what the nurse gave, ``ACCEPTED``)
+                r"|(?<=\w )tok (?:hun|han|ho|hu|hen)(?! (?:imot|i mot|blodprøve\w*))"
+                r"(?! (?:(?:derimot|likevel|da|då|no|nå|heldigvis) )?(?:fint|greit|villig|"
+                r"uten (?:problem|protest|vansk)))")
+# "Paracet nekta ho. Selo-Zok tok ho derimot fint": she took the dose she was given
+ACCEPTED = (r"(?<=\w )tok (?:hun|han|ho|hu|hen) (?:(?:derimot|likevel|da|då|no|nå|heldigvis) )?"
+            r"(?:fint|greit|villig|uten (?:problem|protest|vansk)\w*)")
 STATUS_CUES = {  # checked in this order: a refusal or omission outranks "gitt" nearby
     "not_given": _rx(NOT_WORD + r" (?:blitt |vorte )?(?:gitt|gjeve|tatt|fått|gi|satt|sett)",
                      # a subordinate clause says "ikke" before the verb: "(at) hun ikke hadde
@@ -128,7 +134,7 @@ STATUS_CUES = {  # checked in this order: a refusal or omission outranks "gitt" 
                      r"(?:ble|vart|blei) (?:ikke|ikkje|itj|ittj|ittje|itte) (?:gitt|satt)",
                      # inverted after the drug: "Zopiklon ga jeg ikke heller"
                      r"(?:fikk|fekk|ga|gav|tok|satte|sette|satt) "
-                     r"(?:(?:jeg|eg|æ|e|vi|me|han|hun|ho|hen) )?"
+                     r"(?:(?:jeg|eg|æ|e|vi|me|han|hun|ho|hu|hen|a|n) )?"
                      # "ga henne ikke mer Paracet": the one it was (not) given to
                      r"(?:(?:henne|ham|honom|han|ho|hen|dem|dei|pasienten|brukeren) )?"
                      r"(?:(?:derfor|difor|dermed|heller|likevel|altså|"
@@ -153,6 +159,7 @@ STATUS_CUES = {  # checked in this order: a refusal or omission outranks "gitt" 
     "prn": _rx("ved behov", r"v\.b\.?", "vb", "etter behov", r"behovsmedisin\w*",
                r"behovsdose\w*", "prn"),
     "given": _rx(rf"(?:gitt|gjeve|ga|gav|fikk|fekk|har fått|fått|tatt|tok){_EFFECT_WORDS}",
+                 ACCEPTED,
                  "inntatt", "administrert", "satt", "satte", "sette", "injisert", r"påført",
                  # a patch changed, a course started with its first dose, drops given
                  "skiftet", "skifta", "byttet", "bytta", "startet", "starta", "dryppet", "drypet",
@@ -210,8 +217,9 @@ OFFERED = _rx(r"(?:fikk|fekk|fått|har fått) (?:et |eit )?(?:tilbud|tilbod) om"
               "tilbydd", "tilbode", r"tilbød", r"tilbaud", r"(?:prøvde|prøvd|prøvd|forsøkte|"
               r"forsøkt|freista) (?:å|og) (?:gi|gje|gje henne|gi henne|gi han|gi ham|gje han)")
 # A self-correction: what was said just before it is taken back ("Ga A, nei jeg mener B").
-CORRECTION = _rx(r"nei,? (?:jeg|eg) mente?", r"nei,? (?:jeg|eg) meiner", r"(?:jeg|eg) mener",
-                 r"(?:jeg|eg) meiner", r"eller,? nei", r"nei,? vent", r"nei,? unnskyld\w*",
+CORRECTION = _rx(r"nei,? (?:jeg|eg|æ) mente?", r"nei,? (?:jeg|eg|æ) mein(?:er|te)?",
+                 r"(?:jeg|eg|æ) mener", r"(?:jeg|eg) meiner", r"eller,? nei", r"nei,? vent",
+                 r"nei,? unnskyld\w*",
                  r"unnskyld\w*", r"rettelse", r"korreksjon", r"nei forresten",
                  r"nei,? det var", r"nei,? feil")
 # A prescription's frequency after "x 3" or "3 ganger": not a count of doses given at once.

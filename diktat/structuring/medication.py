@@ -385,6 +385,13 @@ def read_medications(text: str, start: int, end: int, lexicon: Lexicon,
             dose = _nearest(dose_self.get(c, []), head)
             if dose is None and said[0] == "self_administered":
                 dose = _OWN_COUNT.search(text, clauses[c].start, clauses[c].end)
+            # "Spiriva, to drag, tok han selv": the dose said before the clause that says who
+            # took it is that dose's, one administration
+            before = out[-1] if out and out[-1].head == head and out[-1].status is None \
+                and not out[-1].effect_only and out[-1].dose is not None else None
+            if dose is None and before is not None:
+                out.pop()
+                dose = before.dose
             extra = MedRead(drug.name, drug.text, head, dose=dose,
                             clock=_nearest(clock_self.get(c, []), head), status=said)
             _count(text, extra, start, end)
