@@ -131,3 +131,16 @@ def test_the_patients_own_room_named_again_is_still_the_patient():
 def test_dialect_negation_a_dose_before_who_took_it_a_dialect_correction_and_accepted(text, row):
     assert dose_rows(text)[-1] == row
     assert len([r for r in dose_rows(text) if r[0] == row[0]]) == 1
+
+
+@pytest.mark.parametrize(("text", "word", "expected"), [
+    ("Ho åt lite. Dottera ringte og va bekymra.", "bekymra", ["other_person"]),
+    ("Ho åt lite. Dotter hennar e bekymra og vil at fastlegen skal ringa.", "bekymra",
+     ["other_person"]),
+    ("Hu sa at mannen hennes har fått lungebetennelse og e innlagt.", "lungebetennelse",
+     ["other_person"]),
+    # the patient's grief over a relative's illness stays hers
+    ("Sonen hennar har kreft, ho er lei seg for det.", "lei seg", ["present"]),
+])
+def test_a_relatives_state_in_the_social_area_is_someone_elses(text, word, expected):
+    assert _assertions(text, word) == expected

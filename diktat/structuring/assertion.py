@@ -179,7 +179,7 @@ _VERB_FIRST = re.compile(r"\s*(?:har|hadde|er|var|fikk|fekk|får|klager|klaga|kj
                          r"blei|vart|ligger|ligg|falt|datt|ramla|sklei|skled|snublet|snubla|"
                          r"brakk|braut|slo|skadet|skada|gråter|gret|gråt|griner|hoster|hostet|"
                          r"hosta|sover|sov|spiser|spiste|drikker|drakk|virker|virket|kaster|"
-                         r"kastet|kasta)(?!\w)", re.IGNORECASE)
+                         r"kastet|kasta|va|vart)(?!\w)", re.IGNORECASE)
 # A name said after a relative, between commas: the same person ("Kona hans, Liv, falt";
 # "Naboen hennes, han Torvald, ...", with the dialect's article before the name).
 _APPOSITIVE_NAME = re.compile(
@@ -203,16 +203,26 @@ def someone_else(text: str, clauses: Sequence[Clause], ci: int,
     c = clauses[ci]
     if (at := _relative_referred_to(text, clauses, ci, patient)) is not None:
         return at
+    subject = subject_clause(text, clauses, ci)
+    told = _TOLD_OF_RELATIVE.search(text, c.start, c.end)
+    # the relative's state (tired, worried) only where the relative is the clause's subject:
+    # "Sonen hennar har kreft, ho er lei seg for det" is the patient's grief
+    state = RELATIVE_STATE.search(text, c.start, c.end)
     if OTHER_PERSON.match(text, c.start, c.end):
         at = c.start
     elif ci > 0 and OTHER_PERSON.match(text, clauses[ci - 1].start, clauses[ci - 1].end) and (
             _PRONOUN_START.match(text, c.start, c.end) or REPORTING.match(text, c.start, c.end)):
-        at = clauses[ci - 1].start
+        at, state = clauses[ci - 1].start, None
+    elif subject is not None and OTHER_PERSON.match(text, clauses[subject].start,
+                                                    clauses[subject].end):
+        at = clauses[subject].start  # "Dottera ringte og va bekymra"
+    elif told is not None and ILLNESS.search(text, told.end(), c.end):
+        return told.start()  # "Hu sa at mannen hennes har fått lungebetennelse"
     else:
         return None
     if SELF_REF.search(text, c.start, c.end):
         return at
-    if ILLNESS.search(text, c.start, c.end) and (
+    if (ILLNESS.search(text, c.start, c.end) or state) and (
             not REPORTING.search(text, c.start, c.end)
             or _the_reporters_own(text, clauses, c, at, patient)):
         return at
