@@ -110,10 +110,14 @@ _DAY_SHIFTS = frozenset({"dagvakt", "dagvakta", "dagvakten", "kveldsvakt", "kvel
 
 
 def of_the_night(lows: Sequence[str]) -> bool:
-    """The night is the text's time: a night shift is named, or the night in its first
-    sentence ("I natt ringte Per ..."; not "Sov godt i natt" later in a day note), and no day
-    or evening shift is named (then the clues conflict and an hour is kept as said)."""
+    """The night is the text's time: its first sentence names a night shift (and no day or
+    evening shift: "Nattevakt etter dagvakt" is a conflict); or a night shift
+    is named, or the night in its first sentence ("I natt ringte Per ..."; not "Sov godt i
+    natt" later in a day note), and no day or evening shift is named (then the clues conflict
+    and an hour is kept as said)."""
     first = lows[: lows.index(".")] if "." in lows else lows
+    if set(first) & _NIGHT_SHIFTS and not set(first) & _DAY_SHIFTS:
+        return True  # "Nattevakt. ... Dagvakta må følge med": the shift taking over
     return bool(set(lows) & _NIGHT_SHIFTS or set(first) & _NIGHT) \
         and not set(lows) & _DAY_SHIFTS
 

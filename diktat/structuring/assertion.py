@@ -78,7 +78,12 @@ POST_NEGATION = re.compile(
     r"|\s(?:er|var|ble|blei|vart|virker|verkar)\s+" + NOT + r"\s+(?!så|særlig|veldig|helt|heilt|"
     r"bare|berre|lenger|mer|meir|mindre|like|bedre|betre|verre|borte|over|forsvunn)[^\W\d]+"
     r"|\s" + NOT + r" (?:til stede|påvist|observert|registrert|sett|merkbar)(?!\w)"
-    r"|\s(?:avkreft\w*|negativ)(?!\w))",
+    r"|\s(?:avkreft\w*|negativ)(?!\w)"
+    # "da jeg kom var smertene borte", "kvalmen har gått over": gone now
+    # (not "Smertene er ikke borte")
+    r"|(?<!ikke)(?<!ikkje)(?<!itj)(?<!itte)\s(?:(?:er|var|e|va|har|hadde)\s+)?"
+    r"(?:helt\s+|heilt\s+)?(?:borte|gått over|gikk over|"
+    r"forsvunnet|forsvant|forsvunne|gått vekk|gikk vekk)(?!\w))",
     re.IGNORECASE,
 )
 POSSIBLE = _rx("mulig", "muligens", "moglegvis", "kanskje", "kanskje", r"mistanke om",
@@ -95,6 +100,7 @@ HISTORICAL = _rx(
 _RELATIVE = (r"(?:(?:hennes|hans|hennar|pasientens|brukerens|beboerens) )?(?:datter\w*|datra|"
              r"dotter\w*|sønn\w*|son|sonen|sønene|mannen|kona|konen|ektemann\w*|ektefelle\w*|"
              r"samboer\w*|nabo\w*|romkamerat\w*|medbeboer\w*|medpasient\w*|bror\w*|"
+             r"sidemann\w*|sidekvinne\w*|bordnabo\w*|"
              r"broren|søster\w*|syster\w*|barnebarn\w*|venninne\w*|vennen|mora|moren|faren|"
              r"svigerdatter\w*|svigersønn\w*|svigerson\w*|kjæresten|onkel\w*|tante\w*|"
              r"fetter\w*|kusine\w*|(?:mors|fars|morens|farens|mora si|faren sin) \w+)")
@@ -154,6 +160,8 @@ _OWN_CLAUSE = _rx(
     "e", "va", "æ",
 )
 _MAX_BARE_WORDS = 5
+_NEITHER = _rx("verken", "hverken", "korkje", "korken")
+_EITHER_OR = re.compile(r"[\s,]*eller(?!\w)", re.IGNORECASE)
 _WORD = re.compile(r"[^\W\d_]+")
 
 __all__ = ["ANSWER", "assertion_at", "continues_list", "finding_assertion", "is_question",
@@ -424,6 +432,11 @@ def assertion_at(text: str, kw_start: int, kw_end: int, start: int = 0, end: int
         # "sønnen er veldig sliten og har vondt i hodet", "Kona hans, Liv, falt i trappa og
         # brakk håndleddet": the same subject goes on
         return Assertion.other_person, clauses[subject].start
+    # "verken tung pust eller hevelse i bena nå": the "eller" of a "verken" is negated too
+    if ci > 0 and clauses[ci].joint == "list" and _EITHER_OR.match(
+            text, clauses[ci - 1].end, clauses[ci].start + 6) and (
+            neither := _NEITHER.search(text, clauses[ci - 1].start, clauses[ci - 1].end)):
+        return Assertion.negated, neither.start()
     # A bare finding in a list takes what was said of the list ("Ingen smerter, kvalme eller
     # oppkast"; "Mannen hennes har feber og hoste").
     c = ci

@@ -137,6 +137,8 @@ STATUS_CUES = {  # checked in this order: a refusal or omission outranks "gitt" 
                      r"(?:(?:jeg|eg|æ|e|vi|me|han|hun|ho|hu|hen|a|n) )?"
                      # "ga henne ikke mer Paracet": the one it was (not) given to
                      r"(?:(?:henne|ham|honom|han|ho|hen|dem|dei|pasienten|brukeren) )?"
+                     # "fekk Bergljot ikkje Marevan": the receiver named
+                     r"(?:(?-i:[A-ZÆØÅ][a-zæøå]+) )?"
                      r"(?:(?:derfor|difor|dermed|heller|likevel|altså|"
                      r"dessverre|da|då|enda|ennå|fortsatt|så) )?"
                      r"(?:ikke|ikkje|itj|ittj|ittje|itte)", "utelatt",
@@ -144,8 +146,8 @@ STATUS_CUES = {  # checked in this order: a refusal or omission outranks "gitt" 
                      r"(?:ikke|ikkje|ingen) behov(?! for å)", r"holdes (?:i dag|i kveld|nå)",
                      "utelate", "holdt tilbake", "glemt", "droppet", "hoppet over"),
     "self_administered": _rx(
-        r"(?:tatt|tok|teke|tek|inntatt|satt|satte|sett|sette|sprøytet)(?: \S+){0,5}? "
-        r"(?:selv|sjølv|sjøl)",
+        r"(?:tatt|tok|teke|tek|inntatt|satt|satte|sett|sette|sprøytet|dryppet|drypte|drypta|"
+        r"dryppa|drypt)(?: \S+){0,5}? (?:selv|sjølv|sjøl)",
         r"(?:selv|sjølv) (?:tatt|tok|satt|satte|sett|sette)", "på egen hånd", "på eiga hand",
         PATIENT_TOOK,
         # what the patient reports having taken: "Han sier han har tatt Albyl-E i morges"
@@ -209,6 +211,8 @@ PLANNED = _rx(r"(?:vil|ville) at (?:hun|han|ho|hu|hen|pasienten) skal (?:ha|få)
               r"(?:hvis|dersom|viss) [^.!?]{0,80}?(?:skal|kan|må|bør) (?:\w+ ){0,2}"
               r"(?:få|gi|gje|ta|ha|sette|settes|gis|tas)",
               _MODAL_DOSE,
+              # "legen har satt den på pause": paused, no dose
+              r"(?:satt|satte|sett|sette) (?:\w+ )?på pause", r"pauser(?:t|a|et)",
               # the doctor considers a change: "Legen vurderer å øke Targiniq til 10 mg"
               r"vurder\w* å (?:\w+ )?(?:øke|auke|starte|gi|gje|redusere|trappe|seponere|"
               r"endre|bytte|skifte)")
@@ -221,7 +225,7 @@ CORRECTION = _rx(r"nei,? (?:jeg|eg|æ) mente?", r"nei,? (?:jeg|eg|æ) mein(?:er|
                  r"(?:jeg|eg|æ) mener", r"(?:jeg|eg) meiner", r"eller,? nei", r"nei,? vent",
                  r"nei,? unnskyld\w*",
                  r"unnskyld\w*", r"rettelse", r"korreksjon", r"nei forresten",
-                 r"nei,? det var", r"nei,? feil")
+                 r"nei,? (?:det|de) (?:var|va)", r"nei,? feil")
 # A prescription's frequency after "x 3" or "3 ganger": not a count of doses given at once.
 PER_DAY = re.compile(r"\s*(?:i dag|daglig|dagleg|per dag|pr\.? dag|om dagen|i døgnet|per døgn|"
                      r"pr\.? døgn|i uka|i veka|per uke|per veke|om morgonen|i døgeret)(?!\w)",
@@ -442,6 +446,10 @@ NOT_AN_EVENT = _rx(r"(?:fare|risiko|redd|frykt|bekymret|bekymra) for (?:å )?(?:
                    r"(?:nesten|nestan|nærmest|nære på å) (?:falt|datt|ramla|falle|detta)",
                    r"(?:holdt|heldt|holdt på) på å (?:falle|detta|ramle)",
                    r"nær ved å (?:falle|detta)", "nestenfall", "nesten-fall",
+                   # caught herself: "snublet i teppet, men fikk tak i kommoden og falt ikke"
+                   r"(?:snubl\w*|sklei|skled|mistet balansen|miste balansen)(?=[^.!?]{0,80}?"
+                   r"(?:fikk tak i|fekk tak i|tok seg for|tok seg i|holdt seg|heldt seg|"
+                   r"(?:falt|datt|ramla) (?:ikke|ikkje|itj|itte)))",
                    # a value that fell: "stående falt det til 118/70", "BT falt fra 150 til
                    # 110", "fall i blodtrykket"
                    r"(?:falt|faller|falle|fall|datt|sank) (?:(?:det|den|han|hun|ho|hu|blodtrykket|"

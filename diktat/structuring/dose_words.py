@@ -26,6 +26,24 @@ BACK_TO_DRUG = re.compile(r"\s*(?:den|det|dei|dem|de|dagens|dosen|tabletten|sin|
                           r"en\b|ei\b|ein\b|eit\b|én\b|kveldens|morgenens|kl|klokka|ved)",
                           re.IGNORECASE)
 
+# "..., og klokka fire sov han": a time fronted in a clause of its own (after "og"/"men"/a
+# comma, its verb and subject right after it) is another event's time
+_FRONTED_AFTER = re.compile(r"(?:,|(?<!\w)og|(?<!\w)men|(?<!\w)så)\s*(?:klokka|kl\.?)?\s*$",
+                            re.IGNORECASE)
+_OTHER_EVENT_VERB = re.compile(
+    r"\s+(?!(?:fikk|fekk|ga|gav|gjev|gir|får|fått|gitt|tok|tek|satte|sette|satt|skulle|skal|"
+    r"ska|måtte|må|ville|vil|burde|bør|trengte|treng|trenger|fordi|da|når|som|at|mens|etter|"
+    r"før|hvis|om|der|og|men)(?!\w))"
+    r"[^\W\d]+\s+(?:han|hun|ho|hu|pasienten|brukeren|beboeren|vi|jeg|eg|æ)(?!\w)",
+    re.IGNORECASE)
+
+
+def other_event_time(text: str, clock: re.Match[str], start: int, end: int) -> bool:
+    """``clock`` opens a clause of its own about another event ("og klokka fire sov han")."""
+    return (_FRONTED_AFTER.search(text, max(start, clock.start() - 14), clock.start()) is not None
+            and _OTHER_EVENT_VERB.match(text, clock.end(), end) is not None)
+
+
 # "ein tablett på 5 mg", "2 tabletter à 500 mg": the strength is the dose, the pieces its count.
 _PIECE_UNITS = frozenset({"tablett", "brusetablett", "kapsel", "stikkpille", "ampulle"})
 _STRENGTH_UNITS = frozenset({"mg", "g", "mikrog"})

@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from diktat.structuring import cues, news2
+from diktat.structuring import cues, dose_words, news2
 from diktat.structuring.clauses import Clause, Relations, clause_at
 from diktat.structuring.dose_words import (
     ALIAS,
@@ -232,7 +232,8 @@ def read_medications(text: str, start: int, end: int, lexicon: Lexicon,
     # "Oppdaget kl. 10 at hun hadde fått dobbel dose": when it was found, not when given
     clocks = [c for c in cues.CLOCK.finditer(text, start, end)
               if not _FOUND_AT.search(text, max(start, c.start() - 16), c.start())
-              and not _SINCE.search(text, max(start, c.start() - 8), c.start())]
+              and not _SINCE.search(text, max(start, c.start() - 8), c.start())
+              and not dose_words.other_event_time(text, c, start, end)]
     planned = [m.span() for m in cues.PLANNED.finditer(text, start, end)] + [
         m.span() for m in cues.OFFERED.finditer(text, start, end)]  # "fikk tilbud om"
     statuses = [x for x in _status_matches(text, start, end)  # "skulle vært satt": no status

@@ -248,6 +248,8 @@ class _Sentence:
                     hits += r.spans
                 continue
             if (item := self._medication(r)) is not None:
+                if _told_again(item, self.f.medications):
+                    continue  # "Metforminen ble gitt sammen med frokosten": that dose again
                 if not any(_same_dose(item, other) for other in self.f.medications):
                     self.f.medications.append(item)
                     if item.status == "not_given" and late_dose.FORGOTTEN.search(
@@ -320,7 +322,9 @@ class _Sentence:
                 r.label = "reported"  # "avvik er skrevet": a measure taken
                 out.append(r)
                 continue
-            not_events = [m.span() for m in cues.NOT_AN_EVENT.finditer(text, cl.start, cl.end)]
+            # the whole sentence: "snublet i teppet, men fikk tak i kommoden" is read past the
+            # clause
+            not_events = [m.span() for m in cues.NOT_AN_EVENT.finditer(text, self.start, self.end)]
             told = any(d.kind == "fall" for d in self.f.deviations)
             dev = next((m for m in cues.DEVIATION.finditer(text, cl.start, cl.end)
                         if not any(a <= m.start() < b for a, b in not_events)
@@ -481,6 +485,15 @@ class _Sentence:
                               self.end if end is None else end)
         if st is not None:
             target.append(st)
+
+
+def _told_again(item: MedicationAdministration, earlier: list[MedicationAdministration]) -> bool:
+    """The drug named again in its definite form ("Metforminen ble gitt sammen med frokosten"),
+    with no dose or time of its own, after a dose of it with that status: the same dose."""
+    said, name = item.drug_as_said.casefold(), item.drug.casefold()
+    definite = said != name and said.startswith(name) and said[len(name):] in ("en", "a", "et")
+    return (definite and item.dose is None and item.time is None and item.status is not None
+            and any(e.drug == item.drug and e.status == item.status for e in earlier))
 
 
 def _same_dose(a: MedicationAdministration, b: MedicationAdministration) -> bool:
