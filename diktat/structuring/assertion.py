@@ -31,12 +31,9 @@ import re
 from collections.abc import Sequence
 
 from diktat.structuring.clauses import Clause, clause_at, split_clauses
+from diktat.structuring.cues import word_rx as _rx
 from diktat.structuring.note import Assertion
-
-
-def _rx(*alternatives: str) -> re.Pattern[str]:
-    return re.compile(r"(?<!\w)(?:" + "|".join(alternatives) + r")(?!\w)", re.IGNORECASE)
-
+from diktat.structuring.persons import FEMALE, HE, MALE, SHE, gender_of, patient_pronoun
 
 # "ikke" as said in bokmål, nynorsk and dialects (trøndersk "itj", "ittj"; "ikkj", "ikkje").
 NOT = r"(?:ikke|ikkje|ikkj|ikkie|itj|ittj|ittje|itte|ikk)"
@@ -237,12 +234,6 @@ def someone_else(text: str, clauses: Sequence[Clause], ci: int,
     return None
 
 
-_MALE = _rx(r"sønn\w*", "son", "sonen", "mannen", r"ektemann\w*", r"bror\w*", "faren", "far",
-            r"svigersønn\w*", r"svigerson\w*", r"onkel\w*", r"fetter\w*", "vennen")
-_FEMALE = _rx(r"datter\w*", "datra", r"dotter\w*", "kona", "konen", r"søster\w*", r"syster\w*",
-              "mora", "moren", "mor", r"svigerdatter\w*", r"tante\w*", r"kusine\w*", r"venninne\w*")
-_HE = _rx("han", "ham", "hans")
-_SHE = _rx("hun", "ho", "hu", "henne", "hennes", "hennar")
 _REPORTED_PRONOUN = re.compile(rf"(?:^|\s)(?:at|om at)\s+(?P<p>{_PRONOUN})(?!\w)", re.IGNORECASE)
 
 
@@ -292,7 +283,7 @@ def _relative_referred_to(text: str, clauses: Sequence[Clause], ci: int,
     relative = relatives[-1]
     if _THE_PATIENT.search(text, relative.end(), c.start):
         return None
-    gender = _gender_of(relative.group(0))
+    gender = gender_of(relative.group(0))
     pronoun = None if said is None else ("han" if said == "han" else "hun")
     if pronoun is not None and gender is not None and gender != pronoun:
         return None
@@ -308,21 +299,6 @@ def _relative_referred_to(text: str, clauses: Sequence[Clause], ci: int,
     return None
 
 
-def _gender_of(relative: str) -> str | None:
-    words = relative.split()
-    noun = next((w for w in words if w.casefold() not in
-                 {"hennes", "hans", "hennar", "pasientens", "brukerens", "beboerens"}), "")
-    return "han" if _MALE.fullmatch(noun) else "hun" if _FEMALE.fullmatch(noun) else None
-
-
-def patient_pronoun(text: str, start: int, end: int) -> str | None:
-    """ "han" or "hun": the one gender the dictation calls its subject outside
-    ``text[start:end]`` (the sentence at hand), or None where it says both or neither."""
-    outside = text[:start] + " " + text[end:]
-    males, females = len(_HE.findall(outside)), len(_SHE.findall(outside))
-    return "han" if males and not females else "hun" if females and not males else None
-
-
 def _the_reporters_own(text: str, clauses: Sequence[Clause], c: Clause, at: int,
                        patient: str | None) -> bool:
     """ "Sønnen ringte og sa at han har hatt influensa" of a patient the rest of the dictation
@@ -334,10 +310,10 @@ def _the_reporters_own(text: str, clauses: Sequence[Clause], c: Clause, at: int,
     if said is None or relative is None:
         return False
     rel = relative.group().strip()
-    rel_male = _MALE.search(rel) is not None and _FEMALE.search(rel) is None
-    rel_female = _FEMALE.search(rel) is not None and _MALE.search(rel) is None
-    he = _HE.fullmatch(said.group("p")) is not None
-    she = _SHE.fullmatch(said.group("p")) is not None
+    rel_male = MALE.search(rel) is not None and FEMALE.search(rel) is None
+    rel_female = FEMALE.search(rel) is not None and MALE.search(rel) is None
+    he = HE.fullmatch(said.group("p")) is not None
+    she = SHE.fullmatch(said.group("p")) is not None
     if not ((rel_male and he) or (rel_female and she)):
         return False
     if patient is None:

@@ -18,8 +18,12 @@ def wordset(text: str) -> frozenset[str]:
 NOT_WORD = r"(?:ikke|ikkje|itj|ittj|ittje|itte)"
 
 
-def _rx(*alternatives: str) -> re.Pattern[str]:
+def word_rx(*alternatives: str) -> re.Pattern[str]:
+    """One pattern of whole words or phrases, case-insensitive."""
     return re.compile(r"(?<!\w)(?:" + "|".join(alternatives) + r")(?!\w)", re.IGNORECASE)
+
+
+_rx = word_rx  # the short name this module's many patterns use
 
 
 WORD = re.compile(r"[^\W\d_]+")

@@ -44,6 +44,13 @@ def other_event_time(text: str, clock: re.Match[str], start: int, end: int) -> b
             and _OTHER_EVENT_VERB.match(text, clock.end(), end) is not None)
 
 
+# The time of a dose not known: no time is taken from elsewhere in the sentence.
+NO_TIME = re.compile(
+    r"(?<!\w)(?:(?:har|hadde) (?:ikke|ikkje|itj) (?:notert|skrevet|skrive|sett) (?:ned )?"
+    r"(?:tida|tiden|tidspunktet|klokkeslettet)|(?:vet|veit|husker|hugsar) (?:ikke|ikkje|itj) "
+    r"(?:når|kor tid|klokkeslettet|tida|tiden|tidspunktet)|usikker på (?:tida|tiden|"
+    r"tidspunktet|når))(?!\w)", re.IGNORECASE)
+
 # "ein tablett på 5 mg", "2 tabletter à 500 mg": the strength is the dose, the pieces its count.
 _PIECE_UNITS = frozenset({"tablett", "brusetablett", "kapsel", "stikkpille", "ampulle"})
 _STRENGTH_UNITS = frozenset({"mg", "g", "mikrog"})

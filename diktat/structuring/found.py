@@ -127,3 +127,12 @@ def file_deviation(f: Found, c: Chunk, start: int, end: int, cue: int | None = N
         ev = c.evidence(first, end)
         f.deviations.append(Deviation(text=st.text, evidence=ev or st.evidence, kind=kind))
         f.last_deviation = (c, first, end)
+
+
+def told_again(item: MedicationAdministration, earlier: list[MedicationAdministration]) -> bool:
+    """The drug named again in its definite form ("Metforminen ble gitt sammen med frokosten"),
+    with no dose or time of its own, after a dose of it with that status: the same dose."""
+    said, name = item.drug_as_said.casefold(), item.drug.casefold()
+    definite = said != name and said.startswith(name) and said[len(name):] in ("en", "a", "et")
+    return (definite and item.dose is None and item.time is None and item.status is not None
+            and any(e.drug == item.drug and e.status == item.status for e in earlier))

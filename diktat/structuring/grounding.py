@@ -31,7 +31,7 @@ from diktat.norsk.normalize import (
     speaks_of_night,
 )
 from diktat.structuring import anaphora, cues, late_dose, news2, residents
-from diktat.structuring.assertion import finding_assertion, patient_pronoun
+from diktat.structuring.assertion import finding_assertion
 from diktat.structuring.clauses import Relations, split_clauses
 from diktat.structuring.lexicon import Lexicon
 from diktat.structuring.measurements import DEVICE_PATTERNS
@@ -47,6 +47,7 @@ from diktat.structuring.note import (
     UncertainWord,
     VitalSigns,
 )
+from diktat.structuring.persons import patient_pronoun
 from diktat.structuring.vital_signs import OxygenSaturation, OxygenTherapy, PainScore
 from diktat.types import Transcript
 

@@ -70,13 +70,6 @@ _AFTERNOON = re.compile(r"\s+i\s+ettermiddag(?:en)?(?!\w)", re.IGNORECASE)
 _OWN_SUBJECT = re.compile(r"\s*(?:,\s*)?(?:(?:og|men|så)\s+)?(?:han|hun|ho|hen|hu|de|dei|vi|"
                           r"jeg|eg|pasienten|brukeren|beboeren)\s", re.IGNORECASE)
 
-# The time of a dose not known: no time is taken from elsewhere in the sentence.
-_NO_TIME = re.compile(
-    r"(?<!\w)(?:(?:har|hadde) (?:ikke|ikkje|itj) (?:notert|skrevet|skrive|sett) (?:ned )?"
-    r"(?:tida|tiden|tidspunktet|klokkeslettet)|(?:vet|veit|husker|hugsar) (?:ikke|ikkje|itj) "
-    r"(?:når|kor tid|klokkeslettet|tida|tiden|tidspunktet)|usikker på (?:tida|tiden|"
-    r"tidspunktet|når))(?!\w)", re.IGNORECASE)
-
 # The present tense of a habit: "tar hun selv ved behov", "bruker ved behov".
 _HABIT = re.compile(r"(?<!\w)(?:tar|tek|bruker|brukar|pleier|pleiar)(?!\w)", re.IGNORECASE)
 
@@ -320,7 +313,7 @@ def read_medications(text: str, start: int, end: int, lexicon: Lexicon,
                 text, clauses[clause_at(clauses, c.start())].start)]
         clock = _nearest(clock_here, head) or _nearest(clock_main, head)
         following = min((a for a, _, _ in drugs if a > d1), default=end)
-        if _NO_TIME.search(text, d1, following):
+        if dose_words.NO_TIME.search(text, d1, following):
             clock = None  # "og Lyrica 75 mg fikk hun også, men jeg har ikke notert tiden"
         same = next((m for m in same_time if k in s.rel.owners(m.start(), "shared")), None)
         earlier = next((r for r in reversed(out) if r.clock is not None

@@ -32,7 +32,7 @@ from diktat.structuring.assertion import (
     text_assertion,
 )
 from diktat.structuring.clauses import Clause, split_clauses
-from diktat.structuring.found import TRIM, Chunk, Found, file_deviation
+from diktat.structuring.found import TRIM, Chunk, Found, file_deviation, told_again
 from diktat.structuring.isbar import call_heading, call_sentence, contact, date_dot
 from diktat.structuring.lexicon import Lexicon
 from diktat.structuring.medication import MedRead, read_medications
@@ -248,7 +248,7 @@ class _Sentence:
                     hits += r.spans
                 continue
             if (item := self._medication(r)) is not None:
-                if _told_again(item, self.f.medications):
+                if told_again(item, self.f.medications):
                     continue  # "Metforminen ble gitt sammen med frokosten": that dose again
                 if not any(_same_dose(item, other) for other in self.f.medications):
                     self.f.medications.append(item)
@@ -485,15 +485,6 @@ class _Sentence:
                               self.end if end is None else end)
         if st is not None:
             target.append(st)
-
-
-def _told_again(item: MedicationAdministration, earlier: list[MedicationAdministration]) -> bool:
-    """The drug named again in its definite form ("Metforminen ble gitt sammen med frokosten"),
-    with no dose or time of its own, after a dose of it with that status: the same dose."""
-    said, name = item.drug_as_said.casefold(), item.drug.casefold()
-    definite = said != name and said.startswith(name) and said[len(name):] in ("en", "a", "et")
-    return (definite and item.dose is None and item.time is None and item.status is not None
-            and any(e.drug == item.drug and e.status == item.status for e in earlier))
 
 
 def _same_dose(a: MedicationAdministration, b: MedicationAdministration) -> bool:
