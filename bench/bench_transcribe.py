@@ -67,7 +67,7 @@ def worker(kind: str, files: list[str], threads: int, models_dir: str) -> dict:
     """Runs inside the subprocess: load once, transcribe every file, report text and timings.
 
     plain: faster-whisper beam 5, no VAD, file by file. diktat: the engine as `diktat
-    transcribe` drives it with default settings (on 2 cores: the clips of 8 files decoded in
+    transcribe` drives it with default settings (on 2 cores: the clips of 32 files decoded in
     shared batches, `transcribe_many`, by two workers of one thread). single: files_per_group =
     1, file by file (`transcribe`) with one worker over all threads, as before grouping."""
     from diktat.models.store import ModelStore

@@ -76,7 +76,7 @@ class AsrSettings(BaseModel):
     files_per_group: int = Field(
         default=0, ge=0, le=64,
         description="`diktat transcribe`: files whose speech clips are decoded together in shared "
-        "batches; 0 = auto (8 on a CPU, 32 on a GPU), 1 = file by file",
+        "batches; 0 = auto (32), 1 = file by file",
     )
     # Off by default: on real Norwegian speech the prompt made Whisper base worse (an NPSC clip
     # came out in English) and slower (temperature fallbacks); see README "Clinical vocabulary".

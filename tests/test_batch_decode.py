@@ -17,6 +17,7 @@ import pytest
 from diktat.stt.audio import load_audio
 from diktat.stt.batch import DONE_LOG_NAME, plan_jobs, run_batch
 from diktat.stt.options import DecodeOptions
+from diktat.stt.whisper_batch import Candidate, best_attempt, decode_clips, passes
 from diktat.stt.whisper_parts import encoder_frames
 from tests.conftest import norwegian_wer
 
@@ -30,6 +31,30 @@ def test_encoder_input_is_the_longest_clip_plus_a_margin():
     assert encoder_frames(300) == 1000  # at least 10 s
     assert encoder_frames(1234) == 1600  # 12.34 s + 3 s margin, whole seconds
     assert encoder_frames(2900) == 3000  # never over Whisper's 30 s
+
+
+def _candidate(avg_logprob, ratio=1.5, no_speech=0.1, temperature=0.0):
+    return Candidate(tokens=(1,), text="x", avg_logprob=avg_logprob, no_speech_prob=no_speech,
+                     compression_ratio=ratio, temperature=temperature)
+
+
+def test_the_quality_checks_are_faster_whispers():
+    opts = DecodeOptions()  # thresholds: compression 2.4, log-probability -1.0, no speech 0.6
+    assert passes(_candidate(-0.5), opts)
+    assert not passes(_candidate(-1.2), opts)  # too unlikely
+    assert not passes(_candidate(-0.5, ratio=3.0), opts)  # a repetition loop
+    assert passes(_candidate(-1.2, no_speech=0.9), opts)  # silence: no fallback
+
+
+def test_when_every_temperature_fails_the_most_likely_readable_decode_is_kept():
+    opts = DecodeOptions()
+    loop = _candidate(-0.2, ratio=3.1, temperature=0.0)
+    unlikely = _candidate(-1.4, temperature=0.2)
+    less_unlikely = _candidate(-1.1, temperature=0.4)
+    assert best_attempt([loop, unlikely, less_unlikely], opts) is less_unlikely
+    # only loops: the most likely of them
+    other_loop = _candidate(-0.9, ratio=2.9, temperature=0.2)
+    assert best_attempt([other_loop, loop], opts) is loop
 
 
 @pytest.fixture(scope="module")
@@ -212,3 +237,25 @@ def test_short_files_go_in_groups_and_a_long_one_alone(tmp_path):
     # the 70 s file (over batched_min_duration_s) on its own when it comes; the short ones in
     # groups of files_per_group (2); the one short file left at the end alone
     assert engine.calls == [("alone", [70]), ("group", [5, 6]), ("alone", [7])]
+
+
+@pytest.mark.slow
+def test_clips_that_fail_the_checks_are_decoded_again_together_and_keep_their_words(
+        engine, clips):
+    """A log-probability threshold of 0 fails every decode, so every clip goes through each
+    temperature and ends with faster-whisper's choice, aligned: words in the clip's own time."""
+    audios = [load_audio(p).samples for p, _ in clips]
+    strict = DecodeOptions(log_prob_threshold=0.0, temperatures=(0.0, 0.2, 0.4))
+    decoded = decode_clips(engine._model, audios, strict, batch_size=2, workers=2)
+    assert len(decoded) == len(audios)
+    for samples, clip in zip(audios, decoded, strict=True):
+        assert clip.redecoded
+        assert clip.temperature in strict.temperatures
+        assert clip.segments, "every clip here has speech"
+        words = [w for s in clip.segments for w in s.words]
+        assert words
+        assert all(0.0 <= w.start <= w.end <= len(samples) / 16_000 + 0.5 for w in words)
+    # the ordinary thresholds: the same clips pass at temperature 0
+    plain = decode_clips(engine._model, audios, DecodeOptions(), batch_size=2, workers=2)
+    assert [c.temperature for c in plain] == [0.0] * len(audios)
+

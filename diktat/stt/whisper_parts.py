@@ -97,9 +97,7 @@ def align(model: WhisperModel, tokenizer: Tokenizer, encoder_output, tokens: lis
     if not todo:
         return words
     if len(todo) < len(tokens):
-        # The encoder output of the inputs with text only (CPU: a float32 array view).
-        encoder_output = ctranslate2.StorageView.from_array(
-            np.ascontiguousarray(np.asarray(encoder_output)[todo]))
+        encoder_output = select_rows(encoder_output, todo)
     results = model.model.align(
         encoder_output,
         tokenizer.sot_sequence,
@@ -110,6 +108,14 @@ def align(model: WhisperModel, tokenizer: Tokenizer, encoder_output, tokens: lis
     for i, result in zip(todo, results, strict=True):
         words[i] = _words_of(tokenizer, tokens[i], result, model.tokens_per_second)
     return words
+
+
+def select_rows(encoder_output, rows: list[int]):
+    """The encoder output of the inputs at `rows` (a StorageView on the same device)."""
+    on_cpu = encoder_output.device == "cpu"
+    host = encoder_output if on_cpu else encoder_output.to_device(ctranslate2.Device.cpu)
+    picked = ctranslate2.StorageView.from_array(np.ascontiguousarray(np.asarray(host)[rows]))
+    return picked if on_cpu else picked.to_device(ctranslate2.Device.cuda)
 
 
 def _words_of(tokenizer: Tokenizer, tokens, result, tokens_per_second: float) -> list[dict]:
