@@ -8,7 +8,7 @@ around it, never from the sentence as a whole:
   clause reports one ("spurte om hun hadde vondt"). A question is never a finding.
 - **negated**: a trigger ("ikke", "ikkje", dialect "itj", "ittj", "ikkj", "ingen", "inga",
   "intet", "uten", "utan", "aldri", "verken", "fri for", "ikke tegn til", ...) before the
-  finding in its clause, or after it in the forms "Smerter: ingen", "kvalme ikke til stede".
+  finding in its clause, or after it ("Smerter: ingen", "kvalme ikke til stede", "feberfri").
   A negation after a finding that is there is its own ("Vondt i hofta, ingen feilstilling";
   "Ho et lite og vil ikkje ha næringsdrikk" keeps "et lite" present). The scope stops at the
   clause boundary ("men", "fordi", "som", a new subject); it runs on through a list of bare
@@ -17,8 +17,7 @@ around it, never from the sentence as a whole:
   spiste godt"; "Ingen smerter, litt kvalme"). Pseudo-triggers negate something else: "ingen
   endring/bedring i smertene", "ikke så vondt" (still pain), "uten effekt".
 - **possible**: "mulig", "kanskje", "mistanke om", "trolig", "tyder på", ... in the clause.
-- **historical**: "tidligere" (not "tidligere i dag"), "kjent med", "fra før", "i fjor", "for 2
-  år siden" in the clause.
+- **historical**: a cue of an earlier time in the clause (`history.py`).
 - **other_person**: the clause's subject is someone else ("Mannen hennes har feber"); or it
   tells a relative's illness ("Kona hans har influensa"), also through a pronoun in the next
   clause ("Sønnen var innom, han har vært syk") or "selv" after a report ("Dottera sa at ho
@@ -30,8 +29,10 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from diktat.structuring import persons
 from diktat.structuring.clauses import Clause, clause_at, split_clauses
 from diktat.structuring.cues import word_rx as _rx
+from diktat.structuring.history import historical_at, past_period_at
 from diktat.structuring.note import Assertion
 from diktat.structuring.persons import FEMALE, HE, MALE, SHE, gender_of, patient_pronoun
 
@@ -87,13 +88,6 @@ POSSIBLE = _rx("mulig", "muligens", "moglegvis", "kanskje", "kanskje", r"mistank
                r"mistenk\w*", "trolig", "truleg", r"sannsynlig\w*", "antagelig", "antakeleg",
                "usikker på om", "usikkert om", "kan ha", "kan være", "kan vere", "tyder på",
                "ser ut til", "virker som", "spørsmål om", "obs")
-HISTORICAL = _rx(
-    r"tidligere(?! i (?:dag|kveld|natt|morges|formiddag|ettermiddag|dag)| på (?:dagen|kvelden|"
-    r"natta|natten|vakta|vakten))",
-    r"tidlegare(?! i (?:dag|kveld|natt))", "kjent med", "fra før", "frå før", "i fjor",
-    r"for \d+ (?:år|måneder|månader|uker|veker) siden", r"for \d+ (?:år|månader|veker) sidan",
-    r"anamnes\w*", "sykehistorie", "sjukehistorie", "har en historie med",
-)
 _RELATIVE = (r"(?:(?:hennes|hans|hennar|pasientens|brukerens|beboerens) )?(?:datter\w*|datra|"
              r"dotter\w*|sønn\w*|son|sonen|sønene|mannen|kona|konen|ektemann\w*|ektefelle\w*|"
              r"samboer\w*|nabo\w*|romkamerat\w*|medbeboer\w*|medpasient\w*|bror\w*|"
@@ -179,6 +173,7 @@ _CHILD = _rx(r"datter\w*", r"dotter\w*", r"sønn\w*", "son", "sonen", r"barnebar
 # "... og falt ikke", "sov ikkje godt": the finding's own verb negated right after it.
 _VERB_NEGATED = re.compile(r"\s+" + NOT + r"(?!\s+(?:bare|berre|så|mye|mykje|lenge|helt|heilt|"
                            r"lenger|meir|mer|før|til|etter))(?!\w)", re.IGNORECASE)
+_FREE_OF = re.compile(r"\w{3,}(?:fri|fritt|frie)(?!\w)", re.IGNORECASE)  # "feberfri": no fever
 # A clause that goes on without a subject of its own ("... og har vondt i hodet").
 _VERB_FIRST = re.compile(r"\s*(?:har|hadde|er|var|fikk|fekk|får|klager|klaga|kjenner|føler|ble|"
                          r"blei|vart|ligger|ligg|falt|datt|ramla|sklei|skled|snublet|snubla|"
@@ -343,6 +338,13 @@ def continues_list(text: str, clause: Clause) -> bool:
     return clause.joint == "list" and _bare(text, clause)
 
 
+def _possible_or_past(text: str, start: int, end: int) -> tuple[Assertion, int] | None:
+    if (m := POSSIBLE.search(text, start, end)) is not None:
+        return Assertion.possible, m.start()
+    at = historical_at(text, start, end)
+    return None if at is None else (Assertion.historical, at)
+
+
 def _negation_in(text: str, start: int, end: int) -> int | None:
     """Start of the last real negation trigger in ``text[start:end]``."""
     pseudo = [m.span() for m in PSEUDO_NEGATION.finditer(text, start, end)] + [
@@ -383,13 +385,14 @@ def assertion_at(text: str, kw_start: int, kw_end: int, start: int = 0, end: int
         return Assertion.asked, m.start()
     if (neg := _negation_in(text, clause.start, kw_start)) is not None:
         return Assertion.negated, neg
+    if _FREE_OF.match(text, kw_start) is not None:
+        return Assertion.negated, kw_start  # "feberfri", "smertefri"
     if (POST_NEGATION.match(text, kw_end, clause.end) is not None
             or _VERB_NEGATED.match(text, kw_end, clause.end) is not None) \
             and not _names_a_problem(text, kw_end, clause.end):
         return Assertion.negated, kw_start
-    for rx, assertion in ((POSSIBLE, Assertion.possible), (HISTORICAL, Assertion.historical)):
-        if (m := rx.search(text, clause.start, clause.end)) is not None:
-            return assertion, min(m.start(), kw_start)
+    if (said := _possible_or_past(text, clause.start, clause.end)) is not None:
+        return said[0], min(said[1], kw_start)
     m = OTHER_PERSON.match(text, clause.start, kw_start)
     if m is not None and m.end() <= kw_start and not REPORTING.search(text, m.end(), kw_start):
         if (child := _the_childs_parent(text, start, m)) is not None:
@@ -423,15 +426,18 @@ def assertion_at(text: str, kw_start: int, kw_end: int, start: int = 0, end: int
             return Assertion.asked, m.start()
         if (neg := _negation_in(text, prev.start, prev.end)) is not None:
             return Assertion.negated, neg
-        for rx, assertion in ((POSSIBLE, Assertion.possible),
-                              (HISTORICAL, Assertion.historical)):
-            if (m := rx.search(text, prev.start, prev.end)) is not None:
-                return assertion, m.start()
+        if (said := _possible_or_past(text, prev.start, prev.end)) is not None:
+            return said
         m = OTHER_PERSON.match(text, prev.start, prev.end)
         if m is not None and not REPORTING.search(text, m.end(), prev.end):
             return Assertion.other_person, prev.start
         if (at := _relative_referred_to(text, clauses, c, patient)) is not None:
             return Assertion.other_person, at  # "Han er bekymret og lei seg"
+    if ci > 0 and persons.CO_RESIDENT.match(text, clauses[ci - 1].start, clauses[ci - 1].end) and \
+            REPORTING.match(text, clause.start, kw_start):
+        return Assertion.other_person, clauses[ci - 1].start  # a room-mate's "og sa at hun ..."
+    if (at := past_period_at(text, clauses, ci)) is not None:
+        return Assertion.historical, min(at, kw_start)
     return Assertion.present, kw_start
 
 
@@ -466,9 +472,8 @@ def text_assertion(text: str, start: int = 0, end: int | None = None,
         return Assertion.asked
     if _negation_in(text, start, end) is not None:
         return Assertion.negated
-    for rx, assertion in ((POSSIBLE, Assertion.possible), (HISTORICAL, Assertion.historical)):
-        if rx.search(text, start, end) is not None:
-            return assertion
+    if (said := _possible_or_past(text, start, end)) is not None:
+        return said[0]
     clauses = split_clauses(text, start, end)
     if any(someone_else(text, clauses, ci, patient) is not None for ci in range(len(clauses))):
         return Assertion.other_person
@@ -476,6 +481,8 @@ def text_assertion(text: str, start: int = 0, end: int | None = None,
             (rel := OTHER_PERSON.match(text, clauses[subject].start, clauses[subject].end))
             is not None and _the_childs_parent(text, start, rel) is None):
         return Assertion.other_person  # "Mannen falt og ligger med brudd i hofta"
+    if any(past_period_at(text, clauses, c) is not None for c in range(len(clauses))):
+        return Assertion.historical
     return Assertion.present
 
 

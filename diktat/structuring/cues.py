@@ -72,7 +72,7 @@ DOSE = re.compile(
     re.IGNORECASE,
 )
 # "1 g x 2", "2 x 500 mg", "1 g 2 ganger": how many times the dose was given.
-COUNT_AFTER = re.compile(r"\s?(?:x|×|ganger|gonger)\s?(?P<c>\d{1,2})(?![\d,:])"
+COUNT_AFTER = re.compile(r"\s?(?:x|×|ganger|gonger)\s?(?P<c>\d{1,2})(?![\d:]|,\d)"
                          r"|\s(?P<c2>\d{1,2}) (?:ganger|gonger)(?!\w)", re.IGNORECASE)
 COUNT_BEFORE = re.compile(r"(?<![\w,])(?P<c>\d{1,2}) ?(?:x|×) ?$", re.IGNORECASE)
 

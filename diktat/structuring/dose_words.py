@@ -38,10 +38,21 @@ _OTHER_EVENT_VERB = re.compile(
     re.IGNORECASE)
 
 
+# "... fordi hun sov tungt klokka åtte": the time of the reason, not of a dose
+_GIVING = (r"(?:fikk|fekk|ga|gav|gjev|gir|får|fått|gitt|tok|tek|tatt|satte|sette|satt|"
+           r"skulle|skal|ska)")
+_REASON_EVENT = re.compile(
+    r"(?<!\w)(?:fordi|siden|sidan|ettersom)\s+(?:han|hun|ho|hu|pasienten|brukeren|beboeren)"
+    rf"(?:\s+(?!{_GIVING}(?!\w))[^\W\d]+){{1,4}}\s+(?:klokka|klokken|kl\.?)?\s*$",
+    re.IGNORECASE)
+
+
 def other_event_time(text: str, clock: re.Match[str], start: int, end: int) -> bool:
-    """``clock`` opens a clause of its own about another event ("og klokka fire sov han")."""
+    """``clock`` opens a clause of its own about another event ("og klokka fire sov han"), or
+    is said in a reason about another event ("fordi hun sov tungt klokka åtte")."""
     return (_FRONTED_AFTER.search(text, max(start, clock.start() - 14), clock.start()) is not None
-            and _OTHER_EVENT_VERB.match(text, clock.end(), end) is not None)
+            and _OTHER_EVENT_VERB.match(text, clock.end(), end) is not None) or (
+        _REASON_EVENT.search(text, max(start, clock.start() - 60), clock.start()) is not None)
 
 
 # The time of a dose not known: no time is taken from elsewhere in the sentence.

@@ -4,6 +4,8 @@ state from the patient's, and by the grounding validator to read a quote as the 
 
 from __future__ import annotations
 
+import re
+
 from diktat.structuring.cues import word_rx
 
 MALE = word_rx(r"sønn\w*", "son", "sonen", "mannen", r"ektemann\w*", r"bror\w*", "faren",
@@ -11,6 +13,10 @@ MALE = word_rx(r"sønn\w*", "son", "sonen", "mannen", r"ektemann\w*", r"bror\w*"
 FEMALE = word_rx(r"datter\w*", "datra", r"dotter\w*", "kona", "konen", r"søster\w*",
                  r"syster\w*", "mora", "moren", "mor", r"svigerdatter\w*", r"tante\w*",
                  r"kusine\w*", r"venninne\w*")
+# Someone who lives with the patient: what they tell of "hun" may be their own ("Romkameraten
+# ... sa at hun hadde vondt i magen"), unlike a relative's report of the patient.
+CO_RESIDENT = re.compile(r"\s*(?:og |men |så )?(?:romkamerat|medbeboar|medbeboer|medpasient|"
+                         r"sidemann|sidekvinn|bordnabo|bordkamerat)", re.IGNORECASE)
 HE = word_rx("han", "ham", "hans")
 SHE = word_rx("hun", "ho", "hu", "henne", "hennes", "hennar")
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from diktat.structuring import anaphora, cues, late_dose, residents
+from diktat.structuring import anaphora, cues, late_dose, others_dose, residents
 from diktat.structuring.assertion import (
     ANSWER,
     assertion_at,
@@ -247,6 +247,8 @@ class _Sentence:
                 if r.effect is not None and self._add_effect(r.drug, r.head[0], *r.effect.span()):
                     hits += r.spans
                 continue
+            if others_dose.someone_elses_dose(self.c.text, clauses, r.head[0]):
+                continue  # "Dottera ..., så ho tok ein Paracet": not the patient's dose
             if (item := self._medication(r)) is not None:
                 if told_again(item, self.f.medications):
                     continue  # "Metforminen ble gitt sammen med frokosten": that dose again
