@@ -3,7 +3,9 @@
 "Hadde feber i helga" is historical and "no er han feberfri" negated; a room-mate's "og sa at
 hun hadde vondt i magen" is her own; a relative who "tok ein Paracet" took it herself, not the
 patient; a time said in a reason ("fordi hun sov klokka åtte") is no dose's time; "x 2," keeps
-its count.
+its count; a second dose said without the drug's name ("og så fikk han 7,5 mg til ... klokka
+tjuetre, nei jeg mener halv tolv") is a dose of its own, at its corrected time in the same half
+of the day.
 """
 
 from __future__ import annotations
@@ -72,3 +74,25 @@ def test_a_count_after_the_dose_before_a_comma_is_kept():
     assert [(m.drug, m.dose, m.count) for m in n.medications] == [("Metformin", 500.0, 2)]
     n = structure("Hun fikk Paracet 1 g x 2,5 mg.")  # "x 2,5": no count of 2
     assert all(m.count != 2 for m in n.medications)
+
+
+@pytest.mark.parametrize(("text", "rows"), [
+    ("Han fikk Zopiklon sju komma fem milligram klokka tjueto av kveldsvakta, og så fikk han "
+     "sju komma fem milligram til av meg klokka tjuetre, nei jeg mener halv tolv.",
+     [("Zopiklon", 7.5, "mg", "22:00", "given"), ("Zopiklon", 7.5, "mg", "23:30", "given")]),
+    ("Hun fikk Paracet 1 g klokka åtte, og så ga jeg henne 1 g til klokka fjorten.",
+     [("Paracet", 1.0, "g", "08:00", "given"), ("Paracet", 1.0, "g", "14:00", "given")]),
+    # another drug's dose is not a second dose of the first
+    ("Hun fikk Paracet 1 g klokka åtte og Ibux 400 mg klokka ti.",
+     [("Paracet", 1.0, "g", "08:00", "given"), ("Ibux", 400.0, "mg", "10:00", "given")]),
+])
+def test_a_second_dose_said_without_the_name_is_its_own(text, rows):
+    assert dose_rows(text) == rows
+
+
+def test_a_corrected_time_stays_in_the_half_of_the_day_it_corrects():
+    from diktat.norsk.normalize import normalize_spoken
+
+    said = normalize_spoken("klokka tjuetre, nei jeg mener halv tolv").text
+    assert said.endswith("23:30")
+    assert normalize_spoken("klokka ti, nei, jeg mener klokka elleve").text.endswith("11:00")

@@ -166,6 +166,10 @@ _DONE_AT = frozenset({"gitt", "gjeve", "gjeven", "satt", "tatt", "målt", "ferdi
                       "skifta", "byttet", "bytta"})  # "gitt 1200": a four-digit time
 _TIME_LEAD = frozenset({"rundt", "ca", "cirka", "omtrent", "ved", "like", "omkring"})
 _SERIES_GLUE = frozenset({"og", ",", "kl", ".", "klokka", "klokken", "så"})
+# "klokka tjuetre, nei jeg mener halv tolv": a time said again to correct the one before
+_CORRECTING = frozenset({"nei", "mener", "meiner", "mente", "unnskyld", "orsak", "vent"})
+_CORRECTION_GLUE = _CORRECTING | {",", "eh", "jeg", "eg", "æ", "e", "det", "var", "klokka",
+                                  "klokken", "kl", "."}
 _FOUR_DIGITS = re.compile(r"([01][0-9]|2[0-3])([0-5][0-9])")
 
 
@@ -202,7 +206,7 @@ class ClockReader:
         raise NotImplementedError  # pragma: no cover
 
     def clock(self, i: int) -> Match | None:
-        found = self.restated(self._clock(i))
+        found = self.corrected(i, self.restated(self._clock(i)))
         if found is not None and found.text is not None:
             prefixed = self.clock_prefix(i) is not None or self.series_hour(i) is not None
             self.last_clock = (found.end, int(found.text[:2]), prefixed)
@@ -284,6 +288,21 @@ class ClockReader:
             return found
         hour = int(found.text[:2])
         if 1 <= hour <= 11 and before >= 12 and before < hour + 12 <= 23:
+            return Match(found.end, f"{hour + 12:02d}{found.text[2:]}")
+        return found
+
+    def corrected(self, i: int, found: Match | None) -> Match | None:
+        """ "klokka tjuetre, nei jeg mener halv tolv": an hour 1–11 said to correct the time
+        just before is in the same half of the day as it (23:30), where that is nearer."""
+        if found is None or found.text is None or self.last_clock is None:
+            return found
+        end, before, _ = self.last_clock
+        between = [self.low(k) for k in range(end, i)]
+        if not (0 < len(between) <= 7 and set(between) <= _CORRECTION_GLUE
+                and set(between) & _CORRECTING):
+            return found
+        hour = int(found.text[:2])
+        if 1 <= hour <= 11 and abs(hour + 12 - before) < abs(hour - before):
             return Match(found.end, f"{hour + 12:02d}{found.text[2:]}")
         return found
 

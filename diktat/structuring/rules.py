@@ -32,6 +32,7 @@ from diktat.structuring.assertion import (
     text_assertion,
 )
 from diktat.structuring.clauses import Clause, split_clauses
+from diktat.structuring.extra_dose import with_extra_doses
 from diktat.structuring.found import TRIM, Chunk, Found, file_deviation, told_again
 from diktat.structuring.isbar import call_heading, call_sentence, contact, date_dot
 from diktat.structuring.lexicon import Lexicon
@@ -230,7 +231,8 @@ class _Sentence:
 
     def _medications(self, clauses: list[Clause], said_before=None) -> list[tuple[int, int]]:
         hits = []
-        reads = read_medications(self.c.text, self.start, self.end, self.lex, clauses)
+        reads = with_extra_doses(read_medications(self.c.text, self.start, self.end, self.lex,
+                                                  clauses), self.c.text, self.start, self.end)
         if said_before is not None and said_before[0] is self.c and _NAMING.match(
                 self.c.text, self.start):
             # "... fikk kveldsdosen kl 20. Det var Sobril 10 mg og Imovane 7,5 mg."
