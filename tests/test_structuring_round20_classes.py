@@ -96,3 +96,17 @@ def test_a_corrected_time_stays_in_the_half_of_the_day_it_corrects():
     said = normalize_spoken("klokka tjuetre, nei jeg mener halv tolv").text
     assert said.endswith("23:30")
     assert normalize_spoken("klokka ti, nei, jeg mener klokka elleve").text.endswith("11:00")
+
+
+@pytest.mark.parametrize(("text", "word", "expected"), [
+    # left from rounds 16 and 19: a clause with its own modal verb ends the negation's scope,
+    # and a finding after "uten" is a negated finding of its own
+    ("Ho har ikkje vondt i hofta og kan stø på begge beina.", "stø", "present"),
+    ("Ho har ikkje vondt i hofta og kan stø på begge beina.", "vondt", "negated"),
+    ("Han har tørr hoste uten oppspytt.", "hoste", "present"),
+    ("Han har tørr hoste uten oppspytt.", "oppspytt", "negated"),
+    # "uten hjelp" is no finding: the sentence stays one
+    ("Hun klarer ikke å reise seg fra senga uten hjelp.", "reise seg", "present"),
+])
+def test_scope_ends_at_a_clause_of_its_own(text, word, expected):
+    assert _assertions(text, word) == [expected]

@@ -140,7 +140,7 @@ ANSWER = re.compile(
 _OWN_CLAUSE = _rx(
     "hun", "han", "ho", "hen", "vi", "jeg", "eg", "det", "den", "de", "dei", "pasienten",
     "bruker", "brukeren", "er", "var", "har", "hadde", "hadd", "ble", "blei", "vart", "fikk",
-    "fekk",
+    "fekk", "kan", "kunne", "klarer", "klarte", "greier", "greidde", "klarar",
     "får", "spiste", "åt", "et", "drakk", "sov", "gikk", "gjekk", "kom", "klager", "klaget",
     "klaga", "sier", "sa", "virker", "ser", "føler", "kjenner", "tok", "ga", "gav", "går",
     "står", "ligger", "lå", "sitter", "satt", "kastet", "kasta", "hostet", "hosta", "viser",

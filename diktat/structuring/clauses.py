@@ -26,6 +26,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from diktat.structuring.cues import AREA_KEYWORDS
+
 Joint = Literal["start", "list", "contrast", "sub"]
 
 _SUBJECT = (r"(?=(?:hun|han|ho|hen|vi|me|jeg|eg|de|dei|det|den|pasienten|pas|bruker|brukeren|"
@@ -34,11 +36,13 @@ _SEPARATOR = re.compile(
     r"\s*(?P<punct>[,;])\s+(?:(?P<w1>og|samt|eller|men|mens|fordi|ettersom|som|så)\s+)?"
     r"|\s+(?P<w2>og|samt|eller|men|mens|fordi|ettersom|som|dersom|hvis|viss|selv om|sjølv om|"
     r"slik at|etter at|uten at|utan at)\s+"
-    r"|\s+(?P<w3>da|då|når|siden|sidan|før|så)\s+" + _SUBJECT,
+    r"|\s+(?P<w3>da|då|når|siden|sidan|før|så)\s+" + _SUBJECT
+    # "tørr hoste uten oppspytt": the negated finding is a clause of its own, "uten" in it
+    + r"|\s+(?=(?P<w4>uten|utan)\s+(?!at(?!\w)))",
     re.IGNORECASE,
 )
 _JOINT: dict[str, Joint] = {
-    **dict.fromkeys(("og", "samt", "eller", ",", ";"), "list"),
+    **dict.fromkeys(("og", "samt", "eller", ",", ";", "uten", "utan"), "list"),
     **dict.fromkeys(("men", "mens"), "contrast"),
 }
 
@@ -58,13 +62,21 @@ def split_clauses(text: str, start: int = 0, end: int | None = None) -> list[Cla
     out: list[Clause] = []
     lead, joint, word = start, "start", ""
     for m in _SEPARATOR.finditer(text, start, end):
-        if m.start() <= lead:
+        if m.start() <= lead or (m.group("w4") and not _finding_after(text, m.end() + 5, end)):
             continue
         out.append(Clause(lead, m.start(), joint, word))  # type: ignore[arg-type]
-        said = (m.group("w1") or m.group("w2") or m.group("w3") or m.group("punct")).casefold()
+        said = (m.group("w1") or m.group("w2") or m.group("w3") or m.group("w4")
+                or m.group("punct")).casefold()
         joint, word, lead = _JOINT.get(said, "sub"), said, m.end()
     out.append(Clause(lead, end, joint, word))  # type: ignore[arg-type]
     return [c for c in out if c.end > c.start]
+
+
+def _finding_after(text: str, at: int, end: int) -> bool:
+    """A finding keyword within the two words after "uten" ("uten oppspytt", "utan tegn til
+    feber"), not "uten hjelp"."""
+    window = text[at : min(end, at + 40)]
+    return any(m.start() < 20 for rx in AREA_KEYWORDS.values() for m in rx.finditer(window))
 
 
 # What may stand around a head in a list of administrations: a status verb before the first

@@ -276,6 +276,7 @@ FELL = (r"dætt|dotte|ramla|ramlet|rauk over ende|(?:(?<=har )|(?<=hadde )|(?<=i
 AREA_KEYWORDS = {area: _rx(*words) for area, words in {
     "respiration_circulation": (
         r"\w*pust\w*", r"dyspn\w*", r"host\w*", r"slim\w*", r"surkl\w*", r"pipe\w*", r"ødem\w*",
+        r"oppspytt\w*", r"ekspektor\w*",
         "hoven", "hovne", "hovent", r"hevelse\w*", r"cyano\w*", "blek", r"klam\w*",
         r"kaldsvett\w*", r"hjertebank\w*", r"sirkulasjon\w*", "kalde hender", "kalde føtter",
         r"oksygen\w*", "kols", r"feber\w*", "febril", r"frostanfall\w*", r"frysing\w*"),
