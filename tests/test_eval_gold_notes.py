@@ -167,3 +167,14 @@ def test_gold_measurements_the_schema_may_lack_are_read():
     got = {(v.kind, v.value, v.unit) for v in gold_values(gold)}
     assert got == {("urine_output", "400", "ml"), ("oxygen_device", "nasal_catheter", None)}
     assert gold_findings(gold)[0].key == ("har", "du", "vondt")
+
+
+def test_doses_of_one_drug_pair_by_what_they_agree_on_not_by_order():
+    from diktat.eval.clinical import _pair_doses
+    from diktat.eval.clinical_items import Dose
+
+    pump = Dose("Morfin", "morfin", "20", "mg/døgn", "10:00", "given")
+    extra = Dose("Morfin", "morfin", "2.5", "mg", "14:10", "prn")
+    got = Dose("Morfin", "morfin", "2.5", "mg", None, "given")
+    pairs, left = _pair_doses([pump, extra], [got])
+    assert pairs == [(pump, None), (extra, got)] and left == []

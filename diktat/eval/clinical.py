@@ -245,7 +245,6 @@ def _lexicon() -> Lexicon:
 def _pair_doses(gold: list[Dose], got: list[Dose]
                 ) -> tuple[list[tuple[Dose, Dose | None]], list[Dose]]:
     have = list(got)
-    pairs: list[tuple[Dose, Dose | None]] = []
     same_drug = [[h for h in have if _drug_key(h.drug) == _drug_key(g.drug)] for g in gold]
     chosen: dict[int, Dose] = {}
     for i, g in enumerate(gold):  # exact tuples first, so order does not decide
@@ -253,13 +252,16 @@ def _pair_doses(gold: list[Dose], got: list[Dose]
         if exact is not None:
             have.remove(exact)
             chosen[i] = exact
-    for i, g in enumerate(gold):
-        if i not in chosen:
-            first = next((h for h in same_drug[i] if h in have), None)
-            if first is not None:
-                have.remove(first)
-                chosen[i] = first
-        pairs.append((g, chosen.get(i)))
+    # then the pairs that agree in the most parts, so that a pump's daily dose and an extra
+    # dose of the same drug are not paired by the order they were said in
+    candidates = sorted(((sum(getattr(g, p) == getattr(h, p) for p in _PARTS), -i, -j, i, h)
+                         for i, g in enumerate(gold) if i not in chosen
+                         for j, h in enumerate(same_drug[i]) if h in have), reverse=True)
+    for *_, i, h in candidates:
+        if i not in chosen and h in have:
+            have.remove(h)
+            chosen[i] = h
+    pairs = [(g, chosen.get(i)) for i, g in enumerate(gold)]
     return pairs, have
 
 

@@ -353,8 +353,9 @@ class ClockReader:
         return Match(found.end, None) if self.early else _later(found.end, found.text)
 
     def evening_before(self, i: int) -> bool:
-        """ "fikk Marevan to ganger i kveld, både klokka seks og klokka åtte": the evening said
-        earlier in the same sentence, with no other part of the day between."""
+        """ "fikk Marevan to ganger i kveld, både klokka seks og klokka åtte": the evening (or
+        the evening's dose) said earlier in the same sentence, with no other part of the day
+        between."""
         before = self.lows[max(0, i - 12) : i]
         if "." in before:
             before = before[len(before) - before[::-1].index(".") :]
@@ -364,6 +365,8 @@ class ClockReader:
                 return False
             if w in ("kveld", "kvelden") and before[k - 1] in ("i", "går"):
                 return True
+            if w.startswith(("kveldsdose", "kveldsmedisin", "kveldstablett")):
+                return True  # "kveldsdosen ga jeg nå klokka seks": 18:00
         return False
 
     def clock_prefix(self, i: int) -> int | None:

@@ -35,6 +35,7 @@ from diktat.structuring.cues import word_rx as _rx
 from diktat.structuring.history import historical_at, past_period_at
 from diktat.structuring.note import Assertion
 from diktat.structuring.persons import FEMALE, HE, MALE, SHE, gender_of, patient_pronoun
+from diktat.structuring.questions import ANSWER, INDIRECT_QUESTION, is_question
 
 # "ikke" as said in bokmål, nynorsk and dialects (trøndersk "itj", "ittj"; "ikkj", "ikkje").
 NOT = r"(?:ikke|ikkje|ikkj|ikkie|itj|ittj|ittje|itte|ikk)"
@@ -118,24 +119,6 @@ SELF_REF = re.compile(rf"(?<!\w){_PRONOUN}\s+(?:selv|sjølv|sjøl|sjæl)(?!\w)",
 _PRONOUN_START = re.compile(rf"\s*(?:og |men |så )?{_PRONOUN}(?!\w)", re.IGNORECASE)
 REPORTING = _rx(r"forteller", "fortalte", "sier", "seier", "sa", "melder", "meldte", "opplyser",
                 "opplyste", "mener", "meiner", "tror", "trur", "at", "om at")
-_ASKING_VERB = (r"(?:har|hadde|er|var|føler|kjenner|får|fikk|fekk|vil|kan|skal|trenger|treng|"
-                r"ønsker|tar|tok|går|sov|spiste|drakk|brukte|bruker|ble|blei|vart|husker|hugsar|"
-                r"klarer|merker|merkar)")
-_WH = r"(?:hvordan|hvorfor|hva|hvor|hvilke|hvilken|kva|korleis|kvifor|kor|kven|hvem)"
-_YOU = r"(?:du|dere|dykk|deg)"
-# Without a question mark (Whisper often drops it) only a question to "du" counts.
-QUESTION_START = re.compile(
-    rf"\s*(?:{_ASKING_VERB}\s+{_YOU}(?!\w)|{_WH}(?!\w)(?:\s+\S+){{1,3}}?\s+{_YOU}(?!\w))",
-    re.IGNORECASE,
-)
-INDIRECT_QUESTION = _rx(r"(?:spurte|spør|spurt|spurde)(?: [^\W\d]+){0,2}? om",
-                        r"lurer på om", r"lurte på om", r"undres på om")
-# The answer said right after an indirect question ("Spurte Ola om han hadde hatt føling, og det
-# hadde han ikke"): the finding is what the answer says.
-ANSWER = re.compile(
-    r"[\s,]*(?:og |men )?(?:(?P<no>nei\b|det (?:hadde|har|var|er|gjorde|gjør) (?:han|hun|ho|hen|"
-    r"hu) (?:ikke|ikkje|itj)\b)|(?:ja\b|det (?:hadde|har|var|er|gjorde|gjør) (?:han|hun|ho|hen|hu)"
-    r"(?! (?:ikke|ikkje|itj))\b))", re.IGNORECASE)
 # A clause that says something of its own: it ends a negation's scope.
 _OWN_CLAUSE = _rx(
     "hun", "han", "ho", "hen", "vi", "jeg", "eg", "det", "den", "de", "dei", "pasienten",
@@ -159,13 +142,6 @@ __all__ = ["ANSWER", "assertion_at", "continues_list", "finding_assertion", "is_
            "someone_else", "subject_clause", "text_assertion"]
 
 
-def is_question(text: str, start: int = 0, end: int | None = None) -> bool:
-    """``text[start:end]`` (a sentence) asks rather than tells."""
-    end = len(text) if end is None else end
-    said = text[start:end].rstrip()
-    return said.endswith("?") or QUESTION_START.match(said) is not None
-
-
 _PARENT = re.compile(r"\s*(?:og |men |så )?(?:mora|moren|mor|faren|far)(?!\w)", re.IGNORECASE)
 _CHILD = _rx(r"datter\w*", r"dotter\w*", r"sønn\w*", "son", "sonen", r"barnebarn\w*")
 
@@ -173,13 +149,16 @@ _CHILD = _rx(r"datter\w*", r"dotter\w*", r"sønn\w*", "son", "sonen", r"barnebar
 # "... og falt ikke", "sov ikkje godt": the finding's own verb negated right after it.
 _VERB_NEGATED = re.compile(r"\s+" + NOT + r"(?!\s+(?:bare|berre|så|mye|mykje|lenge|helt|heilt|"
                            r"lenger|meir|mer|før|til|etter))(?!\w)", re.IGNORECASE)
+# "Urinen lukta ikkje", "Såret væsker ikke lenger": the finding's own verb, negated, ends it
+_SAID_NOT = re.compile(r"\s+[^\W\d]+\s+" + NOT + r"(?:\s+(?:lenger|lengre|meir|mer))?[\s.,;!?]*$",
+                       re.IGNORECASE)
 _FREE_OF = re.compile(r"\w{3,}(?:fri|fritt|frie)(?!\w)", re.IGNORECASE)  # "feberfri": no fever
 # A clause that goes on without a subject of its own ("... og har vondt i hodet").
 _VERB_FIRST = re.compile(r"\s*(?:har|hadde|er|var|fikk|fekk|får|klager|klaga|kjenner|føler|ble|"
                          r"blei|vart|ligger|ligg|falt|datt|ramla|sklei|skled|snublet|snubla|"
                          r"brakk|braut|slo|skadet|skada|gråter|gret|gråt|griner|hoster|hostet|"
                          r"hosta|sover|sov|spiser|spiste|drikker|drakk|virker|virket|kaster|"
-                         r"kastet|kasta|va|vart)(?!\w)", re.IGNORECASE)
+                         r"kastet|kasta|va|vart|sleit|slet|strever|strevde)(?!\w)", re.IGNORECASE)
 # A name said after a relative, between commas: the same person ("Kona hans, Liv, falt";
 # "Naboen hennes, han Torvald, ...", with the dialect's article before the name).
 _APPOSITIVE_NAME = re.compile(
@@ -388,7 +367,8 @@ def assertion_at(text: str, kw_start: int, kw_end: int, start: int = 0, end: int
     if _FREE_OF.match(text, kw_start) is not None:
         return Assertion.negated, kw_start  # "feberfri", "smertefri"
     if (POST_NEGATION.match(text, kw_end, clause.end) is not None
-            or _VERB_NEGATED.match(text, kw_end, clause.end) is not None) \
+            or _VERB_NEGATED.match(text, kw_end, clause.end) is not None
+            or _SAID_NOT.match(text, kw_end, clause.end) is not None) \
             and not _names_a_problem(text, kw_end, clause.end):
         return Assertion.negated, kw_start
     if (said := _possible_or_past(text, clause.start, clause.end)) is not None:
@@ -416,6 +396,10 @@ def assertion_at(text: str, kw_start: int, kw_end: int, start: int = 0, end: int
             text, clauses[ci - 1].end, clauses[ci].start + 6) and (
             neither := _NEITHER.search(text, clauses[ci - 1].start, clauses[ci - 1].end)):
         return Assertion.negated, neither.start()
+    # "har ikkje vore kvalm eller kasta opp": a clause after "eller" goes on with its negation
+    if ci > 0 and clause.word == "eller" and not _PRONOUN_START.match(text, clause.start) and (
+            neg := _negation_in(text, clauses[ci - 1].start, clauses[ci - 1].end)) is not None:
+        return Assertion.negated, neg
     # A bare finding in a list takes what was said of the list ("Ingen smerter, kvalme eller
     # oppkast"; "Mannen hennes har feber og hoste").
     c = ci

@@ -72,7 +72,7 @@ DOSE = re.compile(
     re.IGNORECASE,
 )
 # "1 g x 2", "2 x 500 mg", "1 g 2 ganger": how many times the dose was given.
-COUNT_AFTER = re.compile(r"\s?(?:x|×|ganger|gonger)\s?(?P<c>\d{1,2})(?![\d:]|,\d)"
+COUNT_AFTER = re.compile(r"\s?(?:x|×|ganger|gonger|gange|gonge)\s?(?P<c>\d{1,2})(?![\d:]|,\d)"
                          r"|\s(?P<c2>\d{1,2}) (?:ganger|gonger)(?!\w)", re.IGNORECASE)
 COUNT_BEFORE = re.compile(r"(?<![\w,])(?P<c>\d{1,2}) ?(?:x|×) ?$", re.IGNORECASE)
 
@@ -148,6 +148,10 @@ STATUS_CUES = {  # checked in this order: a refusal or omission outranks "gitt" 
                      r"(?:ikke|ikkje|itj|ittj|ittje|itte)", "utelatt",
                      r"(?:stå|står|sto|stod|stått) over", "hoppe over",
                      r"(?:ikke|ikkje|ingen) behov(?! for å)", r"holdes (?:i dag|i kveld|nå)",
+                     # "Ventoline ved behov trengte hun ikke i dag"
+                     r"(?:trengte|trengde|trong|trenger|treng) (?:(?:han|hun|ho|hu|hen|a|n) )?"
+                     r"(?:ikke|ikkje|itj|ittj|itte)(?! (?:mer|meir|mere|flere|fleire|ekstra|"
+                     r"noe mer|noko meir|enda|ennå|igjen)(?!\w))",
                      "utelate", "holdt tilbake", "glemt", "droppet", "hoppet over"),
     "self_administered": _rx(
         r"(?:tatt|tok|teke|tek|inntatt|satt|satte|sett|sette|sprøytet|dryppet|drypte|drypta|"
@@ -311,7 +315,10 @@ AREA_KEYWORDS = {area: _rx(*words) for area, words in {
         r"hvil(?:te|er|e)", r"kvil(?:te|er|e)"),
     "pain": (
         r"\w*smert\w*", "vondt", r"vond\w*", r"hodepine\w*", r"hovudverk\w*",
-        r"verk(?:er|te|ing)?", r"øm\w*", "NRS", "VAS", "ubehag"),
+        r"verk(?:er|te|ing)?", r"øm\w*", "NRS", "VAS", "ubehag",
+        # "dårlig i ryggen": an ailment of a body part, said as a nurse hears it
+        r"dårl[ie]g i (?:rygg\w*|mage\w*|hofte\w*|hofta|kne\w*|bein\w*|fot\w*|føtte\w*|"
+        r"arm\w*|skulder\w*|skuldr\w*|nakke\w*|hode\w*|hovud\w*)"),
     "cognition_mental": (
         r"forvirr\w*", r"desorient\w*", "orientert", "uro", r"urolig\w*", r"engstel\w*",
         r"angst\w*", "redd", r"trist\w*", "lei seg", r"humør\w*", "glad", "fornøyd",

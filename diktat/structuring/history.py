@@ -4,7 +4,9 @@ A cue in the finding's clause: "tidligere" (not "tidligere i dag"), "kjent med",
 "i fjor", "for 2 år siden", anamnesis words; or a past period ("i helga", "forrige uke", "i
 forgårs", "for tre dager siden") in a clause that says nothing of now ("Han hadde feber i
 helga" is historical; "hadde feber i helga og har det fortsatt", "vondt siden i helga" are not).
-"I går" is not a cue: a report often covers yesterday's evening.
+"I går" is not a cue: a report often covers yesterday's evening. A month or season is one only
+with the clause's verb in the past ("hadde urinveisinfeksjon i januar", not "skal opereres i
+januar").
 """
 
 from __future__ import annotations
@@ -27,6 +29,10 @@ PAST_PERIOD = _rx(
     r"(?:i helga|i helgen|i helgå|(?:i )?forrige uke|(?:i )?forrige veke|(?:i )?førre veke|"
     r"i forgårs|i førgårs|" + rf"for {_COUNT} (?:dager|dagar|døgn|uker|veker) (?:siden|sidan))",
 )
+# "hadde urinveisinfeksjon i januar": a month or season, with the clause's verb in the past
+_MONTH = _rx(r"i (?:januar|februar|mars|april|mai|juni|juli|august|september|oktober|november|"
+             r"desember|sommer|vinter|høst|haust|vår|påsken|påska|jula|julen)")
+_PAST_VERB = _rx("hadde", "hadd", "var", "va", "fikk", "fekk", "ble", "blei", "vart", "hatt")
 _AND = _rx("og")
 NOW = _rx("nå", "no", "i dag", "fortsatt", "fremdeles", "framleis", "enda", "ennå", "stadig",
           "fortsatt", "igjen", "framleis")
@@ -45,6 +51,8 @@ def past_period_at(text: str, clauses: Sequence[Clause], ci: int) -> int | None:
     omgangssyke i helga" is hers."""
     clause = clauses[ci]
     m = PAST_PERIOD.search(text, clause.start, clause.end)
+    if m is None and _PAST_VERB.search(text, clause.start, clause.end) is not None:
+        m = _MONTH.search(text, clause.start, clause.end)
     if m is None or NOW.search(text, clause.start, clause.end) is not None:
         return None
     if ci + 1 < len(clauses) and _AND.search(text, clause.end, clauses[ci + 1].start + 3) \

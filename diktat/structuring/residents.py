@@ -1,5 +1,7 @@
 """Another resident of the home, named by room: "Kveldsvakt, rom 14. Beboeren på rom 12 har
-falt på badet" tells of the resident in rom 12, not of this note's patient.
+falt på badet" tells of the resident in rom 12, not of this note's patient; so do "Olav på rom
+fem var urolig" and "Rom fire sov allerede" (a room said as a clause's subject; "Rom tre:" or
+"rom tre." is a heading).
 
 The dictation's patient is in the first room it names; a resident, patient or user "på rom N"
 with another N is someone else. A clause whose subject is that resident (or that goes on with
@@ -19,8 +21,10 @@ _NUMBER = (r"\d+|en|ett|ein|to|tre|fire|fem|seks|sju|syv|åtte|ni|ti|elleve|tolv
            r"fjorten|femten|seksten|sytten|atten|nitten|tjue\w*|tretti\w*|førti\w*|femti\w*")
 _ROOM = re.compile(r"(?<!\w)rom(?:\s+nr\.?)?\s+(?P<n>" + _NUMBER + r")(?!\w)", re.IGNORECASE)
 _RESIDENT_IN_ROOM = re.compile(
-    r"\s*(?:(?:og|men|så|eh|ehm),?\s+)*(?:beboer(?:en)?|pasient(?:en)?|bruker(?:en)?|dama|damen|"
-    r"mannen|kvinnen|herren)\s+(?:på|i)\s+rom(?:\s+nr\.?)?\s+(?P<n>" + _NUMBER + r")(?!\w)",
+    r"\s*(?:(?:og|men|så|eh|ehm),?\s+)*(?:(?:beboer(?:en)?|pasient(?:en)?|bruker(?:en)?|dama|damen|"
+    r"mannen|kvinnen|herren|(?-i:[A-ZÆØÅ][a-zæøå]+))\s+(?:på|i)\s+)?"
+    # "Olav på rom fem var urolig"; "Rom fire sov allerede": the room said as the subject
+    r"rom(?:\s+nr\.?)?\s+(?P<n>" + _NUMBER + r")(?!\w)(?!\s*[:.,])",
     re.IGNORECASE)
 _SENTENCE_END = re.compile(r"[.!?](?=\s|$)")
 

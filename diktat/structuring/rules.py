@@ -45,6 +45,7 @@ from diktat.structuring.note import (
     Observation,
     Statement,
 )
+from diktat.structuring.value_owner import not_the_patients_now
 from diktat.structuring.vital_read import VitalRead
 from diktat.structuring.vital_signs import VITAL_MODELS
 from diktat.structuring.vitals import read_vitals
@@ -203,8 +204,8 @@ class _Sentence:
         reads = read_vitals(text, self.start, self.end, clauses, drugs)
         for v in reads + self._links(reads, drugs):
             ev = self.c.evidence(*v.span)
-            if ev is None:
-                continue
+            if ev is None or not_the_patients_now(text, clauses, v.start, self.start, self.end):
+                continue  # "han veide syttitre for to uker siden": left to the text
             time = v.clock.group() if v.clock else None
             items = self.f.vitals[v.kind]
             # the same value said again in a message to the doctor is not a new measurement
