@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 
 from diktat.structuring.assertion import subject_clause
 from diktat.structuring.clauses import Clause, clause_at, split_clauses
@@ -32,16 +33,24 @@ _SENTENCE_END = re.compile(r"[.!?](?=\s|$)")
 def elsewhere(text: str, clauses: Sequence[Clause], ci: int) -> int | None:
     """Where the resident in another room starts whom clause ``ci`` (or the clause whose
     subject it goes on with) tells of; None when it tells of this note's patient."""
-    first = _ROOM.search(text)
+    first = _first_room(text)
     if first is None:
         return None
     for c in (ci, subject_clause(text, clauses, ci)):
         if c is None:
             continue
         m = _RESIDENT_IN_ROOM.match(text, clauses[c].start, clauses[c].end)
-        if m is not None and m.group("n").casefold() != first.group("n").casefold():
+        if m is not None and m.group("n").casefold() != first:
             return clauses[c].start
     return None
+
+
+@lru_cache(maxsize=8)
+def _first_room(text: str) -> str | None:
+    """The patient's room: the first one the dictation names (asked once per text; a str
+    keeps its hash, so a long transcript is not scanned again for every clause)."""
+    m = _ROOM.search(text)
+    return m.group("n").casefold() if m is not None else None
 
 
 def elsewhere_at(text: str, at: int) -> bool:
