@@ -222,6 +222,11 @@ class ClockReader:
                                  or self.spoken_time(j))))
         if (about := self.about_hour(i)) is not None:
             return about
+        if self.corrects_clock(i):
+            # "klokka ti førtifem, nei, unnskyld, ti trettifem": the time said again, unprefixed
+            found = self.relative_time(i, prefixed=True) or self.spoken_time(i)
+            if found is not None and not self.unit_follows(found.end):
+                return self.in_the_evening(i, found)
         # right after a dose ("Pantoprazol 40 mg ti på åtte") "M over/på H" is a time too, and
         # so it is fronted before its verb ("Ti på åtte fikk hun ...")
         lead = self.after_dose(i) or self.fronted_time(i) or self.continues_series(i)
@@ -294,17 +299,21 @@ class ClockReader:
     def corrected(self, i: int, found: Match | None) -> Match | None:
         """ "klokka tjuetre, nei jeg mener halv tolv": an hour 1–11 said to correct the time
         just before is in the same half of the day as it (23:30), where that is nearer."""
-        if found is None or found.text is None or self.last_clock is None:
+        if found is None or found.text is None or not self.corrects_clock(i):
             return found
-        end, before, _ = self.last_clock
-        between = [self.low(k) for k in range(end, i)]
-        if not (0 < len(between) <= 7 and set(between) <= _CORRECTION_GLUE
-                and set(between) & _CORRECTING):
-            return found
+        before = self.last_clock[1]
         hour = int(found.text[:2])
         if 1 <= hour <= 11 and abs(hour + 12 - before) < abs(hour - before):
             return Match(found.end, f"{hour + 12:02d}{found.text[2:]}")
         return found
+
+    def corrects_clock(self, i: int) -> bool:
+        """Only correction words ("nei", "jeg mener", "unnskyld") since the last time read."""
+        if self.last_clock is None:
+            return False
+        between = [self.low(k) for k in range(self.last_clock[0], i)]
+        return (0 < len(between) <= 7 and set(between) <= _CORRECTION_GLUE
+                and bool(set(between) & _CORRECTING))
 
     def series_hour(self, i: int) -> Match | None:
         """ "kl 08, 14 og 20": a bare whole hour listed right after a clock time, later than

@@ -68,7 +68,7 @@ PROBLEM_NEGATION = re.compile(
     rf"(?<!\w)(?:{_ABLE}\s+(?:(?:hun|han|ho|hen|hu|jeg|eg)\s+)?{NOT}\s+(?:lenger\s+)?"
     rf"(?:å\s+)?{_FUNCTION}"
     rf"|{NOT}\s+{_ABLE_PERFECT}\s+(?:å\s+)?{_FUNCTION}"
-    rf"|{NOT}\s+{_LOST_FUNCTION}|{_LOST_FUNCTION}\s+{NOT})(?!\w)",
+    rf"|{NOT}\s+{_LOST_FUNCTION}|{_LOST_FUNCTION}\s+(?:{NOT}|ingenting|inkje|ingen ting))(?!\w)",
     re.IGNORECASE,
 )
 POST_NEGATION = re.compile(
@@ -85,7 +85,7 @@ POST_NEGATION = re.compile(
     r"forsvunnet|forsvant|forsvunne|gått vekk|gikk vekk)(?!\w))",
     re.IGNORECASE,
 )
-POSSIBLE = _rx("mulig", "muligens", "moglegvis", "kanskje", "kanskje", r"mistanke om",
+POSSIBLE = _rx("mulig", "muligens", "moglegvis", "mogleg", "mogeleg", "kanskje", r"mistanke om",
                r"mistenk\w*", "trolig", "truleg", r"sannsynlig\w*", "antagelig", "antakeleg",
                "usikker på om", "usikkert om", "kan ha", "kan være", "kan vere", "tyder på",
                "ser ut til", "virker som", "spørsmål om", "obs")
@@ -123,7 +123,8 @@ REPORTING = _rx(r"forteller", "fortalte", "sier", "seier", "sa", "melder", "meld
 _OWN_CLAUSE = _rx(
     "hun", "han", "ho", "hen", "vi", "jeg", "eg", "det", "den", "de", "dei", "pasienten",
     "bruker", "brukeren", "er", "var", "har", "hadde", "hadd", "ble", "blei", "vart", "fikk",
-    "fekk", "kan", "kunne", "klarer", "klarte", "greier", "greidde", "klarar",
+    "fekk", "kan", "kunne", "klarer", "klarte", "greier", "greidde", "klarar", "lukter", "luktar",
+    "luktet", "lukta",
     "får", "spiste", "åt", "et", "drakk", "sov", "gikk", "gjekk", "kom", "klager", "klaget",
     "klaga", "sier", "sa", "virker", "ser", "føler", "kjenner", "tok", "ga", "gav", "går",
     "står", "ligger", "lå", "sitter", "satt", "kastet", "kasta", "hostet", "hosta", "viser",

@@ -168,7 +168,9 @@ STATUS_CUES = {  # checked in this order: a refusal or omission outranks "gitt" 
                    r"spytt(?:et|a) ut", "avslo", "avslått"),
     "prn": _rx("ved behov", r"v\.b\.?", "vb", "etter behov", r"behovsmedisin\w*",
                r"behovsdose\w*", "prn"),
-    "given": _rx(rf"(?:gitt|gjeve|ga|gav|fikk|fekk|har fått|fått|tatt|tok){_EFFECT_WORDS}",
+    "given": _rx(rf"(?:gitt|gjeve|ga|gav|fikk|fekk|har fått|fått){_EFFECT_WORDS}",
+                 # "tok ut den ene" (from the dosette): removed, not taken
+                 rf"(?:tatt|tok){_EFFECT_WORDS}(?! (?:ut|bort|vekk|tilbake)(?!\w))",
                  ACCEPTED,
                  "inntatt", "administrert", "satt", "satte", "sette", "injisert", r"påført",
                  # a patch changed, a course started with its first dose, drops given
@@ -206,6 +208,9 @@ _MODAL_DOSE = (r"(?:skal|kan|må|bør) (?:han|hun|ho|hu|hen|pasienten|brukeren|d
 MODAL_DOSE = _rx(_MODAL_DOSE)
 # "skulle vært satt kl 18", "skulle hatt Fragmin": planned; a status word inside is no status.
 PLANNED = _rx(r"(?:vil|ville) at (?:hun|han|ho|hu|hen|pasienten) skal (?:ha|få)",
+              # a prescription: "Legen forskriver Selexid 200 mg tre ganger daglig"
+              r"(?:forskriver|forskrev|forskrive[tn]?|foreskriver|ordinerer|ordinerte|ordinert|"
+              r"ordinere)",
               r"(?:skal|skal nå) (?:ha|få) (?=\S+ \d)",
               r"skulle (?:ha |hatt |ha fått |ha blitt |vært |vore |bli |blitt |blitt )?"
               r"(?:gitt|gjeve|satt|sett|fått|tatt|teke|gis|settes|tas)",
@@ -458,6 +463,8 @@ NOT_AN_EVENT = _rx(r"(?:fare|risiko|redd|frykt|bekymret|bekymra) for (?:å )?(?:
                    r"(?:nesten|nestan|nærmest|nære på å) (?:falt|datt|ramla|falle|detta)",
                    r"(?:holdt|heldt|holdt på) på å (?:falle|detta|ramle)",
                    r"nær ved å (?:falle|detta)", "nestenfall", "nesten-fall",
+                   # "Oppfølging etter fallet på mandag": the fall told before, not a new one
+                   r"(?:etter|siden|sidan|etter det) fallet", r"oppfølging etter fall\w*",
                    # caught herself: "snublet i teppet, men fikk tak i kommoden og falt ikke"
                    r"(?:snubl\w*|sklei|skled|mistet balansen|miste balansen)(?=[^.!?]{0,80}?"
                    r"(?:fikk tak i|fekk tak i|tok seg for|tok seg i|holdt seg|heldt seg|"

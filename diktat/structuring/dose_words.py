@@ -34,7 +34,9 @@ _OTHER_EVENT_VERB = re.compile(
     r"\s+(?!(?:fikk|fekk|ga|gav|gjev|gir|får|fått|gitt|tok|tek|satte|sette|satt|skulle|skal|"
     r"ska|måtte|må|ville|vil|burde|bør|trengte|treng|trenger|fordi|da|når|som|at|mens|etter|"
     r"før|hvis|om|der|og|men)(?!\w))"
-    r"[^\W\d]+\s+(?:han|hun|ho|hu|pasienten|brukeren|beboeren|vi|jeg|eg|æ)(?!\w)",
+    # its subject a pronoun or a definite noun ("og klokka tolv var smerten tre")
+    r"[^\W\d]+\s+(?:han|hun|ho|hu|pasienten|brukeren|beboeren|vi|jeg|eg|æ|"
+    r"[^\W\d]{2,}(?:en|et|ene|a))(?!\w)",
     re.IGNORECASE)
 
 
