@@ -30,10 +30,12 @@ BACK_TO_DRUG = re.compile(r"\s*(?:den|det|dei|dem|de|dagens|dosen|tabletten|sin|
 # comma, its verb and subject right after it) is another event's time
 _FRONTED_AFTER = re.compile(r"(?:,|(?<!\w)og|(?<!\w)men|(?<!\w)så)\s*(?:klokka|kl\.?)?\s*$",
                             re.IGNORECASE)
+# The verbs of giving or taking a dose (and of planning one).
+_DOSE_VERBS = (r"fikk|fekk|ga|gav|gjev|gir|får|fått|gitt|tok|tek|satte|sette|satt|skulle|skal|"
+               r"ska")
 _OTHER_EVENT_VERB = re.compile(
-    r"\s+(?!(?:fikk|fekk|ga|gav|gjev|gir|får|fått|gitt|tok|tek|satte|sette|satt|skulle|skal|"
-    r"ska|måtte|må|ville|vil|burde|bør|trengte|treng|trenger|fordi|da|når|som|at|mens|etter|"
-    r"før|hvis|om|der|og|men)(?!\w))"
+    rf"\s+(?!(?:{_DOSE_VERBS}|måtte|må|ville|vil|burde|bør|trengte|treng|trenger|fordi|da|når|"
+    r"som|at|mens|etter|før|hvis|om|der|og|men)(?!\w))"
     # its subject a pronoun or a definite noun ("og klokka tolv var smerten tre")
     r"[^\W\d]+\s+(?:han|hun|ho|hu|pasienten|brukeren|beboeren|vi|jeg|eg|æ|"
     r"[^\W\d]{2,}(?:en|et|ene|a))(?!\w)",
@@ -41,8 +43,7 @@ _OTHER_EVENT_VERB = re.compile(
 
 
 # "... fordi hun sov tungt klokka åtte": the time of the reason, not of a dose
-_GIVING = (r"(?:fikk|fekk|ga|gav|gjev|gir|får|fått|gitt|tok|tek|tatt|satte|sette|satt|"
-           r"skulle|skal|ska)")
+_GIVING = rf"(?:{_DOSE_VERBS}|tatt)"
 _REASON_EVENT = re.compile(
     r"(?<!\w)(?:fordi|siden|sidan|ettersom)\s+(?:han|hun|ho|hu|pasienten|brukeren|beboeren)"
     rf"(?:\s+(?!{_GIVING}(?!\w))[^\W\d]+){{1,4}}\s+(?:klokka|klokken|kl\.?)?\s*$",

@@ -36,7 +36,7 @@ def with_extra_doses(reads: list[MedRead], text: str, start: int, end: int) -> l
         if extra is None:
             continue
         verb, dose = extra
-        before = [c for c in cues.CLOCK.finditer(text, r.head[1], verb.start())]
+        before = list(cues.CLOCK.finditer(text, r.head[1], verb.start()))
         after = list(cues.CLOCK.finditer(text, dose.end(), following))
         marks = [m.end() for m in cues.CORRECTION.finditer(text, dose.end(), following)]
         after = [c for c in after if not marks or c.start() >= marks[-1]] or after

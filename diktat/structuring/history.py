@@ -35,7 +35,7 @@ _MONTH = _rx(r"i (?:januar|februar|mars|april|mai|juni|juli|august|september|okt
 _PAST_VERB = _rx("hadde", "hadd", "var", "va", "fikk", "fekk", "ble", "blei", "vart", "hatt")
 _AND = _rx("og")
 NOW = _rx("nå", "no", "i dag", "fortsatt", "fremdeles", "framleis", "enda", "ennå", "stadig",
-          "fortsatt", "igjen", "framleis")
+          "igjen")
 
 
 def historical_at(text: str, start: int, end: int) -> int | None:

@@ -19,11 +19,11 @@ from diktat.structuring.clauses import Clause, clause_at
 from diktat.structuring.cues import word_rx
 from diktat.structuring.persons import HE, SHE, gender_of
 
-TAKING = word_rx("fikk", "fekk", "får", "tok", "tek", "tar", "har tatt", "hadde tatt",
-                 "brukte", "bruker", "svelget", "svelgde")
-_TAKES_FIRST = re.compile(r"\s*(?:og |og så |så )?(?:" + "|".join(
-    ("fikk", "fekk", "tok", "tek", "tar", "brukte", "svelget", "svelgde")) + r")(?!\w)",
-    re.IGNORECASE)
+_TAKES = ("fikk", "fekk", "tok", "tek", "tar", "brukte", "svelget", "svelgde")
+TAKING = word_rx(*_TAKES, "får", "har tatt", "hadde tatt", "bruker")
+# a clause that starts with taking goes on with the subject before it
+_TAKES_FIRST = re.compile(r"\s*(?:og |og så |så )?(?:" + "|".join(_TAKES) + r")(?!\w)",
+                          re.IGNORECASE)
 _LEAD = re.compile(r"^\s*(?:(?:og|men|så)\s+)?(?:besøk (?:av|fra|frå)\s+)?", re.IGNORECASE)
 _SUBJECT_PRONOUN = re.compile(r"\s*(?:og |men |så |da |og så )?(?P<p>hun|ho|hu|han)(?!\w)",
                               re.IGNORECASE)

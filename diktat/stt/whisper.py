@@ -190,13 +190,11 @@ class WhisperEngine:
                                batch_size=self.batch_size(opts), workers=self.workers)
         common = decode_settings(opts)
         segments: list[list[Segment]] = [[] for _ in audios]
-        redecoded = [0 for _ in audios]
         # a clip already decoded at higher temperatures is not decoded again region by region
         redone: list[list[tuple[float, float]]] = [[] for _ in audios]
         for (index, start, cut), result in zip(clips, decoded, strict=True):
             segments[index].extend(_shifted(s, start) for s in result.segments)
             if result.redecoded:
-                redecoded[index] += 1
                 redone[index].append((start, start + len(cut) / SAMPLE_RATE))
         clip_audio = [0.0 for _ in audios]
         for index, _, cut in clips:
@@ -224,7 +222,7 @@ class WhisperEngine:
                 recovered + actions,
                 pipeline="grouped",
                 group_files=len(audios),
-                clips_redecoded=redecoded[index],
+                clips_redecoded=len(redone[index]),
             ))
         return out
 
