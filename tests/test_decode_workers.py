@@ -6,11 +6,13 @@ import os
 import threading
 import time
 
+import numpy as np
 import pytest
 
 from diktat.config import AsrSettings
 from diktat.server.engine import FairSlots
 from diktat.stt.factory import engine_workers
+from diktat.stt.options import DecodeOptions
 
 
 def test_live_dictation_on_a_cpu_gets_two_workers_and_batch_one():
@@ -159,3 +161,84 @@ def test_a_single_place_serves_background_only_when_idle():
     slots = FairSlots(1)
     with slots.held(background=True):  # nothing live: it may run
         assert slots.waiting == 0
+
+
+def test_a_holder_of_every_place_waits_for_those_before_it_and_those_after_wait_for_it():
+    slots = FairSlots(2)
+    order: list[str] = []
+
+    def every_place() -> None:
+        with slots.held_all():
+            order.append("all in")
+            time.sleep(0.05)
+            order.append("all out")
+
+    def later() -> None:
+        with slots.held():
+            order.append("later in")
+
+    with slots.held():
+        whole = threading.Thread(target=every_place)
+        whole.start()
+        deadline = time.monotonic() + 10
+        while slots.waiting < 1:  # its two tickets are out, one place of the two still held
+            assert time.monotonic() < deadline
+            time.sleep(0.001)
+        after = threading.Thread(target=later)
+        after.start()
+        while slots.waiting < 2:
+            assert time.monotonic() < deadline
+            time.sleep(0.001)
+        assert order == []  # the free place is not enough, and the later one queues behind
+    whole.join(10)
+    after.join(10)
+    assert order == ["all in", "all out", "later in"]
+
+
+class _TwoWayEngine:
+    model_id, model_sha256, workers = "fake", None, 2
+
+    def __init__(self) -> None:
+        self.calls: list[str] = []
+
+    def transcribe(self, samples, opts):
+        self.calls.append("workers")
+
+    def transcribe_alone(self, samples, opts):
+        self.calls.append("every core")
+
+
+def test_the_servers_last_span_takes_every_core_only_when_no_other_dictation_is_live():
+    from diktat.server.engine import SharedEngine
+
+    fake = _TwoWayEngine()
+    shared = SharedEngine(fake)
+    shared.live_sessions = 1  # the dictation that stopped, alone on the server
+    shared.transcribe_alone(np.zeros(16_000, dtype=np.float32), DecodeOptions())
+    shared.live_sessions = 3  # others dictate: it goes behind their live decodes
+    shared.transcribe_alone(np.zeros(16_000, dtype=np.float32), DecodeOptions())
+    assert fake.calls == ["every core", "workers"]
+
+
+@pytest.mark.slow
+@pytest.mark.speech
+def test_a_live_engine_decodes_alone_on_every_workers_threads(whisper_model, npsc_dir):
+    """The copy for a dictation's last span: one worker on both workers' threads, the same text
+    (here identical; asserted within 10 % WER, as int8 kernels differ between CPUs)."""
+    import jiwer
+
+    from diktat.stt.audio import load_audio
+    from diktat.stt.options import EngineOptions
+    from diktat.stt.whisper import WhisperEngine
+
+    live = WhisperEngine(whisper_model.path, model_id=whisper_model.name,
+                         options=EngineOptions(device="cpu", workers=2, threads=1, alone=True))
+    samples = load_audio(npsc_dir / "norwegian-medium-8s.16k.wav").samples
+    opts = DecodeOptions(batched_min_duration_s=24 * 3600.0)
+    alone, shared = live.transcribe_alone(samples, opts), live.transcribe(samples, opts)
+    assert (alone.options["workers"], alone.options["threads"]) == (1, 2)
+    assert (shared.options["workers"], shared.options["threads"]) == (2, 1)
+    assert alone.text.strip() and jiwer.wer(shared.text, alone.text) <= 0.1
+    batch = WhisperEngine(whisper_model.path, model_id=whisper_model.name,
+                          options=EngineOptions(device="cpu", workers=1, alone=True))
+    assert batch._alone is None  # one worker has every core already

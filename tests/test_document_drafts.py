@@ -1,6 +1,8 @@
-"""The document decoder's drafts (pure logic, a fake transcriber): the open span is decoded at a
-pause when the decoder is idle, the stop decodes only the audio after the latest draft, a cut
-drops the draft it overtakes, and nothing is decoded twice or lost."""
+"""The document decoder's drafts and its stop (pure logic, a fake transcriber): the open span is
+decoded at a pause when the decoder is idle, the stop decodes only the audio after the latest
+draft, a cut drops the draft it overtakes, spans not begun at the stop are decoded with the last
+one (within one Whisper window) through `transcribe_last`, and nothing is decoded twice or
+lost."""
 
 from __future__ import annotations
 
@@ -111,3 +113,53 @@ def test_a_draft_that_ends_where_the_recording_ends_is_the_last_span():
     settle(document)
     document.close(6.0)
     assert spans_of(document.finish()) == [(0.0, 6.0)] and fake.calls == [(0.0, 6.0)]
+
+
+def taken(document: DocumentDecoder) -> None:
+    """Wait until the decoder thread has taken every job handed over so far."""
+    for _ in range(500):
+        if document._todo.empty():
+            return
+        threading.Event().wait(0.01)
+    raise AssertionError("the decoder did not take its jobs")
+
+
+def test_spans_not_begun_at_the_stop_are_decoded_with_the_last_on_every_core():
+    fake = FakeTranscriber()
+    fake.gate.clear()  # the first span's decode is still running at the stop
+    last: list[tuple[float, float]] = []
+
+    def transcribe_last(audio, opts):
+        transcript = fake.transcribe(audio, opts)
+        last.append(fake.calls[-1])
+        return transcript
+
+    document = DocumentDecoder(fake.transcribe, DecodeOptions(), fake.read_audio,
+                               DocumentOptions(min_span_s=5.0),
+                               transcribe_last=transcribe_last)
+    assert document.offer_pause(6.0) is True
+    taken(document)
+    assert document.offer_pause(12.0) is True and document.offer_pause(20.0) is True
+    document.close(25.0)
+    fake.gate.set()
+    spans = document.finish()
+    # 6-12, 12-20 and the last 20-25 fit in one Whisper window: one decode, on every core
+    assert spans_of(spans) == [(0.0, 6.0), (6.0, 25.0)]
+    assert fake.calls == [(0.0, 6.0), (6.0, 25.0)] and last == [(6.0, 25.0)]
+    assert [w.text for s in spans for w in s.words] == [" 0-6", " 6-25"]
+    assert document.backlog().audio_s == 0.0
+
+
+def test_merged_spans_stay_within_one_whisper_window():
+    fake = FakeTranscriber()
+    fake.gate.clear()
+    document = decoder(fake, min_span_s=5.0)
+    document.offer_pause(6.0)
+    taken(document)
+    document.offer_pause(20.0)
+    document.offer_pause(34.0)
+    document.close(40.0)
+    fake.gate.set()
+    # 6-34 is 28 s (MERGED_MAX_S); with 34-40 it would be 34 s, so that stays a span of its own
+    assert spans_of(document.finish()) == [(0.0, 6.0), (6.0, 34.0), (34.0, 40.0)]
+    assert fake.calls == [(0.0, 6.0), (6.0, 34.0), (34.0, 40.0)]

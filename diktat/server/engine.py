@@ -83,6 +83,20 @@ class FairSlots:
             return max(0, self._issued - self._left - (self.places - self._background))
 
     @contextmanager
+    def held_all(self) -> Iterator[None]:
+        """Every place at once, in arrival order (after every earlier holder has left)."""
+        with self._cond:
+            last = self._issued + self.places - 1
+            self._issued += self.places
+            self._cond.wait_for(lambda: last < self._left + self.places - self._background)
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._left += self.places
+                self._cond.notify_all()
+
+    @contextmanager
     def held(self, *, background: bool = False) -> Iterator[None]:
         with self._cond:
             if background:
@@ -205,6 +219,7 @@ class SharedEngine:
         # are always waiting on a loaded server and would otherwise keep it out until the stop.
         self.background_patience_s = background_patience_s
         self.load = LoadMeter()
+        self.live_sessions = 0  # dictations now (the server's StreamSlots keeps it)
         self.batches: deque[int] = deque(maxlen=256)  # sizes of the recent window batches
         self._pending: deque[_Pending] = deque()
         self._cond = threading.Condition()
@@ -220,6 +235,16 @@ class SharedEngine:
         """`transcribe` behind every live decode (a dictation's document text)."""
         with self.slots.held(background=True):
             return self._engine.transcribe(samples, opts)
+
+    def transcribe_alone(self, samples: np.ndarray, opts: DecodeOptions) -> Transcript:
+        """The last span of a dictation that has stopped: with every worker (the engine's
+        `transcribe_alone`, on all its cores) when no other dictation is live, else behind
+        the live decodes, which must not wait seconds for one session's note."""
+        alone = getattr(self._engine, "transcribe_alone", None)
+        if alone is None or self.live_sessions > 1:
+            return self.transcribe_background(samples, opts)
+        with self.slots.held_all():
+            return alone(samples, opts)
 
     def decode_window(
         self, samples: np.ndarray, opts: DecodeOptions, *, max_new_tokens: int | None = None

@@ -94,11 +94,13 @@ class StreamSlots:
             if self.active >= self.capacity():
                 return False
             self.active += 1
+            self.engine.live_sessions = self.active
             return True
 
     def release(self) -> None:
         with self._lock:
             self.active -= 1
+            self.engine.live_sessions = self.active
 
 
 class Structuring:

@@ -58,6 +58,7 @@ def load_engine(settings: Settings, *, live: bool = False, many: bool = False):
             compute_type=settings.asr.compute_type,
             threads=settings.asr.threads,
             workers=engine_workers(settings.asr, live=live, many=many),
+            alone=live,  # a dictation's last span, decoded once she stops (`transcribe_alone`)
         ),
     )
 

@@ -23,6 +23,10 @@ class EngineOptions(_Options):
     workers: int = Field(
         default=1, ge=1, le=16, description="Decodes that can run at once (CTranslate2 workers)"
     )
+    alone: bool = Field(
+        default=False, description="Also load a copy with one worker on all the workers' CPU "
+        "threads, for `transcribe_alone` (on a CPU with several workers)"
+    )
 
 
 class DecodeOptions(_Options):

@@ -14,7 +14,8 @@ The live text is the preview. Unless `DictationOptions.document` is off, the rec
 transcribed in the background with the batch pipeline, in spans cut at pauses
 (`document.DocumentDecoder`); when the dictation stops only the last span is decoded, and the
 transcript, the text and the note are made from this document text, with the voice commands
-applied to it as to the preview. The session keeps the preview beside it (`preview.txt`).
+applied to it as to the preview. The session keeps the preview beside it (`preview.txt`), as
+she saw it at the stop: it is not decoded once more, so the last span has the cores to itself.
 
 `recovery.recover` finishes a session a dead process left behind with the same `finish_session`.
 """
@@ -219,7 +220,8 @@ def dictate(
     session = store.create(input_description=source.description, model_id=engine.model_id,
                            owner=options.owner)
     document = (DocumentDecoder(getattr(engine, "transcribe_background", engine.transcribe),
-                                decode, session.read_audio, options.document)
+                                decode, session.read_audio, options.document,
+                                transcribe_last=getattr(engine, "transcribe_alone", None))
                 if options.document.enabled else None)
     try:
         return _dictate(session, document, source, engine, store, decode=decode,
@@ -342,15 +344,13 @@ def _dictate(
     view("finishing")
     capture.join(timeout=_CAPTURE_JOIN_S)  # a pipe may block in read(); the thread is a daemon
     _raise_capture_error(chunks, session, store)
-    if document is not None:  # its last decode runs beside the preview's
-        document.close(session.samples_written / SAMPLE_RATE)
-    if not recording.applier.stopped:
-        tick = time.perf_counter()
-        recording.apply(gate.finish())
-        decode_s += time.perf_counter() - tick
-    gate.close()
-    recording.close_utterance(gate.processor.audio_seconds)
     if document is None:
+        if not recording.applier.stopped:
+            tick = time.perf_counter()
+            recording.apply(gate.finish())
+            decode_s += time.perf_counter() - tick
+        gate.close()
+        recording.close_utterance(gate.processor.audio_seconds)
         result = finish_session(
             session, recording.applier, engine, decode, make_note, state="finished",
             stopped_by=stopped_by, transcribe_s=decode_s,
@@ -358,7 +358,13 @@ def _dictate(
                      "mode": options.mode, "pause_s": options.pause_s},
         )
     else:
+        # The text is the document decode's: the preview is kept as she saw it at the stop,
+        # its last words unconfirmed, instead of being decoded once more beside the last span.
+        unconfirmed = recording.tentative
+        document.close(session.samples_written / SAMPLE_RATE)
+        recording.close_utterance(gate.processor.audio_seconds)
         spans = document.finish()
+        gate.close()  # not before: its last decode may still be running, for nothing
         result = finish_session(
             session, _document_text(spans, commands, options.pause_s), engine, decode,
             make_note, state="finished", stopped_by=stopped_by,
@@ -366,7 +372,8 @@ def _dictate(
             options={**document.decode.model_dump(mode="json"), "pipeline": "document",
                      "mode": options.mode, "pause_s": options.pause_s,
                      "document_spans": [[s.start, s.end] for s in spans]},
-            preview=recording.applier.text.strip(),
+            preview=" ".join(t for t in (recording.applier.text.strip(), unconfirmed.strip())
+                             if t),
         )
     result = dataclasses.replace(result, note_ready_s=time.perf_counter() - stop_tick)
     view("done")

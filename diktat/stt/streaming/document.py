@@ -20,7 +20,10 @@ and a 60 s dictation's note came later, 13.4 s after the stop against 6.2 s with
 Spans are decoded one at a time in a background thread, through the engine's background lane
 where it has one (`SharedEngine.transcribe_background`: it waits while live decodes wait, and
 leaves one worker to them): the preview keeps at least one worker, though with two a second
-live decode may wait for a span's decode to end.
+live decode may wait for a span's decode to end. Once she stops no preview decodes are left:
+what is still to decode goes through `transcribe_last` (the engine's `transcribe_alone`, on
+every core), and spans handed over and not yet begun are decoded with the last one as one span
+(up to `MERGED_MAX_S`), so that a span cut a moment before the stop costs one decode, not two.
 """
 
 from __future__ import annotations
@@ -58,6 +61,9 @@ class Span:
     decode_s: float
 
 
+# Spans not yet begun at the stop are decoded as one up to this length (a Whisper window).
+MERGED_MAX_S = 28.0
+
 # A span waiting this long was deferred by a busy machine (one decodes in 1-5 s on 2 idle
 # cores): the nurse is told that the note waits for the better text.
 DEFERRED_AFTER_S = 10.0
@@ -85,10 +91,14 @@ class DocumentDecoder:
 
     def __init__(self, transcribe: Callable[[np.ndarray, DecodeOptions], Transcript],
                  decode: DecodeOptions, read_audio: Callable[[float, float], np.ndarray],
-                 options: DocumentOptions) -> None:
+                 options: DocumentOptions,
+                 transcribe_last: Callable[[np.ndarray, DecodeOptions], Transcript] | None = None,
+                 ) -> None:
         self.options = options
         self.decode = decode.model_copy(update=_WITH_WORDS)
         self._transcribe = transcribe
+        self._transcribe_last = transcribe_last or transcribe
+        self._closed = threading.Event()  # she stopped: no preview decodes any more
         self._read_audio = read_audio
         self.cut_at = 0.0  # where the next span starts
         self.spans: list[Span] = []
@@ -136,6 +146,7 @@ class DocumentDecoder:
         if end > self.cut_at:
             self._submit(_Job("last", self.cut_at, end))
             self.cut_at = end
+        self._closed.set()
         self._todo.put(None)
 
     def finish(self) -> list[Span]:
@@ -159,6 +170,8 @@ class DocumentDecoder:
     def _run(self) -> None:
         while (job := self._todo.get()) is not None:
             try:
+                if self._closed.is_set() and job.kind == "span":
+                    job = self._merged_with_next(job)
                 if self._error is None:
                     self._do(job)
             except BaseException as exc:  # noqa: BLE001 - raised again by finish()
@@ -166,6 +179,25 @@ class DocumentDecoder:
             finally:
                 with self._lock:
                     self._unfinished -= 1
+
+    def _merged_with_next(self, job: _Job) -> _Job:
+        """`job` and the spans queued after it (the queue ends with the close) as one, while
+        they fit in `MERGED_MAX_S`; the rest stay queued. Not with drafts about."""
+        queued: list[_Job] = []
+        while (next_job := self._todo.get()) is not None:  # the close puts None next
+            queued.append(next_job)
+        merged, taken = job, 0
+        if all(j.kind != "draft" for j in queued) and self._draft is None:
+            for next_job in queued:
+                if next_job.end - job.start > MERGED_MAX_S:
+                    break
+                merged, taken = _Job(next_job.kind, job.start, next_job.end), taken + 1
+        with self._lock:
+            self._unfinished -= taken
+        for rest in queued[taken:]:
+            self._todo.put(rest)
+        self._todo.put(None)
+        return merged
 
     def _do(self, job: _Job) -> None:
         draft, self._draft = self._draft, None
@@ -188,7 +220,8 @@ class DocumentDecoder:
     def _decode(self, start: float, end: float) -> Span:
         audio = self._read_audio(start, end)
         tick = time.perf_counter()
-        transcript = self._transcribe(audio, self.decode) if len(audio) else None
+        transcribe = self._transcribe_last if self._closed.is_set() else self._transcribe
+        transcript = transcribe(audio, self.decode) if len(audio) else None
         spent = time.perf_counter() - tick
         words = () if transcript is None else tuple(
             w.model_copy(update={"start": w.start + start, "end": w.end + start})
