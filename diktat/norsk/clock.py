@@ -36,6 +36,8 @@ class Match:
 _EVENING = frozenset({"kveld", "kvelden", "kvelds", "kveldsvakt", "kveldsvakta", "kveldsvakten",
                       "kveldsbesøk", "kveldsbesøket", "kveldsstell", "kveldsstellet",
                       "ettermiddag", "ettermiddagen", "kveldsmedisin", "kveldsmedisinen",
+                      "kveldsmedisiner", "kveldsmedisinene", "kveldsmedisinar",
+                      "kveldsmedisinane", "kveldsdose", "kveldsdosen", "kveldsdosene",
                       "aftenvakt", "aftenvakta", "aftenvakten"})
 _AFTERNOON = frozenset({"ettermiddag", "ettermiddagen", "ettermiddags"})
 _OTHER_PARTS_OF_DAY = frozenset({
@@ -165,6 +167,7 @@ _TIME_RE = re.compile(r"([0-9]{1,2})([:.])([0-9]{2})")
 _DONE_AT = frozenset({"gitt", "gjeve", "gjeven", "satt", "tatt", "målt", "ferdig", "skiftet",
                       "skifta", "byttet", "bytta"})  # "gitt 1200": a four-digit time
 _TIME_LEAD = frozenset({"rundt", "ca", "cirka", "omtrent", "ved", "like", "omkring"})
+_NEXT_DAY = _OTHER_PARTS_OF_DAY | {"neste", "morgest", "morrest", "morrås"}
 _SERIES_GLUE = frozenset({"og", ",", "kl", ".", "klokka", "klokken", "så"})
 # "klokka tjuetre, nei jeg mener halv tolv": a time said again to correct the one before
 _CORRECTING = frozenset({"nei", "mener", "meiner", "mente", "unnskyld", "orsak", "vent"})
@@ -284,17 +287,23 @@ class ClockReader:
 
     def in_series(self, i: int, found: Match | None) -> Match | None:
         """ "kl 12 og halv fire": an hour 1–11 said after a later one in the same series is the
-        afternoon's when that keeps the series in order (15:30), else as said."""
-        if found is None or found.text is None or self.last_clock is None:
+        afternoon's when that keeps the series in order (15:30), and so is one said with
+        "klokka" later in the sentence, within two hours after an afternoon time ("klokka nitten
+        tjue, og B 10 mg s.c. klokka halv åtte": 19:30); never beside another part of the day
+        ("klokka 14 og klokka tre i natt")."""
+        if found is None or found.text is None or self.last_clock is None or set(
+                self.lows[max(0, i - 3):found.end + 3]) & _NEXT_DAY:
             return found
-        end, before, _ = self.last_clock
-        if i - end > 3 or any(self.low(k) not in _SERIES_GLUE - {"."}
-                              for k in range(end, i)):
+        (end, before, _), hour = self.last_clock, int(found.text[:2])
+        if i - end > 3 or any(self.low(k) not in _SERIES_GLUE - {"."} for k in range(end, i)):
+            ends = any(self.low(k) in (".", "!", "?") and self.tokens[k + 1].text[:1].isupper()
+                       for k in range(end, i))  # a sentence's end, not "s.c."
+            later = 13 <= before <= hour + 12 <= before + 2 and not ends
+            if not (1 <= hour <= 11 and later and self.clock_prefix(i) is not None):
+                return found
+        elif not (1 <= hour <= 11 and before >= 12 and before < hour + 12 <= 23):
             return found
-        hour = int(found.text[:2])
-        if 1 <= hour <= 11 and before >= 12 and before < hour + 12 <= 23:
-            return Match(found.end, f"{hour + 12:02d}{found.text[2:]}")
-        return found
+        return Match(found.end, f"{hour + 12:02d}{found.text[2:]}")
 
     def corrected(self, i: int, found: Match | None) -> Match | None:
         """ "klokka tjuetre, nei jeg mener halv tolv": an hour 1–11 said to correct the time

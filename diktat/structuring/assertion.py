@@ -44,6 +44,8 @@ NEGATION = _rx(NOT, "ingen", "inga", "intet", "ingenting", "inkje", "aldri", "ve
                "fri for", "negativ for")
 # Negation words that negate something other than the finding after them.
 PSEUDO_NEGATION = _rx(
+    # "ikke (helt) uten smerter": two negations, the pain is there
+    rf"{NOT} (?:helt |heilt )?(?:uten|utan)",
     rf"(?:ingen|inga|{NOT}|uten|utan) (?:noen |nokon |særlig |vesentlig )?(?:endring\w*|"
     r"bedring|betring|forbedring|forverring\w*|effekt|virkning)",
     rf"{NOT} (?:så|særlig|veldig|helt|heilt|bare|berre|lenger så|mer enn|mindre|like|bedre|"

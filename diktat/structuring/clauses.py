@@ -15,8 +15,9 @@ the coordination that follows (list joints only); a clause without a head belong
 before it ("..., hun hadde tatt 2 selv"), or, at the start of a sentence, forward like a time.
 A bare head coordinated with the next ("A og B ble gitt kl 8") shares that clause's time and
 status; so does a head said with only its dose when the text is given ("Fikk A 40 mg, B 50 mg og
-C 500 mg kl 8": all at 8), but a vital sign with its value never ("BT 140/80, puls 72 kl 8":
-only the pulse). Nothing crosses "men" or a subordinate clause except the anaphoric rule.
+C 500 mg kl 8": all at 8; not across ", og": "Fikk A 1 g, og B 40 mg kl 12": only B), but a
+vital sign with its value never ("BT 140/80, puls 72 kl 8": only the pulse). Nothing crosses
+"men" or a subordinate clause except the anaphoric rule.
 """
 
 from __future__ import annotations
@@ -38,13 +39,19 @@ _SEPARATOR = re.compile(
     r"slik at|etter at|uten at|utan at)\s+"
     r"|\s+(?P<w3>da|då|når|siden|sidan|før|så)\s+" + _SUBJECT
     # "tørr hoste uten oppspytt": the negated finding is a clause of its own, "uten" in it
-    + r"|\s+(?=(?P<w4>uten|utan)\s+(?!at(?!\w)))",
+    # (not "ikke uten smerter", one finding twice negated)
+    + r"|(?<!ikke)(?<!ikkje)(?<!itj)(?<!helt)(?<!heilt)\s+(?=(?P<w4>uten|utan)\s+(?!at(?!\w)))",
     re.IGNORECASE,
 )
 _JOINT: dict[str, Joint] = {
     **dict.fromkeys(("og", "samt", "eller", ",", ";", "uten", "utan"), "list"),
     **dict.fromkeys(("men", "mens"), "contrast"),
 }
+
+
+# "Fikk Paracet 1 g, og Furix 40 mg kl 12": a comma before "og" sets the last dose apart, and
+# the time said with it is its own (a list said without it shares it: "A 1 g og B 40 mg kl 12")
+_SET_APART = re.compile(r"\s*,\s*(?:og|samt)\s+", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,7 +171,8 @@ class Relations:
                 break
             a, b = self.heads[heads[0]]
             if (a - prev.start > 1 or prev.end - b > 1) and not (
-                    doses and self._with_dose(prev, a, b)):
+                    doses and self._with_dose(prev, a, b) and not _SET_APART.fullmatch(
+                        self.text or "", prev.end, self.clauses[c].start)):
                 break
             out.add(heads[0])
             c -= 1

@@ -48,6 +48,7 @@ from diktat.structuring.note import (
     VitalSigns,
 )
 from diktat.structuring.persons import patient_pronoun
+from diktat.structuring.sentence_context import as_said, sentence_start
 from diktat.structuring.vital_signs import OxygenSaturation, OxygenTherapy, PainScore
 from diktat.types import Transcript
 
@@ -158,10 +159,10 @@ class _Grounder:
             self.drop(path, item, reason)
             return None
         item = item.model_copy(update={"evidence": ev})
-        if isinstance(item, Statement) and not _contains(
-            canonical_tokens(ev.quote, self.evening, self.afternoon, self.night, self.early),
-            canonical_tokens(item.text, self.evening, self.afternoon, self.night, self.early)
-        ):
+        said = canonical_tokens(item.text, self.evening, self.afternoon, self.night, self.early) \
+            if isinstance(item, Statement) else ()
+        if isinstance(item, Statement) and not any(
+                _contains(quote, said) for quote in self.quote_tokens(ev)):
             self.drop(path, item, "the text is not what the evidence says")
             return None
         return check(item, path) if check else item
@@ -295,8 +296,24 @@ class _Grounder:
             return None
         return self.clear_time(v, path)
 
+    def times_said(self, ev: Evidence) -> set[str]:
+        """The times said in the quote, as its sentence reads them up to it ("klokka 19.20, og
+        Afipran 10 mg klokka halv åtte": 19:30) or on its own."""
+        start = sentence_start(self.text, ev.start)
+        return self.times_in(ev.quote) | (self.times_in(self.text[start:ev.end])
+                                          - self.times_in(self.text[start:ev.start]))
+
+    def quote_tokens(self, ev: Evidence) -> list[tuple[str, ...]]:
+        """The quote's words as normalised on their own and as its sentence reads them."""
+        flags = (self.evening, self.afternoon, self.night, self.early)
+        alone = canonical_tokens(ev.quote, *flags)
+        start = sentence_start(self.text, ev.start)
+        before = canonical_tokens(self.text[start:ev.start], *flags)
+        whole = canonical_tokens(self.text[start:ev.end], *flags)
+        return [alone, whole[len(before):]] if whole[:len(before)] == before else [alone]
+
     def clear_time(self, item, path: str):
-        if item.time is not None and item.time not in self.times_in(item.evidence.quote):
+        if item.time is not None and item.time not in self.times_said(item.evidence):
             self.drop(f"{path}.time", item.time, "the time is not in the evidence")
             item = item.model_copy(update={"time": None})
         return item
@@ -352,8 +369,8 @@ class _Grounder:
             updates["status"] = None
         if later is not None and m.status == "given" and m.time == later.time:
             pass
-        elif m.time is not None and m.time in self.times_in(quote) and not owned(
-                _time_at(rel.text, m.time), "shared") and not owned(
+        elif m.time is not None and (said := as_said(m.time, self.times_in(quote))) and not owned(
+                _time_at(rel.text, said), "shared") and not owned(
                 [x.start() for x in cues.SAME_TIME.finditer(rel.text)], "shared"):
             self.drop(f"{path}.time", m.time, "the time belongs to another drug's clause")
             updates["time"] = None
@@ -459,6 +476,8 @@ def _status_problem(status: str, rel: _Relations, owned: Callable[[list[int], st
         return "the evidence says it was not given"
     if status == "prn" and cues.ALL_AS_NEEDED.search(rel.text):
         return None  # "A og B, begge ved behov"
+    if status == "not_given" and cues.ALL_NOT_GIVEN.search(rel.text):
+        return None  # "A og B kan gis ved behov, men ingen av dem ble gitt"
     if not said(status):
         return f"the evidence does not say '{status}' for this drug"
     return None

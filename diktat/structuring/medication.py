@@ -465,6 +465,9 @@ _SHE_DID_NOT = re.compile(r"(?<!\w)(?:han|hun|ho|hu|hen) (?:har |ha |hadde |hadd
                           re.IGNORECASE)
 
 
+# "to Paracet, altså eitt gram": the dose said after the tablets is their total, not each one's
+_TOTAL_SAID = re.compile(r"(?<!\w)(?:altså|dvs\.?|det vil si|det vil seie|til sammen|tilsammen|"
+                         r"til saman|totalt|i alt)(?!\w)", re.IGNORECASE)
 _COURSE = re.compile(r"startet|starta", re.IGNORECASE)  # a course started: "x 3" is how often
 
 
@@ -480,7 +483,8 @@ def _count(text: str, read: MedRead, start: int, end: int) -> None:
                                         read.dose.start())) is not None:
         read.count, read.count_span = int(b.group("c")), b.span()
     elif read.dose.start() >= read.head[1] and (b := _COUNT_BEFORE_DRUG.search(
-            text, max(start, read.head[0] - 24), read.head[0])) is not None:
+            text, max(start, read.head[0] - 24), read.head[0])) is not None and not (
+            _TOTAL_SAID.search(text, read.head[1], read.dose.start())):
         # "ga to Paracet à 500 mg", "2 tabletter Ibux 200 mg": 2 of the strength said after
         read.count, read.count_span = int(b.group("c")), b.span("c")
     if read.count is not None and not 1 <= read.count <= 24:

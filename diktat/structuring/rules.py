@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from diktat.structuring import anaphora, cues, late_dose, others_dose, residents
+from diktat.structuring import anaphora, cues, late_dose, none_given, others_dose, residents
 from diktat.structuring.assertion import (
     ANSWER,
     assertion_at,
@@ -232,8 +232,9 @@ class _Sentence:
 
     def _medications(self, clauses: list[Clause], said_before=None) -> list[tuple[int, int]]:
         hits = []
-        reads = with_extra_doses(read_medications(self.c.text, self.start, self.end, self.lex,
-                                                  clauses), self.c.text, self.start, self.end)
+        reads = none_given.applied(with_extra_doses(read_medications(
+            self.c.text, self.start, self.end, self.lex, clauses), self.c.text, self.start,
+            self.end), self.c.text, self.start, self.end)
         if said_before is not None and said_before[0] is self.c and _NAMING.match(
                 self.c.text, self.start):
             # "... fikk kveldsdosen kl 20. Det var Sobril 10 mg og Imovane 7,5 mg."
