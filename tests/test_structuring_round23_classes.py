@@ -64,3 +64,30 @@ def test_a_later_hour_stays_as_said_beside_another_part_of_the_day(text, hours):
 ])
 def test_what_is_said_of_a_finding(text, word, expected):
     assert _assertions(text, word) == [expected]
+
+
+def test_a_time_said_again_more_exactly_after_a_filler_is_the_time():
+    assert dose_rows("Ga Paracet 1 g klokka ti, eh, kvart over ti.") == [
+        ("Paracet", 1.0, "g", "10:15", "given")]
+    # a number after the filler that is no time stays what it is
+    assert "2 tabletter" in normalize_spoken("Klokka åtte, eh, to tabletter Paracet.").text
+
+
+def _spo2(text: str) -> list[tuple]:
+    return [(v.value, v.on_oxygen, v.oxygen_l_min) for v in note(text).vital_signs.spo2]
+
+
+@pytest.mark.parametrize(("text", "readings"), [
+    ("Nittito i metning uten oksygen.", [(92, False, None)]),
+    ("Han lå på 89 i metning på tre liter.", [(89, True, 3.0)]),
+    ("Rom 12 i går kveld.", []),  # a room is no reading
+    ("Han har 12 i metningsmåleren.", []),
+])
+def test_a_saturation_said_value_first(text, readings):
+    assert _spo2(text) == readings
+
+
+def test_a_pulse_and_temperature_said_value_first():
+    n = note("Hun hadde 104 i puls og 38,4 i tempen.")
+    assert [v.value for v in n.vital_signs.pulse] == [104]
+    assert [v.value for v in n.vital_signs.temperature] == [38.4]

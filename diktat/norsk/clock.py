@@ -322,7 +322,10 @@ class ClockReader:
             return False
         between = [self.low(k) for k in range(self.last_clock[0], i)]
         return (0 < len(between) <= 7 and set(between) <= _CORRECTION_GLUE
-                and bool(set(between) & _CORRECTING))
+                and bool(set(between) & _CORRECTING)) or (
+            # "klokka fire, eh, kvart over fire": said again more exactly after a filler
+            "eh" in between and set(between) <= {",", "eh"} and self.relative_time(
+                i, prefixed=True) is not None)
 
     def series_hour(self, i: int) -> Match | None:
         """ "kl 08, 14 og 20": a bare whole hour listed right after a clock time, later than

@@ -109,6 +109,9 @@ def uncertain_dose(text: str, dose: re.Match[str], clauses: list[Clause],
 
 # "15 dråper, nei, 10 dråper", "kl 19:00, nei, 19:15": a bare "nei" between two values.
 _BARE_NEI = re.compile(r",\s*(?:eh,?\s*)?nei,?\s+(?=\d)", re.IGNORECASE)
+# A time said again, more exactly, after a filler ("klokka fire, eh, kvart over fire").
+_RESTATED_TIME = re.compile(r"(?<=\d:\d\d),?\s+(?:eh|ehm|æh|øh),?\s+(?=\d{1,2}:\d\d)",
+                            re.IGNORECASE)
 # Only fillers between a name and the same drug's name again.
 _REPEAT_GAP = re.compile(r"[\s,]*(?:(?:eh|ehm|øh|øhm|hm|mm|nei|altså|unnskyld)[\s,]+)*",
                          re.IGNORECASE)
@@ -149,6 +152,10 @@ def corrections(text: str, start: int, end: int, drugs: list
         taken_back.add((last[0], last[1]))
         kept = {d[2].name for d in before[:-1]}
         taken_back |= {(d[0], d[1]) for d in after if d[2].name in kept}  # "bare A" again
+    for m in _RESTATED_TIME.finditer(text, start, end):  # "16:00, eh, 16:15": the time is 16:15
+        before = [d for d in drugs if d[1] <= m.start() and (d[0], d[1]) not in taken_back]
+        if before:
+            corrected.setdefault((before[-1][0], before[-1][1]), []).append(m.end())
     return taken_back, corrected
 
 

@@ -49,6 +49,7 @@ from diktat.structuring.note import (
 )
 from diktat.structuring.persons import patient_pronoun
 from diktat.structuring.sentence_context import as_said, sentence_start
+from diktat.structuring.value_first import values_before_label
 from diktat.structuring.vital_signs import OxygenSaturation, OxygenTherapy, PainScore
 from diktat.types import Transcript
 
@@ -247,10 +248,14 @@ class _Grounder:
 
     @staticmethod
     def before_label(kind: str, v, quote: str) -> bool:
-        """The quote is the pressure said right before its label ("126/74 i blodtrykk")."""
+        """The quote is the value said right before its label ("126/74 i blodtrykk", "88 i
+        metning"), read as the rules read it."""
+        if kind != "blood_pressure":
+            return any(r.kind == kind and r.values["value"] == v.value
+                       for r in values_before_label(quote, 0, len(quote), []))
         m = news2.PRESSURE_BEFORE_LABEL.fullmatch(quote.rstrip(" .,;:!?"))
-        return kind == "blood_pressure" and m is not None and (
-            int(m.group("v")), int(m.group("d"))) == (v.systolic, v.diastolic)
+        return m is not None and (int(m.group("v")), int(m.group("d"))) == (v.systolic,
+                                                                          v.diastolic)
 
     def linked(self, kind: str, v, rel: _Relations) -> bool:
         """The quote is the value said by referring back to its head ("blodtrykket. Det var

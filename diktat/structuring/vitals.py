@@ -15,6 +15,7 @@ import re
 from diktat.structuring import anaphora, cues, measurements, news2
 from diktat.structuring.clauses import Clause, Relations, clause_at
 from diktat.structuring.oxygen import oxygen_after, oxygen_into_spo2, oxygen_without_label
+from diktat.structuring.value_first import values_before_label
 from diktat.structuring.vital_read import VitalRead
 
 _BUT = re.compile(r"(?<!\w)men(?!\w)", re.IGNORECASE)
@@ -80,6 +81,7 @@ def read_vitals(text: str, start: int, end: int, clauses: list[Clause],
     found += _pain_changes(text, start, end, found)
     found += _coordinated_pressures(text, start, end, clauses, found, other_heads)
     found += _pressures_before_label(text, start, end, found)
+    found += values_before_label(text, start, end, found)
     found += _tight_labels(text, start, end, found)
     found += _breaths_per_minute(text, start, end, found)
     found += _urine_after_volume(text, start, end, clauses, found)
