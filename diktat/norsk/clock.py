@@ -317,15 +317,13 @@ class ClockReader:
         return found
 
     def corrects_clock(self, i: int) -> bool:
-        """Only correction words ("nei", "jeg mener", "unnskyld") since the last time read."""
-        if self.last_clock is None:
-            return False
-        between = [self.low(k) for k in range(self.last_clock[0], i)]
+        """Only correction words ("nei", "jeg mener", "unnskyld") since the last time read, or
+        a filler before the time said again more exactly ("klokka fire, eh, kvart over fire")."""
+        between = [] if self.last_clock is None else [
+            self.low(k) for k in range(self.last_clock[0], i)]
         return (0 < len(between) <= 7 and set(between) <= _CORRECTION_GLUE
-                and bool(set(between) & _CORRECTING)) or (
-            # "klokka fire, eh, kvart over fire": said again more exactly after a filler
-            "eh" in between and set(between) <= {",", "eh"} and self.relative_time(
-                i, prefixed=True) is not None)
+                and bool(set(between) & _CORRECTING)) or ("eh" in between and set(between) <= {
+                    ",", "eh"} and self.relative_time(i, prefixed=True) is not None)
 
     def series_hour(self, i: int) -> Match | None:
         """ "kl 08, 14 og 20": a bare whole hour listed right after a clock time, later than

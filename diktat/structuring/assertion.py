@@ -366,7 +366,9 @@ def assertion_at(text: str, kw_start: int, kw_end: int, start: int = 0, end: int
             return (Assertion.negated if a.group("no") else Assertion.present), m.start()
         return Assertion.asked, m.start()
     if (neg := _negation_in(text, clause.start, kw_start)) is not None:
-        return Assertion.negated, neg
+        # "Sønnen er her, han er sliten og har ikke spist": said of him, not of her
+        at = _subject_is_a_relative(text, clauses, ci, start, patient)
+        return (Assertion.negated, neg) if at is None else (Assertion.other_person, at)
     if _FREE_OF.match(text, kw_start) is not None:
         return Assertion.negated, kw_start  # "feberfri", "smertefri"
     if (POST_NEGATION.match(text, kw_end, clause.end) is not None
@@ -383,17 +385,10 @@ def assertion_at(text: str, kw_start: int, kw_end: int, start: int = 0, end: int
         return Assertion.other_person, clause.start
     if (at := someone_else(text, clauses, ci, patient)) is not None:
         return Assertion.other_person, at
-    if (subject := subject_clause(text, clauses, ci)) is not None and (
-            at := _relative_referred_to(text, clauses, subject, patient)) is not None:
-        return Assertion.other_person, at  # "Han har hatt influensa og hoster fortsatt mye"
     if (told := _TOLD_OF_RELATIVE.search(text, clause.start, kw_start)) is not None:
         return Assertion.other_person, told.start()  # "fortalte at naboen hadde falt"
-    if (subject := subject_clause(text, clauses, ci)) is not None and (
-            (rel := OTHER_PERSON.match(text, clauses[subject].start, clauses[subject].end))
-            is not None and _the_childs_parent(text, start, rel) is None):
-        # "sønnen er veldig sliten og har vondt i hodet", "Kona hans, Liv, falt i trappa og
-        # brakk håndleddet": the same subject goes on
-        return Assertion.other_person, clauses[subject].start
+    if (at := _subject_is_a_relative(text, clauses, ci, start, patient)) is not None:
+        return Assertion.other_person, at
     # "verken tung pust eller hevelse i bena nå": the "eller" of a "verken" is negated too
     if ci > 0 and clauses[ci].joint == "list" and _EITHER_OR.match(
             text, clauses[ci - 1].end, clauses[ci].start + 6) and (
@@ -426,6 +421,20 @@ def assertion_at(text: str, kw_start: int, kw_end: int, start: int = 0, end: int
     if (at := past_period_at(text, clauses, ci)) is not None:
         return Assertion.historical, min(at, kw_start)
     return Assertion.present, kw_start
+
+
+def _subject_is_a_relative(text: str, clauses: Sequence[Clause], ci: int, start: int,
+                           patient: str | None) -> int | None:
+    """Where the relative starts whose subject clause ``ci`` goes on with: "Han har hatt
+    influensa og hoster fortsatt mye" (he, the husband), "sønnen er veldig sliten og har vondt i
+    hodet", "Kona hans, Liv, falt i trappa og brakk håndleddet"; or None."""
+    if (subject := subject_clause(text, clauses, ci)) is None:
+        return None
+    if (at := _relative_referred_to(text, clauses, subject, patient)) is not None:
+        return at
+    rel = OTHER_PERSON.match(text, clauses[subject].start, clauses[subject].end)
+    return clauses[subject].start if rel is not None and _the_childs_parent(
+        text, start, rel) is None else None
 
 
 def subject_clause(text: str, clauses: Sequence[Clause], ci: int) -> int | None:

@@ -112,6 +112,10 @@ _BARE_NEI = re.compile(r",\s*(?:eh,?\s*)?nei,?\s+(?=\d)", re.IGNORECASE)
 # A time said again, more exactly, after a filler ("klokka fire, eh, kvart over fire").
 _RESTATED_TIME = re.compile(r"(?<=\d:\d\d),?\s+(?:eh|ehm|æh|øh),?\s+(?=\d{1,2}:\d\d)",
                             re.IGNORECASE)
+# "A og B, nei, ikke B" / "nei, bare A": the drug named before the "nei" is taken back.
+_NOT_THAT_ONE = re.compile(r",?\s*(?:nei,?\s+(?P<w>ikke|ikkje)|(?:nei,?\s+)?(?:bare|berre))\s+",
+                           re.IGNORECASE)
+_NEI = re.compile(r"(?<!\w)nei(?!\w)", re.IGNORECASE)
 # Only fillers between a name and the same drug's name again.
 _REPEAT_GAP = re.compile(r"[\s,]*(?:(?:eh|ehm|øh|øhm|hm|mm|nei|altså|unnskyld)[\s,]+)*",
                          re.IGNORECASE)
@@ -128,9 +132,9 @@ def after_last(values: list[re.Match[str]], marks: list[int]) -> list[re.Match[s
 def corrections(text: str, start: int, end: int, drugs: list
                  ) -> tuple[set[tuple[int, int]], dict[tuple[int, int], list[int]]]:
     """Self-corrections in the sentence: (drugs taken back, {drug: where its corrected values
-    start}). "Ga A, nei jeg mener B": A is taken back; "Ga A og B, nei, bare A": B is taken back
-    and the second A only confirms the first; "Ga A 1 g, nei vent, 500 mg": A's dose is the one
-    after the correction."""
+    start}). "Ga A, nei jeg mener B": A is taken back; "Ga A og B, nei, bare A" (or "nei, ikke B,
+    ..., bare A"): B is taken back and the second A only confirms the first; "Ga A 1 g, nei vent,
+    500 mg": A's dose is the one after the correction, and "kl 16:00, eh, 16:15" its time."""
     taken_back: set[tuple[int, int]] = set()
     corrected: dict[tuple[int, int], list[int]] = {}
     for a, b in zip(drugs, drugs[1:], strict=False):
@@ -152,6 +156,16 @@ def corrections(text: str, start: int, end: int, drugs: list
         taken_back.add((last[0], last[1]))
         kept = {d[2].name for d in before[:-1]}
         taken_back |= {(d[0], d[1]) for d in after if d[2].name in kept}  # "bare A" again
+    for m in _NOT_THAT_ONE.finditer(text, start, end):
+        before = [d for d in drugs if d[1] <= m.start()]
+        named = next((d for d in drugs if d[0] == m.end()), None)
+        if not before or named is None or named[:2] in taken_back:
+            continue  # taken back already ("nei jeg mener, det var bare A")
+        if m.group("w") and named[2].name == before[-1][2].name:
+            taken_back |= {before[-1][:2], named[:2]}  # "A og B, nei, ikke B": no B
+        elif not m.group("w") and _NEI.search(text, before[0][1], m.end()) and any(
+                d[2].name == named[2].name for d in before[:-1]):
+            taken_back |= {before[-1][:2], named[:2]}  # "A og B, nei, bare A": A, said once
     for m in _RESTATED_TIME.finditer(text, start, end):  # "16:00, eh, 16:15": the time is 16:15
         before = [d for d in drugs if d[1] <= m.start() and (d[0], d[1]) not in taken_back]
         if before:

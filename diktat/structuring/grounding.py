@@ -30,7 +30,7 @@ from diktat.norsk.normalize import (
     speaks_of_evening,
     speaks_of_night,
 )
-from diktat.structuring import anaphora, cues, late_dose, news2, residents
+from diktat.structuring import anaphora, cues, late_dose, news2, none_given, residents
 from diktat.structuring.assertion import finding_assertion
 from diktat.structuring.clauses import Relations, split_clauses
 from diktat.structuring.lexicon import Lexicon
@@ -481,7 +481,7 @@ def _status_problem(status: str, rel: _Relations, owned: Callable[[list[int], st
         return "the evidence says it was not given"
     if status == "prn" and cues.ALL_AS_NEEDED.search(rel.text):
         return None  # "A og B, begge ved behov"
-    if status == "not_given" and cues.ALL_NOT_GIVEN.search(rel.text):
+    if status == "not_given" and none_given.ALL_NOT_GIVEN.search(rel.text):
         return None  # "A og B kan gis ved behov, men ingen av dem ble gitt"
     if not said(status):
         return f"the evidence does not say '{status}' for this drug"

@@ -5,14 +5,21 @@ clause rules alone would leave the first drug without a status and the second "p
 
 from __future__ import annotations
 
-from diktat.structuring import cues
+import re
+
 from diktat.structuring.medication import MedRead
+
+ALL_NOT_GIVEN = re.compile(
+    r"(?<!\w)(?:ingen|inga|ikke noe|ikkje noko) av (?:dem|dei|de|disse|desse|delene|dei to|"
+    r"de to|dem begge|medisinene|medisinane|legemidlene)\s+(?:ble|blei|vart|er|var|har blitt|"
+    r"har vorte|har vore|har vært)\s+(?:gitt|gjeve|gjevne|gjeven|givne|satt|brukt|tatt)(?!\w)",
+    re.IGNORECASE)
 
 
 def applied(reads: list[MedRead], text: str, start: int, end: int) -> list[MedRead]:
     """``reads`` with the drugs said before "ingen av dem ble gitt" not given (those with no
     status, or only as needed: a given, refused or self-taken dose keeps what was said)."""
-    said = cues.ALL_NOT_GIVEN.search(text, start, end)
+    said = ALL_NOT_GIVEN.search(text, start, end)
     if said is None:
         return reads
     for r in reads:

@@ -20,7 +20,7 @@ from typing import Literal, Protocol, runtime_checkable
 from pydantic import ValidationError
 
 from diktat.errors import DiktatError, InputError
-from diktat.structuring import cues
+from diktat.structuring import cues, order_outcome
 from diktat.structuring.coverage import account
 from diktat.structuring.drugnames import drug_checks
 from diktat.structuring.grounding import ground
@@ -87,7 +87,7 @@ class RulesStructurer:
             situation=tuple(found.situation),
             observations=tuple(found.observations),
             vital_signs=found.vital_signs(),
-            medications=tuple(found.medications),
+            medications=tuple(order_outcome.settled(found.medications, transcript.text)),
             measures=tuple(found.measures),
             evaluation=tuple(found.evaluation),
             plan=tuple(found.plan),
