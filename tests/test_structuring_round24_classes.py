@@ -35,3 +35,12 @@ def test_a_drug_taken_back_and_the_other_confirmed_is_one_dose():
                      "sluttet med, bare Metformin.") == [("Metformin", 500.0, "mg", None, "given")]
     assert dose_rows("Ga Paracet 1 g og Ibux, nei, bare Paracet.") == [
         ("Paracet", 1.0, "g", None, "given")]
+
+
+def test_a_spoken_heading_filed_under_another_title_stays_in_the_text():
+    from diktat.structuring.render import render_text
+
+    shown = render_text(note("Hun har feber. Vurdering: trolig urinveisinfeksjon."))
+    assert "Evaluering: Vurdering: trolig urinveisinfeksjon" in shown
+    # a heading that is the title itself is not said twice
+    assert "Tiltak: Tiltak" not in render_text(note("Tiltak: ga henne drikke."))

@@ -136,3 +136,15 @@ def told_again(item: MedicationAdministration, earlier: list[MedicationAdministr
     definite = said != name and said.startswith(name) and said[len(name):] in ("en", "a", "et")
     return (definite and item.dose is None and item.time is None and item.status is not None
             and any(e.drug == item.drug and e.status == item.status for e in earlier))
+
+
+# The titles the note shows a spoken heading's section under (render.py).
+_TITLES = {"measures": "tiltak", "evaluation": "evaluering", "plan": "plan",
+           "situation": "situasjon", "deviation": "avvik"}
+
+
+def retitled(heading: str, section: str | None) -> bool:
+    """A spoken heading the note files under another title ("Vurdering:" under "Evaluering",
+    "Utførte tiltak:" under "Tiltak"): the statement keeps it, so no word said is lost."""
+    title = _TITLES.get(section or "")
+    return title is not None and not set(heading.casefold().split()) <= {title}

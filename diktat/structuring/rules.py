@@ -33,7 +33,7 @@ from diktat.structuring.assertion import (
 )
 from diktat.structuring.clauses import Clause, split_clauses
 from diktat.structuring.extra_dose import with_extra_doses
-from diktat.structuring.found import TRIM, Chunk, Found, file_deviation, told_again
+from diktat.structuring.found import TRIM, Chunk, Found, file_deviation, retitled, told_again
 from diktat.structuring.isbar import call_heading, call_sentence, contact, date_dot
 from diktat.structuring.lexicon import Lexicon
 from diktat.structuring.medication import MedRead, read_medications
@@ -191,8 +191,9 @@ class _Sentence:
         else:
             f.in_message, f.part, f.section = False, None, h.section
             f.area = Area(h.area) if h.area else None
-            if f.area and len(cues.WORD.findall(self.c.text, m.end(), self.end)) < 2:
-                return  # "Smerter: ingen." keeps its heading as part of the statement
+            if (f.area and len(cues.WORD.findall(self.c.text, m.end(), self.end)) < 2
+                    or retitled(m.group("h"), h.section)):
+                return  # "Smerter: ingen.", "Vurdering: ..." keep their heading as said
         self.start = m.end()
 
     # -- vital signs and medication ---------------------------------------------------------
