@@ -44,3 +44,12 @@ def test_a_spoken_heading_filed_under_another_title_stays_in_the_text():
     assert "Evaluering: Vurdering: trolig urinveisinfeksjon" in shown
     # a heading that is the title itself is not said twice
     assert "Tiltak: Tiltak" not in render_text(note("Tiltak: ga henne drikke."))
+
+
+def test_a_dose_not_taken_that_the_nurse_then_gave_is_given_at_that_time():
+    assert dose_rows("Furix 40 mg hadde hun ikke tatt, så den fikk hun av meg kl 11.") == [
+        ("Furix", 40.0, "mg", "11:00", "given")]
+    # the time said before it was not taken is not the time it was given
+    assert dose_rows("Kl 8 hadde hun ikke tatt Furix, så jeg ga henne den.") == [
+        ("Furix", None, None, None, "given")]
+    assert dose_rows("Fikk Lasix 20 mg kl 9.") == [("Lasix", 20.0, "mg", "09:00", "given")]

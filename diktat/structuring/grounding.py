@@ -477,6 +477,8 @@ def _status_problem(status: str, rel: _Relations, owned: Callable[[list[int], st
         return owned([m.start() for m in cues.STATUS_CUES[name].finditer(rel.text)
                       if not any(a <= m.start() < b for a, b in void)], "shared")
 
+    if status == "given" and none_given.GIVEN_AFTER_ALL.search(rel.text):
+        return None  # "den hadde han ikke tatt, så den fikk han av meg"
     if status in ("given", "prn") and (said("not_given") or said("refused")):
         return "the evidence says it was not given"
     if status == "prn" and cues.ALL_AS_NEEDED.search(rel.text):
