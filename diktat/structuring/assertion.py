@@ -161,7 +161,8 @@ _VERB_FIRST = re.compile(r"\s*(?:har|hadde|er|var|fikk|fekk|får|klager|klaga|kj
                          r"blei|vart|ligger|ligg|falt|datt|ramla|sklei|skled|snublet|snubla|"
                          r"brakk|braut|slo|skadet|skada|gråter|gret|gråt|griner|hoster|hostet|"
                          r"hosta|sover|sov|spiser|spiste|drikker|drakk|virker|virket|kaster|"
-                         r"kastet|kasta|va|vart|sleit|slet|strever|strevde)(?!\w)", re.IGNORECASE)
+                         r"kastet|kasta|va|vart|sleit|slet|strever|strevde|"
+                         r"e|hadd|hoste|søv|et)(?!\w)", re.IGNORECASE)  # dialect: er, hadde, ...
 # A name said after a relative, between commas: the same person ("Kona hans, Liv, falt";
 # "Naboen hennes, han Torvald, ...", with the dialect's article before the name).
 _APPOSITIVE_NAME = re.compile(

@@ -111,8 +111,9 @@ class Relations:
     """Which heads may own a value at a position of one sentence (see the module doc)."""
 
     def __init__(self, clauses: Sequence[Clause], heads: Sequence[tuple[int, int]],
-                 text: str | None = None) -> None:
+                 text: str | None = None, measured: Sequence[tuple[int, int]] = ()) -> None:
         self.text = text  # given: a head with only its dose counts as bare
+        self.measured = set(measured)  # vital signs: "5 mg s.c. for smerter" is no pain dose
         self.clauses = list(clauses)
         self.heads = sorted(heads)
         self.of_clause: list[list[int]] = [[] for _ in self.clauses]
@@ -131,9 +132,10 @@ class Relations:
                 if kind == "shared" and owner == here[0]:
                     out |= self._bare_before(ci)
                 return out
-            if kind == "dose":
+            if kind != "dose":
+                return {here[0], *self._forward(ci)}
+            if self.heads[here[0]] not in self.measured:
                 return {here[0]}
-            return {here[0], *self._forward(ci)}
         earlier = [k for c in range(ci) for k in self.of_clause[c]]
         if earlier:
             return {earlier[-1]}  # "..., hun hadde tatt 2 selv kl 7": the head before

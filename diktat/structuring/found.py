@@ -87,6 +87,10 @@ class Chunk:
             end -= 1
         return start, end
 
+    def source_char(self, at: int) -> str:
+        """The transcript's character where the normalised text's ``at`` comes from."""
+        return self.source[self.norm.to_source_span(at, at + 1)[0]]
+
     def evidence(self, start: int, end: int) -> Evidence | None:
         start, end = self.trim(start, end)
         if start >= end:

@@ -335,7 +335,7 @@ class _Grounder:
             self.drop(path, m, f"'{m.drug_as_said}' is not the drug {m.drug}")
             return None
         updates: dict[str, Any] = {}
-        rel = _Relations(self.normalised(quote), self.lexicon)
+        rel = _Relations(self.normalised(quote), self.lexicon, doses=True)
         mine = rel.drug_heads(m.drug_as_said)
 
         def owned(positions: list[int], kind: str) -> bool:
@@ -418,12 +418,14 @@ class _Relations:
     """The heads (drug names, vital-sign labels) of a normalised quote and which of them may
     own a value at a position: the same ``clauses.Relations`` the rules read with."""
 
-    def __init__(self, text: str, lexicon: Lexicon) -> None:
+    def __init__(self, text: str, lexicon: Lexicon, *, doses: bool = False) -> None:
         self.text = text
         self.drugs = drugs = [(d.start, d.end) for d in lexicon.find(text)]
         labels = [(a, b) for a, b in news2.measured_labels(text)
                   if not any(x <= a < y for x, y in drugs)]
-        self.rel = Relations(split_clauses(text), drugs + labels, text)
+        # a dose is never a vital sign's ("5 mg s.c. for smerter"), though a value is its label's
+        self.rel = Relations(split_clauses(text), drugs + labels, text,
+                             measured=labels if doses else ())
 
     def heads_matching(self, pattern: re.Pattern[str]) -> list[int]:
         return [k for k, (a, b) in enumerate(self.rel.heads)
@@ -439,7 +441,7 @@ class _Relations:
         if at < 0:
             return []
         heads = [*self.rel.heads, (at, at + len(as_said))]
-        self.rel = Relations(self.rel.clauses, heads, self.text)
+        self.rel = Relations(self.rel.clauses, heads, self.text, measured=self.rel.measured)
         return [self.rel.heads.index((at, at + len(as_said)))]
 
     def owned(self, positions: list[int], k: int, kind: str) -> bool:

@@ -128,7 +128,7 @@ class _Sentence:
         self.text, self.start, self.end, self.clauses = text, start, end, clauses
         self.drugs = drugs
         heads = [(a, b) for a, b, _ in drugs] + vital_heads
-        self.rel = Relations(clauses, heads, text)
+        self.rel = Relations(clauses, heads, text, measured=vital_heads)
         self.index = {h: k for k, h in enumerate(self.rel.heads)}
         self.clause_of_head = [clause_at(clauses, a) for a, _ in self.rel.heads]
         self.self_clauses = {

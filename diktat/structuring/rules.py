@@ -45,6 +45,7 @@ from diktat.structuring.note import (
     Observation,
     Statement,
 )
+from diktat.structuring.sentence_context import abbreviated
 from diktat.structuring.value_owner import not_the_patients_now
 from diktat.structuring.vital_read import VitalRead
 from diktat.structuring.vital_signs import VITAL_MODELS
@@ -61,12 +62,11 @@ _NAMING = re.compile(r"\s*(?:det|dette|dei|de)\s+(?:var|er|gjelder|gjaldt|gjeld|
                      re.IGNORECASE)
 
 
-def sentences(text: str) -> list[tuple[int, int]]:
+def sentences(text: str, chunk: Chunk | None = None) -> list[tuple[int, int]]:
     """Sentence spans: at . ! ? ; and line breaks, and the spoken "punktum" / "ny linje"."""
     spans, start = [], 0
     for m in cues.SENTENCE_END.finditer(text):
-        if m.group("dot") and (cues.ABBREVIATION.search(text, max(0, m.start() - 8),
-                                                        m.start() + 1)
+        if m.group("dot") and (abbreviated(text, m.start(), chunk and chunk.source_char)
                                or (m.group("dot") == "." and date_dot(text, m.start()))):
             continue
         if text[start : m.start()].strip(TRIM):
@@ -79,7 +79,7 @@ def sentences(text: str) -> list[tuple[int, int]]:
 
 def extract(chunk: Chunk, lexicon: Lexicon, found: Found) -> None:
     """Add everything the rules find in ``chunk`` to ``found``."""
-    for start, end in sentences(chunk.text):
+    for start, end in sentences(chunk.text, chunk):
         _Sentence(chunk, lexicon, found, start, end).run()
 
 

@@ -5,6 +5,9 @@ the grounding validator, which re-reads each quote, reads it from the sentence's
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+
+from diktat.structuring import cues
 
 # a sentence's end: not the dots of "s.c." or "ca."
 _SENTENCE_END = re.compile(r"[.!?]\s+(?=[A-ZÆØÅ])|\n")
@@ -22,3 +25,18 @@ def as_said(time: str, alone: set[str]) -> str | None:
     hour, minutes = time.split(":")
     earlier = f"{int(hour) - 12:02d}:{minutes}"
     return time if time in alone else earlier if int(hour) > 12 and earlier in alone else None
+
+
+# "Morfin 5 mg s.c. Kl. 03.30 surkling ...": a capital after a dotted route starts a sentence
+_ROUTE_DOT = re.compile(r"(?<!\w)(?:s\.c|i\.m|i\.v|p\.o)\.$", re.IGNORECASE)
+
+
+def abbreviated(text: str, dot: int, source: Callable[[int], str] | None = None) -> bool:
+    """The dot at ``text[dot]`` ends an abbreviation ("kl.", "ca.", "s.c."), not a sentence;
+    after a dotted route, a capital said next (in the transcript, ``source(position)``: the
+    normaliser writes "Kl. 03.30" as "03:30") starts a new one."""
+    if not cues.ABBREVIATION.search(text, max(0, dot - 8), dot + 1):
+        return False
+    after = dot + 1 + len(text[dot + 1 :]) - len(text[dot + 1 :].lstrip())
+    return not (_ROUTE_DOT.search(text, max(0, dot - 8), dot + 1) and after < len(text)
+                and (source(after) if source else text[after]).isupper())
