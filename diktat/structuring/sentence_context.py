@@ -15,8 +15,11 @@ _SENTENCE_END = re.compile(r"[.!?]\s+(?=[A-ZÆØÅ])|\n")
 
 def sentence_start(text: str, pos: int) -> int:
     """Where the sentence holding ``text[pos]`` starts."""
-    starts = [m.end() for m in _SENTENCE_END.finditer(text, 0, pos)]
-    return starts[-1] if starts else 0
+    for window in (600, pos):  # a sentence is rarely longer; a long transcript is not read whole
+        starts = [m.end() for m in _SENTENCE_END.finditer(text, max(0, pos - window), pos)]
+        if starts:
+            return starts[-1]
+    return 0
 
 
 def as_said(time: str, alone: set[str]) -> str | None:
