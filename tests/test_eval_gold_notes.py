@@ -178,3 +178,22 @@ def test_doses_of_one_drug_pair_by_what_they_agree_on_not_by_order():
     got = Dose("Morfin", "morfin", "2.5", "mg", None, "given")
     pairs, left = _pair_doses([pump, extra], [got])
     assert pairs == [(pump, None), (extra, got)] and left == []
+
+
+def test_a_finding_a_more_specific_key_took_is_left_to_it():
+    text = "Kona har vondt i halsen. Han har ikke vondt nå."
+
+    def observation(quote: str, assertion: str) -> Observation:
+        start = text.index(quote)
+        return Observation(text=quote, area="pain", negated=assertion == "negated",
+                           assertion=assertion,
+                           evidence=Evidence(start=start, end=start + len(quote), quote=quote))
+
+    note = JournalNote(observations=(observation("Kona har vondt i halsen", "other_person"),
+                                     observation("Han har ikke vondt nå", "negated")))
+    gold = {"observations": [
+        {"area": "pain", "assertion": "negated", "text": "Han har ikke vondt nå", "key": "vondt"},
+        {"area": "pain", "assertion": "other_person", "text": "Kona har vondt i halsen",
+         "key": "vondt i halsen"}]}
+    m = score_clinical(note, gold, text)
+    assert m.dangerous_count == 0 and m.assertion_accuracy == 1.0

@@ -20,7 +20,8 @@ asserts something that was not said.
   as-said name the note gave another canonical drug is a *wrong drug*; an extra administration
   with a dose or status is an *invented medication* (a bare mention is only extra).
 - **Assertions** (per gold assertion class): the note's observation whose words contain the
-  finding's key (the shortest such, when several do). Another assertion is wrong — a *flipped
+  finding's key (the shortest such, when several do; one a longer key took is left to it:
+  "vondt i halsen" before "vondt"). Another assertion is wrong — a *flipped
   negation* (present ↔ negated), a *question as finding* (gold asked) or a *wrong assertion* —
   except that a note calling it a question claims nothing and counts as missing. A question the
   note left out is right (a question is never a finding); any other finding the note lacks is
@@ -310,7 +311,8 @@ def _contains(tokens: tuple[str, ...], key: tuple[str, ...]) -> bool:
 
 
 def _score_findings(s: _Scorer, gold: list[Finding], got: list[Finding]) -> None:
-    for g in gold:
+    used: set[int] = set()  # note findings a more specific key took ("vondt i halsen")
+    for g in sorted(gold, key=lambda g: -len(g.key)):
         candidates = [h for h in got if _contains(h.key, g.key)]
         if not candidates:
             outcome = "right" if g.assertion == "asked" else "missing"
@@ -318,7 +320,9 @@ def _score_findings(s: _Scorer, gold: list[Finding], got: list[Finding]) -> None
             if outcome == "missing":
                 s.missed.append(f"observations: {g.text} ({g.assertion})")
             continue
-        h = min(candidates, key=lambda f: len(f.key))
+        h = min([h for h in candidates if id(h) not in used] or candidates,
+                key=lambda f: len(f.key))
+        used.add(id(h))
         if h.assertion == g.assertion:
             s.count("assertions", g.assertion, "right")
             continue

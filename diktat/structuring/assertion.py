@@ -38,7 +38,7 @@ from diktat.structuring.persons import FEMALE, HE, MALE, SHE, gender_of, patient
 from diktat.structuring.questions import ANSWER, INDIRECT_QUESTION, is_question
 
 # "ikke" as said in bokmål, nynorsk and dialects (trøndersk "itj", "ittj"; "ikkj", "ikkje").
-NOT = r"(?:ikke|ikkje|ikkj|ikkie|itj|ittj|ittje|itte|ikk)"
+NOT = r"(?:ikke|ikkje|ikkj|ikkie|itj|ittj|ittje|itte|ikk|inte)"
 NEGATION = _rx(NOT, "ingen", "inga", "intet", "ingenting", "inkje", "aldri", "verken",
                "uten", "utan", "benekter", "benektar", "avkrefter", "avkreftar", "nekter for",
                "fri for", "negativ for")
@@ -46,6 +46,8 @@ NEGATION = _rx(NOT, "ingen", "inga", "intet", "ingenting", "inkje", "aldri", "ve
 PSEUDO_NEGATION = _rx(
     # "ikke (helt) uten smerter": two negations, the pain is there
     rf"{NOT} (?:helt |heilt )?(?:uten|utan)",
+    # "går uten hjelpemidler": walking on her own, which is the finding
+    r"(?:uten|utan) (?:hjelp\w*|støtte|problem\w*|vansk\w*)",
     rf"(?:ingen|inga|{NOT}|uten|utan) (?:noen |nokon |særlig |vesentlig )?(?:endring\w*|"
     r"bedring|betring|forbedring|forverring\w*|effekt|virkning)",
     rf"{NOT} (?:så|særlig|veldig|helt|heilt|bare|berre|lenger så|mer enn|mindre|like|bedre|"
@@ -70,7 +72,8 @@ PROBLEM_NEGATION = re.compile(
     rf"(?<!\w)(?:{_ABLE}\s+(?:(?:hun|han|ho|hen|hu|jeg|eg)\s+)?{NOT}\s+(?:lenger\s+)?"
     rf"(?:å\s+)?{_FUNCTION}"
     rf"|{NOT}\s+{_ABLE_PERFECT}\s+(?:å\s+)?{_FUNCTION}"
-    rf"|{NOT}\s+{_LOST_FUNCTION}|{_LOST_FUNCTION}\s+(?:{NOT}|ingenting|inkje|ingen ting))(?!\w)",
+    rf"|{NOT}\s+{_LOST_FUNCTION}|{_LOST_FUNCTION}\s+(?:{NOT}|ingenting|inkje|ingen ting)"  # and
+    rf"|(?:visste|visst|veit|vet)\s+{NOT}\s+(?:hva|hvilken|hvilket|ka|kva|kor|hvor))(?!\w)",
     re.IGNORECASE,
 )
 POST_NEGATION = re.compile(
@@ -117,7 +120,8 @@ ILLNESS = _rx(r"influensa\w*", r"forkjøl\w*", r"omgangssyk\w*", r"covid\w*", r"
               r"multippel sklerose", r"slag")
 _PRONOUN = r"(?:hun|han|ho|hen|hu|de|dei)"
 # "Datteren sa at hun selv er syk": the one who said it.
-SELF_REF = re.compile(rf"(?<!\w){_PRONOUN}\s+(?:selv|sjølv|sjøl|sjæl)(?!\w)", re.IGNORECASE)
+SELF_REF = re.compile(rf"(?<!\w)(?:{_PRONOUN}\s+(?:selv|sjølv|sjøl|sjæl)|(?:selv|sjølv|sjøl)\s+"
+                      rf"(?:har|hadde|er|var|e|va)\s+{_PRONOUN})(?!\w)", re.IGNORECASE)
 _PRONOUN_START = re.compile(rf"\s*(?:og |men |så )?{_PRONOUN}(?!\w)", re.IGNORECASE)
 REPORTING = _rx(r"forteller", "fortalte", "sier", "seier", "sa", "melder", "meldte", "opplyser",
                 "opplyste", "mener", "meiner", "tror", "trur", "at", "om at")

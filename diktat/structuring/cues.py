@@ -174,8 +174,8 @@ STATUS_CUES = {  # checked in this order: a refusal or omission outranks "gitt" 
                  ACCEPTED,
                  "inntatt", "administrert", "satt", "satte", "sette", "injisert", r"påført",
                  # a patch changed, a course started with its first dose, drops given
-                 "skiftet", "skifta", "byttet", "bytta", "startet", "starta", "dryppet", "drypet",
-                 "drypta", "drypte", "dryppa", "drypt",
+                 r"(?<!før )(?<!etter )(?<!under )(?:skiftet|skifta|byttet|bytta)",  # not the noun
+                 "startet", "starta", "dryppet", "drypet", "drypta", "drypte", "dryppa", "drypt",
                  r"lagt på", "svelget", r"delt ut", "utdelt"),
 }
 
