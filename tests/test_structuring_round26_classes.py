@@ -36,3 +36,9 @@ def test_a_dose_before_the_dressing_change_taken_by_the_patient_is_one_dose():
     assert dose_rows("Ibux 400 mg før skiftet, den tok hun selv klokka ni.") == [
         ("Ibux", 400.0, "mg", "09:00", "self_administered")]
     assert dose_rows("Skiftet Norspan plaster 10 mikrogram per time.")[0][4] == "given"
+
+
+def test_a_value_corrected_before_a_comma_keeps_the_corrected_value():
+    n = note("Puls åttifire, nei, unnskyld, sekstifire, og temp trettisju.")
+    assert [v.value for v in n.vital_signs.pulse] == [64]
+    assert [v.value for v in n.vital_signs.temperature] == [37.0]

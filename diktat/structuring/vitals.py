@@ -296,7 +296,7 @@ def _urine_after_volume(text: str, start: int, end: int, clauses: list[Clause],
 _CORRECTION = re.compile(cues.CORRECTION.pattern + r"|(?<!\w)nei(?=,?\s+\d)|(?<!\w)(?:mener "
                          r"jeg|meiner eg)(?!\w)", re.IGNORECASE)
 _NEW_VALUE = re.compile(r"[\s,]*(?:(?:nei|jeg|eg|mener|meiner|det|var|er|så|altså)[\s,]+){0,3}"
-                        r"(?P<v>\d{1,3}(?:,\d{1,2})?)(?:/(?P<d>\d{2,3}))?(?![\d,:])"
+                        r"(?P<v>\d{1,3}(?:,\d{1,2})?)(?:/(?P<d>\d{2,3}))?(?![\d:]|,\d)"
                         r"(?:\s+(?:mener jeg|meiner eg))?", re.IGNORECASE)
 
 
