@@ -32,6 +32,7 @@ def as_said(time: str, alone: set[str]) -> str | None:
 
 # "Morfin 5 mg s.c. Kl. 03.30 surkling ...": a capital after a dotted route starts a sentence
 _ROUTE_DOT = re.compile(r"(?<!\w)(?:s\.c|i\.m|i\.v|p\.o)\.$", re.IGNORECASE)
+_SPACES = re.compile(r"\s*")
 
 
 def abbreviated(text: str, dot: int, source: Callable[[int], str] | None = None) -> bool:
@@ -40,6 +41,6 @@ def abbreviated(text: str, dot: int, source: Callable[[int], str] | None = None)
     normaliser writes "Kl. 03.30" as "03:30") starts a new one."""
     if not cues.ABBREVIATION.search(text, max(0, dot - 8), dot + 1):
         return False
-    after = dot + 1 + len(text[dot + 1 :]) - len(text[dot + 1 :].lstrip())
+    after = _SPACES.match(text, dot + 1).end()
     return not (_ROUTE_DOT.search(text, max(0, dot - 8), dot + 1) and after < len(text)
                 and (source(after) if source else text[after]).isupper())
